@@ -1,0 +1,17 @@
+// Package analysis is the heart of safels: it loads a Go workspace, finds
+// its event handlers, summarizes what shared memory every function reads and
+// writes, and computes the 2-bit conflict matrix, hues and colors of the
+// paper "Safe at Any Speed" (Jannotti & Pamnany).
+//
+// Start at Run, which returns a Result. The pipeline is:
+//
+//	load.go      packages.Load + SSA, broken packages set aside
+//	handlers.go  handler discovery (loop.Post, //safels:handler)
+//	loc.go       abstract memory locations: a root and a field path
+//	summary.go   per-function access summaries, bottom-up over call-graph SCCs
+//	conflict.go  pairwise conflicts, the matrix, hues and colors
+//
+// The analysis is conservative: where it cannot tell whether two accesses
+// touch the same memory it assumes they do. It knows nothing of the LSP;
+// positions leave this package as token.Position.
+package analysis

@@ -1,0 +1,165 @@
+package analysis
+
+import (
+	"context"
+	"fmt"
+	"go/ast"
+	"go/token"
+	"sort"
+
+	"golang.org/x/tools/go/packages"
+	"golang.org/x/tools/go/ssa"
+)
+
+// Config says what to analyse.
+type Config struct {
+	// Dir is the directory in which patterns are resolved (default: current).
+	Dir string
+	// Patterns are go/packages patterns; default "./...".
+	Patterns []string
+	// Overlay maps absolute file names to unsaved contents, as
+	// packages.Config.Overlay.
+	Overlay map[string][]byte
+	// Env, if non-nil, replaces the environment of the go command.
+	Env []string
+}
+
+const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles |
+	packages.NeedImports | packages.NeedTypes | packages.NeedTypesSizes |
+	packages.NeedSyntax | packages.NeedTypesInfo | packages.NeedModule
+
+// loaded is a type-checked workspace turned into SSA.
+type loaded struct {
+	fset     *token.FileSet
+	prog     *ssa.Program
+	roots    []*packages.Package // type-checked without error: their bodies are analysed
+	files    []string
+	problems []Problem
+}
+
+func load(ctx context.Context, cfg Config) (*loaded, error) {
+	patterns := cfg.Patterns
+	if len(patterns) == 0 {
+		patterns = []string{"./..."}
+	}
+	fset := token.NewFileSet()
+	pcfg := &packages.Config{
+		Context: ctx,
+		Mode:    loadMode,
+		Dir:     cfg.Dir,
+		Fset:    fset,
+		Overlay: cfg.Overlay,
+		Env:     cfg.Env,
+		Tests:   false,
+	}
+	pkgs, err := packages.Load(pcfg, patterns...)
+	if err != nil {
+		return nil, fmt.Errorf("loading %v: %w", patterns, err)
+	}
+	l := &loaded{fset: fset}
+	// Broken packages are reported and set aside; the rest is analysed, so
+	// one file that does not parse does not hide every other finding.
+	for _, p := range pkgs {
+		for _, f := range p.CompiledGoFiles {
+			l.files = append(l.files, f)
+		}
+		if len(p.Errors) > 0 {
+			for _, e := range p.Errors {
+				l.problems = append(l.problems, Problem{
+					Pos:     parsePos(e.Pos),
+					Package: p.PkgPath,
+					Message: e.Msg,
+				})
+			}
+			continue
+		}
+		if p.Types == nil || len(p.Syntax) == 0 {
+			continue
+		}
+		l.roots = append(l.roots, p)
+	}
+	sort.Strings(l.files)
+	if len(l.roots) == 0 {
+		return l, nil
+	}
+
+	l.prog = ssa.NewProgram(fset, ssa.InstantiateGenerics)
+	isRoot := make(map[*packages.Package]bool)
+	for _, p := range l.roots {
+		isRoot[p] = true
+	}
+	// Dependencies are created from their types only: their bodies are
+	// modelled, not analysed (standard-library internals are not user state).
+	created := make(map[string]bool)
+	packages.Visit(pkgs, nil, func(p *packages.Package) {
+		if p.Types == nil || created[p.PkgPath] {
+			return
+		}
+		created[p.PkgPath] = true
+		if isRoot[p] {
+			l.prog.CreatePackage(p.Types, p.Syntax, p.TypesInfo, true)
+		} else {
+			l.prog.CreatePackage(p.Types, nil, nil, true)
+		}
+	})
+	l.prog.Build()
+	return l, nil
+}
+
+// parsePos turns go/packages' "file:line:col" into a Position.
+func parsePos(s string) token.Position {
+	var p token.Position
+	if s == "" || s == "-" {
+		return p
+	}
+	// The file name may contain colons; the last two fields are numbers.
+	line, col := 0, 0
+	i := len(s)
+	nums := []*int{&col, &line}
+	for k := 0; k < 2; k++ {
+		j := i - 1
+		for j >= 0 && s[j] != ':' {
+			j--
+		}
+		if j < 0 {
+			break
+		}
+		n := 0
+		ok := j+1 < i
+		for _, c := range s[j+1 : i] {
+			if c < '0' || c > '9' {
+				ok = false
+				break
+			}
+			n = n*10 + int(c-'0')
+		}
+		if !ok {
+			break
+		}
+		*nums[k] = n
+		i = j
+	}
+	if line == 0 && col != 0 { // only "file:line"
+		line, col = col, 0
+	}
+	p.Filename = s[:i]
+	p.Line = line
+	p.Column = col
+	return p
+}
+
+// funcDecls yields every function declaration of the analysed packages with
+// its package, for handler annotations.
+func (l *loaded) funcDecls(yield func(*packages.Package, *ast.FuncDecl) bool) {
+	for _, p := range l.roots {
+		for _, f := range p.Syntax {
+			for _, d := range f.Decls {
+				if fd, ok := d.(*ast.FuncDecl); ok {
+					if !yield(p, fd) {
+						return
+					}
+				}
+			}
+		}
+	}
+}

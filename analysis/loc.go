@@ -1,0 +1,282 @@
+package analysis
+
+import (
+	"fmt"
+	"go/types"
+	"strings"
+
+	"golang.org/x/tools/go/ssa"
+)
+
+// A loc designates a region of memory: a root (base) and a path of field
+// selections, element selections and dereferences below it. Accesses record
+// locs; two accesses may touch the same memory when their locs overlap.
+type loc struct {
+	base *base
+	path []elem
+	// trunc: the path was cut at maxPath; the loc stands for everything
+	// below its prefix, which keeps recursion over linked data finite.
+	trunc bool
+	key   string // identity, for deduplication and grouping
+}
+
+type baseKind uint8
+
+const (
+	bGlobal  baseKind = iota // a package-level variable
+	bShared                  // an allocation made outside any handler and captured by one (main's locals)
+	bParam                   // the i-th parameter of the function being summarized
+	bFree                    // the i-th free variable of the closure being summarized
+	bContext                 // the handler's context (after substitution)
+	bUnknown                 // a pointer of unknown origin, of type typ
+	bFresh                   // an allocation made in the current invocation: not shared
+)
+
+type base struct {
+	kind   baseKind
+	global *ssa.Global
+	site   ssa.Value // bShared, bFresh: the allocation
+	idx    int       // bParam, bFree
+	typ    types.Type
+	name   string // display name
+	full   string // full display name
+	key    string
+}
+
+type elemKind uint8
+
+const (
+	eField elemKind = iota
+	eIndex          // any element of an array, slice or map (indices conflated)
+	eDeref          // follow a pointer stored at the path so far
+)
+
+type elem struct {
+	kind  elemKind
+	field *types.Var // eField
+	typ   types.Type // type of the memory designated once this elem is applied
+	// precise is false for an eDeref through a plain pointer outside the
+	// context: what it points to is not known, so the loc may alias any
+	// memory of its type.
+	precise bool
+}
+
+// maxPath bounds paths, so summaries of recursive code over recursive types
+// reach a fixpoint.
+const maxPath = 8
+
+func (b *base) String() string { return b.key }
+
+func newBase(k baseKind, typ types.Type, key, name, full string) *base {
+	return &base{kind: k, typ: typ, key: key, name: name, full: full}
+}
+
+func (l loc) memType() types.Type {
+	if n := len(l.path); n > 0 {
+		return l.path[n-1].typ
+	}
+	return l.base.typ
+}
+
+func (l loc) with(e elem) loc {
+	if l.trunc {
+		return l
+	}
+	n := loc{base: l.base, path: make([]elem, len(l.path), len(l.path)+1)}
+	copy(n.path, l.path)
+	if len(n.path) >= maxPath {
+		n.trunc = true
+	} else {
+		n.path = append(n.path, e)
+	}
+	n.key = n.computeKey()
+	return n
+}
+
+func (l loc) field(f *types.Var) loc {
+	return l.with(elem{kind: eField, field: f, typ: f.Type(), precise: true})
+}
+
+func (l loc) index(elemT types.Type) loc {
+	return l.with(elem{kind: eIndex, typ: elemT, precise: true})
+}
+
+// deref is the memory that the value stored at l points to.
+func (l loc) deref(t types.Type) loc {
+	precise := l.base.kind == bContext || l.base.kind == bFresh
+	var pointee types.Type = t
+	switch u := t.Underlying().(type) {
+	case *types.Pointer:
+		pointee = u.Elem()
+	case *types.Slice, *types.Map, *types.Chan, *types.Basic:
+		// The header or reference names its backing store exactly; a
+		// slice copied elsewhere aliases, which is rare in handler state.
+		precise = true
+	}
+	return l.with(elem{kind: eDeref, typ: pointee, precise: precise})
+}
+
+func (l loc) computeKey() string {
+	var sb strings.Builder
+	sb.WriteString(l.base.key)
+	for _, e := range l.path {
+		switch e.kind {
+		case eField:
+			fmt.Fprintf(&sb, ".%s@%p", e.field.Name(), e.field)
+		case eIndex:
+			sb.WriteString("[]")
+		case eDeref:
+			sb.WriteString("*")
+		}
+	}
+	if l.trunc {
+		sb.WriteString("...")
+	}
+	return sb.String()
+}
+
+// imprecise reports whether the loc may alias memory it does not name: its
+// root is unknown, or it follows a pointer whose target is not tracked.
+func (l loc) imprecise() bool {
+	if l.base.kind == bUnknown {
+		return true
+	}
+	for _, e := range l.path {
+		if e.kind == eDeref && !e.precise {
+			return true
+		}
+	}
+	return false
+}
+
+// names returns the short and full display names: "stats.requests",
+// "conns[].state", "github.com/x/srv.stats.requests".
+func (l loc) names() (short, full string) {
+	var sb strings.Builder
+	for _, e := range l.path {
+		switch e.kind {
+		case eField:
+			sb.WriteString(".")
+			sb.WriteString(e.field.Name())
+		case eIndex:
+			sb.WriteString("[]")
+		}
+	}
+	if l.trunc {
+		sb.WriteString("...")
+	}
+	return l.base.name + sb.String(), l.base.full + sb.String()
+}
+
+// overlaps reports whether one path is a prefix of the other: the memory of
+// the shorter one contains that of the longer one.
+func overlaps(a, b loc) bool {
+	if a.base.key != b.base.key {
+		return false
+	}
+	n := min(len(a.path), len(b.path))
+	for i := 0; i < n; i++ {
+		if !sameElem(a.path[i], b.path[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameElem(a, b elem) bool {
+	if a.kind != b.kind {
+		return false
+	}
+	return a.kind != eField || a.field == b.field
+}
+
+// typeAlias is the conservative test used when either loc is imprecise:
+// could the two designate overlapping memory, judging by types alone?
+func typeAlias(a, b loc) bool {
+	return endsWithin(a, b) || endsWithin(b, a)
+}
+
+// endsWithin: the memory a designates may lie inside or over that of b,
+// where a is imprecise.
+func endsWithin(a, b loc) bool {
+	if !a.imprecise() {
+		return false
+	}
+	n := len(a.path)
+	bLast := b.memType()
+	if n > 0 && a.path[n-1].kind == eField {
+		// A field of some object: b names that field, or a whole object
+		// that holds it.
+		f := a.path[n-1].field
+		for _, e := range b.path {
+			if e.kind == eField && e.field == f {
+				return true
+			}
+		}
+		var parent types.Type = a.base.typ
+		if n > 1 {
+			parent = a.path[n-2].typ
+		}
+		return typeContains(bLast, parent)
+	}
+	t := a.memType()
+	if n > 0 && a.path[n-1].kind == eIndex {
+		// An element of some array, slice or map.
+		for _, e := range b.path {
+			if e.kind == eIndex && types.Identical(e.typ, t) {
+				return true
+			}
+		}
+		return typeContains(bLast, t) || (b.base.kind == bUnknown || lastIsDeref(b)) && types.Identical(bLast, t)
+	}
+	// What an unknown pointer points to: any object of its type, wherever
+	// it lives.
+	return containsType(b, t) || typeContains(bLast, t)
+}
+
+func lastIsDeref(l loc) bool {
+	n := len(l.path)
+	return n > 0 && l.path[n-1].kind == eDeref
+}
+
+// containsType: some prefix of b (its root included) is memory of type t.
+func containsType(b loc, t types.Type) bool {
+	if t == nil {
+		return false
+	}
+	if b.base.typ != nil && types.Identical(b.base.typ, t) {
+		return true
+	}
+	for _, e := range b.path {
+		if e.typ != nil && types.Identical(e.typ, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// typeContains: a value of type outer holds a value of type inner in place
+// (itself, or in its fields and array elements, not behind pointers).
+func typeContains(outer, inner types.Type) bool {
+	return typeContainsDepth(outer, inner, 0)
+}
+
+func typeContainsDepth(outer, inner types.Type, depth int) bool {
+	if outer == nil || inner == nil || depth > 8 {
+		return false
+	}
+	if types.Identical(outer, inner) {
+		return true
+	}
+	switch u := outer.Underlying().(type) {
+	case *types.Struct:
+		for i := 0; i < u.NumFields(); i++ {
+			if typeContainsDepth(u.Field(i).Type(), inner, depth+1) {
+				return true
+			}
+		}
+	case *types.Array:
+		return typeContainsDepth(u.Elem(), inner, depth+1)
+	}
+	return false
+}

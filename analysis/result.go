@@ -1,0 +1,140 @@
+package analysis
+
+import "go/token"
+
+// Op is what an access does to memory.
+type Op uint8
+
+const (
+	Read Op = iota
+	Write
+)
+
+func (o Op) String() string {
+	if o == Write {
+		return "write"
+	}
+	return "read"
+}
+
+// Model says how a handler's invocations are run, and so what a conflict
+// costs: in the loop model the runtime serializes conflicting handlers
+// (a conflict costs parallelism); in the concurrent model handlers already
+// run in parallel (a conflict is a data race).
+type Model string
+
+const (
+	ModelLoop       Model = "loop"
+	ModelConcurrent Model = "concurrent"
+)
+
+// Kind is the kind of a conflict: the two bits of a matrix cell.
+type Kind uint8
+
+const (
+	// Global conflicts hold whatever the contexts (bit 0).
+	Global Kind = 1 << iota
+	// Context conflicts hold only when both run on the same context (bit 1).
+	Context
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Global:
+		return "global"
+	case Context:
+		return "context"
+	}
+	return "none"
+}
+
+// Call is one step of the call chain from a handler to an access: the call
+// site in the caller and the function it calls.
+type Call struct {
+	Callee string         // types.Func.FullName() or SSA name of the callee
+	Short  string         // the callee's name as the user wrote it
+	Pos    token.Position // the call site
+}
+
+// Access is a read or write of shared memory by a handler, with how it gets
+// there.
+type Access struct {
+	Object  string         // full name: "github.com/x/srv.stats.requests"
+	Short   string         // as the user would write it: "stats.requests"
+	Op      Op             //
+	Atomic  bool           // through sync/atomic
+	Pos     token.Position // the reference
+	Func    string         // the function holding the reference
+	Via     []Call         // call chain from the handler; empty if in the handler itself
+	Context bool           // rooted at the handler's context
+	Handler int            // index of the handler in Result.Handlers
+	// Partners are the accesses of other invocations this one conflicts
+	// with (at most maxPartners; NPartners counts them all).
+	Partners  []Partner
+	NPartners int
+}
+
+// Partner is the other side of a conflict on one access.
+type Partner struct {
+	Access *Access
+	Kind   Kind
+}
+
+// Handler is one event handler found in the workspace.
+type Handler struct {
+	Name    string // types.Func.FullName(), or the SSA name of a closure
+	Short   string // "handleSend", "(*Server).get", "main$1"
+	Pos     token.Position
+	Model   Model
+	Hue     int  // 0: no hue (conflicts with nobody on globals); ≥1: hue group
+	Colored bool // must not overlap itself or others on the same context
+	// Accesses are the handler's accesses of shared memory, whole call graph
+	// included, deduplicated.
+	Accesses []*Access
+}
+
+// Conflict records that handlers A and B (indexes into Result.Handlers; A==B
+// for a self-conflict) may touch Object at once, at least one writing.
+// There is one Conflict per (A, B, Kind, Object) with one witness pair.
+type Conflict struct {
+	A, B    int
+	Kind    Kind
+	Object  string // full name
+	Short   string
+	AAccess *Access
+	BAccess *Access
+}
+
+// Problem is an error that kept part of the workspace from being analysed,
+// or a warning about a handler the analysis could not follow.
+type Problem struct {
+	Pos     token.Position // may be zero
+	Package string
+	Message string
+	Warning bool // true: analysis went on; the finding may be incomplete
+}
+
+// Result is what Run computes.
+type Result struct {
+	Handlers  []*Handler
+	Conflicts []*Conflict
+	// Matrix[i][j] holds the Kind bits of handlers i and j (symmetric).
+	Matrix   [][]Kind
+	Problems []Problem
+	// Files lists every Go file analysed, so that callers can clear findings
+	// in files that have none.
+	Files []string
+	// Packages is how many packages were analysed.
+	Packages int
+}
+
+// Partners returns, for handler index h, the conflicts it takes part in.
+func (r *Result) Partners(h int) []*Conflict {
+	var out []*Conflict
+	for _, c := range r.Conflicts {
+		if c.A == h || c.B == h {
+			out = append(out, c)
+		}
+	}
+	return out
+}

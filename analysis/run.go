@@ -1,0 +1,286 @@
+package analysis
+
+import (
+	"context"
+	"fmt"
+	"go/token"
+	"go/types"
+	"sort"
+
+	"golang.org/x/tools/go/callgraph/cha"
+	"golang.org/x/tools/go/ssa"
+	"golang.org/x/tools/go/ssa/ssautil"
+)
+
+// Run loads the packages cfg names, finds their handlers and computes their
+// conflicts. Packages that do not parse or type-check are reported in
+// Result.Problems and left out; the rest is analysed. The error is non-nil
+// only when the go command could not be run at all.
+func Run(ctx context.Context, cfg Config) (res *Result, err error) {
+	l, err := load(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	res = &Result{Problems: l.problems, Files: l.files, Packages: len(l.roots)}
+	if l.prog == nil {
+		return res, nil
+	}
+	defer func() {
+		// A bug in the analysis must not take the caller down with it.
+		if r := recover(); r != nil {
+			res.Problems = append(res.Problems, Problem{Message: fmt.Sprintf("internal error in safels analysis: %v", r)})
+			res.Handlers, res.Conflicts, res.Matrix = nil, nil, nil
+			err = nil
+		}
+	}()
+	a := &analyzer{
+		prog: l.prog, fset: l.fset,
+		sites:    map[ssa.CallInstruction][]*ssa.Function{},
+		sums:     map[*ssa.Function]*summary{},
+		closures: map[*ssa.Function][]*ssa.MakeClosure{},
+		bases:    map[string]*base{},
+		states:   map[*ssa.Function]*fnState{},
+	}
+	rootPkgs := map[*types.Package]bool{}
+	for _, p := range l.roots {
+		rootPkgs[p.Types] = true
+	}
+	var fns []*ssa.Function
+	for fn := range ssautil.AllFunctions(l.prog) {
+		if fn.Blocks != nil && fn.Pkg != nil && rootPkgs[fn.Pkg.Pkg] {
+			fns = append(fns, fn)
+		}
+	}
+	sort.Slice(fns, func(i, j int) bool { return fns[i].Pos() < fns[j].Pos() || fns[i].Pos() == fns[j].Pos() && fns[i].String() < fns[j].String() })
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	// Dynamic calls (interface methods, function values) are resolved by
+	// class-hierarchy analysis: every method or address-taken function that
+	// fits. Conservative, and fast enough to run on every save.
+	cg := cha.CallGraph(l.prog)
+	for _, fn := range fns {
+		if n := cg.Nodes[fn]; n != nil {
+			for _, e := range n.Out {
+				if e.Site != nil && e.Site.Common().StaticCallee() == nil {
+					a.sites[e.Site] = append(a.sites[e.Site], e.Callee.Func)
+				}
+			}
+		}
+		for _, b := range fn.Blocks {
+			for _, instr := range b.Instrs {
+				if mc, ok := instr.(*ssa.MakeClosure); ok {
+					cl := mc.Fn.(*ssa.Function)
+					a.closures[cl] = append(a.closures[cl], mc)
+				}
+			}
+		}
+	}
+
+	found, problems := a.findHandlers(l, fns)
+	res.Problems = append(res.Problems, problems...)
+	var entry []*ssa.Function
+	for _, h := range found {
+		entry = append(entry, h.fn)
+	}
+	if err := a.summarizeAll(ctx, entry); err != nil {
+		return nil, err
+	}
+	a.conflicts(res, found)
+	return res, nil
+}
+
+// edges lists the functions with bodies that fn may run: calls, closures it
+// makes, and functions it hands to other code.
+func (a *analyzer) edges(fn *ssa.Function) []*ssa.Function {
+	var out []*ssa.Function
+	seen := map[*ssa.Function]bool{}
+	add := func(f *ssa.Function) {
+		if f != nil && f.Blocks != nil && !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	for _, b := range fn.Blocks {
+		for _, instr := range b.Instrs {
+			if call, ok := instr.(ssa.CallInstruction); ok {
+				c := call.Common()
+				if callee := c.StaticCallee(); callee != nil {
+					add(callee)
+				} else {
+					for _, t := range a.sites[call] {
+						add(t)
+					}
+				}
+			}
+			for _, op := range instr.Operands(nil) {
+				switch v := (*op).(type) {
+				case *ssa.Function:
+					add(v)
+				case *ssa.MakeClosure:
+					add(v.Fn.(*ssa.Function))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// summarizeAll summarizes every function reachable from the handlers,
+// callees first (Tarjan's SCCs come out in that order), iterating each
+// recursive cycle to a fixpoint.
+func (a *analyzer) summarizeAll(ctx context.Context, entry []*ssa.Function) error {
+	index := map[*ssa.Function]int{}
+	low := map[*ssa.Function]int{}
+	onStack := map[*ssa.Function]bool{}
+	var stack []*ssa.Function
+	succ := map[*ssa.Function][]*ssa.Function{}
+	next := 0
+	var err error
+	var strong func(v *ssa.Function)
+	strong = func(v *ssa.Function) {
+		index[v], low[v] = next, next
+		next++
+		stack = append(stack, v)
+		onStack[v] = true
+		succ[v] = a.edges(v)
+		for _, w := range succ[v] {
+			if _, ok := index[w]; !ok {
+				strong(w)
+				low[v] = min(low[v], low[w])
+			} else if onStack[w] {
+				low[v] = min(low[v], index[w])
+			}
+		}
+		if low[v] != index[v] {
+			return
+		}
+		var scc []*ssa.Function
+		for {
+			w := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			onStack[w] = false
+			scc = append(scc, w)
+			if w == v {
+				break
+			}
+		}
+		if err == nil {
+			err = ctx.Err()
+		}
+		if err != nil {
+			return
+		}
+		a.summarizeSCC(scc, succ)
+	}
+	for _, fn := range entry {
+		if _, ok := index[fn]; !ok {
+			strong(fn)
+		}
+	}
+	return err
+}
+
+func (a *analyzer) summarizeSCC(scc []*ssa.Function, succ map[*ssa.Function][]*ssa.Function) {
+	recursive := len(scc) > 1
+	if !recursive {
+		for _, w := range succ[scc[0]] {
+			if w == scc[0] {
+				recursive = true
+			}
+		}
+	}
+	if !recursive {
+		a.sums[scc[0]] = a.summarize(scc[0])
+		return
+	}
+	for _, fn := range scc {
+		a.sums[fn] = &summary{seen: map[string]bool{}}
+	}
+	// Summaries only grow and paths are bounded, so this terminates; the
+	// cap guards against a bug turning into a hang.
+	for iter := 0; iter < 100; iter++ {
+		changed := false
+		for _, fn := range scc {
+			s := a.summarize(fn)
+			if s.size() != a.sums[fn].size() {
+				changed = true
+			}
+			a.sums[fn] = s
+		}
+		if !changed {
+			return
+		}
+	}
+}
+
+// handlerAccesses rewrites a handler's summary for an invocation: its
+// context parameter becomes the context root; its other parameters are
+// unknown; a closure's free variables are what they were bound to.
+func (a *analyzer) handlerAccesses(h found) []*rawAccess {
+	sum := a.sums[h.fn]
+	if sum == nil {
+		return nil
+	}
+	ci := contextParam(h.fn)
+	var ctxBase *base
+	if ci >= 0 {
+		p := h.fn.Params[ci]
+		t := pointee(p.Type())
+		ctxBase = &base{kind: bContext, typ: t, key: "ctx:" + types.TypeString(t, nil),
+			name: p.Name(), full: "context " + p.Name() + " (" + types.TypeString(p.Type(), nil) + ")"}
+	}
+	var out []*rawAccess
+	seen := map[string]bool{}
+	for _, acc := range sum.accesses {
+		var roots []loc
+		switch acc.loc.base.kind {
+		case bParam:
+			if acc.loc.base.idx == ci && ctxBase != nil {
+				roots = []loc{{base: ctxBase, key: ctxBase.key}}
+			} else if isLoopPtr(h.fn.Params[acc.loc.base.idx].Type()) {
+				continue // the loop itself is synchronized
+			} else {
+				roots = []loc{a.unknownLoc(acc.loc.base.typ)}
+			}
+		case bFree:
+			if h.site != nil && acc.loc.base.idx < len(h.site.Bindings) {
+				cs := a.state(h.site.Parent())
+				for _, r := range cs.origin(h.site.Bindings[acc.loc.base.idx]) {
+					if r.base.kind == bFresh {
+						r2 := a.sharedLoc(r.base.site, r.base.typ)
+						for _, e := range r.path {
+							r2 = r2.with(e)
+						}
+						r = r2
+					}
+					roots = append(roots, r)
+				}
+			} else {
+				roots = a.creatorBindings(h.fn, acc.loc.base.idx, acc.loc.base.typ)
+			}
+		default:
+			roots = []loc{acc.loc}
+		}
+		for _, r := range roots {
+			n := r
+			if acc.loc.base.kind == bParam || acc.loc.base.kind == bFree {
+				for _, e := range acc.loc.path {
+					n = n.with(e)
+				}
+			}
+			k := n.key + "|" + acc.op.String() + "|" + itoa(int(acc.pos))
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			c := *acc
+			c.loc = n
+			out = append(out, &c)
+		}
+	}
+	return out
+}
+
+func (a *analyzer) position(p token.Pos) token.Position { return a.fset.Position(p) }

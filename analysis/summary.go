@@ -1,0 +1,807 @@
+package analysis
+
+import (
+	"go/token"
+	"go/types"
+	"strings"
+
+	"golang.org/x/tools/go/callgraph"
+	"golang.org/x/tools/go/ssa"
+)
+
+// A rawAccess is an access found while summarizing a function, relative to
+// that function's parameters and free variables.
+type rawAccess struct {
+	loc    loc
+	op     Op
+	atomic bool
+	pos    token.Pos
+	fn     *ssa.Function // the function holding the reference
+	via    []rawCall     // from the summarized function down to fn
+}
+
+type rawCall struct {
+	pos    token.Pos
+	caller *ssa.Function
+	callee *ssa.Function
+}
+
+// summary is what a function does to memory that outlives its invocation.
+type summary struct {
+	accesses []*rawAccess
+	seen     map[string]bool
+	returns  [][]loc // per result: what a returned pointer may point to
+}
+
+func (s *summary) size() int {
+	n := len(s.accesses)
+	for _, r := range s.returns {
+		n += len(r)
+	}
+	return n
+}
+
+// analyzer holds the whole-program state of one Run.
+type analyzer struct {
+	prog     *ssa.Program
+	fset     *token.FileSet
+	cg       *callgraph.Graph
+	sites    map[ssa.CallInstruction][]*ssa.Function // dynamic call targets
+	sums     map[*ssa.Function]*summary
+	closures map[*ssa.Function][]*ssa.MakeClosure // where each closure is made
+	bases    map[string]*base
+	states   map[*ssa.Function]*fnState
+}
+
+func (a *analyzer) intern(b *base) *base {
+	if old, ok := a.bases[b.key]; ok {
+		return old
+	}
+	a.bases[b.key] = b
+	return b
+}
+
+func (a *analyzer) rootLoc(b *base) loc {
+	b = a.intern(b)
+	return loc{base: b, key: b.key}
+}
+
+func (a *analyzer) globalLoc(g *ssa.Global) loc {
+	full := g.Pkg.Pkg.Path() + "." + g.Name()
+	return a.rootLoc(&base{kind: bGlobal, global: g, typ: pointee(g.Type()),
+		key: "g:" + full, name: g.Name(), full: full})
+}
+
+func (a *analyzer) unknownLoc(t types.Type) loc {
+	ts := types.TypeString(t, nil)
+	return a.rootLoc(&base{kind: bUnknown, typ: t, key: "?:" + ts,
+		name: "(" + types.TypeString(t, shortQual) + ")", full: "(" + ts + ")"})
+}
+
+func (a *analyzer) freshLoc(site ssa.Value, t types.Type) loc {
+	return a.rootLoc(&base{kind: bFresh, site: site, typ: t,
+		key: "new:" + a.fset.Position(site.Pos()).String() + ":" + site.Name() + "@" + site.Parent().String()})
+}
+
+// sharedLoc names an allocation made outside the current invocation (a local
+// of main captured by a handler closure) as a root: "main.keys".
+func (a *analyzer) sharedLoc(site ssa.Value, t types.Type) loc {
+	fn := site.Parent()
+	name := site.Name()
+	if al, ok := site.(*ssa.Alloc); ok && al.Comment != "" {
+		name = al.Comment
+	}
+	short := shortFuncName(fn) + "." + name
+	full := fn.String() + "." + name
+	return a.rootLoc(&base{kind: bShared, site: site, typ: t,
+		key: "s:" + full + "@" + a.fset.Position(site.Pos()).String(), name: short, full: full})
+}
+
+func paramLoc(a *analyzer, i int, t types.Type, free bool) loc {
+	k, tag := bParam, "p"
+	if free {
+		k, tag = bFree, "f"
+	}
+	return a.rootLoc(&base{kind: k, idx: i, typ: t, key: tag + itoa(i) + ":" + types.TypeString(t, nil)})
+}
+
+func shortQual(p *types.Package) string { return p.Name() }
+
+func pointee(t types.Type) types.Type {
+	switch u := t.Underlying().(type) {
+	case *types.Pointer:
+		return u.Elem()
+	case *types.Slice:
+		return u.Elem()
+	}
+	return t
+}
+
+// pointerLike: values of this type can refer to memory elsewhere.
+func pointerLike(t types.Type) bool {
+	switch u := t.Underlying().(type) {
+	case *types.Pointer, *types.Slice, *types.Map, *types.Chan, *types.Interface, *types.Signature:
+		return true
+	case *types.Basic:
+		return u.Kind() == types.UnsafePointer
+	case *types.Struct, *types.Array:
+		// A struct or array value carries pointers of its own, but the
+		// value itself was copied: what it points to is reached through
+		// Field/Index of the value, which loadedFrom follows.
+		return false
+	}
+	return false
+}
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}
+
+// fnState caches, for one function, what each SSA value points to.
+type fnState struct {
+	a       *analyzer
+	fn      *ssa.Function
+	origins map[ssa.Value][]loc
+	loads   map[ssa.Value][]loc
+	escaped map[*base]bool
+}
+
+func (a *analyzer) state(fn *ssa.Function) *fnState {
+	if s, ok := a.states[fn]; ok {
+		return s
+	}
+	return a.newState(fn)
+}
+
+// newState starts fn's value cache afresh: inside a recursive cycle the
+// callee summaries it depends on grow between iterations.
+func (a *analyzer) newState(fn *ssa.Function) *fnState {
+	s := &fnState{a: a, fn: fn, origins: map[ssa.Value][]loc{}, loads: map[ssa.Value][]loc{}}
+	a.states[fn] = s
+	return s
+}
+
+// origin returns the memory a pointer-like value refers to: for a pointer
+// its pointee, for a slice its backing array, for a map its entries.
+func (s *fnState) origin(v ssa.Value) []loc {
+	if r, ok := s.origins[v]; ok {
+		return r
+	}
+	s.origins[v] = nil // breaks cycles through φ-nodes
+	r := dedupe(s.origin0(v))
+	s.origins[v] = r
+	return r
+}
+
+func (s *fnState) origin0(v ssa.Value) []loc {
+	a := s.a
+	switch v := v.(type) {
+	case *ssa.Global:
+		return []loc{a.globalLoc(v)}
+	case *ssa.Alloc:
+		return []loc{a.freshLoc(v, pointee(v.Type()))}
+	case *ssa.MakeSlice, *ssa.MakeMap, *ssa.MakeChan:
+		return []loc{a.freshLoc(v, v.Type())}
+	case *ssa.FieldAddr:
+		st, ok := pointee(v.X.Type()).Underlying().(*types.Struct)
+		if !ok {
+			return nil
+		}
+		f := st.Field(v.Field)
+		return mapLocs(s.origin(v.X), func(l loc) loc { return l.field(f) })
+	case *ssa.IndexAddr:
+		et := pointee(v.Type())
+		return mapLocs(s.origin(v.X), func(l loc) loc { return l.index(et) })
+	case *ssa.Parameter:
+		for i, p := range s.fn.Params {
+			if p == v {
+				return []loc{paramLoc(a, i, pointee(v.Type()), false)}
+			}
+		}
+	case *ssa.FreeVar:
+		for i, p := range s.fn.FreeVars {
+			if p == v {
+				return []loc{paramLoc(a, i, pointee(v.Type()), true)}
+			}
+		}
+	case *ssa.Phi:
+		var out []loc
+		for _, e := range v.Edges {
+			out = append(out, s.origin(e)...)
+		}
+		return out
+	case *ssa.Slice:
+		if _, ok := v.X.Type().Underlying().(*types.Basic); ok {
+			return nil // a string
+		}
+		return s.origin(v.X)
+	case *ssa.MakeInterface:
+		return s.origin(v.X)
+	case *ssa.ChangeType:
+		return s.origin(v.X)
+	case *ssa.Convert:
+		return s.origin(v.X)
+	case *ssa.MultiConvert:
+		return s.origin(v.X)
+	case *ssa.ChangeInterface:
+		return s.origin(v.X)
+	case *ssa.TypeAssert:
+		return s.origin(v.X)
+	case *ssa.SliceToArrayPointer:
+		return s.origin(v.X)
+	case *ssa.Extract:
+		switch t := v.Tuple.(type) {
+		case *ssa.Call:
+			return s.callResults(t, v.Index)
+		case *ssa.TypeAssert:
+			if v.Index == 0 {
+				return s.origin(t.X)
+			}
+			return nil
+		case *ssa.Lookup, *ssa.UnOp, *ssa.Next:
+			if v.Index == 0 || (isNext(t) && v.Index > 0) {
+				return s.derefLoaded(v.Tuple, v.Type())
+			}
+			return nil
+		}
+	case *ssa.Call:
+		return s.callResults(v, 0)
+	case *ssa.UnOp, *ssa.Field, *ssa.Index, *ssa.Lookup:
+		if !pointerLike(v.Type()) {
+			return nil
+		}
+		return s.derefLoaded(v, v.Type())
+	case *ssa.Const, *ssa.Function, *ssa.MakeClosure, *ssa.Builtin, *ssa.BinOp:
+		return nil
+	}
+	if pointerLike(v.Type()) {
+		return []loc{a.unknownLoc(pointee(v.Type()))}
+	}
+	return nil
+}
+
+func isNext(v ssa.Value) bool { _, ok := v.(*ssa.Next); return ok }
+
+// derefLoaded: v was loaded from memory; the memory it refers to is the
+// dereference of where it was loaded from.
+func (s *fnState) derefLoaded(v ssa.Value, t types.Type) []loc {
+	return mapLocs(s.loadedFrom(v), func(l loc) loc { return l.deref(t) })
+}
+
+// loadedFrom returns the memory a value was read from, if it was.
+func (s *fnState) loadedFrom(v ssa.Value) []loc {
+	if r, ok := s.loads[v]; ok {
+		return r
+	}
+	s.loads[v] = nil
+	var r []loc
+	switch v := v.(type) {
+	case *ssa.UnOp:
+		if v.Op == token.MUL {
+			r = s.origin(v.X)
+		}
+	case *ssa.Field:
+		if st, ok := v.X.Type().Underlying().(*types.Struct); ok {
+			f := st.Field(v.Field)
+			r = mapLocs(s.loadedFrom(v.X), func(l loc) loc { return l.field(f) })
+		}
+	case *ssa.Index:
+		if _, ok := v.X.Type().Underlying().(*types.Array); ok {
+			r = mapLocs(s.loadedFrom(v.X), func(l loc) loc { return l.index(v.Type()) })
+		}
+	case *ssa.Lookup:
+		if m, ok := v.X.Type().Underlying().(*types.Map); ok {
+			r = mapLocs(s.origin(v.X), func(l loc) loc { return l.index(m.Elem()) })
+		}
+	case *ssa.Next:
+		if m, ok := v.Iter.(*ssa.Range); ok {
+			if mt, ok := m.X.Type().Underlying().(*types.Map); ok {
+				r = mapLocs(s.origin(m.X), func(l loc) loc { return l.index(mt.Elem()) })
+			}
+		}
+	case *ssa.Phi:
+		for _, e := range v.Edges {
+			r = append(r, s.loadedFrom(e)...)
+		}
+	}
+	r = dedupe(r)
+	s.loads[v] = r
+	return r
+}
+
+func mapLocs(in []loc, f func(loc) loc) []loc {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]loc, 0, len(in))
+	for _, l := range in {
+		out = append(out, f(l))
+	}
+	return out
+}
+
+func dedupe(in []loc) []loc {
+	if len(in) < 2 {
+		return in
+	}
+	seen := make(map[string]bool, len(in))
+	out := in[:0:0]
+	for _, l := range in {
+		if !seen[l.key] {
+			seen[l.key] = true
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// callResults: what the idx-th result of a call may point to.
+func (s *fnState) callResults(call *ssa.Call, idx int) []loc {
+	var t types.Type
+	if tup, ok := call.Type().(*types.Tuple); ok {
+		if idx >= tup.Len() {
+			return nil
+		}
+		t = tup.At(idx).Type()
+	} else {
+		t = call.Type()
+	}
+	if !pointerLike(t) {
+		return nil
+	}
+	var out []loc
+	targets, args, binds := s.a.targets(s, call)
+	for i, callee := range targets {
+		sum := s.a.sums[callee]
+		if callee.Blocks == nil || sum == nil || idx >= len(sum.returns) {
+			out = append(out, s.a.unknownLoc(pointee(t)))
+			continue
+		}
+		for _, l := range sum.returns[idx] {
+			out = append(out, s.subst(l, callee, args, binds[i])...)
+		}
+	}
+	return out
+}
+
+// subst rewrites a callee-relative loc in terms of the caller's values.
+func (s *fnState) subst(l loc, callee *ssa.Function, args []ssa.Value, binds []ssa.Value) []loc {
+	var roots []loc
+	switch l.base.kind {
+	case bParam:
+		if l.base.idx < len(args) && args[l.base.idx] != nil {
+			roots = s.origin(args[l.base.idx])
+		} else {
+			roots = []loc{s.a.unknownLoc(l.base.typ)}
+		}
+	case bFree:
+		if binds != nil && l.base.idx < len(binds) {
+			roots = s.origin(binds[l.base.idx])
+		} else {
+			roots = s.a.creatorBindings(callee, l.base.idx, l.base.typ)
+		}
+	default:
+		return []loc{l}
+	}
+	out := make([]loc, 0, len(roots))
+	for _, r := range roots {
+		n := r
+		for _, e := range l.path {
+			n = n.with(e)
+		}
+		if l.trunc && !n.trunc {
+			n.trunc = true
+			n.key = n.computeKey()
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// creatorBindings resolves a closure's free variable where the call site
+// does not know the closure: from the places the closure is made. A local of
+// the making function is shared by every call of the closure.
+func (a *analyzer) creatorBindings(fn *ssa.Function, idx int, t types.Type) []loc {
+	var out []loc
+	for _, mc := range a.closures[fn] {
+		if idx >= len(mc.Bindings) {
+			continue
+		}
+		cs := a.state(mc.Parent())
+		for _, l := range cs.origin(mc.Bindings[idx]) {
+			switch l.base.kind {
+			case bFresh:
+				n := a.sharedLoc(l.base.site, l.base.typ)
+				for _, e := range l.path {
+					n = n.with(e)
+				}
+				out = append(out, n)
+			case bParam, bFree:
+				out = append(out, a.unknownLoc(l.base.typ))
+			default:
+				out = append(out, l)
+			}
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, a.unknownLoc(t))
+	}
+	return dedupe(out)
+}
+
+// targets resolves a call: the functions it may call, the argument list
+// aligned with each callee's parameters, and the closure bindings when the
+// call is of a closure made right there.
+func (a *analyzer) targets(s *fnState, call ssa.CallInstruction) ([]*ssa.Function, []ssa.Value, [][]ssa.Value) {
+	c := call.Common()
+	var fns []*ssa.Function
+	var binds [][]ssa.Value
+	args := c.Args
+	switch {
+	case c.IsInvoke():
+		args = append([]ssa.Value{c.Value}, c.Args...)
+		fns = a.sites[call]
+	case c.StaticCallee() != nil:
+		fns = []*ssa.Function{c.StaticCallee()}
+		if mc, ok := c.Value.(*ssa.MakeClosure); ok {
+			binds = [][]ssa.Value{mc.Bindings}
+		}
+	default:
+		if _, ok := c.Value.(*ssa.Builtin); ok {
+			return nil, nil, nil
+		}
+		fns = a.sites[call]
+	}
+	if binds == nil {
+		binds = make([][]ssa.Value, len(fns))
+	}
+	return fns, args, binds
+}
+
+// summarize computes fn's summary from scratch, using the current summaries
+// of its callees (partial ones inside a recursive cycle).
+func (a *analyzer) summarize(fn *ssa.Function) *summary {
+	s := a.newState(fn)
+	sum := &summary{seen: map[string]bool{}}
+	if fn.Signature.Results().Len() > 0 {
+		sum.returns = make([][]loc, fn.Signature.Results().Len())
+	}
+	s.escaped = s.findEscapes()
+	rec := func(l loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via []rawCall) {
+		if l.base.kind == bFresh {
+			if d := firstDeref(l); d >= 0 {
+				// Memory reached through a pointer kept in fresh memory
+				// is not fresh: it may be anything of its type.
+				n := a.unknownLoc(l.path[d].typ)
+				for _, e := range l.path[d+1:] {
+					n = n.with(e)
+				}
+				l = n
+			} else if !s.escaped[l.base] {
+				return // memory of this invocation only
+			} else {
+				// Published fresh memory may be reached by others through
+				// where it was stored: alias it by type.
+				n := a.unknownLoc(l.base.typ)
+				for _, e := range l.path {
+					n = n.with(e)
+				}
+				l = n
+			}
+		}
+		k := l.key + "|" + op.String() + "|" + itoa(int(pos)) + "|" + at.String()
+		if atomic {
+			k += "|atomic"
+		}
+		if sum.seen[k] {
+			return
+		}
+		sum.seen[k] = true
+		sum.accesses = append(sum.accesses, &rawAccess{loc: l, op: op, atomic: atomic, pos: pos, fn: at, via: via})
+	}
+	here := func(l []loc, op Op, atomic bool, pos token.Pos) {
+		for _, x := range l {
+			rec(x, op, atomic, pos, fn, nil)
+		}
+	}
+	for _, b := range fn.Blocks {
+		for _, instr := range b.Instrs {
+			pos := instrPos(instr)
+			switch in := instr.(type) {
+			case *ssa.UnOp:
+				if in.Op == token.MUL {
+					here(s.origin(in.X), Read, false, pos)
+				}
+			case *ssa.Store:
+				here(s.origin(in.Addr), Write, false, pos)
+			case *ssa.MapUpdate:
+				m := in.Map.Type().Underlying().(*types.Map)
+				here(mapLocs(s.origin(in.Map), func(l loc) loc { return l.index(m.Elem()) }), Write, false, pos)
+			case *ssa.Lookup:
+				if m, ok := in.X.Type().Underlying().(*types.Map); ok {
+					here(mapLocs(s.origin(in.X), func(l loc) loc { return l.index(m.Elem()) }), Read, false, pos)
+				}
+			case *ssa.Range:
+				if m, ok := in.X.Type().Underlying().(*types.Map); ok {
+					here(mapLocs(s.origin(in.X), func(l loc) loc { return l.index(m.Elem()) }), Read, false, pos)
+				}
+			case *ssa.Return:
+				for i, r := range in.Results {
+					if i < len(sum.returns) && pointerLike(r.Type()) {
+						sum.returns[i] = dedupe(append(sum.returns[i], s.origin(r)...))
+					}
+				}
+			case *ssa.MakeClosure:
+				// The closure may run whenever its maker runs (it may be
+				// called here or handed to code that calls it).
+				cl := in.Fn.(*ssa.Function)
+				a.applySummary(s, cl, nil, in.Bindings, in.Pos(), rec)
+			case ssa.CallInstruction:
+				a.call(s, in, rec)
+			}
+		}
+	}
+	return sum
+}
+
+type recorder func(l loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via []rawCall)
+
+// applySummary adds callee's accesses, rewritten for this call, to the
+// caller's summary.
+func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []ssa.Value, pos token.Pos, rec recorder) {
+	sum := a.sums[callee]
+	if sum == nil {
+		return
+	}
+	step := rawCall{pos: pos, caller: s.fn, callee: callee}
+	for _, acc := range sum.accesses {
+		via := make([]rawCall, 0, len(acc.via)+1)
+		via = append(via, step)
+		via = append(via, acc.via...)
+		for _, l := range s.subst(acc.loc, callee, args, binds) {
+			rec(l, acc.op, acc.atomic, acc.pos, acc.fn, via)
+		}
+	}
+}
+
+func (a *analyzer) call(s *fnState, call ssa.CallInstruction, rec recorder) {
+	c := call.Common()
+	pos := instrPos(call)
+	if b, ok := c.Value.(*ssa.Builtin); ok {
+		a.builtin(s, b, c.Args, pos, rec)
+		return
+	}
+	fns, args, binds := a.targets(s, call)
+	for i, fn := range fns {
+		if fn.Blocks == nil {
+			a.external(s, fn, args, pos, rec)
+			continue
+		}
+		a.applySummary(s, fn, args, binds[i], pos, rec)
+	}
+}
+
+func (a *analyzer) builtin(s *fnState, b *ssa.Builtin, args []ssa.Value, pos token.Pos, rec recorder) {
+	elems := func(v ssa.Value) []loc {
+		t := v.Type().Underlying()
+		var et types.Type
+		switch u := t.(type) {
+		case *types.Slice:
+			et = u.Elem()
+		case *types.Map:
+			et = u.Elem()
+		default:
+			return nil
+		}
+		return mapLocs(s.origin(v), func(l loc) loc { return l.index(et) })
+	}
+	do := func(ls []loc, op Op) {
+		for _, l := range ls {
+			rec(l, op, false, pos, s.fn, nil)
+		}
+	}
+	switch b.Name() {
+	case "append":
+		do(elems(args[0]), Write)
+		if len(args) > 1 {
+			do(elems(args[1]), Read)
+		}
+	case "copy":
+		do(elems(args[0]), Write)
+		do(elems(args[1]), Read)
+	case "delete", "clear":
+		do(elems(args[0]), Write)
+	case "len", "cap":
+		if _, ok := args[0].Type().Underlying().(*types.Map); ok {
+			do(elems(args[0]), Read)
+		}
+	}
+}
+
+// Packages whose functions only read what their pointer arguments refer to.
+var readOnlyPkgs = map[string]bool{
+	"fmt": true, "strings": true, "strconv": true, "errors": true, "unicode/utf8": true,
+	"path": true, "path/filepath": true, "mime": true, "sort": false,
+}
+
+// external models a function without a body here (standard library,
+// modules): synchronization primitives synchronize; anything else may read
+// and write whatever its pointer arguments reach, and call the functions it
+// is given.
+func (a *analyzer) external(s *fnState, fn *ssa.Function, args []ssa.Value, pos token.Pos, rec recorder) {
+	pkg := ""
+	if fn.Pkg != nil {
+		pkg = fn.Pkg.Pkg.Path()
+	} else if o := fn.Origin(); o != nil && o.Pkg != nil {
+		pkg = o.Pkg.Pkg.Path()
+	} else if obj, ok := fn.Object().(*types.Func); ok && obj.Pkg() != nil {
+		pkg = obj.Pkg().Path()
+	}
+	switch {
+	case pkg == "sync/atomic":
+		op := Write
+		if strings.HasPrefix(fn.Name(), "Load") {
+			op = Read
+		}
+		if len(args) > 0 {
+			for _, l := range s.origin(args[0]) {
+				rec(l, op, true, pos, s.fn, nil)
+			}
+		}
+		return
+	case pkg == "sync", pkg == LoopPkg, pkg == "context", pkg == "time" && fn.Signature.Recv() == nil,
+		pkg == "runtime", pkg == "log", pkg == "log/slog":
+		// Synchronized by construction, or the loop runtime itself.
+		if fn.Name() == "Do" && pkg == "sync" && len(args) > 1 {
+			a.callFuncArg(s, args[1], pos, rec)
+		}
+		return
+	}
+	readOnly := readOnlyPkgs[pkg]
+	for _, arg := range args {
+		t := arg.Type()
+		if _, ok := t.Underlying().(*types.Signature); ok {
+			a.callFuncArg(s, arg, pos, rec)
+			continue
+		}
+		if !pointerLike(t) {
+			continue
+		}
+		for _, l := range s.origin(arg) {
+			rec(l, Read, false, pos, s.fn, nil)
+			if !readOnly {
+				rec(l, Write, false, pos, s.fn, nil)
+			}
+		}
+	}
+}
+
+// callFuncArg: a function value handed to unknown code may be called there.
+func (a *analyzer) callFuncArg(s *fnState, v ssa.Value, pos token.Pos, rec recorder) {
+	switch f := v.(type) {
+	case *ssa.Function:
+		if f.Blocks != nil {
+			a.applySummary(s, f, nil, nil, pos, rec)
+		}
+	case *ssa.MakeClosure:
+		a.applySummary(s, f.Fn.(*ssa.Function), nil, f.Bindings, pos, rec)
+	}
+}
+
+// instrPos finds a position for an instruction, falling back to the
+// address it uses, then to its block's earlier instructions.
+func instrPos(instr ssa.Instruction) token.Pos {
+	if p := instr.Pos(); p.IsValid() {
+		return p
+	}
+	switch in := instr.(type) {
+	case *ssa.UnOp:
+		if p := in.X.Pos(); p.IsValid() {
+			if _, ok := in.X.(*ssa.Global); !ok {
+				return p
+			}
+		}
+	case *ssa.Store:
+		if p := in.Addr.Pos(); p.IsValid() {
+			if _, ok := in.Addr.(*ssa.Global); !ok {
+				return p
+			}
+		}
+	}
+	if b := instr.Block(); b != nil {
+		for i := len(b.Instrs) - 1; i >= 0; i-- {
+			if b.Instrs[i] == instr {
+				for j := i - 1; j >= 0; j-- {
+					if p := b.Instrs[j].Pos(); p.IsValid() {
+						return p
+					}
+				}
+				break
+			}
+		}
+	}
+	if fn := instr.Parent(); fn != nil {
+		return fn.Pos()
+	}
+	return token.NoPos
+}
+
+// findEscapes: fresh allocations this function publishes (stores into
+// other memory, sends, or hands to unknown code). Their accesses are shared.
+func (s *fnState) findEscapes() map[*base]bool {
+	esc := map[*base]bool{}
+	mark := func(v ssa.Value) {
+		if v == nil || !pointerLike(v.Type()) {
+			return
+		}
+		for _, l := range s.origin(v) {
+			if l.base.kind == bFresh {
+				esc[l.base] = true
+			}
+		}
+	}
+	for _, b := range s.fn.Blocks {
+		for _, instr := range b.Instrs {
+			switch in := instr.(type) {
+			case *ssa.Store:
+				// Storing into this invocation's own memory publishes nothing.
+				if !allFresh(s.origin(in.Addr)) {
+					mark(in.Val)
+				}
+			case *ssa.MapUpdate:
+				if !allFresh(s.origin(in.Map)) {
+					mark(in.Key)
+					mark(in.Value)
+				}
+			case *ssa.Send:
+				mark(in.X)
+			case *ssa.Go:
+				for _, arg := range in.Call.Args {
+					mark(arg)
+				}
+			case ssa.CallInstruction:
+				c := in.Common()
+				if callee := c.StaticCallee(); callee != nil && callee.Blocks != nil {
+					continue // the callee's own summary tracks what it does
+				}
+				if isLoopPost(c) {
+					continue // becomes the next handler's context
+				}
+				if b, ok := c.Value.(*ssa.Builtin); ok {
+					if b.Name() == "append" && len(c.Args) > 1 {
+						mark(c.Args[1])
+					}
+					continue
+				}
+				for _, arg := range c.Args {
+					mark(arg)
+				}
+			}
+		}
+	}
+	return esc
+}
+
+func firstDeref(l loc) int {
+	for i, e := range l.path {
+		if e.kind == eDeref {
+			return i
+		}
+	}
+	return -1
+}
+
+func allFresh(ls []loc) bool {
+	if len(ls) == 0 {
+		return false
+	}
+	for _, l := range ls {
+		if l.base.kind != bFresh {
+			return false
+		}
+	}
+	return true
+}

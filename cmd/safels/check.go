@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"go/token"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/safels/safels/analysis"
+	"github.com/safels/safels/diagnostics"
+)
+
+// Exit codes of check, as `go vet`.
+const (
+	exitClean     = 0
+	exitConflicts = 1
+	exitError     = 2
+)
+
+func check(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print one JSON object: handlers and conflicts")
+	matrix := fs.Bool("matrix", false, "print the conflict matrix (b1b0 per cell: bit 0 global, bit 1 same context)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: safels check [-json] [-matrix] [patterns...]\n\n"+
+			"Reports every reference through which two event handlers may touch the same\n"+
+			"memory at once. Exit status: 0 no conflicts, 1 conflicts, 2 errors.\n\nflags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitError
+	}
+	wd, _ := os.Getwd()
+	res, err := analysis.Run(context.Background(), analysis.Config{Dir: wd, Patterns: fs.Args()})
+	if err != nil {
+		fmt.Fprintf(stderr, "safels: %v\n", err)
+		return exitError
+	}
+	for _, p := range res.Problems {
+		where := p.Package
+		if p.Pos.Filename != "" {
+			where = rel(wd, p.Pos)
+		}
+		kind := ""
+		if p.Warning {
+			kind = "warning: "
+		}
+		fmt.Fprintf(stderr, "%s: %s%s\n", where, kind, p.Message)
+	}
+	if res.Packages == 0 {
+		fmt.Fprintln(stderr, "safels: no package could be analysed")
+		return exitError
+	}
+	switch {
+	case *asJSON:
+		if err := writeJSON(stdout, wd, res); err != nil {
+			fmt.Fprintf(stderr, "safels: %v\n", err)
+			return exitError
+		}
+	case *matrix:
+		writeMatrix(stdout, res)
+	default:
+		for _, f := range diagnostics.Findings(res) {
+			fmt.Fprintf(stdout, "%s: %s\n", rel(wd, f.Pos), f.Message)
+		}
+	}
+	if len(res.Conflicts) > 0 {
+		return exitConflicts
+	}
+	return exitClean
+}
+
+// rel prints a position relative to the working directory, as go vet does.
+func rel(wd string, p token.Position) string {
+	name := p.Filename
+	if r, err := filepath.Rel(wd, name); err == nil && !strings.HasPrefix(r, "..") {
+		name = r
+	}
+	if p.Line == 0 {
+		return name
+	}
+	return fmt.Sprintf("%s:%d:%d", name, p.Line, p.Column)
+}
+
+type jsonHandler struct {
+	Name    string `json:"name"`
+	Pos     string `json:"pos"`
+	Model   string `json:"model"`
+	Hue     int    `json:"hue"`
+	Colored bool   `json:"colored"`
+}
+
+type jsonAccess struct {
+	Pos    string   `json:"pos"`
+	Op     string   `json:"op"`
+	Via    []string `json:"via"`
+	Atomic bool     `json:"atomic,omitempty"`
+}
+
+type jsonConflict struct {
+	A       string     `json:"a"`
+	B       string     `json:"b"`
+	Kind    string     `json:"kind"`
+	Object  string     `json:"object"`
+	AAccess jsonAccess `json:"a_access"`
+	BAccess jsonAccess `json:"b_access"`
+}
+
+type jsonReport struct {
+	Handlers  []jsonHandler  `json:"handlers"`
+	Conflicts []jsonConflict `json:"conflicts"`
+	Matrix    [][]string     `json:"matrix"`
+	Errors    []string       `json:"errors,omitempty"`
+}
+
+func writeJSON(w io.Writer, wd string, res *analysis.Result) error {
+	out := jsonReport{Handlers: []jsonHandler{}, Conflicts: []jsonConflict{}, Matrix: [][]string{}}
+	for _, h := range res.Handlers {
+		out.Handlers = append(out.Handlers, jsonHandler{Name: h.Name, Pos: rel(wd, h.Pos), Model: string(h.Model), Hue: h.Hue, Colored: h.Colored})
+	}
+	access := func(a *analysis.Access) jsonAccess {
+		ja := jsonAccess{Pos: rel(wd, a.Pos), Op: a.Op.String(), Via: []string{}, Atomic: a.Atomic}
+		for _, c := range a.Via {
+			ja.Via = append(ja.Via, c.Callee)
+		}
+		return ja
+	}
+	for _, c := range res.Conflicts {
+		out.Conflicts = append(out.Conflicts, jsonConflict{
+			A: res.Handlers[c.A].Name, B: res.Handlers[c.B].Name, Kind: c.Kind.String(),
+			Object: c.Object, AAccess: access(c.AAccess), BAccess: access(c.BAccess),
+		})
+	}
+	for _, row := range res.Matrix {
+		cells := make([]string, len(row))
+		for j, k := range row {
+			cells[j] = cell(k)
+		}
+		out.Matrix = append(out.Matrix, cells)
+	}
+	for _, p := range res.Problems {
+		out.Errors = append(out.Errors, rel(wd, p.Pos)+": "+p.Message)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// cell prints a matrix cell as the slides do: bit 1 then bit 0.
+func cell(k analysis.Kind) string {
+	b := []byte("00")
+	if k&analysis.Context != 0 {
+		b[0] = '1'
+	}
+	if k&analysis.Global != 0 {
+		b[1] = '1'
+	}
+	return string(b)
+}
+
+func writeMatrix(w io.Writer, res *analysis.Result) {
+	width := 7
+	for _, h := range res.Handlers {
+		width = max(width, len(h.Short))
+	}
+	fmt.Fprintf(w, "%-*s", width+2, "")
+	for i := range res.Handlers {
+		fmt.Fprintf(w, " %4d", i+1)
+	}
+	fmt.Fprintf(w, "   hue color\n")
+	for i, h := range res.Handlers {
+		fmt.Fprintf(w, "%2d %-*s", i+1, width, h.Short)
+		for j := range res.Handlers {
+			fmt.Fprintf(w, " %4s", cell(res.Matrix[i][j]))
+		}
+		color := "-"
+		if h.Colored {
+			color = "ctx"
+		}
+		hue := "-"
+		if h.Hue > 0 {
+			hue = fmt.Sprint(h.Hue)
+		}
+		fmt.Fprintf(w, "   %3s %5s\n", hue, color)
+	}
+}

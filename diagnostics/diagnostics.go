@@ -1,0 +1,217 @@
+// Package diagnostics turns analysis results into positioned, explained
+// findings, shared by `safels check` and the language server. Start at
+// Findings. It knows nothing of the LSP: positions are token.Position.
+package diagnostics
+
+import (
+	"fmt"
+	"go/token"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/safels/safels/analysis"
+)
+
+// Severity of a finding.
+type Severity int
+
+const (
+	Error Severity = iota + 1
+	Warning
+	Information
+	Hint
+)
+
+// Codes, one per kind of finding.
+const (
+	CodeGlobal  = "global-conflict"
+	CodeContext = "context-conflict"
+	CodeRace    = "data-race"
+)
+
+// Related points at a partner access or a step of the call chain.
+type Related struct {
+	Pos     token.Position
+	Message string
+}
+
+// Finding is one diagnostic: a conflicting reference, or the call inside a
+// handler through which a helper's conflicting reference is reached (the
+// place where "defer to a new handler" applies).
+type Finding struct {
+	Pos      token.Position
+	Code     string
+	Severity Severity
+	Message  string
+	Handler  string // short name of the handler whose access this is
+	Object   string // short name of the object
+	Op       analysis.Op
+	CallSite bool // true: Pos is a call in the handler, not the reference
+	Related  []Related
+}
+
+// Findings returns the findings of a result, sorted by position, one per
+// (position, object): accesses reached from several handlers are merged.
+func Findings(r *analysis.Result) []Finding {
+	type key struct {
+		file      string
+		line, col int
+		obj       string
+		call      bool
+	}
+	byKey := map[key]*Finding{}
+	var order []key
+	add := func(k key, f Finding) {
+		if old, ok := byKey[k]; ok {
+			handlers := old.Handler
+			if !strings.Contains(handlers, f.Handler) {
+				handlers += ", " + f.Handler
+			}
+			// x++ reads and writes at one place: say what matters most.
+			if f.Op == analysis.Write && old.Op == analysis.Read {
+				*old = f
+			}
+			old.Handler = handlers
+			return
+		}
+		byKey[k] = &f
+		order = append(order, k)
+	}
+	for _, h := range r.Handlers {
+		for _, acc := range h.Accesses {
+			if acc.NPartners == 0 {
+				continue
+			}
+			code, sev := codeFor(h.Model, acc.Partners)
+			msg := describe(r, h, acc)
+			rel := related(r, acc)
+			add(key{acc.Pos.Filename, acc.Pos.Line, acc.Pos.Column, acc.Short, false},
+				Finding{Pos: acc.Pos, Code: code, Severity: sev, Message: msg, Handler: h.Short,
+					Object: acc.Short, Op: acc.Op, Related: rel})
+			if len(acc.Via) > 0 {
+				c := acc.Via[0]
+				cmsg := fmt.Sprintf("%s calls %s, which %s %s (%s); %s", h.Short, c.Short,
+					verb(acc.Op), acc.Short, shortPos(acc.Pos), partnersText(r, acc))
+				add(key{c.Pos.Filename, c.Pos.Line, c.Pos.Column, acc.Short, true},
+					Finding{Pos: c.Pos, Code: code, Severity: sev, Message: cmsg, Handler: h.Short,
+						Object: acc.Short, Op: acc.Op, CallSite: true, Related: rel})
+			}
+		}
+	}
+	out := make([]Finding, 0, len(order))
+	for _, k := range order {
+		out = append(out, *byKey[k])
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i].Pos, out[j].Pos
+		if a.Filename != b.Filename {
+			return a.Filename < b.Filename
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Column != b.Column {
+			return a.Column < b.Column
+		}
+		return out[i].Message < out[j].Message
+	})
+	return out
+}
+
+func codeFor(m analysis.Model, ps []analysis.Partner) (string, Severity) {
+	global := false
+	for _, p := range ps {
+		if p.Kind == analysis.Global {
+			global = true
+		}
+	}
+	if m == analysis.ModelConcurrent {
+		return CodeRace, Warning
+	}
+	if global {
+		return CodeGlobal, Information
+	}
+	return CodeContext, Information
+}
+
+func verb(op analysis.Op) string {
+	if op == analysis.Write {
+		return "writes"
+	}
+	return "reads"
+}
+
+// describe: "handleSend writes stats.bytesSent; handleSend (another
+// invocation) reads it (main.go:120)".
+func describe(r *analysis.Result, h *analysis.Handler, acc *analysis.Access) string {
+	where := ""
+	if len(acc.Via) > 0 {
+		where = " via " + chain(acc.Via)
+	}
+	return fmt.Sprintf("%s %s %s%s; %s", h.Short, verb(acc.Op), acc.Short, where, partnersText(r, acc))
+}
+
+func chain(cs []analysis.Call) string {
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = c.Short
+	}
+	return strings.Join(names, " → ")
+}
+
+func partnersText(r *analysis.Result, acc *analysis.Access) string {
+	var parts []string
+	for _, p := range acc.Partners {
+		ph := r.Handlers[p.Access.Handler]
+		who := ph.Short
+		if p.Access.Handler == acc.Handler {
+			who += " (another invocation)"
+		}
+		what := verb(p.Access.Op) + " it"
+		if p.Access.Short != acc.Short {
+			what = verb(p.Access.Op) + " " + p.Access.Short
+		}
+		s := fmt.Sprintf("%s %s (%s)", who, what, shortPos(p.Access.Pos))
+		if p.Kind == analysis.Context {
+			s += " on the same context"
+		}
+		if !contains(parts, s) {
+			parts = append(parts, s)
+		}
+		if len(parts) == 3 {
+			break
+		}
+	}
+	text := strings.Join(parts, ", ")
+	if more := acc.NPartners - len(parts); more > 0 && len(acc.Partners) > len(parts) {
+		text += fmt.Sprintf(", and %d more", more)
+	}
+	return text
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func related(r *analysis.Result, acc *analysis.Access) []Related {
+	var out []Related
+	for _, p := range acc.Partners {
+		ph := r.Handlers[p.Access.Handler]
+		out = append(out, Related{Pos: p.Access.Pos,
+			Message: fmt.Sprintf("%s %s %s here", ph.Short, verb(p.Access.Op), p.Access.Short)})
+	}
+	for _, c := range acc.Via {
+		out = append(out, Related{Pos: c.Pos, Message: "call of " + c.Short})
+	}
+	return out
+}
+
+func shortPos(p token.Position) string {
+	return fmt.Sprintf("%s:%d", filepath.Base(p.Filename), p.Line)
+}
