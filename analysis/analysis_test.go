@@ -33,3 +33,24 @@ func TestFields(t *testing.T) {
 		t.Errorf("handleUser/handlePtr = %b, want 00: statsPtr.conns is not stats.users", got)
 	}
 }
+
+func TestCalls(t *testing.T) {
+	r := wanttest.Run(t, "testdata/calls")
+	// Interface calls (db.put), closures called through a global slice and
+	// recursion are all followed; atomics and read-only state never conflict.
+	if got := cell(t, r, "handlePut", "handlePut"); got != analysis.Global {
+		t.Errorf("handlePut/handlePut = %b, want 01", got)
+	}
+	// handleWalk and handleState share only the request: a context conflict.
+	if got := cell(t, r, "handleWalk", "handleState"); got != analysis.Context {
+		t.Errorf("handleWalk/handleState = %b, want 10", got)
+	}
+	if got := cell(t, r, "handlePut", "handleState"); got != 0 {
+		t.Errorf("handlePut/handleState = %b, want 00 (atomics only)", got)
+	}
+	for _, h := range r.Handlers {
+		if h.Short == "handleState" && (h.Hue != 0 || !h.Colored) {
+			t.Errorf("handleState hue %d colored %v, want no hue, colored", h.Hue, h.Colored)
+		}
+	}
+}

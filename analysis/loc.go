@@ -52,9 +52,10 @@ const (
 )
 
 type elem struct {
-	kind  elemKind
-	field *types.Var // eField
-	typ   types.Type // type of the memory designated once this elem is applied
+	kind   elemKind
+	field  *types.Var // eField
+	parent types.Type // eField: the struct type holding it
+	typ    types.Type // type of the memory designated once this elem is applied
 	// precise is false for an eDeref through a plain pointer outside the
 	// context: what it points to is not known, so the loc may alias any
 	// memory of its type.
@@ -93,8 +94,8 @@ func (l loc) with(e elem) loc {
 	return n
 }
 
-func (l loc) field(f *types.Var) loc {
-	return l.with(elem{kind: eField, field: f, typ: f.Type(), precise: true})
+func (l loc) field(f *types.Var, parent types.Type) loc {
+	return l.with(elem{kind: eField, field: f, parent: parent, typ: f.Type(), precise: true})
 }
 
 func (l loc) index(elemT types.Type) loc {
@@ -180,7 +181,28 @@ func overlaps(a, b loc) bool {
 			return false
 		}
 	}
+	// A pointer slot and what it points to are different memory, unless the
+	// shorter loc stands for everything reachable below it.
+	short, long := a, b
+	if len(a.path) > len(b.path) {
+		short, long = b, a
+	}
+	if len(long.path) > n && long.path[n].kind == eDeref && !short.trunc {
+		return false
+	}
 	return true
+}
+
+// deep marks l as standing for everything reachable from it: what unknown
+// code handed a pointer may touch.
+func (l loc) deep() loc {
+	if l.trunc {
+		return l
+	}
+	n := l
+	n.trunc = true
+	n.key = n.computeKey()
+	return n
 }
 
 func sameElem(a, b elem) bool {
@@ -213,11 +235,7 @@ func endsWithin(a, b loc) bool {
 				return true
 			}
 		}
-		var parent types.Type = a.base.typ
-		if n > 1 {
-			parent = a.path[n-2].typ
-		}
-		return typeContains(bLast, parent)
+		return typeContains(bLast, a.path[n-1].parent)
 	}
 	t := a.memType()
 	if n > 0 && a.path[n-1].kind == eIndex {

@@ -51,7 +51,9 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 			fns = append(fns, fn)
 		}
 	}
-	sort.Slice(fns, func(i, j int) bool { return fns[i].Pos() < fns[j].Pos() || fns[i].Pos() == fns[j].Pos() && fns[i].String() < fns[j].String() })
+	sort.Slice(fns, func(i, j int) bool {
+		return fns[i].Pos() < fns[j].Pos() || fns[i].Pos() == fns[j].Pos() && fns[i].String() < fns[j].String()
+	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -60,12 +62,18 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	// class-hierarchy analysis: every method or address-taken function that
 	// fits. Conservative, and fast enough to run on every save.
 	cg := cha.CallGraph(l.prog)
+	taken := addressTaken(fns)
 	for _, fn := range fns {
 		if n := cg.Nodes[fn]; n != nil {
 			for _, e := range n.Out {
-				if e.Site != nil && e.Site.Common().StaticCallee() == nil {
-					a.sites[e.Site] = append(a.sites[e.Site], e.Callee.Func)
+				if e.Site == nil || e.Site.Common().StaticCallee() != nil {
+					continue
 				}
+				// A function value can only be one whose address was taken.
+				if !e.Site.Common().IsInvoke() && e.Callee.Func.Blocks != nil && !taken[e.Callee.Func] {
+					continue
+				}
+				a.sites[e.Site] = append(a.sites[e.Site], e.Callee.Func)
 			}
 		}
 		for _, b := range fn.Blocks {
@@ -89,6 +97,31 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	}
 	a.conflicts(res, found)
 	return res, nil
+}
+
+// addressTaken: functions used as values (not just called), and closures.
+func addressTaken(fns []*ssa.Function) map[*ssa.Function]bool {
+	taken := map[*ssa.Function]bool{}
+	var ops []*ssa.Value
+	for _, fn := range fns {
+		for _, b := range fn.Blocks {
+			for _, instr := range b.Instrs {
+				ops = instr.Operands(ops[:0])
+				if call, ok := instr.(ssa.CallInstruction); ok && !call.Common().IsInvoke() {
+					ops = ops[1:] // the callee itself
+				}
+				for _, op := range ops {
+					switch v := (*op).(type) {
+					case *ssa.Function:
+						taken[v] = true
+					case *ssa.MakeClosure:
+						taken[v.Fn.(*ssa.Function)] = true
+					}
+				}
+			}
+		}
+	}
+	return taken
 }
 
 // edges lists the functions with bodies that fn may run: calls, closures it

@@ -190,8 +190,8 @@ func (s *fnState) origin0(v ssa.Value) []loc {
 		if !ok {
 			return nil
 		}
-		f := st.Field(v.Field)
-		return mapLocs(s.origin(v.X), func(l loc) loc { return l.field(f) })
+		f, parent := st.Field(v.Field), pointee(v.X.Type())
+		return mapLocs(s.origin(v.X), func(l loc) loc { return l.field(f, parent) })
 	case *ssa.IndexAddr:
 		et := pointee(v.Type())
 		return mapLocs(s.origin(v.X), func(l loc) loc { return l.index(et) })
@@ -286,7 +286,7 @@ func (s *fnState) loadedFrom(v ssa.Value) []loc {
 	case *ssa.Field:
 		if st, ok := v.X.Type().Underlying().(*types.Struct); ok {
 			f := st.Field(v.Field)
-			r = mapLocs(s.loadedFrom(v.X), func(l loc) loc { return l.field(f) })
+			r = mapLocs(s.loadedFrom(v.X), func(l loc) loc { return l.field(f, v.X.Type()) })
 		}
 	case *ssa.Index:
 		if _, ok := v.X.Type().Underlying().(*types.Array); ok {
@@ -671,6 +671,7 @@ func (a *analyzer) external(s *fnState, fn *ssa.Function, args []ssa.Value, pos 
 			continue
 		}
 		for _, l := range s.origin(arg) {
+			l = l.deep()
 			rec(l, Read, false, pos, s.fn, nil)
 			if !readOnly {
 				rec(l, Write, false, pos, s.fn, nil)
