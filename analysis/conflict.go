@@ -1,9 +1,6 @@
 package analysis
 
-import (
-	"go/token"
-	"sort"
-)
+import "sort"
 
 // maxPartners bounds the partners kept per access: a message names a few,
 // and a hot global shared by hundreds of handlers must not make the result
@@ -52,11 +49,12 @@ func (a *analyzer) conflicts(res *Result, found []found) {
 		if x.h > y.h || x.h == y.h && x.pub.Pos.Offset > y.pub.Pos.Offset {
 			x, y = y, x
 		}
-		obj, short := x.raw.loc.names()
+		// Name the more specific of the two: a write of stats conflicts
+		// with a read of stats.conns on stats.conns.
+		short, obj := x.raw.loc.names()
 		if len(y.raw.loc.path) > len(x.raw.loc.path) {
-			obj, short = y.raw.loc.names()
+			short, obj = y.raw.loc.names()
 		}
-		obj, short = fullObject(x, y, obj, short)
 		res.Matrix[x.h][y.h] |= k
 		res.Matrix[y.h][x.h] |= k
 		key := ckey{x.h, y.h, k, obj}
@@ -173,10 +171,6 @@ func (a *analyzer) conflicts(res *Result, found []found) {
 	})
 }
 
-// fullObject names a context object after its type, so the name is the same
-// whichever handler's parameter name was seen first.
-func fullObject(x, y entry, obj, short string) (string, string) { return obj, short }
-
 func addPartner(to, p *Access, k Kind) {
 	to.NPartners++
 	if len(to.Partners) < maxPartners {
@@ -202,5 +196,3 @@ func (a *analyzer) publish(r *rawAccess, h int) *Access {
 	}
 	return acc
 }
-
-var _ = token.NoPos

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// binary builds safels once per test run: the tests drive the real binary.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "safels-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "safels")
+	out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		os.Stderr.Write(out)
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func runSafels(t *testing.T, dir string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return o.String(), e.String(), code
+}
+
+func writeModule(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	files["go.mod"] = "module example.com/m\n\ngo 1.26\n"
+	for name, src := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const annotated = `package good
+
+var hits int
+
+type req struct{ n int }
+
+//safels:handler
+func Serve(r *req) { hits++; r.n++ }
+`
+
+func TestCheckText(t *testing.T) {
+	dir := writeModule(t, map[string]string{"good/good.go": annotated})
+	out, errOut, code := runSafels(t, dir, "check", "./...")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (conflicts); stderr: %s", code, errOut)
+	}
+	// go vet style: file:line:col: message, relative to the working directory.
+	if !strings.Contains(out, "good/good.go:8:22: Serve writes hits;") {
+		t.Errorf("text output lacks the finding on hits:\n%s", out)
+	}
+	if !strings.Contains(out, "Serve writes r.n; Serve (another invocation)") || !strings.Contains(out, "on the same context") {
+		t.Errorf("text output lacks the context finding:\n%s", out)
+	}
+}
+
+func TestCheckJSON(t *testing.T) {
+	dir := writeModule(t, map[string]string{"good/good.go": annotated})
+	out, errOut, code := runSafels(t, dir, "check", "-json")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1; stderr: %s", code, errOut)
+	}
+	var rep struct {
+		Handlers []struct {
+			Name, Pos, Model string
+			Hue              int
+			Colored          bool
+		}
+		Conflicts []struct {
+			A, B, Kind, Object string
+			AAccess            struct {
+				Pos, Op string
+				Via     []string
+			} `json:"a_access"`
+			BAccess struct {
+				Pos, Op string
+				Via     []string
+			} `json:"b_access"`
+		}
+		Matrix [][]string
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("bad JSON: %v\n%s", err, out)
+	}
+	if len(rep.Handlers) != 1 || rep.Handlers[0].Name != "example.com/m/good.Serve" ||
+		rep.Handlers[0].Pos != "good/good.go:8:6" || rep.Handlers[0].Model != "loop" ||
+		rep.Handlers[0].Hue != 1 || !rep.Handlers[0].Colored {
+		t.Errorf("handlers = %+v", rep.Handlers)
+	}
+	kinds := map[string]string{}
+	for _, c := range rep.Conflicts {
+		if c.A != c.B || c.A != "example.com/m/good.Serve" {
+			t.Errorf("conflict between %s and %s, want Serve with itself", c.A, c.B)
+		}
+		kinds[c.Object] = c.Kind
+		if c.AAccess.Op != "write" && c.BAccess.Op != "write" {
+			t.Errorf("conflict on %s with no write", c.Object)
+		}
+		if c.AAccess.Via == nil {
+			t.Errorf("via must be [] not null")
+		}
+	}
+	if kinds["example.com/m/good.hits"] != "global" {
+		t.Errorf("hits conflict kind %q, want global (conflicts %v)", kinds["example.com/m/good.hits"], kinds)
+	}
+	if len(rep.Matrix) != 1 || rep.Matrix[0][0] != "11" {
+		t.Errorf("matrix = %v, want [[11]]", rep.Matrix)
+	}
+}
+
+func TestCheckBrokenPackage(t *testing.T) {
+	dir := writeModule(t, map[string]string{
+		"good/good.go":     annotated,
+		"broken/broken.go": "package broken\n\nfunc f( {\n",
+		"typo/typo.go":     "package typo\n\nvar x int = \"s\"\n",
+	})
+	out, errOut, code := runSafels(t, dir, "check", "./...")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1: the good package still has conflicts; stderr: %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "broken/broken.go:3") || !strings.Contains(errOut, "typo/typo.go:3") {
+		t.Errorf("stderr should name both broken files:\n%s", errOut)
+	}
+	if !strings.Contains(out, "Serve writes hits") {
+		t.Errorf("the good package must still be analysed:\n%s", out)
+	}
+	// Nothing analysable: exit 2.
+	_, errOut, code = runSafels(t, dir, "check", "./broken")
+	if code != 2 || !strings.Contains(errOut, "no package could be analysed") {
+		t.Errorf("exit %d, stderr %q; want 2 and a clear message", code, errOut)
+	}
+}
+
+func TestCheckClean(t *testing.T) {
+	dir := writeModule(t, map[string]string{"ok/ok.go": `package ok
+
+var limit = 10
+
+type req struct{ n int }
+
+//safels:handler
+func Serve(r *req) { r.n = limit }
+`})
+	out, errOut, code := runSafels(t, dir, "check", "-matrix")
+	// r.n is written on the context: a context conflict with itself. limit is
+	// only read: no global conflict.
+	if code != 1 || !strings.Contains(out, "10") {
+		t.Fatalf("exit %d out %q err %q", code, out, errOut)
+	}
+	dir = writeModule(t, map[string]string{"ok/ok.go": `package ok
+
+var limit = 10
+
+//safels:handler
+func Serve(n int) int { return n + limit }
+`})
+	out, errOut, code = runSafels(t, dir, "check")
+	if code != 0 || out != "" {
+		t.Fatalf("exit %d, out %q, err %q; want 0 and no findings", code, out, errOut)
+	}
+}
+
+func TestVersionAndUsage(t *testing.T) {
+	out, _, code := runSafels(t, ".", "version")
+	if code != 0 || !strings.HasPrefix(out, "safels ") {
+		t.Errorf("version: exit %d out %q", code, out)
+	}
+	_, errOut, code := runSafels(t, ".", "frobnicate")
+	if code != 2 || !strings.Contains(errOut, `unknown command "frobnicate"`) {
+		t.Errorf("unknown command: exit %d err %q", code, errOut)
+	}
+}
