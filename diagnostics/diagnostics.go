@@ -161,33 +161,62 @@ func chain(cs []analysis.Call) string {
 }
 
 func partnersText(r *analysis.Result, acc *analysis.Access) string {
-	var parts []string
+	// Group a partner's read and write of one place: "reads and writes it".
+	type group struct {
+		who, obj, at string
+		read, write  bool
+		ctx          bool
+	}
+	var groups []*group
+	find := func(who, obj, at string, ctx bool) *group {
+		for _, g := range groups {
+			if g.who == who && g.obj == obj && g.at == at && g.ctx == ctx {
+				return g
+			}
+		}
+		g := &group{who: who, obj: obj, at: at, ctx: ctx}
+		groups = append(groups, g)
+		return g
+	}
 	for _, p := range acc.Partners {
-		ph := r.Handlers[p.Access.Handler]
-		who := ph.Short
+		who := r.Handlers[p.Access.Handler].Short
 		if p.Access.Handler == acc.Handler {
 			who += " (another invocation)"
 		}
-		what := verb(p.Access.Op) + " it"
+		obj := "it"
 		if p.Access.Short != acc.Short {
-			what = verb(p.Access.Op) + " " + p.Access.Short
+			obj = p.Access.Short
 		}
-		s := fmt.Sprintf("%s %s (%s)", who, what, shortPos(p.Access.Pos))
-		if p.Kind == analysis.Context {
-			s += " on the same context"
+		g := find(who, obj, shortPos(p.Access.Pos), p.Kind == analysis.Context)
+		if p.Access.Op == analysis.Write {
+			g.write = true
+		} else {
+			g.read = true
 		}
-		if !contains(parts, s) {
-			parts = append(parts, s)
-		}
-		if len(parts) == 3 {
+	}
+	var parts []string
+	for i, g := range groups {
+		if i == 3 {
+			parts[len(parts)-1] += fmt.Sprintf(", and %d more", len(groups)-3)
 			break
 		}
+		ops := "reads"
+		switch {
+		case g.read && g.write:
+			ops = "reads and writes"
+		case g.write:
+			ops = "writes"
+		}
+		s := fmt.Sprintf("%s %s %s (%s)", g.who, ops, g.obj, g.at)
+		if g.ctx {
+			s += " on the same context"
+		}
+		parts = append(parts, s)
 	}
-	text := strings.Join(parts, ", ")
-	if more := acc.NPartners - len(parts); more > 0 && len(acc.Partners) > len(parts) {
-		text += fmt.Sprintf(", and %d more", more)
+	if more := acc.NPartners - len(acc.Partners); more > 0 {
+		parts = append(parts, fmt.Sprintf("and %d other accesses", more))
 	}
-	return text
+	return strings.Join(parts, ", ")
 }
 
 func contains(ss []string, s string) bool {
