@@ -54,3 +54,31 @@ func TestCalls(t *testing.T) {
 		}
 	}
 }
+
+func TestLocks(t *testing.T) {
+	r := wanttest.Run(t, "testdata/locks")
+	// cache is only touched under mu by handleSet and handleGet.
+	if got := cell(t, r, "handleSet", "handleGet"); got != analysis.Global {
+		t.Errorf("handleSet/handleGet = %b, want 01 (total only)", got)
+	}
+	// handleRead writes counts[] under rw.Lock: separated from handleCount's
+	// RLock; its read under RLock is not separated from handleCount's write.
+	if got := cell(t, r, "handleCount", "handleRead"); got != analysis.Global {
+		t.Errorf("handleCount/handleRead = %b, want 01", got)
+	}
+	// c.bytes is guarded by the context's own mutex.
+	if got := cell(t, r, "handleWrong", "handleWrong"); got != 0 {
+		t.Errorf("handleWrong/handleWrong = %b, want 00", got)
+	}
+	guarded := false
+	for _, h := range r.Handlers {
+		for _, a := range h.Accesses {
+			if a.Short == "cache[]" && len(a.GuardedBy) > 0 && a.GuardedBy[0] == "mu" {
+				guarded = true
+			}
+		}
+	}
+	if !guarded {
+		t.Error("no access of cache[] says it is guarded by mu")
+	}
+}

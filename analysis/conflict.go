@@ -73,17 +73,24 @@ func (a *analyzer) conflicts(res *Result, found []found) {
 			return
 		}
 		xi, yi := x.raw.loc.imprecise(), y.raw.loc.imprecise()
+		k := Kind(0)
 		if overlaps(x.raw.loc, y.raw.loc) {
-			k := Global
+			k = Global
 			if x.raw.loc.base.kind == bContext && !xi && !yi {
 				k = Context
 			}
-			report(x, y, k)
+		} else if (xi || yi) && typeAlias(x.raw.loc, y.raw.loc) {
+			k = Global
+		}
+		if k == 0 {
 			return
 		}
-		if (xi || yi) && typeAlias(x.raw.loc, y.raw.loc) {
-			report(x, y, Global)
+		if g := commonLock(x.raw.locks, y.raw.locks, k); g != "" {
+			x.pub.GuardedBy = appendOnce(x.pub.GuardedBy, g)
+			y.pub.GuardedBy = appendOnce(y.pub.GuardedBy, g)
+			return
 		}
+		report(x, y, k)
 	}
 	// Precise accesses can only overlap within one root; imprecise ones are
 	// compared with everything.
@@ -195,4 +202,32 @@ func (a *analyzer) publish(r *rawAccess, h int) *Access {
 		acc.Via = append(acc.Via, Call{Callee: funcName(c.callee), Short: shortFuncName(c.callee), Pos: a.position(c.pos)})
 	}
 	return acc
+}
+
+// commonLock returns the name of a lock that keeps two accesses apart: one
+// both hold, at least one for writing. A lock inside the context only
+// separates invocations on the same context.
+func commonLock(a, b []held, k Kind) string {
+	for _, x := range a {
+		for _, y := range b {
+			if x.loc.key != y.loc.key || !x.write && !y.write {
+				continue
+			}
+			if x.loc.base.kind == bContext && k != Context {
+				continue
+			}
+			short, _ := x.loc.names()
+			return short
+		}
+	}
+	return ""
+}
+
+func appendOnce(ss []string, s string) []string {
+	for _, x := range ss {
+		if x == s {
+			return ss
+		}
+	}
+	return append(ss, s)
 }

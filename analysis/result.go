@@ -67,7 +67,9 @@ type Access struct {
 	Func    string         // the function holding the reference
 	Via     []Call         // call chain from the handler; empty if in the handler itself
 	Context bool           // rooted at the handler's context
-	Handler int            // index of the handler in Result.Handlers
+	// GuardedBy names the locks that removed a conflict of this access.
+	GuardedBy []string
+	Handler   int // index of the handler in Result.Handlers
 	// Partners are the accesses of other invocations this one conflicts
 	// with (at most maxPartners; NPartners counts them all).
 	Partners  []Partner

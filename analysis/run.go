@@ -264,23 +264,22 @@ func (a *analyzer) handlerAccesses(h found) []*rawAccess {
 		ctxBase = &base{kind: bContext, typ: t, key: "ctx:" + types.TypeString(t, nil),
 			name: p.Name(), full: "context " + p.Name() + " (" + types.TypeString(p.Type(), nil) + ")"}
 	}
-	var out []*rawAccess
-	seen := map[string]bool{}
-	for _, acc := range sum.accesses {
+	// rebase rewrites a loc of the handler's summary for an invocation.
+	rebase := func(l loc) []loc {
 		var roots []loc
-		switch acc.loc.base.kind {
+		switch l.base.kind {
 		case bParam:
-			if acc.loc.base.idx == ci && ctxBase != nil {
+			if l.base.idx == ci && ctxBase != nil {
 				roots = []loc{{base: ctxBase, key: ctxBase.key}}
-			} else if isLoopPtr(h.fn.Params[acc.loc.base.idx].Type()) {
-				continue // the loop itself is synchronized
+			} else if isLoopPtr(h.fn.Params[l.base.idx].Type()) {
+				return nil // the loop itself is synchronized
 			} else {
-				roots = []loc{a.unknownLoc(acc.loc.base.typ)}
+				roots = []loc{a.unknownLoc(l.base.typ)}
 			}
 		case bFree:
-			if h.site != nil && acc.loc.base.idx < len(h.site.Bindings) {
+			if h.site != nil && l.base.idx < len(h.site.Bindings) {
 				cs := a.state(h.site.Parent())
-				for _, r := range cs.origin(h.site.Bindings[acc.loc.base.idx]) {
+				for _, r := range cs.origin(h.site.Bindings[l.base.idx]) {
 					if r.base.kind == bFresh {
 						r2 := a.sharedLoc(r.base.site, r.base.typ)
 						for _, e := range r.path {
@@ -291,25 +290,42 @@ func (a *analyzer) handlerAccesses(h found) []*rawAccess {
 					roots = append(roots, r)
 				}
 			} else {
-				roots = a.creatorBindings(h.fn, acc.loc.base.idx, acc.loc.base.typ)
+				roots = a.creatorBindings(h.fn, l.base.idx, l.base.typ)
 			}
 		default:
-			roots = []loc{acc.loc}
+			return []loc{l}
 		}
+		out := make([]loc, 0, len(roots))
 		for _, r := range roots {
 			n := r
-			if acc.loc.base.kind == bParam || acc.loc.base.kind == bFree {
-				for _, e := range acc.loc.path {
-					n = n.with(e)
-				}
+			for _, e := range l.path {
+				n = n.with(e)
 			}
-			k := n.key + "|" + acc.op.String() + "|" + itoa(int(acc.pos))
+			if l.trunc {
+				n = n.deep()
+			}
+			out = append(out, n)
+		}
+		return out
+	}
+	var out []*rawAccess
+	seen := map[string]bool{}
+	for _, acc := range sum.accesses {
+		var locks []held
+		for _, hl := range acc.locks {
+			if ls := rebase(hl.loc); len(ls) == 1 && !ls[0].imprecise() {
+				locks = append(locks, held{loc: ls[0], write: hl.write})
+			}
+		}
+		for _, n := range rebase(acc.loc) {
+			k := n.key + "|" + acc.op.String() + "|" + itoa(int(acc.pos)) + "|" + locksKey(locks)
 			if seen[k] {
 				continue
 			}
 			seen[k] = true
 			c := *acc
 			c.loc = n
+			c.locks = locks
 			out = append(out, &c)
 		}
 	}

@@ -3,6 +3,7 @@ package analysis
 import (
 	"go/token"
 	"go/types"
+	"sort"
 	"strings"
 
 	"golang.org/x/tools/go/callgraph"
@@ -18,6 +19,48 @@ type rawAccess struct {
 	pos    token.Pos
 	fn     *ssa.Function // the function holding the reference
 	via    []rawCall     // from the summarized function down to fn
+	locks  []held        // locks held at the access, callers' included
+}
+
+// held is a lock held at an access: the mutex's loc and whether it is held
+// for writing (Lock) or only for reading (RLock).
+type held struct {
+	loc   loc
+	write bool
+}
+
+func locksKey(hs []held) string {
+	if len(hs) == 0 {
+		return ""
+	}
+	keys := make([]string, len(hs))
+	for i, h := range hs {
+		keys[i] = h.loc.key
+		if h.write {
+			keys[i] += "!"
+		}
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ",")
+}
+
+// unionLocks adds b to a, a lock held for writing winning over a read lock.
+func unionLocks(a, b []held) []held {
+	if len(b) == 0 {
+		return a
+	}
+	out := append([]held(nil), a...)
+next:
+	for _, h := range b {
+		for i, o := range out {
+			if o.loc.key == h.loc.key {
+				out[i].write = o.write || h.write
+				continue next
+			}
+		}
+		out = append(out, h)
+	}
+	return out
 }
 
 type rawCall struct {
@@ -470,7 +513,10 @@ func (a *analyzer) summarize(fn *ssa.Function) *summary {
 		sum.returns = make([][]loc, fn.Signature.Results().Len())
 	}
 	s.escaped = s.findEscapes()
-	rec := func(l loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via []rawCall) {
+	inLocks := s.lockStates()
+	var cur []held // locks held at the instruction being visited
+	rec := func(l loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via []rawCall, locks []held) {
+		locks = unionLocks(cur, locks)
 		if l.base.kind == bFresh {
 			if d := firstDeref(l); d >= 0 {
 				// Memory reached through a pointer kept in fresh memory
@@ -492,7 +538,7 @@ func (a *analyzer) summarize(fn *ssa.Function) *summary {
 				l = n
 			}
 		}
-		k := l.key + "|" + op.String() + "|" + itoa(int(pos)) + "|" + at.String()
+		k := l.key + "|" + op.String() + "|" + itoa(int(pos)) + "|" + at.String() + "|" + locksKey(locks)
 		if atomic {
 			k += "|atomic"
 		}
@@ -500,16 +546,20 @@ func (a *analyzer) summarize(fn *ssa.Function) *summary {
 			return
 		}
 		sum.seen[k] = true
-		sum.accesses = append(sum.accesses, &rawAccess{loc: l, op: op, atomic: atomic, pos: pos, fn: at, via: via})
+		sum.accesses = append(sum.accesses, &rawAccess{loc: l, op: op, atomic: atomic, pos: pos, fn: at, via: via, locks: locks})
 	}
 	here := func(l []loc, op Op, atomic bool, pos token.Pos) {
 		for _, x := range l {
-			rec(x, op, atomic, pos, fn, nil)
+			rec(x, op, atomic, pos, fn, nil, nil)
 		}
 	}
 	for _, b := range fn.Blocks {
+		cur = inLocks[b]
 		for _, instr := range b.Instrs {
 			pos := instrPos(instr)
+			if c, ok := instr.(*ssa.Call); ok {
+				cur = s.lockStep(cur, c)
+			}
 			switch in := instr.(type) {
 			case *ssa.UnOp:
 				if in.Op == token.MUL {
@@ -547,7 +597,7 @@ func (a *analyzer) summarize(fn *ssa.Function) *summary {
 	return sum
 }
 
-type recorder func(l loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via []rawCall)
+type recorder func(l loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via []rawCall, locks []held)
 
 // applySummary adds callee's accesses, rewritten for this call, to the
 // caller's summary.
@@ -561,8 +611,16 @@ func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []
 		via := make([]rawCall, 0, len(acc.via)+1)
 		via = append(via, step)
 		via = append(via, acc.via...)
+		var locks []held
+		for _, h := range acc.locks {
+			// A lock reached through a parameter is the caller's lock; one
+			// that does not resolve to a single known mutex protects nothing.
+			if ls := s.subst(h.loc, callee, args, binds); len(ls) == 1 && !ls[0].imprecise() && ls[0].base.kind != bFresh {
+				locks = append(locks, held{loc: ls[0], write: h.write})
+			}
+		}
 		for _, l := range s.subst(acc.loc, callee, args, binds) {
-			rec(l, acc.op, acc.atomic, acc.pos, acc.fn, via)
+			rec(l, acc.op, acc.atomic, acc.pos, acc.fn, via, locks)
 		}
 	}
 }
@@ -600,7 +658,7 @@ func (a *analyzer) builtin(s *fnState, b *ssa.Builtin, args []ssa.Value, pos tok
 	}
 	do := func(ls []loc, op Op) {
 		for _, l := range ls {
-			rec(l, op, false, pos, s.fn, nil)
+			rec(l, op, false, pos, s.fn, nil, nil)
 		}
 	}
 	switch b.Name() {
@@ -648,7 +706,7 @@ func (a *analyzer) external(s *fnState, fn *ssa.Function, args []ssa.Value, pos 
 		}
 		if len(args) > 0 {
 			for _, l := range s.origin(args[0]) {
-				rec(l, op, true, pos, s.fn, nil)
+				rec(l, op, true, pos, s.fn, nil, nil)
 			}
 		}
 		return
@@ -672,9 +730,9 @@ func (a *analyzer) external(s *fnState, fn *ssa.Function, args []ssa.Value, pos 
 		}
 		for _, l := range s.origin(arg) {
 			l = l.deep()
-			rec(l, Read, false, pos, s.fn, nil)
+			rec(l, Read, false, pos, s.fn, nil, nil)
 			if !readOnly {
-				rec(l, Write, false, pos, s.fn, nil)
+				rec(l, Write, false, pos, s.fn, nil, nil)
 			}
 		}
 	}
@@ -805,4 +863,127 @@ func allFresh(ls []loc) bool {
 		}
 	}
 	return true
+}
+
+// mutexOp says whether a call locks or unlocks a sync.Mutex or RWMutex:
+// +1 Lock, +2 RLock, -1 Unlock or RUnlock; 0 otherwise.
+func mutexOp(c *ssa.CallCommon) int {
+	fn := c.StaticCallee()
+	if fn == nil || len(c.Args) == 0 {
+		return 0
+	}
+	recv := fn.Signature.Recv()
+	if recv == nil {
+		return 0
+	}
+	p, ok := recv.Type().(*types.Pointer)
+	if !ok {
+		return 0
+	}
+	n, ok := p.Elem().(*types.Named)
+	if !ok || n.Obj().Pkg() == nil || n.Obj().Pkg().Path() != "sync" {
+		return 0
+	}
+	if name := n.Obj().Name(); name != "Mutex" && name != "RWMutex" {
+		return 0
+	}
+	switch fn.Name() {
+	case "Lock":
+		return 1
+	case "RLock":
+		return 2
+	case "Unlock", "RUnlock":
+		return -1
+	}
+	return 0
+}
+
+// lockStep applies a call's effect on the locks held.
+func (s *fnState) lockStep(cur []held, c *ssa.Call) []held {
+	op := mutexOp(c.Common())
+	if op == 0 {
+		return cur
+	}
+	ls := s.origin(c.Common().Args[0])
+	if len(ls) != 1 || ls[0].imprecise() {
+		// Which mutex is not known: it protects nothing, and an unlock of
+		// it is taken to release them all (conservative).
+		if op == -1 {
+			return nil
+		}
+		return cur
+	}
+	l := ls[0]
+	out := make([]held, 0, len(cur)+1)
+	for _, h := range cur {
+		if h.loc.key != l.key {
+			out = append(out, h)
+		}
+	}
+	if op > 0 {
+		out = append(out, held{loc: l, write: op == 1})
+	}
+	return out
+}
+
+// lockStates computes the locks surely held at the entry of each block: the
+// intersection over its predecessors, to a fixpoint. A deferred Unlock is a
+// Defer, not a Call, so the lock stays held to the end of the function.
+func (s *fnState) lockStates() map[*ssa.BasicBlock][]held {
+	in := map[*ssa.BasicBlock][]held{}
+	out := map[*ssa.BasicBlock][]held{}
+	visited := map[*ssa.BasicBlock]bool{}
+	uses := false
+	for _, b := range s.fn.Blocks {
+		for _, instr := range b.Instrs {
+			if c, ok := instr.(*ssa.Call); ok && mutexOp(c.Common()) != 0 {
+				uses = true
+			}
+		}
+	}
+	if !uses {
+		return in
+	}
+	for changed, iter := true, 0; changed && iter < 50; iter++ {
+		changed = false
+		for _, b := range s.fn.Blocks {
+			var cur []held
+			first := true
+			for _, p := range b.Preds {
+				if !visited[p] {
+					continue
+				}
+				if first {
+					cur = append([]held(nil), out[p]...)
+					first = false
+					continue
+				}
+				cur = intersectLocks(cur, out[p])
+			}
+			in[b] = cur
+			for _, instr := range b.Instrs {
+				if c, ok := instr.(*ssa.Call); ok {
+					cur = s.lockStep(cur, c)
+				}
+			}
+			if !visited[b] || locksKey(cur) != locksKey(out[b]) {
+				visited[b] = true
+				out[b] = cur
+				changed = true
+			}
+		}
+	}
+	return in
+}
+
+func intersectLocks(a, b []held) []held {
+	var out []held
+	for _, x := range a {
+		for _, y := range b {
+			if x.loc.key == y.loc.key {
+				out = append(out, held{loc: x.loc, write: x.write && y.write})
+			}
+		}
+	}
+	return out
 }

@@ -101,6 +101,8 @@ type jsonAccess struct {
 	Op     string   `json:"op"`
 	Via    []string `json:"via"`
 	Atomic bool     `json:"atomic,omitempty"`
+	// GuardedBy names locks that kept this access apart from others.
+	GuardedBy []string `json:"guarded_by,omitempty"`
 }
 
 type jsonConflict struct {
@@ -125,7 +127,7 @@ func writeJSON(w io.Writer, wd string, res *analysis.Result) error {
 		out.Handlers = append(out.Handlers, jsonHandler{Name: h.Name, Pos: rel(wd, h.Pos), Model: string(h.Model), Hue: h.Hue, Colored: h.Colored})
 	}
 	access := func(a *analysis.Access) jsonAccess {
-		ja := jsonAccess{Pos: rel(wd, a.Pos), Op: a.Op.String(), Via: []string{}, Atomic: a.Atomic}
+		ja := jsonAccess{Pos: rel(wd, a.Pos), Op: a.Op.String(), Via: []string{}, Atomic: a.Atomic, GuardedBy: a.GuardedBy}
 		for _, c := range a.Via {
 			ja.Via = append(ja.Via, c.Callee)
 		}

@@ -1,0 +1,74 @@
+// Locks: accesses under a common mutex do not conflict; a write under RLock
+// is not protected; a deferred Unlock holds to the end; a lock taken in the
+// caller protects the callee's accesses.
+package main
+
+import (
+	"sync"
+
+	"github.com/safels/safels/loop"
+)
+
+var (
+	mu     sync.Mutex
+	cache  = map[string]int{}
+	rw     sync.RWMutex
+	counts [8]int
+	other  sync.Mutex
+	total  int
+)
+
+type conn struct {
+	mu    sync.Mutex
+	bytes int
+}
+
+func put(k string, v int) { cache[k] = v } // want "cache\\[\\]"
+
+func handleSet(l *loop.Loop, c *conn) {
+	mu.Lock()
+	put("k", 1) // want "handleSet calls put.*handleWrong writes it"
+	mu.Unlock()
+	total++ // want "total" "total"
+}
+
+func handleGet(l *loop.Loop, c *conn) {
+	mu.Lock()
+	defer mu.Unlock()
+	_ = cache["k"] // want "cache\\[\\]; handleWrong writes it"
+	_ = total // want "total"
+}
+
+func handleCount(l *loop.Loop, c *conn) {
+	rw.RLock()
+	counts[0]++ // want "counts\\[\\]" "counts\\[\\]"
+	rw.RUnlock()
+}
+
+func handleRead(l *loop.Loop, c *conn) {
+	rw.RLock()
+	_ = counts[1] // want "counts\\[\\]"
+	rw.RUnlock()
+	rw.Lock()
+	counts[2] = 0
+	rw.Unlock()
+}
+
+func handleWrong(l *loop.Loop, c *conn) {
+	other.Lock()
+	put("x", 2) // want "put"
+	other.Unlock()
+	c.mu.Lock()
+	c.bytes++
+	c.mu.Unlock()
+}
+
+func main() {
+	l := loop.New()
+	c := &conn{}
+	loop.Post(l, handleSet, c)
+	loop.Post(l, handleGet, c)
+	loop.Post(l, handleCount, c)
+	loop.Post(l, handleRead, c)
+	loop.Post(l, handleWrong, c)
+}
