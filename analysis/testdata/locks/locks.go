@@ -36,7 +36,7 @@ func handleGet(l *loop.Loop, c *conn) {
 	mu.Lock()
 	defer mu.Unlock()
 	_ = cache["k"] // want "cache\\[\\]; handleWrong writes it"
-	_ = total // want "total"
+	_ = total      // want "total"
 }
 
 func handleCount(l *loop.Loop, c *conn) {
