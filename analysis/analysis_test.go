@@ -82,3 +82,28 @@ func TestLocks(t *testing.T) {
 		t.Error("no access of cache[] says it is guarded by mu")
 	}
 }
+
+func TestNetHTTP(t *testing.T) {
+	r := wanttest.Run(t, "testdata/nethttp")
+	byName := map[string]*analysis.Handler{}
+	for _, h := range r.Handlers {
+		byName[h.Short] = h
+		if h.Model != analysis.ModelConcurrent {
+			t.Errorf("%s: model %s, want concurrent", h.Short, h.Model)
+		}
+	}
+	// Found by registration: HandleFunc of a function, of a method value, of
+	// a closure, and Handle of a value whose ServeHTTP is the handler.
+	for _, n := range []string{"index", "(*Handler).set", "(*Handler).ServeHTTP", "main$1"} {
+		if byName[n] == nil {
+			t.Errorf("handler %s not found (have %v)", n, byName)
+		}
+	}
+	if h := byName["(*Handler).set"]; h != nil && h.Name != "(*github.com/safels/safels/analysis/testdata/nethttp.Handler).set" {
+		t.Errorf("method value handler named %q", h.Name)
+	}
+	// The mutex-guarded history and the atomic counter race with nothing.
+	if got := cell(t, r, "index", "index"); got != analysis.Global {
+		t.Errorf("index/index = %b, want 01 (visits only)", got)
+	}
+}

@@ -269,7 +269,20 @@ func (a *analyzer) handlerAccesses(h found) []*rawAccess {
 		var roots []loc
 		switch l.base.kind {
 		case bParam:
-			if l.base.idx == ci && ctxBase != nil {
+			if h.recv != nil && l.base.idx == 0 {
+				// The value registered as the handler: shared by all
+				// invocations, named after its type: (*Handler).items.
+				for _, r := range a.state(h.recvFn).origin(h.recv) {
+					if r.base.kind == bFresh {
+						r = a.registeredLoc(r.base.site, r.base.typ)
+					}
+					roots = append(roots, r)
+				}
+			} else if h.model == ModelConcurrent {
+				// The request and the response writer belong to this
+				// invocation alone.
+				return nil
+			} else if l.base.idx == ci && ctxBase != nil {
 				roots = []loc{{base: ctxBase, key: ctxBase.key}}
 			} else if isLoopPtr(h.fn.Params[l.base.idx].Type()) {
 				return nil // the loop itself is synchronized
@@ -280,7 +293,9 @@ func (a *analyzer) handlerAccesses(h found) []*rawAccess {
 			if h.site != nil && l.base.idx < len(h.site.Bindings) {
 				cs := a.state(h.site.Parent())
 				for _, r := range cs.origin(h.site.Bindings[l.base.idx]) {
-					if r.base.kind == bFresh {
+					if r.base.kind == bFresh && isBound(h.fn) {
+						r = a.registeredLoc(r.base.site, r.base.typ)
+					} else if r.base.kind == bFresh {
 						r2 := a.sharedLoc(r.base.site, r.base.typ)
 						for _, e := range r.path {
 							r2 = r2.with(e)
@@ -326,10 +341,22 @@ func (a *analyzer) handlerAccesses(h found) []*rawAccess {
 			c := *acc
 			c.loc = n
 			c.locks = locks
+			if isBound(h.fn) && len(c.via) > 0 {
+				c.via = c.via[1:] // the method value's wrapper is not user code
+			}
 			out = append(out, &c)
 		}
 	}
 	return out
+}
+
+// registeredLoc names an object handed to a framework at registration after
+// its type: "(*Handler)".
+func (a *analyzer) registeredLoc(site ssa.Value, t types.Type) loc {
+	name := "(" + types.TypeString(types.NewPointer(t), func(*types.Package) string { return "" }) + ")"
+	full := "(" + types.TypeString(types.NewPointer(t), nil) + ")"
+	return a.rootLoc(&base{kind: bShared, site: site, typ: t,
+		key: "r:" + full + "@" + a.fset.Position(site.Pos()).String(), name: name, full: full})
 }
 
 func (a *analyzer) position(p token.Pos) token.Position { return a.fset.Position(p) }

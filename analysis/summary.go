@@ -690,14 +690,7 @@ var readOnlyPkgs = map[string]bool{
 // and write whatever its pointer arguments reach, and call the functions it
 // is given.
 func (a *analyzer) external(s *fnState, fn *ssa.Function, args []ssa.Value, pos token.Pos, rec recorder) {
-	pkg := ""
-	if fn.Pkg != nil {
-		pkg = fn.Pkg.Pkg.Path()
-	} else if o := fn.Origin(); o != nil && o.Pkg != nil {
-		pkg = o.Pkg.Pkg.Path()
-	} else if obj, ok := fn.Object().(*types.Func); ok && obj.Pkg() != nil {
-		pkg = obj.Pkg().Path()
-	}
+	pkg := calleePkg(fn)
 	switch {
 	case pkg == "sync/atomic":
 		op := Write
@@ -830,10 +823,17 @@ func (s *fnState) findEscapes() map[*base]bool {
 					continue // becomes the next handler's context
 				}
 				if b, ok := c.Value.(*ssa.Builtin); ok {
+					// append copies elements: only pointers among them publish
+					// what they point to.
 					if b.Name() == "append" && len(c.Args) > 1 {
-						mark(c.Args[1])
+						if sl, ok := c.Args[1].Type().Underlying().(*types.Slice); ok && pointerLike(sl.Elem()) {
+							mark(c.Args[1])
+						}
 					}
 					continue
+				}
+				if callee := c.StaticCallee(); callee != nil && readOnlyPkgs[calleePkg(callee)] {
+					continue // formatting and parsing keep nothing
 				}
 				for _, arg := range c.Args {
 					mark(arg)
@@ -986,4 +986,18 @@ func intersectLocks(a, b []held) []held {
 		}
 	}
 	return out
+}
+
+// calleePkg is the import path of a function's package, "" if none.
+func calleePkg(fn *ssa.Function) string {
+	if fn.Pkg != nil {
+		return fn.Pkg.Pkg.Path()
+	}
+	if o := fn.Origin(); o != nil && o.Pkg != nil {
+		return o.Pkg.Pkg.Path()
+	}
+	if obj, ok := fn.Object().(*types.Func); ok && obj.Pkg() != nil {
+		return obj.Pkg().Path()
+	}
+	return ""
 }
