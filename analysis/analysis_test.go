@@ -1,6 +1,10 @@
 package analysis_test
 
 import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/safels/safels/analysis"
@@ -105,5 +109,64 @@ func TestNetHTTP(t *testing.T) {
 	// The mutex-guarded history and the atomic counter race with nothing.
 	if got := cell(t, r, "index", "index"); got != analysis.Global {
 		t.Errorf("index/index = %b, want 01 (visits only)", got)
+	}
+}
+
+func TestFrameworks(t *testing.T) {
+	// The frameworks are stand-ins with the real import paths and API
+	// shapes (testdata/frameworks/fake), so discovery by type and
+	// registration is exercised exactly as on the real modules.
+	r := wanttest.Run(t, "testdata/frameworks/apps")
+	want := map[string]analysis.Model{
+		"ginIndex": analysis.ModelConcurrent, "echoIndex": analysis.ModelConcurrent,
+		"chiIndex": analysis.ModelConcurrent, "muxIndex": analysis.ModelConcurrent,
+		"(*server).OnOpen": analysis.ModelConcurrent, "(*server).OnTraffic": analysis.ModelConcurrent,
+		"Main$1": analysis.ModelConcurrent, "Main$2": analysis.ModelConcurrent,
+		"onBus": analysis.ModelLoop, // from .safels.json
+	}
+	got := map[string]analysis.Model{}
+	for _, h := range r.Handlers {
+		got[h.Short] = h.Model
+	}
+	for n, m := range want {
+		if got[n] != m {
+			t.Errorf("handler %s: model %q, want %q", n, got[n], m)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("handlers %v, want exactly %v", got, want)
+	}
+}
+
+func TestMalformedConfig(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("go.mod", "module example.com/m\n\ngo 1.26\n")
+	write("m.go", "package m\n\nvar n int\n\n//safels:handler\nfunc H(c *int) { n++ }\n")
+	for _, tc := range []struct{ json, want string }{
+		{"{\n  \"registrations\": [\n    {\"package\": \"x\",, }\n  ]\n}\n", ".safels.json:3:"},
+		{"{\n  \"funcTypes\": [{\"package\": \"x\", \"name\": \"F\", \"model\": \"fast\"}]\n}\n", `"model" must be "loop" or "concurrent"`},
+		{"{\n  \"handlers\": []\n}\n", `unknown field "handlers"`},
+	} {
+		write(".safels.json", tc.json)
+		r, err := analysis.Run(context.Background(), analysis.Config{Dir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var msgs []string
+		for _, p := range r.Problems {
+			msgs = append(msgs, p.Pos.String()+": "+p.Message)
+		}
+		if !strings.Contains(strings.Join(msgs, "\n"), tc.want) {
+			t.Errorf("config %q: problems %q, want one containing %q", tc.json, msgs, tc.want)
+		}
+		// The rest is still analysed with the built-in table.
+		if len(r.Handlers) != 1 {
+			t.Errorf("handlers %d, want 1", len(r.Handlers))
+		}
 	}
 }

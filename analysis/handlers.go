@@ -29,64 +29,6 @@ type found struct {
 	recvFn *ssa.Function
 }
 
-// registration describes a call that registers handlers: a function or
-// method (by package path, receiver type name, names) and which argument
-// holds the handler. The table is data so that frameworks are easy to add.
-type registration struct {
-	pkg   string
-	recv  string // receiver type name; "" for a package-level function
-	names []string
-	arg   int // index into the call's arguments, receiver first; -1: the last
-	model Model
-	// method is called on a registered value that is not a function.
-	method string
-}
-
-var registrations = []registration{
-	{pkg: "net/http", names: []string{"HandleFunc", "Handle"}, arg: 1, model: ModelConcurrent, method: "ServeHTTP"},
-	{pkg: "net/http", recv: "ServeMux", names: []string{"HandleFunc", "Handle"}, arg: 2, model: ModelConcurrent, method: "ServeHTTP"},
-	{pkg: "net/http", names: []string{"ListenAndServe", "Serve"}, arg: 1, model: ModelConcurrent, method: "ServeHTTP"},
-	{pkg: "net/http", names: []string{"ListenAndServeTLS", "ServeTLS"}, arg: 3, model: ModelConcurrent, method: "ServeHTTP"},
-}
-
-// registrationOf matches a call against the table.
-func registrationOf(c *ssa.CallCommon) (*registration, bool) {
-	var obj *types.Func
-	if c.IsInvoke() {
-		obj = c.Method
-	} else if fn := c.StaticCallee(); fn != nil {
-		if o := fn.Origin(); o != nil {
-			fn = o
-		}
-		obj, _ = fn.Object().(*types.Func)
-	}
-	if obj == nil || obj.Pkg() == nil {
-		return nil, false
-	}
-	recv := ""
-	if r := obj.Type().(*types.Signature).Recv(); r != nil {
-		t := r.Type()
-		if p, ok := t.(*types.Pointer); ok {
-			t = p.Elem()
-		}
-		if n, ok := t.(*types.Named); ok {
-			recv = n.Obj().Name()
-		}
-	}
-	for i := range registrations {
-		r := &registrations[i]
-		if r.pkg != obj.Pkg().Path() || r.recv != recv {
-			continue
-		}
-		for _, n := range r.names {
-			if n == obj.Name() {
-				return r, true
-			}
-		}
-	}
-	return nil, false
-}
-
 // unwrap strips conversions around a registered value.
 func unwrap(v ssa.Value) ssa.Value {
 	for {
@@ -120,15 +62,19 @@ func isLoopPost(c *ssa.CallCommon) bool {
 // findHandlers discovers handlers by registration, never by name: the
 // functions passed to loop.Post, and functions whose doc comment says
 // //safels:handler.
-func (a *analyzer) findHandlers(l *loaded, fns []*ssa.Function) ([]found, []Problem) {
+func (a *analyzer) findHandlers(l *loaded, fns []*ssa.Function, spec *Spec) ([]found, []Problem) {
 	var out []found
 	var problems []Problem
 	seen := map[*ssa.Function]bool{}
 	add := func(f found) {
-		if !seen[f.fn] {
+		if f.fn != nil && !seen[f.fn] {
 			seen[f.fn] = true
 			out = append(out, f)
 		}
+	}
+	warn := func(fn *ssa.Function, instr ssa.Instruction, msg string) {
+		problems = append(problems, Problem{Pos: a.fset.Position(instrPos(instr)),
+			Package: fn.Pkg.Pkg.Path(), Message: msg, Warning: true})
 	}
 	l.funcDecls(func(p *packages.Package, fd *ast.FuncDecl) bool {
 		if fd.Doc == nil || !hasDirective(fd.Doc) {
@@ -143,64 +89,124 @@ func (a *analyzer) findHandlers(l *loaded, fns []*ssa.Function) ([]found, []Prob
 		}
 		return true
 	})
+	// fnValue: a handler given as a function value, if it is one.
+	fnValue := func(v ssa.Value, m Model) (found, bool) {
+		switch h := unwrap(v).(type) {
+		case *ssa.Function:
+			return found{fn: h, model: m}, true
+		case *ssa.MakeClosure:
+			return found{fn: h.Fn.(*ssa.Function), model: m, site: h}, true
+		}
+		return found{}, false
+	}
 	for _, fn := range fns {
 		for _, b := range fn.Blocks {
 			for _, instr := range b.Instrs {
-				if call, ok := instr.(ssa.CallInstruction); ok {
-					if r, ok := registrationOf(call.Common()); ok {
-						args := call.Common().Args
-						if call.Common().IsInvoke() {
-							args = append([]ssa.Value{call.Common().Value}, args...)
+				switch in := instr.(type) {
+				case *ssa.ChangeType:
+					if m, ok := spec.funcType(in.Type()); ok {
+						if f, ok := fnValue(in.X, m); ok {
+							add(f)
 						}
-						i := r.arg
-						if i < 0 {
-							i = len(args) - 1
+					}
+				case *ssa.MakeInterface:
+					if m, ok := spec.funcType(in.X.Type()); ok {
+						if f, ok := fnValue(in.X, m); ok {
+							add(f)
 						}
-						if i < len(args) {
-							if f, ok := a.registered(fn, args[i], r); ok {
-								if f.fn != nil {
-									add(f)
-								}
-							} else if _, isConst := args[i].(*ssa.Const); !isConst {
-								problems = append(problems, Problem{
-									Pos:     a.fset.Position(instrPos(instr)),
-									Package: fn.Pkg.Pkg.Path(),
-									Message: "cannot tell which handler is registered here; its conflicts are not reported",
-									Warning: true,
-								})
+					}
+					if it, ok := spec.iface(in.Type()); ok {
+						for _, name := range it.Methods {
+							add(a.method(fn, in, name, it.Model))
+						}
+					}
+				case *ssa.Store:
+					if m, ok := spec.funcType(pointee(in.Addr.Type())); ok {
+						if f, ok := fnValue(in.Val, m); ok {
+							add(f)
+						}
+					}
+					if fa, ok := in.Addr.(*ssa.FieldAddr); ok {
+						if m, ok := spec.field(fa); ok {
+							if f, ok := fnValue(in.Val, m); ok {
+								add(f)
 							}
 						}
 					}
 				}
 				call, ok := instr.(ssa.CallInstruction)
-				if !ok || !isLoopPost(call.Common()) || len(call.Common().Args) < 2 {
+				if !ok {
 					continue
 				}
-				h := call.Common().Args[1]
-				for {
-					if ct, ok := h.(*ssa.ChangeType); ok {
-						h = ct.X
-						continue
-					}
-					break
+				c := call.Common()
+				args := c.Args
+				if c.IsInvoke() {
+					args = append([]ssa.Value{c.Value}, args...)
 				}
-				switch h := h.(type) {
-				case *ssa.Function:
-					add(found{fn: h, model: ModelLoop})
-				case *ssa.MakeClosure:
-					add(found{fn: h.Fn.(*ssa.Function), model: ModelLoop, site: h})
-				default:
-					problems = append(problems, Problem{
-						Pos:     a.fset.Position(instrPos(instr)),
-						Package: fn.Pkg.Pkg.Path(),
-						Message: "the handler passed to loop.Post is not a function known here; it runs exclusively",
-						Warning: true,
-					})
+				if sig := c.Signature(); sig != nil {
+					off := len(args) - len(c.Args)
+					for i := 0; i < sig.Params().Len() && i < len(c.Args); i++ {
+						if m, ok := spec.funcType(sig.Params().At(i).Type()); ok {
+							if f, ok := fnValue(args[i+off], m); ok {
+								add(f)
+							}
+						}
+					}
+				}
+				if r, ok := spec.registration(c); ok {
+					for _, i := range r.Args {
+						if i < 0 {
+							i += len(args)
+						}
+						if i < 0 || i >= len(args) {
+							continue
+						}
+						if f, ok := fnValue(args[i], r.Model); ok {
+							add(f)
+						} else if _, isConst := args[i].(*ssa.Const); !isConst && !isInterfaceValue(args[i]) {
+							warn(fn, instr, "cannot tell which handler is registered here; its conflicts are not reported")
+						}
+					}
+				}
+				if isLoopPost(c) && len(c.Args) >= 2 {
+					if f, ok := fnValue(c.Args[1], ModelLoop); ok {
+						add(f)
+					} else {
+						warn(fn, instr, "the handler passed to loop.Post is not a function known here; it runs exclusively")
+					}
 				}
 			}
 		}
 	}
 	return out, problems
+}
+
+// isInterfaceValue: a value of interface type, whose handler methods the
+// interface rules find where the value is made.
+func isInterfaceValue(v ssa.Value) bool {
+	_, ok := v.Type().Underlying().(*types.Interface)
+	return ok
+}
+
+// method finds the handler method name of the value converted by mi: its
+// receiver is the converted value, shared by every invocation.
+func (a *analyzer) method(fn *ssa.Function, mi *ssa.MakeInterface, name string, m Model) found {
+	t := mi.X.Type()
+	var pkg *types.Package
+	if n, ok := types.Unalias(pointee(t)).(*types.Named); ok {
+		pkg = n.Obj().Pkg()
+	}
+	sel := a.prog.MethodSets.MethodSet(t).Lookup(pkg, name)
+	if sel == nil {
+		return found{} // the interface's method set is wider than the table
+	}
+	meth := a.prog.MethodValue(sel)
+	if meth == nil || meth.Blocks == nil {
+		// Not a method of the workspace (a ServeMux): the handlers it routes
+		// to are registered, and found, elsewhere.
+		return found{}
+	}
+	return found{fn: meth, model: m, recv: mi.X, recvFn: fn}
 }
 
 func hasDirective(cg *ast.CommentGroup) bool {
@@ -269,36 +275,6 @@ func shortFuncName(fn *ssa.Function) string {
 		return "(" + types.TypeString(recv.Type(), func(*types.Package) string { return "" }) + ")." + fn.Name()
 	}
 	return fn.Name()
-}
-
-// registered resolves the handler a registration call was given.
-func (a *analyzer) registered(fn *ssa.Function, v ssa.Value, r *registration) (found, bool) {
-	switch h := unwrap(v).(type) {
-	case *ssa.Function:
-		return found{fn: h, model: r.model}, true
-	case *ssa.MakeClosure:
-		return found{fn: h.Fn.(*ssa.Function), model: r.model, site: h}, true
-	case *ssa.MakeInterface:
-		if r.method == "" {
-			return found{}, false
-		}
-		t := h.X.Type()
-		var pkg *types.Package
-		if n, ok := types.Unalias(pointee(t)).(*types.Named); ok {
-			pkg = n.Obj().Pkg()
-		}
-		m := a.prog.LookupMethod(t, pkg, r.method)
-		if m == nil {
-			return found{}, false
-		}
-		if m.Blocks == nil {
-			// A handler type from outside the workspace (a ServeMux): the
-			// handlers it routes to are registered, and found, elsewhere.
-			return found{}, true
-		}
-		return found{fn: m, model: r.model, recv: h.X, recvFn: fn}, true
-	}
-	return found{}, false
 }
 
 // isBound: fn is the wrapper of a method value (h.set).

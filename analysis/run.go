@@ -86,7 +86,11 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		}
 	}
 
-	found, problems := a.findHandlers(l, fns)
+	spec, prob := loadSpec(cfg.Dir)
+	if prob != nil {
+		res.Problems = append(res.Problems, *prob)
+	}
+	found, problems := a.findHandlers(l, fns, spec)
 	res.Problems = append(res.Problems, problems...)
 	var entry []*ssa.Function
 	for _, h := range found {
