@@ -170,3 +170,16 @@ func TestMalformedConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestEscape(t *testing.T) {
+	r := wanttest.Run(t, "testdata/escape")
+	// Contexts stored in the global table alias what handleIdle reaches
+	// through it: a global conflict, not a context one.
+	if got := cell(t, r, "handleRead", "handleIdle"); got != analysis.Global {
+		t.Errorf("handleRead/handleIdle = %b, want 01", got)
+	}
+	// limit is written only in init and main before the loop: read-only.
+	if got := cell(t, r, "handleRead", "handleRead"); got != analysis.Context {
+		t.Errorf("handleRead/handleRead = %b, want 10", got)
+	}
+}

@@ -1,0 +1,54 @@
+// Contexts that escape into shared state, goroutines started by handlers,
+// and writes during initialization.
+package main
+
+import "github.com/safels/safels/loop"
+
+type conn struct {
+	fd    int
+	idle  int
+	bytes int
+}
+
+var (
+	conns   = map[int]*conn{} // every open connection: contexts escape here
+	limit   int               // set in main before the loop starts
+	tickets int
+)
+
+func init() { limit = 10 }
+
+func handleAccept(l *loop.Loop, c *conn) {
+	conns[c.fd] = c // want "conns\\[\\]" "conns\\[\\]"
+	loop.Post(l, handleRead, c)
+}
+
+func handleRead(l *loop.Loop, c *conn) {
+	c.idle = 0       // want "c.idle.*handleIdle writes conns\\[\\].idle"
+	c.bytes += limit // want "c.bytes.*on the same context"
+}
+
+// handleIdle reaches every context through the table: it may touch the
+// context another handler is running on, whatever that handler's context.
+func handleIdle(l *loop.Loop, _ *conn) {
+	for _, c := range conns { // want "conns\\[\\]"
+		c.idle++ // want "conns\\[\\].idle" "conns\\[\\].idle"
+	}
+}
+
+// handleSpawn's goroutine runs while other handlers do: its accesses are
+// the handler's own, never atomic with it.
+func handleSpawn(l *loop.Loop, c *conn) {
+	go func() { // want "handleSpawn calls handleSpawn\\$1"
+		tickets++ // want "tickets" "tickets"
+	}()
+}
+
+func main() {
+	limit = 20 // initialization: not a handler write
+	l := loop.New()
+	c := &conn{fd: 1}
+	loop.Post(l, handleAccept, c)
+	loop.Post(l, handleIdle, c)
+	loop.Post(l, handleSpawn, c)
+}
