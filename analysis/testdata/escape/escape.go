@@ -24,7 +24,7 @@ func handleAccept(l *loop.Loop, c *conn) {
 }
 
 func handleRead(l *loop.Loop, c *conn) {
-	c.idle = 0       // want "c.idle.*handleIdle writes conns\\[\\].idle"
+	c.idle = 0       // want "c.idle.*handleIdle reads and writes conns\\[\\].idle"
 	c.bytes += limit // want "c.bytes.*on the same context"
 }
 
