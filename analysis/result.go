@@ -1,6 +1,12 @@
 package analysis
 
-import "go/token"
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+
+	"golang.org/x/tools/go/packages"
+)
 
 // Op is what an access does to memory.
 type Op uint8
@@ -128,6 +134,22 @@ type Result struct {
 	Files []string
 	// Packages is how many packages were analysed.
 	Packages int
+
+	fset *token.FileSet
+	pkgs []*packages.Package
+}
+
+// Syntax returns the parsed and type-checked file the result was computed
+// from, so that edits (quick fixes) are made against exactly that version.
+func (r *Result) Syntax(filename string) (*token.FileSet, *ast.File, *types.Package, *types.Info, bool) {
+	for _, p := range r.pkgs {
+		for i, f := range p.CompiledGoFiles {
+			if f == filename && i < len(p.Syntax) {
+				return r.fset, p.Syntax[i], p.Types, p.TypesInfo, true
+			}
+		}
+	}
+	return nil, nil, nil, nil, false
 }
 
 // Partners returns, for handler index h, the conflicts it takes part in.
