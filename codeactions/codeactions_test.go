@@ -146,7 +146,7 @@ func TestDeferGolden(t *testing.T) {
 		for _, fix := range codeactions.For(r, f, src) {
 			titles = append(titles, fix.Title)
 			out := applyEdits(t, src, fix.Edits)
-			golden := filepath.Join("testdata", goldenName(fix.Title)+".golden")
+			golden := filepath.Join("testdata", goldenName(fmt.Sprintf("%d %s", f.Pos.Line, fix.Title))+".golden")
 			if os.Getenv("UPDATE_GOLDEN") != "" {
 				os.MkdirAll("testdata", 0o755)
 				os.WriteFile(golden, out, 0o644)
@@ -176,4 +176,24 @@ func goldenName(title string) string {
 		}
 	}
 	return strings.TrimSuffix(b.String(), "_")
+}
+
+// TestStale: a fix is never computed against content other than the one
+// the result was computed from.
+func TestStale(t *testing.T) {
+	dir := "../analysis/testdata/fields"
+	r := analyse(t, dir)
+	file, _ := filepath.Abs(filepath.Join(dir, "fields.go"))
+	src, _ := os.ReadFile(file)
+	edited := append([]byte("// an edit the analysis has not seen\n"), src...)
+	offered := 0
+	for _, f := range diagnostics.Findings(r) {
+		offered += len(codeactions.For(r, f, src))
+		if fixes := codeactions.For(r, f, edited); len(fixes) != 0 {
+			t.Errorf("%s: %d fixes offered against a stale version", f.Pos, len(fixes))
+		}
+	}
+	if offered == 0 {
+		t.Error("no fixes on the current version either: the test proves nothing")
+	}
 }
