@@ -2,9 +2,11 @@ package analysis
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"go/ast"
 	"go/token"
+	"os"
 	"sort"
 
 	"golang.org/x/tools/go/packages"
@@ -34,6 +36,7 @@ type loaded struct {
 	prog     *ssa.Program
 	roots    []*packages.Package // type-checked without error: their bodies are analysed
 	files    []string
+	hashes   map[string][sha256.Size]byte // content analysed, per file
 	problems []Problem
 }
 
@@ -56,12 +59,19 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading %v: %w", patterns, err)
 	}
-	l := &loaded{fset: fset}
+	l := &loaded{fset: fset, hashes: map[string][sha256.Size]byte{}}
 	// Broken packages are reported and set aside; the rest is analysed, so
 	// one file that does not parse does not hide every other finding.
 	for _, p := range pkgs {
 		for _, f := range p.CompiledGoFiles {
 			l.files = append(l.files, f)
+			// Remember what was analysed, so edits are never made against
+			// another version of a file.
+			data, ok := cfg.Overlay[f]
+			if !ok {
+				data, _ = os.ReadFile(f)
+			}
+			l.hashes[f] = sha256.Sum256(data)
 		}
 		if len(p.Errors) > 0 {
 			for _, e := range p.Errors {

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"crypto/sha256"
 	"go/ast"
 	"go/token"
 	"go/types"
@@ -135,8 +136,16 @@ type Result struct {
 	// Packages is how many packages were analysed.
 	Packages int
 
-	fset *token.FileSet
-	pkgs []*packages.Package
+	fset   *token.FileSet
+	pkgs   []*packages.Package
+	hashes map[string][sha256.Size]byte
+}
+
+// Analysed reports whether content is exactly what the result was computed
+// from for filename.
+func (r *Result) Analysed(filename string, content []byte) bool {
+	h, ok := r.hashes[filename]
+	return ok && h == sha256.Sum256(content)
 }
 
 // Syntax returns the parsed and type-checked file the result was computed

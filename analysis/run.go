@@ -21,7 +21,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	res = &Result{Problems: l.problems, Files: l.files, Packages: len(l.roots), fset: l.fset, pkgs: l.roots}
+	res = &Result{Problems: l.problems, Files: l.files, Packages: len(l.roots), fset: l.fset, pkgs: l.roots, hashes: l.hashes}
 	if l.prog == nil {
 		return res, nil
 	}

@@ -45,7 +45,7 @@ func For(r *analysis.Result, f diagnostics.Finding, src []byte) []Fix {
 		return nil
 	}
 	tf := fset.File(file.Pos())
-	if tf == nil || tf.Size() != len(src) {
+	if tf == nil || !r.Analysed(f.Pos.Filename, src) {
 		return nil // the result is not of this content: never a stale edit
 	}
 	c := &ctx{r: r, f: f, fset: fset, file: file, pkg: pkg, info: info, src: src, tf: tf}
