@@ -139,8 +139,14 @@ func (l loc) computeKey() string {
 // imprecise reports whether the loc may alias memory it does not name: its
 // root is unknown, or it follows a pointer whose target is not tracked.
 func (l loc) imprecise() bool {
-	if l.base.kind == bUnknown {
+	switch l.base.kind {
+	case bUnknown:
 		return true
+	case bContext, bFresh:
+		// What a context reaches is the context's own (the paper's
+		// self-contained contexts); where a context escapes into shared
+		// state, the shared side's loc is the imprecise one.
+		return false
 	}
 	for _, e := range l.path {
 		if e.kind == eDeref && !e.precise {

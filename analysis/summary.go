@@ -399,7 +399,19 @@ func (s *fnState) callResults(call *ssa.Call, idx int) []loc {
 	targets, args, binds := s.a.targets(s, call)
 	for i, callee := range targets {
 		sum := s.a.sums[callee]
-		if callee.Blocks == nil || sum == nil || idx >= len(sum.returns) {
+		if callee.Blocks == nil {
+			// Unknown code returns memory it made, or memory reachable
+			// from what it was given (strconv.AppendInt, bytes.Buffer.Bytes).
+			for _, arg := range args {
+				if pointerLike(arg.Type()) {
+					for _, l := range s.origin(arg) {
+						out = append(out, l.deep())
+					}
+				}
+			}
+			continue
+		}
+		if sum == nil || idx >= len(sum.returns) {
 			out = append(out, s.a.unknownLoc(pointee(t)))
 			continue
 		}
