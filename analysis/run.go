@@ -338,6 +338,9 @@ func (a *analyzer) handlerAccesses(h found) []*rawAccess {
 		}
 		for _, n := range rebase(acc.loc) {
 			k := n.key + "|" + acc.op.String() + "|" + itoa(int(acc.pos)) + "|" + locksKey(locks)
+			if len(acc.via) > 0 {
+				k += "|" + itoa(int(acc.via[0].pos))
+			}
 			if seen[k] {
 				continue
 			}

@@ -551,6 +551,11 @@ func (a *analyzer) summarize(fn *ssa.Function) *summary {
 			}
 		}
 		k := l.key + "|" + op.String() + "|" + itoa(int(pos)) + "|" + at.String() + "|" + locksKey(locks)
+		if len(via) > 0 {
+			// Each call site in this function keeps its own copy: each is
+			// a place where the user may defer the call.
+			k += "|" + itoa(int(via[0].pos))
+		}
 		if atomic {
 			k += "|atomic"
 		}
@@ -645,6 +650,16 @@ func (a *analyzer) call(s *fnState, call ssa.CallInstruction, rec recorder) {
 		return
 	}
 	fns, args, binds := a.targets(s, call)
+	if len(fns) == 0 && c.IsInvoke() {
+		// No implementation is known here (net.Conn's live in the standard
+		// library): model the method as unknown code of its package.
+		pkg := ""
+		if c.Method.Pkg() != nil {
+			pkg = c.Method.Pkg().Path()
+		}
+		a.externalCall(s, pkg, c.Method.Name(), true, args, pos, rec)
+		return
+	}
 	for i, fn := range fns {
 		if fn.Blocks == nil {
 			a.external(s, fn, args, pos, rec)
@@ -652,6 +667,25 @@ func (a *analyzer) call(s *fnState, call ssa.CallInstruction, rec recorder) {
 		}
 		a.applySummary(s, fn, args, binds[i], pos, rec)
 	}
+}
+
+// safeReceivers are packages whose types are safe for concurrent use
+// through their methods: a net.Conn or *os.File may be read and written at
+// once; the buffers handed to them are still accessed.
+var safeReceivers = map[string]bool{"net": true, "os": true, "net/http": true}
+
+// nonRetaining are packages whose functions keep nothing they are given, so
+// passing them fresh memory (variadic argument arrays) publishes nothing.
+func nonRetaining(pkg string) bool {
+	return readOnlyPkgs[pkg] || synchronized(pkg)
+}
+
+func synchronized(pkg string) bool {
+	switch pkg {
+	case "sync", LoopPkg, "context", "runtime", "log", "log/slog":
+		return true
+	}
+	return false
 }
 
 func (a *analyzer) builtin(s *fnState, b *ssa.Builtin, args []ssa.Value, pos token.Pos, rec recorder) {
@@ -702,11 +736,14 @@ var readOnlyPkgs = map[string]bool{
 // and write whatever its pointer arguments reach, and call the functions it
 // is given.
 func (a *analyzer) external(s *fnState, fn *ssa.Function, args []ssa.Value, pos token.Pos, rec recorder) {
-	pkg := calleePkg(fn)
+	a.externalCall(s, calleePkg(fn), fn.Name(), fn.Signature.Recv() != nil, args, pos, rec)
+}
+
+func (a *analyzer) externalCall(s *fnState, pkg, name string, method bool, args []ssa.Value, pos token.Pos, rec recorder) {
 	switch {
 	case pkg == "sync/atomic":
 		op := Write
-		if strings.HasPrefix(fn.Name(), "Load") {
+		if strings.HasPrefix(name, "Load") {
 			op = Read
 		}
 		if len(args) > 0 {
@@ -715,22 +752,23 @@ func (a *analyzer) external(s *fnState, fn *ssa.Function, args []ssa.Value, pos 
 			}
 		}
 		return
-	case pkg == "sync", pkg == LoopPkg, pkg == "context", pkg == "time" && fn.Signature.Recv() == nil,
-		pkg == "runtime", pkg == "log", pkg == "log/slog":
+	case synchronized(pkg), pkg == "time" && !method:
 		// Synchronized by construction, or the loop runtime itself.
-		if fn.Name() == "Do" && pkg == "sync" && len(args) > 1 {
+		if name == "Do" && pkg == "sync" && len(args) > 1 {
 			a.callFuncArg(s, args[1], pos, rec)
 		}
 		return
 	}
-	readOnly := readOnlyPkgs[pkg]
-	for _, arg := range args {
+	// Writers read the buffers they are handed; by the io.Writer contract
+	// they must not modify them.
+	readOnly := readOnlyPkgs[pkg] || method && (name == "Write" || name == "WriteString" || name == "WriteAt")
+	for i, arg := range args {
 		t := arg.Type()
 		if _, ok := t.Underlying().(*types.Signature); ok {
 			a.callFuncArg(s, arg, pos, rec)
 			continue
 		}
-		if !pointerLike(t) {
+		if !pointerLike(t) || i == 0 && method && safeReceivers[pkg] {
 			continue
 		}
 		for _, l := range s.origin(arg) {
@@ -844,7 +882,7 @@ func (s *fnState) findEscapes() map[*base]bool {
 					}
 					continue
 				}
-				if callee := c.StaticCallee(); callee != nil && readOnlyPkgs[calleePkg(callee)] {
+				if callee := c.StaticCallee(); callee != nil && nonRetaining(calleePkg(callee)) {
 					continue // formatting and parsing keep nothing
 				}
 				for _, arg := range c.Args {
