@@ -61,6 +61,7 @@ func Findings(r *analysis.Result) []Finding {
 		call      bool
 	}
 	byKey := map[key]*Finding{}
+	calls := map[key]*callGroup{}
 	var order []key
 	add := func(k key, f Finding) {
 		if old, ok := byKey[k]; ok {
@@ -91,13 +92,23 @@ func Findings(r *analysis.Result) []Finding {
 					Object: acc.Short, Op: acc.Op, Related: rel})
 			if len(acc.Via) > 0 {
 				c := acc.Via[0]
-				cmsg := fmt.Sprintf("%s calls %s, which %s %s (%s); %s", h.Short, c.Short,
-					verb(acc.Op), acc.Short, shortPos(acc.Pos), partnersText(r, acc))
-				add(key{c.Pos.Filename, c.Pos.Line, c.Pos.Column, acc.Short, true},
-					Finding{Pos: c.Pos, Code: code, Severity: sev, Message: cmsg, Handler: h.Short,
-						Object: acc.Short, Op: acc.Op, CallSite: true, Related: rel})
+				k := key{c.Pos.Filename, c.Pos.Line, c.Pos.Column, "", true}
+				g := calls[k]
+				if g == nil {
+					g = &callGroup{handler: h.Short, callee: c.Short, code: code, sev: sev, pos: c.Pos}
+					calls[k] = g
+					order = append(order, k)
+				}
+				g.add(acc, partnersText(r, acc), rel)
+				if code == CodeGlobal || code == CodeRace {
+					g.code = code
+				}
 			}
 		}
+	}
+	for k, g := range calls {
+		byKey[k] = &Finding{Pos: g.pos, Code: g.code, Severity: g.sev, Message: g.message(), Handler: g.handler,
+			Object: strings.Join(g.objects, ", "), Op: g.op, CallSite: true, Related: g.related}
 	}
 	out := make([]Finding, 0, len(order))
 	for _, k := range order {
@@ -243,4 +254,61 @@ func related(r *analysis.Result, acc *analysis.Access) []Related {
 
 func shortPos(p token.Position) string {
 	return fmt.Sprintf("%s:%d", filepath.Base(p.Filename), p.Line)
+}
+
+// callGroup gathers what a handler reaches through one call: one finding
+// at the call, the place where deferring the call removes them all.
+type callGroup struct {
+	handler, callee string
+	code            string
+	sev             Severity
+	pos             token.Position
+	op              analysis.Op
+	objects         []string
+	ctx             []bool // objects[i] is reached through the context
+	first           string // partners of the first shared object, as an example
+	firstCtx        bool
+	related         []Related
+}
+
+func (g *callGroup) add(acc *analysis.Access, partners string, rel []Related) {
+	name := verb(acc.Op) + " " + acc.Short
+	for i, o := range g.objects {
+		if strings.HasSuffix(o, " "+acc.Short) {
+			if acc.Op == analysis.Write {
+				g.objects[i] = name
+				g.op = analysis.Write
+			}
+			return
+		}
+	}
+	if acc.Op == analysis.Write {
+		g.op = analysis.Write
+	}
+	g.objects = append(g.objects, name)
+	g.ctx = append(g.ctx, acc.Context)
+	if g.first == "" || g.firstCtx && !acc.Context {
+		g.first, g.firstCtx = acc.Short+": "+partners, acc.Context
+	}
+	if len(g.related) < 16 {
+		g.related = append(g.related, rel...)
+	}
+}
+
+func (g *callGroup) message() string {
+	// Shared state first: it is what costs parallelism.
+	var objs []string
+	for pass := 0; pass < 2; pass++ {
+		for i, o := range g.objects {
+			if g.ctx[i] == (pass == 1) {
+				objs = append(objs, o)
+			}
+		}
+	}
+	more := ""
+	if len(objs) > 6 {
+		more = fmt.Sprintf(" and %d more", len(objs)-6)
+		objs = objs[:6]
+	}
+	return fmt.Sprintf("%s calls %s, which %s%s; %s", g.handler, g.callee, strings.Join(objs, ", "), more, g.first)
 }
