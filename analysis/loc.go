@@ -94,6 +94,17 @@ func (l loc) with(e elem) loc {
 	return n
 }
 
+// extend appends path (and the "everything below" mark of trunc) to l.
+func (l loc) extend(path []elem, trunc bool) loc {
+	for _, e := range path {
+		l = l.with(e)
+	}
+	if trunc {
+		l = l.deep()
+	}
+	return l
+}
+
 func (l loc) field(f *types.Var, parent types.Type) loc {
 	return l.with(elem{kind: eField, field: f, parent: parent, typ: f.Type(), precise: true})
 }

@@ -300,11 +300,7 @@ func (a *analyzer) handlerAccesses(h found) []*rawAccess {
 					if r.base.kind == bFresh && isBound(h.fn) {
 						r = a.registeredLoc(r.base.site, r.base.typ)
 					} else if r.base.kind == bFresh {
-						r2 := a.sharedLoc(r.base.site, r.base.typ)
-						for _, e := range r.path {
-							r2 = r2.with(e)
-						}
-						r = r2
+						r = a.sharedLoc(r.base.site, r.base.typ).extend(r.path, r.trunc)
 					}
 					roots = append(roots, r)
 				}
@@ -316,14 +312,7 @@ func (a *analyzer) handlerAccesses(h found) []*rawAccess {
 		}
 		out := make([]loc, 0, len(roots))
 		for _, r := range roots {
-			n := r
-			for _, e := range l.path {
-				n = n.with(e)
-			}
-			if l.trunc {
-				n = n.deep()
-			}
-			out = append(out, n)
+			out = append(out, r.extend(l.path, l.trunc))
 		}
 		return out
 	}

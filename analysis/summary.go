@@ -443,15 +443,7 @@ func (s *fnState) subst(l loc, callee *ssa.Function, args []ssa.Value, binds []s
 	}
 	out := make([]loc, 0, len(roots))
 	for _, r := range roots {
-		n := r
-		for _, e := range l.path {
-			n = n.with(e)
-		}
-		if l.trunc && !n.trunc {
-			n.trunc = true
-			n.key = n.computeKey()
-		}
-		out = append(out, n)
+		out = append(out, r.extend(l.path, l.trunc))
 	}
 	return out
 }
@@ -469,11 +461,7 @@ func (a *analyzer) creatorBindings(fn *ssa.Function, idx int, t types.Type) []lo
 		for _, l := range cs.origin(mc.Bindings[idx]) {
 			switch l.base.kind {
 			case bFresh:
-				n := a.sharedLoc(l.base.site, l.base.typ)
-				for _, e := range l.path {
-					n = n.with(e)
-				}
-				out = append(out, n)
+				out = append(out, a.sharedLoc(l.base.site, l.base.typ).extend(l.path, l.trunc))
 			case bParam, bFree:
 				out = append(out, a.unknownLoc(l.base.typ))
 			default:
@@ -533,21 +521,13 @@ func (a *analyzer) summarize(fn *ssa.Function) *summary {
 			if d := firstDeref(l); d >= 0 {
 				// Memory reached through a pointer kept in fresh memory
 				// is not fresh: it may be anything of its type.
-				n := a.unknownLoc(l.path[d].typ)
-				for _, e := range l.path[d+1:] {
-					n = n.with(e)
-				}
-				l = n
+				l = a.unknownLoc(l.path[d].typ).extend(l.path[d+1:], l.trunc)
 			} else if !s.escaped[l.base] {
 				return // memory of this invocation only
 			} else {
 				// Published fresh memory may be reached by others through
 				// where it was stored: alias it by type.
-				n := a.unknownLoc(l.base.typ)
-				for _, e := range l.path {
-					n = n.with(e)
-				}
-				l = n
+				l = a.unknownLoc(l.base.typ).extend(l.path, l.trunc)
 			}
 		}
 		k := l.key + "|" + op.String() + "|" + itoa(int(pos)) + "|" + at.String() + "|" + locksKey(locks)
