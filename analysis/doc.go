@@ -6,7 +6,8 @@
 // Start at Run, which returns a Result. The pipeline is:
 //
 //	load.go      packages.Load + SSA, broken packages set aside
-//	handlers.go  handler discovery (loop.Post, //safels:handler)
+//	handlers.go  handler discovery (loop.Post, //safels:handler, the table)
+//	spec.go      the handler table: net/http, frameworks, .safels.json
 //	loc.go       abstract memory locations: a root and a field path
 //	summary.go   per-function access summaries, bottom-up over call-graph SCCs
 //	conflict.go  pairwise conflicts, the matrix, hues and colors
