@@ -8,6 +8,7 @@ import (
 	"go/token"
 	"os"
 	"sort"
+	"strings"
 
 	"golang.org/x/tools/go/packages"
 	"golang.org/x/tools/go/ssa"
@@ -90,6 +91,9 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 	}
 	sort.Strings(l.files)
 	if len(l.roots) == 0 {
+		if len(l.problems) == 0 {
+			l.problems = append(l.problems, Problem{Message: fmt.Sprintf("no Go package with source matches %s (in %s)", strings.Join(patterns, " "), cfg.Dir)})
+		}
 		return l, nil
 	}
 

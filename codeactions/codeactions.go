@@ -101,25 +101,27 @@ func (c *ctx) enclosing(pos token.Pos) (*ast.FuncDecl, []ast.Node) {
 	return nil, nil
 }
 
-// statement returns the innermost simple statement holding pos whose parent
-// is a block, and that block.
-func statementAt(path []ast.Node) (ast.Stmt, *ast.BlockStmt, int) {
+// statementAt returns the innermost simple statement holding pos that
+// stands in a statement list (a block or a case clause), and its index in
+// path.
+func statementAt(path []ast.Node) (ast.Stmt, int) {
 	for i := len(path) - 1; i > 0; i-- {
 		st, ok := path[i].(ast.Stmt)
 		if !ok {
 			continue
 		}
-		blk, ok := path[i-1].(*ast.BlockStmt)
-		if !ok {
+		switch path[i-1].(type) {
+		case *ast.BlockStmt, *ast.CaseClause, *ast.CommClause:
+		default:
 			continue
 		}
 		switch st.(type) {
 		case *ast.ExprStmt, *ast.AssignStmt, *ast.IncDecStmt:
-			return st, blk, i
+			return st, i
 		}
-		return nil, nil, 0
+		return nil, 0
 	}
-	return nil, nil, 0
+	return nil, 0
 }
 
 // inLoop: a for or range statement lies between the function and the

@@ -27,7 +27,7 @@ func (c *ctx) deferFix() (Fix, bool) {
 	if !ok {
 		return Fix{}, false
 	}
-	st, _, idx := statementAt(path)
+	st, idx := statementAt(path)
 	if st == nil || inLoop(path, idx) || hasBranch(st) {
 		return Fix{}, false
 	}

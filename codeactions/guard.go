@@ -22,7 +22,7 @@ func (c *ctx) guardFix() (Fix, bool) {
 	if fd == nil {
 		return Fix{}, false
 	}
-	st, _, _ := statementAt(path)
+	st, _ := statementAt(path)
 	if st == nil || hasBranch(st) {
 		return Fix{}, false
 	}
