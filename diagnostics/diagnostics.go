@@ -312,3 +312,16 @@ func (g *callGroup) message() string {
 	}
 	return fmt.Sprintf("%s calls %s, which %s%s; %s", g.handler, g.callee, strings.Join(objs, ", "), more, g.first)
 }
+
+// Cell prints a matrix cell as the slides do: bit 1 (same context) then
+// bit 0 (global).
+func Cell(k analysis.Kind) string {
+	b := []byte("00")
+	if k&analysis.Context != 0 {
+		b[0] = '1'
+	}
+	if k&analysis.Global != 0 {
+		b[1] = '1'
+	}
+	return string(b)
+}

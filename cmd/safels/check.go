@@ -142,7 +142,7 @@ func writeJSON(w io.Writer, wd string, res *analysis.Result) error {
 	for _, row := range res.Matrix {
 		cells := make([]string, len(row))
 		for j, k := range row {
-			cells[j] = cell(k)
+			cells[j] = diagnostics.Cell(k)
 		}
 		out.Matrix = append(out.Matrix, cells)
 	}
@@ -152,18 +152,6 @@ func writeJSON(w io.Writer, wd string, res *analysis.Result) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
-}
-
-// cell prints a matrix cell as the slides do: bit 1 then bit 0.
-func cell(k analysis.Kind) string {
-	b := []byte("00")
-	if k&analysis.Context != 0 {
-		b[0] = '1'
-	}
-	if k&analysis.Global != 0 {
-		b[1] = '1'
-	}
-	return string(b)
 }
 
 func writeMatrix(w io.Writer, res *analysis.Result) {
@@ -179,7 +167,7 @@ func writeMatrix(w io.Writer, res *analysis.Result) {
 	for i, h := range res.Handlers {
 		fmt.Fprintf(w, "%2d %-*s", i+1, width, h.Short)
 		for j := range res.Handlers {
-			fmt.Fprintf(w, " %4s", cell(res.Matrix[i][j]))
+			fmt.Fprintf(w, " %4s", diagnostics.Cell(res.Matrix[i][j]))
 		}
 		color := "-"
 		if h.Colored {

@@ -1,12 +1,19 @@
-// Command safels is the one binary of safels: with no arguments it will be
-// a language server on stdio; `safels check` reports handler conflicts like
-// `go vet`; `safels version` prints its version.
+// Command safels is the one binary of safels: with no arguments (or
+// `safels serve`) it is a language server on stdio; `safels check` reports
+// handler conflicts like `go vet`; `safels version` prints its version.
 package main
 
 import (
+	"context"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/safels/safels/lsp"
 )
 
 // version is set at release time with -ldflags "-X main.version=...".
@@ -15,6 +22,7 @@ var version = "devel"
 const usage = `usage: safels <command> [arguments]
 
 commands:
+  serve [-log file] [-v]                  the language server on stdio (the default)
   check [-json] [-matrix] [patterns...]   report handlers that may share data unsafely
   version                                 print the version
 
@@ -27,10 +35,11 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, "safels: the language server is not built yet\n\n"+usage)
-		return 2
+		return serve(nil, stderr)
 	}
 	switch args[0] {
+	case "serve":
+		return serve(args[1:], stderr)
 	case "check":
 		return check(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
@@ -42,4 +51,40 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "safels: unknown command %q\n\n%s", args[0], usage)
 	return 2
+}
+
+// serve runs the language server on stdin/stdout. Logs go to stderr or a
+// file: stdout is the protocol.
+func serve(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	logFile := fs.String("log", "", "write the log to `file` instead of stderr")
+	verbose := fs.Bool("v", false, "log debug messages")
+	debugCmds := fs.Bool("debug", os.Getenv("SAFELS_DEBUG") == "1", "enable debugging commands (safels.debug.panic)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	var w io.Writer = stderr
+	if *logFile != "" {
+		f, err := os.OpenFile(*logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			fmt.Fprintf(stderr, "safels: %v\n", err)
+			return 2
+		}
+		defer f.Close()
+		w = f
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := lsp.Serve(ctx, os.Stdin, os.Stdout, lsp.Options{Log: log, Version: version, Debug: *debugCmds})
+	if err != nil {
+		log.Error("server stopped", "error", err)
+		return 1
+	}
+	return 0
 }

@@ -1,0 +1,303 @@
+package lsp
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"go.lsp.dev/protocol"
+	"go.lsp.dev/uri"
+
+	"github.com/safels/safels/analysis"
+	"github.com/safels/safels/diagnostics"
+)
+
+// snapshot is one analysis of the workspace and everything needed to answer
+// requests about it without re-analysing: the findings, and the exact text
+// each file had (so that byte positions convert to the UTF-16 positions the
+// client saw).
+type snapshot struct {
+	res      *analysis.Result
+	findings []diagnostics.Finding
+	overlay  map[string][]byte
+	versions map[string]int32 // of the open documents the run saw
+	texts    map[string]*text
+}
+
+// text returns the content a file had when it was analysed (the overlay, or
+// the file on disk).
+func (sn *snapshot) text(name string) *text {
+	if t, ok := sn.texts[name]; ok {
+		return t
+	}
+	src, ok := sn.overlay[name]
+	if !ok {
+		src, _ = os.ReadFile(name)
+	}
+	t := newText(src)
+	sn.texts[name] = t
+	return t
+}
+
+// schedule asks for a new analysis of the current state. It returns at once:
+// the analyzer goroutine debounces, and the run in flight, if any, is
+// cancelled because its result would be stale.
+func (s *server) schedule() {
+	s.mu.Lock()
+	if s.cancelRun != nil {
+		s.cancelRun()
+	}
+	s.mu.Unlock()
+	select {
+	case s.trigger <- struct{}{}:
+	default:
+	}
+}
+
+// analyzer runs analyses one at a time, each after a quiet period, until ctx
+// is done.
+func (s *server) analyzer(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.trigger:
+		}
+		t := time.NewTimer(s.opts.Debounce)
+	quiet:
+		for {
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-s.trigger:
+				t.Reset(s.opts.Debounce)
+			case <-t.C:
+				break quiet
+			}
+		}
+		s.run(ctx)
+	}
+}
+
+func (s *server) run(ctx context.Context) {
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.mu.Lock()
+	if s.shutdown {
+		s.mu.Unlock()
+		return
+	}
+	s.cancelRun = cancel
+	overlay := map[string][]byte{}
+	versions := map[string]int32{}
+	for name, d := range s.docs {
+		overlay[name] = d.text
+		versions[name] = d.version
+	}
+	root := s.root
+	s.runs++
+	token := fmt.Sprintf("safels/analysis/%d", s.runs)
+	progress := s.caps.Window != nil && s.caps.Window.WorkDoneProgress != nil && *s.caps.Window.WorkDoneProgress
+	s.mu.Unlock()
+
+	if progress {
+		s.progress(ctx, token, "begin", "analysing "+root)
+	}
+	start := time.Now()
+	res, err := analysis.Run(runCtx, analysis.Config{Dir: root, Overlay: overlay, Env: s.opts.Env})
+	if progress {
+		msg := "done"
+		if runCtx.Err() != nil {
+			msg = "superseded by a newer save"
+		} else if res != nil {
+			msg = fmt.Sprintf("%d handlers in %d packages", len(res.Handlers), res.Packages)
+		}
+		s.progress(ctx, token, "end", msg)
+	}
+	if runCtx.Err() != nil {
+		s.log.Debug("analysis superseded", "elapsed", time.Since(start))
+		return
+	}
+	if err != nil {
+		s.log.Error("analysis failed", "error", err)
+		s.client.ShowMessage(ctx, &protocol.ShowMessageParams{Type: protocol.MessageTypeError, Message: "safels: " + err.Error()})
+		return
+	}
+	s.log.Info("analysis", "elapsed", time.Since(start), "handlers", len(res.Handlers), "conflicts", len(res.Conflicts), "problems", len(res.Problems))
+	snap := &snapshot{res: res, findings: diagnostics.Findings(res), overlay: overlay, versions: versions, texts: map[string]*text{}}
+
+	s.pubMu.Lock()
+	defer s.pubMu.Unlock()
+	s.mu.Lock()
+	if runCtx.Err() != nil { // a save arrived while we finished: its run will publish
+		s.mu.Unlock()
+		return
+	}
+	s.snap = snap
+	s.cancelRun = nil
+	msgs := s.prepareLocked(snap)
+	s.mu.Unlock()
+	s.send(ctx, msgs)
+}
+
+// progress reports work done; failures only cost the progress bar.
+func (s *server) progress(ctx context.Context, token, kind, msg string) {
+	if kind == "begin" {
+		if err := s.client.WorkDoneProgressCreate(ctx, &protocol.WorkDoneProgressCreateParams{Token: protocol.String(token)}); err != nil {
+			s.log.Debug("window/workDoneProgress/create", "error", err)
+		}
+	}
+	var v any = protocol.WorkDoneProgressEnd{Kind: "end", Message: &msg}
+	if kind == "begin" {
+		v = protocol.WorkDoneProgressBegin{Kind: "begin", Title: "safels", Message: &msg}
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	if err := s.client.Progress(ctx, &protocol.ProgressParams{Token: protocol.String(token), Value: raw}); err != nil {
+		s.log.Debug("$/progress", "error", err)
+	}
+}
+
+// republish sends the diagnostics of the current snapshot again (after a
+// configuration change).
+func (s *server) republish(ctx context.Context) {
+	s.pubMu.Lock()
+	defer s.pubMu.Unlock()
+	s.mu.Lock()
+	var msgs []protocol.PublishDiagnosticsParams
+	if s.snap != nil {
+		msgs = s.prepareLocked(s.snap)
+	}
+	s.mu.Unlock()
+	s.send(ctx, msgs)
+}
+
+func (s *server) send(ctx context.Context, msgs []protocol.PublishDiagnosticsParams) {
+	for i := range msgs {
+		if err := s.client.PublishDiagnostics(ctx, &msgs[i]); err != nil {
+			s.log.Warn("publishDiagnostics", "error", err)
+			return
+		}
+	}
+}
+
+// prepareLocked computes what to publish: every analysed file (an empty list
+// clears a fixed file), every file with a load problem, and every file that
+// showed diagnostics before; files whose diagnostics did not change are
+// skipped.
+func (s *server) prepareLocked(snap *snapshot) []protocol.PublishDiagnosticsParams {
+	byFile := map[string][]protocol.Diagnostic{}
+	for _, f := range snap.res.Files {
+		byFile[f] = nil
+	}
+	for name := range s.sent {
+		byFile[name] = nil
+	}
+	for _, f := range snap.findings {
+		byFile[f.Pos.Filename] = append(byFile[f.Pos.Filename], s.diagnostic(snap, f))
+	}
+	for _, p := range snap.res.Problems {
+		if p.Pos.Filename == "" {
+			continue
+		}
+		byFile[p.Pos.Filename] = append(byFile[p.Pos.Filename], s.problem(snap, p))
+	}
+	names := make([]string, 0, len(byFile))
+	for n := range byFile {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []protocol.PublishDiagnosticsParams
+	for _, name := range names {
+		diags := byFile[name]
+		if diags == nil {
+			diags = []protocol.Diagnostic{}
+		}
+		raw, _ := protocol.Marshal(diags)
+		sum := sha256.Sum256(raw)
+		h := hex.EncodeToString(sum[:])
+		version, open := snap.versions[name]
+		prev, sentBefore := s.sent[name]
+		if sentBefore && prev.hash == h && prev.version == version {
+			continue
+		}
+		p := protocol.PublishDiagnosticsParams{URI: uri.File(name), Diagnostics: diags}
+		if open {
+			p.Version = protocol.NewOptional(version)
+		}
+		s.sent[name] = sentFile{version: version, hash: h}
+		out = append(out, p)
+	}
+	return out
+}
+
+// diagnostic converts a finding into the client's terms.
+func (s *server) diagnostic(snap *snapshot, f diagnostics.Finding) protocol.Diagnostic {
+	d := protocol.Diagnostic{
+		Range:    snap.rangeAt(f.Pos.Filename, f.Pos.Line, f.Pos.Column),
+		Severity: s.config.severity(f.Code),
+		Code:     protocol.String(f.Code),
+		Source:   protocol.NewOptional("safels"),
+		Message:  protocol.String(f.Message),
+	}
+	for _, r := range f.Related {
+		if r.Pos.Filename == "" {
+			continue
+		}
+		d.RelatedInformation = append(d.RelatedInformation, protocol.DiagnosticRelatedInformation{
+			Location: protocol.Location{URI: uri.File(r.Pos.Filename), Range: snap.rangeAt(r.Pos.Filename, r.Pos.Line, r.Pos.Column)},
+			Message:  r.Message,
+		})
+	}
+	return d
+}
+
+func (s *server) problem(snap *snapshot, p analysis.Problem) protocol.Diagnostic {
+	sev, code := protocol.DiagnosticSeverityError, "not-analysed"
+	msg := p.Message
+	if p.Warning {
+		sev, code = protocol.DiagnosticSeverityWarning, "incomplete"
+	} else if p.Package != "" && !strings.Contains(msg, p.Package) {
+		msg = fmt.Sprintf("package %s was not analysed: %s", p.Package, msg)
+	}
+	return protocol.Diagnostic{
+		Range:    snap.rangeAt(p.Pos.Filename, p.Pos.Line, p.Pos.Column),
+		Severity: sev,
+		Code:     protocol.String(code),
+		Source:   protocol.NewOptional("safels"),
+		Message:  protocol.String(msg),
+	}
+}
+
+// rangeAt is the range of the name at a go/token line and column. A call's
+// position is its parenthesis; the range is then the callee's name, which is
+// what the user reads as "the call".
+func (sn *snapshot) rangeAt(name string, line, col int) protocol.Range {
+	t := sn.text(name)
+	off := t.lineColOffset(line, col)
+	if off < len(t.src) && t.src[off] == '(' {
+		if start := t.wordStart(off); start < off {
+			return protocol.Range{Start: t.position(start), End: t.position(off)}
+		}
+	}
+	return protocol.Range{Start: t.position(off), End: t.position(t.wordEnd(off))}
+}
+
+// fileOf returns the file name of a document URI relative to the root for
+// messages, or the absolute name.
+func (s *server) rel(name string) string {
+	if r, err := filepath.Rel(s.root, name); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return name
+}

@@ -1,0 +1,463 @@
+package lsp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"go.lsp.dev/jsonrpc2"
+	"go.lsp.dev/protocol"
+	"go.lsp.dev/uri"
+)
+
+// Options configure Serve.
+type Options struct {
+	// Log receives the server's log; never stdout, which is the protocol.
+	// Default: discard.
+	Log *slog.Logger
+	// Debounce is how long a save waits for more saves before the analysis
+	// starts. Default 150ms.
+	Debounce time.Duration
+	// Env, if non-nil, replaces the environment of the go command.
+	Env []string
+	// Debug enables the "safels.debug.panic" command, which tests use to
+	// check that a panicking request does not take the server down.
+	Debug bool
+	// Version is reported in serverInfo.
+	Version string
+}
+
+// Serve runs a language server over in and out until the client sends exit
+// or closes the stream. It returns nil after shutdown+exit, and an error if
+// the client exits without shutdown or the stream fails.
+func Serve(ctx context.Context, in io.Reader, out io.WriteCloser, opts Options) error {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Debounce == 0 {
+		opts.Debounce = 150 * time.Millisecond
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s := &server{
+		opts:    opts,
+		log:     opts.Log,
+		docs:    map[string]*document{},
+		trigger: make(chan struct{}, 1),
+		exited:  make(chan struct{}),
+		sent:    map[string]sentFile{},
+		config:  defaultConfig(),
+		ctx:     ctx,
+	}
+	_, conn, client := protocol.NewServer(ctx, s, newStream(in, out, opts.Log))
+	s.conn, s.client = conn, client
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.analyzer(ctx)
+	}()
+	var err error
+	select {
+	case <-conn.Done():
+		err = conn.Err()
+		if errors.Is(err, io.EOF) {
+			err = errors.New("safels: client closed the connection without exit")
+		}
+	case <-s.exited:
+		// No conn.Close: it waits for the read loop, which may sit in a read
+		// of stdin that only the client can end. The caller exits.
+		s.mu.Lock()
+		if !s.shutdown {
+			err = errors.New("safels: exit without shutdown")
+		}
+		s.mu.Unlock()
+	}
+	cancel()
+	<-done
+	return err
+}
+
+// server holds the session state. The jsonrpc2 read loop calls its methods
+// one at a time; the analyzer goroutine is the only other goroutine that
+// touches state, always under mu. Handlers never wait for an analysis.
+type server struct {
+	protocol.UnimplementedServer
+	opts   Options
+	log    *slog.Logger
+	ctx    context.Context // the connection's: requests to the client outlive handlers
+	conn   jsonrpc2.Conn
+	client protocol.Client
+
+	pubMu        sync.Mutex // serializes publishing, so that an older result never lands last
+	mu           sync.Mutex
+	initialized  bool
+	shutdown     bool
+	root         string
+	docs         map[string]*document // by absolute file name
+	config       config
+	caps         protocol.ClientCapabilities
+	snap         *snapshot          // latest published analysis
+	sent         map[string]sentFile // what the client shows, per file
+	cancelRun    context.CancelFunc  // cancels the analysis in flight
+	runs         int                 // analyses started (for progress tokens)
+	pendingFirst bool                // initialized has asked for a first run
+
+	trigger chan struct{} // one token: "the workspace changed"
+	exited  chan struct{}
+	exitMu  sync.Once
+}
+
+// document is an open buffer.
+type document struct {
+	version int32
+	text    []byte
+}
+
+type sentFile struct {
+	version int32
+	hash    string // of the diagnostics sent, to skip republishing the same
+}
+
+// guard turns a panic in a request into an error response: one bad request
+// must not take down the session (jsonrpc2 would close the connection).
+func (s *server) guard(method string, err *error) {
+	if r := recover(); r != nil {
+		s.log.Error("panic in request", "method", method, "panic", r, "stack", string(debug.Stack()))
+		*err = jsonrpc2.NewError(jsonrpc2.InternalError, fmt.Sprintf("safels: internal error in %s: %v (the server goes on; please report this)", method, r))
+	}
+}
+
+var errNotInitialized = jsonrpc2.NewError(jsonrpc2.Code(protocol.ErrorCodesServerNotInitialized), "safels: the server is not initialized: send initialize first")
+
+var errShutdown = jsonrpc2.NewError(jsonrpc2.InvalidRequest, "safels: the server is shutting down")
+
+// ready reports whether a request may be served now.
+func (s *server) ready() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case !s.initialized:
+		return errNotInitialized
+	case s.shutdown:
+		return errShutdown
+	}
+	return nil
+}
+
+// Commands the server executes.
+const (
+	cmdMatrix     = "safels.matrix"
+	cmdDebugPanic = "safels.debug.panic"
+)
+
+func (s *server) Initialize(ctx context.Context, params *protocol.InitializeParams) (res *protocol.InitializeResult, err error) {
+	defer s.guard("initialize", &err)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.initialized {
+		return nil, jsonrpc2.NewError(jsonrpc2.InvalidRequest, "safels: initialize was already received")
+	}
+	root := ""
+	if params.RootURI != nil {
+		root, _ = filename(*params.RootURI)
+	}
+	if root == "" {
+		folders, _ := params.WorkspaceFolders.Get()
+		for _, f := range folders {
+			if root, _ = filename(f.URI); root != "" {
+				break
+			}
+		}
+	}
+	if root == "" {
+		if p, ok := params.RootPath.Get(); ok {
+			root = p
+		}
+	}
+	if root == "" {
+		root, _ = os.Getwd()
+	}
+	s.root = filepath.Clean(root)
+	s.caps = params.Capabilities
+	if len(params.InitializationOptions) > 0 {
+		if err := s.config.apply(params.InitializationOptions); err != nil {
+			s.log.Warn("ignoring initializationOptions", "error", err)
+		}
+	}
+	s.initialized = true
+	s.log.Info("initialize", "root", s.root, "client", params.ClientInfo.Name)
+
+	full := protocol.TextDocumentSyncKindFull
+	yes := true
+	info := protocol.ServerInfo{Name: "safels"}
+	if s.opts.Version != "" {
+		info.Version = protocol.NewOptional(s.opts.Version)
+	}
+	cmds := []string{cmdMatrix}
+	if s.opts.Debug {
+		cmds = append(cmds, cmdDebugPanic)
+	}
+	return &protocol.InitializeResult{
+		ServerInfo: info,
+		Capabilities: protocol.ServerCapabilities{
+			PositionEncoding: protocol.PositionEncodingKindUTF16,
+			TextDocumentSync: &protocol.TextDocumentSyncOptions{
+				OpenClose: &yes,
+				Change:    &full,
+				Save:      &protocol.SaveOptions{},
+			},
+			HoverProvider:          protocol.Boolean(true),
+			CodeActionProvider:     &protocol.CodeActionOptions{CodeActionKinds: []protocol.CodeActionKind{protocol.CodeActionKindQuickFix}},
+			CodeLensProvider:       &protocol.CodeLensOptions{},
+			ExecuteCommandProvider: protocol.ExecuteCommandOptions{Commands: cmds},
+		},
+	}, nil
+}
+
+func (s *server) Initialized(ctx context.Context, params *protocol.InitializedParams) (err error) {
+	defer s.guard("initialized", &err)
+	if err := s.ready(); err != nil {
+		return nil // a notification has no answer; drop it
+	}
+	s.mu.Lock()
+	caps := s.caps
+	s.mu.Unlock()
+	// Requests to the client must not run on the read loop: their answers
+	// are read by it.
+	go func() {
+		if ws := caps.Workspace; ws != nil && ws.DidChangeWatchedFiles != nil && ws.DidChangeWatchedFiles.DynamicRegistration != nil && *ws.DidChangeWatchedFiles.DynamicRegistration {
+			s.registerWatchers(s.ctx)
+		}
+		s.fetchConfiguration(s.ctx)
+		s.schedule()
+	}()
+	return nil
+}
+
+func (s *server) registerWatchers(ctx context.Context) {
+	var watchers []protocol.FileSystemWatcher
+	for _, g := range []string{"**/go.mod", "**/go.sum", "**/.safels.json", "**/*.go"} {
+		watchers = append(watchers, protocol.FileSystemWatcher{GlobPattern: protocol.Pattern(g)})
+	}
+	opts, err := protocol.Marshal(protocol.DidChangeWatchedFilesRegistrationOptions{Watchers: watchers})
+	if err != nil {
+		s.log.Error("watchers", "error", err)
+		return
+	}
+	err = s.client.RegisterCapability(ctx, &protocol.RegistrationParams{Registrations: []protocol.Registration{{
+		ID: "safels-watch", Method: "workspace/didChangeWatchedFiles", RegisterOptions: opts,
+	}}})
+	if err != nil {
+		s.log.Warn("client refused file watchers", "error", err)
+	}
+}
+
+// fetchConfiguration asks the client for the "safels" section, where the
+// client supports it, and republishes if the severities changed.
+func (s *server) fetchConfiguration(ctx context.Context) {
+	s.mu.Lock()
+	ws := s.caps.Workspace
+	s.mu.Unlock()
+	if ws == nil || ws.Configuration == nil || !*ws.Configuration {
+		return
+	}
+	section := "safels"
+	vals, err := s.client.Configuration(ctx, &protocol.ConfigurationParams{Items: []protocol.ConfigurationItem{{Section: &section}}})
+	if err != nil || len(vals) == 0 {
+		if err != nil {
+			s.log.Warn("workspace/configuration", "error", err)
+		}
+		return
+	}
+	s.mu.Lock()
+	before := s.config
+	err = s.config.apply(vals[0])
+	changed := s.config != before
+	s.mu.Unlock()
+	if err != nil {
+		s.log.Warn("ignoring configuration", "error", err)
+		return
+	}
+	if changed {
+		s.republish(s.ctx)
+	}
+}
+
+func (s *server) DidChangeConfiguration(ctx context.Context, params *protocol.DidChangeConfigurationParams) (err error) {
+	defer s.guard("workspace/didChangeConfiguration", &err)
+	if s.ready() != nil {
+		return nil
+	}
+	// Settings may come pushed ({"safels": {...}}) or be fetched.
+	var pushed struct {
+		Safels json.RawMessage `json:"safels"`
+	}
+	if len(params.Settings) > 0 && json.Unmarshal(params.Settings, &pushed) == nil && len(pushed.Safels) > 0 {
+		s.mu.Lock()
+		err := s.config.apply(pushed.Safels)
+		s.mu.Unlock()
+		if err != nil {
+			s.log.Warn("ignoring settings", "error", err)
+			return nil
+		}
+		go s.republish(s.ctx)
+		return nil
+	}
+	go s.fetchConfiguration(s.ctx)
+	return nil
+}
+
+func (s *server) Shutdown(ctx context.Context) (err error) {
+	defer s.guard("shutdown", &err)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.initialized {
+		return errNotInitialized
+	}
+	s.shutdown = true
+	if s.cancelRun != nil {
+		s.cancelRun()
+	}
+	return nil
+}
+
+func (s *server) Exit(ctx context.Context) error {
+	s.exitMu.Do(func() { close(s.exited) })
+	return nil
+}
+
+func (s *server) SetTrace(ctx context.Context, params *protocol.SetTraceParams) error { return nil }
+
+// filename returns the file name of a file: URI; other schemes (untitled:,
+// git:, ...) are not files safels can analyse.
+func filename(u uri.URI) (string, bool) {
+	if !strings.HasPrefix(string(u), "file:") {
+		return "", false
+	}
+	p := u.FsPath()
+	if p == "" {
+		return "", false
+	}
+	return filepath.Clean(p), true
+}
+
+func (s *server) DidOpen(ctx context.Context, params *protocol.DidOpenTextDocumentParams) (err error) {
+	defer s.guard("textDocument/didOpen", &err)
+	name, ok := filename(params.TextDocument.URI)
+	if !ok || s.ready() != nil {
+		return nil
+	}
+	s.mu.Lock()
+	s.docs[name] = &document{version: params.TextDocument.Version, text: []byte(params.TextDocument.Text)}
+	analysed := s.snap != nil && s.snap.res.Analysed(name, []byte(params.TextDocument.Text))
+	s.mu.Unlock()
+	if !analysed {
+		s.schedule()
+	}
+	return nil
+}
+
+func (s *server) DidChange(ctx context.Context, params *protocol.DidChangeTextDocumentParams) (err error) {
+	defer s.guard("textDocument/didChange", &err)
+	name, ok := filename(params.TextDocument.URI)
+	if !ok || s.ready() != nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.docs[name]
+	if d == nil {
+		d = &document{}
+		s.docs[name] = d
+	}
+	for _, ch := range params.ContentChanges {
+		switch ch := ch.(type) {
+		case *protocol.TextDocumentContentChangeWholeDocument:
+			d.text = []byte(ch.Text)
+		case *protocol.TextDocumentContentChangePartial:
+			// Full sync is advertised; accept ranges from clients that send
+			// them anyway.
+			t := newText(d.text)
+			from, ok1 := t.offset(ch.Range.Start)
+			to, ok2 := t.offset(ch.Range.End)
+			if !ok1 || !ok2 || from > to {
+				s.log.Warn("didChange range outside the document; keeping the old text until the next save", "file", name)
+				continue
+			}
+			d.text = append(append(append([]byte(nil), d.text[:from]...), ch.Text...), d.text[to:]...)
+		}
+	}
+	d.version = params.TextDocument.Version
+	// No analysis: safels reruns on save, when the code is meant to be whole.
+	return nil
+}
+
+func (s *server) DidSave(ctx context.Context, params *protocol.DidSaveTextDocumentParams) (err error) {
+	defer s.guard("textDocument/didSave", &err)
+	name, ok := filename(params.TextDocument.URI)
+	if !ok || s.ready() != nil {
+		return nil
+	}
+	if params.Text != nil {
+		s.mu.Lock()
+		if d := s.docs[name]; d != nil {
+			d.text = []byte(*params.Text)
+		}
+		s.mu.Unlock()
+	}
+	s.schedule()
+	return nil
+}
+
+func (s *server) DidClose(ctx context.Context, params *protocol.DidCloseTextDocumentParams) (err error) {
+	defer s.guard("textDocument/didClose", &err)
+	name, ok := filename(params.TextDocument.URI)
+	if !ok || s.ready() != nil {
+		return nil
+	}
+	s.mu.Lock()
+	d := s.docs[name]
+	delete(s.docs, name)
+	s.mu.Unlock()
+	// The analysis saw the buffer; if it differs from the file on disk, the
+	// disk version is now the truth.
+	if d != nil {
+		if disk, err := os.ReadFile(name); err != nil || string(disk) != string(d.text) {
+			s.schedule()
+		}
+	}
+	return nil
+}
+
+func (s *server) DidChangeWatchedFiles(ctx context.Context, params *protocol.DidChangeWatchedFilesParams) (err error) {
+	defer s.guard("workspace/didChangeWatchedFiles", &err)
+	if s.ready() != nil {
+		return nil
+	}
+	for _, ch := range params.Changes {
+		name, ok := filename(ch.URI)
+		if !ok {
+			continue
+		}
+		switch base := filepath.Base(name); {
+		case base == "go.mod", base == "go.sum", base == ".safels.json", strings.HasSuffix(base, ".go"):
+			s.mu.Lock()
+			_, open := s.docs[name]
+			s.mu.Unlock()
+			if !open { // open buffers are the truth; their saves trigger runs
+				s.schedule()
+				return nil
+			}
+		}
+	}
+	return nil
+}

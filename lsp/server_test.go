@@ -1,0 +1,318 @@
+package lsp_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/safels/safels/internal/lsptest"
+)
+
+var (
+	binOnce sync.Once
+	bin     string
+	binDir  string
+)
+
+// safels builds the binary once for all tests of the package.
+func safels(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		var err error
+		binDir, err = os.MkdirTemp("", "safels-lsp-test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bin = lsptest.Build(&onceTB{T: t, dir: binDir})
+	})
+	if bin == "" {
+		t.Fatal("building safels failed")
+	}
+	return bin
+}
+
+// onceTB builds into a directory that outlives the first test.
+type onceTB struct {
+	*testing.T
+	dir string
+}
+
+func (o *onceTB) TempDir() string { return o.dir }
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+func abs(t *testing.T, rel string) string {
+	p, err := filepath.Abs(rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// session starts the server on root and initializes it.
+func session(t *testing.T, root string, initOpts any, env ...string) *lsptest.Client {
+	c := lsptest.Start(t, safels(t), append(os.Environ(), env...))
+	var res struct {
+		Capabilities map[string]any `json:"capabilities"`
+		ServerInfo   struct{ Name string }
+	}
+	c.Result("initialize", map[string]any{
+		"processId": nil,
+		"rootUri":   lsptest.FileURI(root),
+		"capabilities": map[string]any{
+			"window":    map[string]any{"workDoneProgress": true},
+			"workspace": map[string]any{"configuration": true, "didChangeWatchedFiles": map[string]any{"dynamicRegistration": true}},
+		},
+		"initializationOptions": initOpts,
+	}, &res)
+	if res.ServerInfo.Name != "safels" {
+		t.Fatalf("serverInfo.name = %q", res.ServerInfo.Name)
+	}
+	for _, k := range []string{"hoverProvider", "codeActionProvider", "codeLensProvider", "executeCommandProvider", "textDocumentSync"} {
+		if res.Capabilities[k] == nil {
+			t.Errorf("capability %s missing: %v", k, res.Capabilities)
+		}
+	}
+	c.Notify("initialized", map[string]any{})
+	return c
+}
+
+func open(c *lsptest.Client, file string, version int) string {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		panic(err)
+	}
+	uri := lsptest.FileURI(file)
+	c.Notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{
+		"uri": uri, "languageId": "go", "version": version, "text": string(src),
+	}})
+	return uri
+}
+
+// callDiag finds the diagnostic on handleSend's call of reallyClearConnection.
+func callDiag(p lsptest.Published) (lsptest.Diagnostic, bool) {
+	for _, d := range p.Diagnostics {
+		if strings.HasPrefix(d.Message, "handleSend calls reallyClearConnection") {
+			return d, true
+		}
+	}
+	return lsptest.Diagnostic{}, false
+}
+
+// The paper's finding, in the editor: handleSend's call of
+// reallyClearConnection is flagged, naming the partner handlers, with
+// related information at the partners' accesses.
+func TestThttpdDiagnostics(t *testing.T) {
+	root := abs(t, "../testdata/thttpd")
+	c := session(t, root, map[string]any{"severity": map[string]string{"loop": "information"}})
+	start := c.Now()
+	file := filepath.Join(root, "handlers.go")
+	uri := open(c, file, 1)
+	p, _ := c.AwaitDiagnostics(start, uri, func(p lsptest.Published) bool { _, ok := callDiag(p); return ok })
+	d, _ := callDiag(p)
+	if d.Source != "safels" || d.Code != "global-conflict" {
+		t.Errorf("source %q code %q", d.Source, d.Code)
+	}
+	if d.Severity != 3 {
+		t.Errorf("severity %d, want 3 (information, from initializationOptions)", d.Severity)
+	}
+	if !strings.Contains(d.Message, "stats.bytes: handle") {
+		t.Errorf("message does not name a partner handler: %s", d.Message)
+	}
+	if p.Version == nil || *p.Version != 1 {
+		t.Errorf("version %v, want 1 (the open document's)", p.Version)
+	}
+	src, _ := os.ReadFile(file)
+	lines := strings.Split(string(src), "\n")
+	got := lines[d.Range.Start.Line][d.Range.Start.Character:d.Range.End.Character]
+	if got != "reallyClearConnection" {
+		t.Errorf("range covers %q, want reallyClearConnection", got)
+	}
+	if len(d.RelatedInformation) == 0 {
+		t.Fatal("no relatedInformation")
+	}
+	for _, r := range d.RelatedInformation {
+		if !strings.HasPrefix(r.Location.URI, "file://") || r.Message == "" {
+			t.Errorf("related %+v", r)
+		}
+	}
+	// Progress was reported while loading.
+	var kinds []string
+	for _, m := range c.Messages(start) {
+		if m.Method == "$/progress" {
+			var v struct{ Value struct{ Kind string } }
+			json.Unmarshal(m.Params, &v)
+			kinds = append(kinds, v.Value.Kind)
+		}
+	}
+	if len(kinds) < 2 || kinds[0] != "begin" || kinds[len(kinds)-1] != "end" {
+		t.Errorf("progress %v, want begin ... end", kinds)
+	}
+	// Every analysed file is published, also those with nothing to show, so
+	// that a client clears what it showed before.
+	empty, _ := c.AwaitDiagnostics(start, lsptest.FileURI(filepath.Join(root, "main.go")), func(lsptest.Published) bool { return true })
+	if empty.Diagnostics == nil {
+		t.Errorf("main.go: diagnostics %v, want [] (not null)", empty.Diagnostics)
+	}
+
+	// Hover on handleSend's name.
+	line, col := find(t, lines, "func handleSend(")
+	var hover struct{ Contents struct{ Kind, Value string } }
+	c.Result("textDocument/hover", map[string]any{"textDocument": map[string]any{"uri": uri}, "position": map[string]any{"line": line, "character": col + len("func ")}}, &hover)
+	for _, want := range []string{"handleSend", "hue", "Writes shared", "stats.responses[]", "another invocation"} {
+		if !strings.Contains(hover.Contents.Value, want) {
+			t.Errorf("hover lacks %q:\n%s", want, hover.Contents.Value)
+		}
+	}
+	// Hover elsewhere: nothing.
+	var none json.RawMessage
+	c.Result("textDocument/hover", map[string]any{"textDocument": map[string]any{"uri": uri}, "position": map[string]any{"line": 0, "character": 0}}, &none)
+	if string(none) != "null" {
+		t.Errorf("hover on the package clause: %s", none)
+	}
+
+	// A code lens above each handler of the file.
+	var lenses []struct {
+		Range   lsptest.Range
+		Command struct{ Title, Command string }
+	}
+	c.Result("textDocument/codeLens", map[string]any{"textDocument": map[string]any{"uri": uri}}, &lenses)
+	var sendLens string
+	for _, l := range lenses {
+		if l.Range.Start.Line == line {
+			sendLens = l.Command.Title
+		}
+	}
+	if !strings.Contains(sendLens, "conflicts with") || !strings.Contains(sendLens, "hue") {
+		t.Errorf("lens on handleSend: %q (all: %+v)", sendLens, lenses)
+	}
+
+	// The matrix command.
+	var matrix struct {
+		Handlers []struct {
+			Short string
+			Hue   int
+		}
+		Matrix [][]string
+	}
+	c.Result("workspace/executeCommand", map[string]any{"command": "safels.matrix"}, &matrix)
+	var names []string
+	for _, h := range matrix.Handlers {
+		names = append(names, h.Short)
+	}
+	sort.Strings(names)
+	if !contains(names, "handleSend") || len(matrix.Matrix) != len(matrix.Handlers) {
+		t.Errorf("matrix: %v, %d rows", names, len(matrix.Matrix))
+	}
+
+	c.Result("shutdown", nil, nil)
+	c.Notify("exit", nil)
+	if code := c.Wait(); code != 0 {
+		t.Errorf("exit code %d after shutdown+exit", code)
+	}
+}
+
+func find(t *testing.T, lines []string, s string) (int, int) {
+	for i, l := range lines {
+		if j := strings.Index(l, s); j >= 0 {
+			return i, j
+		}
+	}
+	t.Fatalf("%q not found", s)
+	return 0, 0
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if x == y {
+			return true
+		}
+	}
+	return false
+}
+
+// The server survives bad input and answers it as JSON-RPC says.
+func TestRobustness(t *testing.T) {
+	root := abs(t, "../testdata/slides")
+	c := lsptest.Start(t, safels(t), append(os.Environ(), "SAFELS_DEBUG=1"))
+
+	// Before initialize: ServerNotInitialized.
+	m := c.Call("textDocument/hover", map[string]any{"textDocument": map[string]any{"uri": "file:///x.go"}, "position": map[string]any{"line": 0, "character": 0}})
+	if m.Error == nil || m.Error.Code != -32002 {
+		t.Errorf("hover before initialize: %+v", m.Error)
+	}
+
+	// Malformed JSON: a parse error with a null id, and the server goes on.
+	cur := c.Now()
+	c.Raw([]byte(`{"jsonrpc":"2.0","id":1,"method":"initialize",`))
+	resp, _ := c.Await(cur, "parse error", func(m lsptest.Message) bool { return m.Error != nil })
+	if resp.Error.Code != -32700 || string(resp.ID) != "null" {
+		t.Errorf("malformed JSON answered with id %s error %+v", resp.ID, resp.Error)
+	}
+	// Valid JSON that is not a message: invalid request, with its id.
+	cur = c.Now()
+	c.Raw([]byte(`{"jsonrpc":"2.0","id":77,"method":12}`))
+	resp, _ = c.Await(cur, "invalid request", func(m lsptest.Message) bool { return m.Error != nil })
+	if resp.Error.Code != -32600 || string(resp.ID) != "77" {
+		t.Errorf("invalid request answered with id %s error %+v", resp.ID, resp.Error)
+	}
+
+	c.Result("initialize", map[string]any{"processId": nil, "rootUri": lsptest.FileURI(root), "capabilities": map[string]any{}}, nil)
+	c.Notify("initialized", map[string]any{})
+	if m := c.Call("initialize", map[string]any{"capabilities": map[string]any{}}); m.Error == nil {
+		t.Error("a second initialize was accepted")
+	}
+
+	// Unknown method: method not found; unknown command: invalid params.
+	if m := c.Call("safels/nonsense", map[string]any{}); m.Error == nil || m.Error.Code != -32601 {
+		t.Errorf("unknown method: %+v", m.Error)
+	}
+	if m := c.Call("workspace/executeCommand", map[string]any{"command": "safels.nonsense"}); m.Error == nil || m.Error.Code != -32602 {
+		t.Errorf("unknown command: %+v", m.Error)
+	}
+
+	// Non-file URIs are ignored, not fatal.
+	c.Notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": "untitled:Untitled-1", "languageId": "go", "version": 1, "text": "package x"}})
+	var none json.RawMessage
+	c.Result("textDocument/hover", map[string]any{"textDocument": map[string]any{"uri": "untitled:Untitled-1"}, "position": map[string]any{"line": 0, "character": 0}}, &none)
+	c.Result("textDocument/codeAction", map[string]any{"textDocument": map[string]any{"uri": "git:/x.go"}, "range": map[string]any{"start": map[string]any{"line": 0, "character": 0}, "end": map[string]any{"line": 0, "character": 0}}, "context": map[string]any{"diagnostics": []any{}}}, &none)
+
+	// A panic inside a request: an internal error answer, and the server lives.
+	if m := c.Call("workspace/executeCommand", map[string]any{"command": "safels.debug.panic"}); m.Error == nil || m.Error.Code != -32603 {
+		t.Errorf("panicking request: %+v", m.Error)
+	}
+	var matrix struct{ Handlers []any }
+	c.Result("workspace/executeCommand", map[string]any{"command": "safels.matrix"}, &matrix)
+	if !strings.Contains(c.StderrText(), "panic in request") {
+		t.Errorf("the panic was not logged:\n%s", c.StderrText())
+	}
+
+	// Requests after shutdown are refused; exit without shutdown is an error.
+	c.Result("shutdown", nil, nil)
+	if m := c.Call("textDocument/hover", map[string]any{"textDocument": map[string]any{"uri": "file:///x.go"}, "position": map[string]any{"line": 0, "character": 0}}); m.Error == nil {
+		t.Error("hover after shutdown was served")
+	}
+	c.Notify("exit", nil)
+	if code := c.Wait(); code != 0 {
+		t.Errorf("exit code %d", code)
+	}
+}
+
+func TestExitWithoutShutdown(t *testing.T) {
+	c := lsptest.Start(t, safels(t), os.Environ())
+	c.Result("initialize", map[string]any{"processId": nil, "rootUri": lsptest.FileURI(abs(t, "../testdata/slides")), "capabilities": map[string]any{}}, nil)
+	c.Notify("exit", nil)
+	if code := c.Wait(); code != 1 {
+		t.Errorf("exit without shutdown: code %d, want 1", code)
+	}
+}
