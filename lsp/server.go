@@ -105,7 +105,7 @@ type server struct {
 	docs         map[string]*document // by absolute file name
 	config       config
 	caps         protocol.ClientCapabilities
-	snap         *snapshot          // latest published analysis
+	snap         *snapshot           // latest published analysis
 	sent         map[string]sentFile // what the client shows, per file
 	cancelRun    context.CancelFunc  // cancels the analysis in flight
 	runs         int                 // analyses started (for progress tokens)
