@@ -75,40 +75,7 @@ async function start(): Promise<boolean> {
     }
     outputChannel?.appendLine(`Starting ${command}`);
 
-    // `safels` with no arguments serves LSP on stdio: no transport option,
-    // which would add a --stdio argument.
-    const serverOptions: ServerOptions = {
-        command,
-        args: [],
-        options: { cwd: workspaceDir() },
-    };
-    const clientOptions: LanguageClientOptions = {
-        documentSelector: [{ scheme: 'file', language: 'go' }],
-        initializationOptions: () => serverSettings(configuration()),
-        outputChannel,
-        traceOutputChannel: traceChannel,
-        middleware: {
-            workspace: {
-                // Answer the section "safels" in exactly the server's shape.
-                configuration: (params, token, next) => {
-                    const items = params.items;
-                    if (!items.some(it => it.section === 'safels')) {
-                        return next(params, token);
-                    }
-                    return items.map(it => (it.section === 'safels' ? serverSettings(configuration()) : null));
-                },
-            },
-            // The server's code lens runs safels.matrix: show its result.
-            executeCommand: async (cmd, args, next) => {
-                const result = await next(cmd, args);
-                if (cmd === MATRIX_COMMAND) {
-                    await openMatrix(result);
-                }
-                return result;
-            },
-        },
-    };
-    const c = new LanguageClient('safels', 'safels', serverOptions, clientOptions);
+    const c = new LanguageClient('safels', 'safels', serverOptions(command), clientOptions());
     client = c;
     try {
         await c.start();
@@ -122,6 +89,55 @@ async function start(): Promise<boolean> {
         return false;
     }
     return true;
+}
+
+/**
+ * How the server is started: `safels` with no arguments serves LSP on
+ * stdio. No transport option, which would add a --stdio argument.
+ */
+export function serverOptions(command: string): ServerOptions {
+    return { command, args: [], options: { cwd: workspaceDir() } };
+}
+
+/** The client's options: Go files, the settings in the server's shape, the matrix on its code lens. */
+export function clientOptions(): LanguageClientOptions {
+    return {
+        documentSelector: [{ scheme: 'file', language: 'go' }],
+        initializationOptions: () => serverSettings(configuration()),
+        outputChannel,
+        traceOutputChannel: traceChannel,
+        middleware: {
+            workspace: {
+                // Answer the section "safels" in exactly the server's shape;
+                // anything else as vscode-languageclient would.
+                configuration: async (params, token, next) => {
+                    const items = params.items;
+                    const ours = items.map(it => it.section === 'safels');
+                    if (!ours.some(Boolean)) {
+                        return next(params, token);
+                    }
+                    let theirs: unknown[] = [];
+                    if (!ours.every(Boolean)) {
+                        const r = await next({ items: items.filter((_, i) => !ours[i]) }, token);
+                        if (!Array.isArray(r)) {
+                            return r; // an error
+                        }
+                        theirs = r;
+                    }
+                    let k = 0;
+                    return items.map((_, i) => (ours[i] ? serverSettings(configuration()) : theirs[k++] ?? null));
+                },
+            },
+            // The server's code lens runs safels.matrix: show its result.
+            executeCommand: async (cmd, args, next) => {
+                const result = await next(cmd, args);
+                if (cmd === MATRIX_COMMAND) {
+                    await openMatrix(result);
+                }
+                return result;
+            },
+        },
+    };
 }
 
 async function stop(): Promise<void> {

@@ -95,3 +95,54 @@ test('show matrix without a server: says the server is not running', async () =>
     assert.match(recorded.errors[0].message, /not running/);
     assert.equal(recorded.documents.length, 0);
 });
+
+test('the server is started as plain `safels`, no --stdio', () => {
+    const o = ext.serverOptions('/usr/bin/safels') as { command: string; args?: string[]; transport?: unknown };
+    assert.equal(o.command, '/usr/bin/safels');
+    assert.deepEqual(o.args, []);
+    assert.equal(o.transport, undefined);
+});
+
+test('initializationOptions: the severities from the settings, in the server shape', () => {
+    settings.set('safels.severity.loop', 'hint');
+    settings.set('safels.path', '/somewhere/safels');
+    const init = ext.clientOptions().initializationOptions as () => unknown;
+    assert.deepEqual(init(), { severity: { loop: 'hint', concurrent: 'error' } });
+    settings.set('safels.severity.concurrent', 'warning');
+    assert.deepEqual(init(), { severity: { loop: 'hint', concurrent: 'warning' } }, 'read at each start');
+});
+
+test('workspace/configuration: section safels in the server shape, others passed on', async () => {
+    settings.set('safels.severity.concurrent', 'information');
+    const configuration = ext.clientOptions().middleware!.workspace!.configuration!;
+    const token = {} as never;
+    const seen: unknown[] = [];
+    const next = ((params: { items: { section?: string }[] }) => {
+        seen.push(params.items.map(it => it.section));
+        return params.items.map(it => `next:${it.section}`);
+    }) as never;
+    const want = { severity: { loop: 'warning', concurrent: 'information' } };
+    assert.deepEqual(await configuration({ items: [{ section: 'safels' }] }, token, next), [want]);
+    assert.deepEqual(seen, [], 'answered without the default handler');
+    assert.deepEqual(await configuration({ items: [{ section: 'go' }, { section: 'safels' }, { section: 'gopls' }] }, token, next), [
+        'next:go',
+        want,
+        'next:gopls',
+    ]);
+    assert.deepEqual(await configuration({ items: [{ section: 'go' }] }, token, next), ['next:go']);
+});
+
+test('the code lens command safels.matrix opens the matrix document', async () => {
+    const executeCommand = ext.clientOptions().middleware!.executeCommand!;
+    const report = {
+        handlers: [{ name: 'x.handleSend', short: 'handleSend', pos: 'handlers.go:138:6', model: 'loop', hue: 1, colored: true }],
+        matrix: [['11']],
+    };
+    const got = await executeCommand('safels.matrix', [], async () => report);
+    assert.equal(got, report, 'the result is passed through');
+    assert.equal(recorded.documents.length, 1);
+    assert.equal(recorded.documents[0].language, 'markdown');
+    assert.match(recorded.documents[0].content ?? '', / 1 handleSend\s+11\s+1\s+ctx/);
+    await executeCommand('other.command', [], async () => 1);
+    assert.equal(recorded.documents.length, 1, 'only safels.matrix opens a document');
+});
