@@ -1,11 +1,27 @@
 package analysis
 
-import "sort"
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
 
 // maxPartners bounds the partners kept per access: a message names a few,
 // and a hot global shared by hundreds of handlers must not make the result
 // quadratic in size.
 const maxPartners = 8
+
+// bruteForceAliasing makes imprecise accesses be compared with every
+// signature, as a test oracle for the index.
+var bruteForceAliasing = false
+
+func allSigs(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
 
 type entry struct {
 	h   int
@@ -42,63 +58,117 @@ func (a *analyzer) conflicts(res *Result, found []found) {
 	type ckey struct {
 		a, b int
 		k    Kind
-		obj  string
+		obj  int
 	}
-	byKey := map[ckey]*Conflict{}
-	report := func(x, y entry, k Kind) {
+	byKey := map[ckey]bool{}
+	objIDs := map[string]int{}
+	// report records that handlers x.h and y.h conflict on the object named
+	// (short, obj).
+	report := func(x, y entry, k Kind, short, obj string, id int) {
 		if x.h > y.h || x.h == y.h && x.pub.Pos.Offset > y.pub.Pos.Offset {
 			x, y = y, x
 		}
-		// Name the more specific of the two: a write of stats conflicts
-		// with a read of stats.conns on stats.conns.
-		short, obj := x.raw.loc.names()
-		if len(y.raw.loc.path) > len(x.raw.loc.path) {
-			short, obj = y.raw.loc.names()
-		}
 		res.Matrix[x.h][y.h] |= k
 		res.Matrix[y.h][x.h] |= k
-		key := ckey{x.h, y.h, k, obj}
-		if _, ok := byKey[key]; !ok {
-			c := &Conflict{A: x.h, B: y.h, Kind: k, Object: obj, Short: short, AAccess: x.pub, BAccess: y.pub}
-			byKey[key] = c
-			res.Conflicts = append(res.Conflicts, c)
-		}
-		addPartner(x.pub, y.pub, k)
-		if x.pub != y.pub {
-			addPartner(y.pub, x.pub, k)
+		key := ckey{x.h, y.h, k, id}
+		if !byKey[key] {
+			byKey[key] = true
+			res.Conflicts = append(res.Conflicts, &Conflict{A: x.h, B: y.h, Kind: k, Object: obj, Short: short, AAccess: x.pub, BAccess: y.pub})
 		}
 	}
-	check := func(x, y entry) {
-		if x.raw.op == Read && y.raw.op == Read || x.raw.atomic && y.raw.atomic {
-			return
+	// Accesses are compared by signature (location, op, atomicity, locks
+	// held), not one by one: the same field reached at many positions and
+	// from many handlers is compared once, which keeps the cost near the
+	// size of the output (the matrix and the conflicts) instead of the
+	// square of the number of accesses.
+	type sig struct {
+		rep      *rawAccess
+		entries  []entry
+		handlers []int // distinct, ascending
+		first    map[int]entry
+		guards   []string
+	}
+	var sigs []*sig
+	bySig := map[string]*sig{}
+	for _, e := range all {
+		k := sigKey(e.raw)
+		g := bySig[k]
+		if g == nil {
+			g = &sig{rep: e.raw, first: map[int]entry{}}
+			bySig[k] = g
+			sigs = append(sigs, g)
 		}
-		xi, yi := x.raw.loc.imprecise(), y.raw.loc.imprecise()
-		k := Kind(0)
-		if overlaps(x.raw.loc, y.raw.loc) {
-			k = Global
-			if x.raw.loc.base.kind == bContext && !xi && !yi {
-				k = Context
+		g.entries = append(g.entries, e)
+		if _, ok := g.first[e.h]; !ok {
+			g.first[e.h] = e
+			g.handlers = append(g.handlers, e.h)
+		}
+	}
+	kindOf := func(x, y *rawAccess) Kind {
+		if x.op == Read && y.op == Read || x.atomic && y.atomic {
+			return 0
+		}
+		xi, yi := x.loc.imprecise(), y.loc.imprecise()
+		if overlaps(x.loc, y.loc) {
+			if x.loc.base.kind == bContext && !xi && !yi {
+				return Context
 			}
-		} else if (xi || yi) && typeAlias(x.raw.loc, y.raw.loc) {
-			k = Global
+			return Global
 		}
+		if (xi || yi) && typeAlias(x.loc, y.loc) {
+			return Global
+		}
+		return 0
+	}
+	partnersOf := func(to, from *sig, k Kind) {
+		for _, e := range to.entries {
+			for _, p := range from.entries {
+				if len(e.pub.Partners) >= maxPartners {
+					break
+				}
+				e.pub.Partners = append(e.pub.Partners, Partner{Access: p.pub, Kind: k})
+			}
+			e.pub.NPartners += len(from.entries)
+		}
+	}
+	check := func(x, y *sig) {
+		k := kindOf(x.rep, y.rep)
 		if k == 0 {
 			return
 		}
-		if g := commonLock(x.raw.locks, y.raw.locks, k); g != "" {
-			x.pub.GuardedBy = appendOnce(x.pub.GuardedBy, g)
-			y.pub.GuardedBy = appendOnce(y.pub.GuardedBy, g)
+		if g := commonLock(x.rep.locks, y.rep.locks, k); g != "" {
+			x.guards = appendOnce(x.guards, g)
+			y.guards = appendOnce(y.guards, g)
 			return
 		}
-		report(x, y, k)
+		// Name the more specific of the two: a write of stats conflicts
+		// with a read of stats.conns on stats.conns.
+		short, obj := x.rep.loc.names()
+		if len(y.rep.loc.path) > len(x.rep.loc.path) {
+			short, obj = y.rep.loc.names()
+		}
+		id, ok := objIDs[obj]
+		if !ok {
+			id = len(objIDs)
+			objIDs[obj] = id
+		}
+		for _, hx := range x.handlers {
+			for _, hy := range y.handlers {
+				report(x.first[hx], y.first[hy], k, short, obj, id)
+			}
+		}
+		partnersOf(x, y, k)
+		if x != y {
+			partnersOf(y, x, k)
+		}
 	}
 	// Precise accesses can only overlap within one root; imprecise ones are
 	// compared with everything.
-	byRoot := map[string][]entry{}
+	byRoot := map[string][]int{}
 	var loose []int
-	for i, e := range all {
-		byRoot[e.raw.loc.base.key] = append(byRoot[e.raw.loc.base.key], e)
-		if e.raw.loc.imprecise() {
+	for i, g := range sigs {
+		byRoot[g.rep.loc.base.key] = append(byRoot[g.rep.loc.base.key], i)
+		if g.rep.loc.imprecise() {
 			loose = append(loose, i)
 		}
 	}
@@ -111,19 +181,66 @@ func (a *analyzer) conflicts(res *Result, found []found) {
 		g := byRoot[k]
 		for i := range g {
 			for j := i; j < len(g); j++ {
-				check(g[i], g[j])
+				check(sigs[g[i]], sigs[g[j]])
 			}
 		}
 	}
+	// An imprecise access may alias memory of its type anywhere: instead of
+	// comparing it with every signature, look up those that mention its
+	// field or type (a superset of what typeAlias can match), then check
+	// those exactly.
+	hay := map[any][]int{}     // field or type key -> signatures whose loc mentions it
+	needles := map[any][]int{} // field or type key -> imprecise signatures that look for it
+	for i, g := range sigs {
+		for _, k := range haystack(g.rep.loc) {
+			hay[k] = append(hay[k], i)
+		}
+	}
 	for _, i := range loose {
-		for j := range all {
-			if all[j].raw.loc.base.key == all[i].raw.loc.base.key {
+		for _, k := range needlesOf(sigs[i].rep.loc) {
+			needles[k] = append(needles[k], i)
+		}
+	}
+	seen := make([]int, len(sigs))
+	for n := range seen {
+		seen[n] = -1
+	}
+	for _, i := range loose {
+		var cand []int
+		add := func(js []int) {
+			for _, j := range js {
+				if seen[j] != i {
+					seen[j] = i
+					cand = append(cand, j)
+				}
+			}
+		}
+		if bruteForceAliasing {
+			add(allSigs(len(sigs)))
+		} else {
+			for _, k := range needlesOf(sigs[i].rep.loc) {
+				add(hay[k])
+			}
+			for _, k := range haystack(sigs[i].rep.loc) {
+				add(needles[k])
+			}
+		}
+		sort.Ints(cand)
+		for _, j := range cand {
+			if sigs[j].rep.loc.base.key == sigs[i].rep.loc.base.key {
 				continue // done above
 			}
-			if all[j].raw.loc.imprecise() && j < i {
+			if sigs[j].rep.loc.imprecise() && j < i {
 				continue // the pair was checked from j
 			}
-			check(all[i], all[j])
+			check(sigs[i], sigs[j])
+		}
+	}
+	for _, g := range sigs {
+		for _, name := range g.guards {
+			for _, e := range g.entries {
+				e.pub.GuardedBy = appendOnce(e.pub.GuardedBy, name)
+			}
 		}
 	}
 
@@ -178,11 +295,19 @@ func (a *analyzer) conflicts(res *Result, found []found) {
 	})
 }
 
-func addPartner(to, p *Access, k Kind) {
-	to.NPartners++
-	if len(to.Partners) < maxPartners {
-		to.Partners = append(to.Partners, Partner{Access: p, Kind: k})
+// sigKey identifies what decides whether an access conflicts: where, how,
+// and under which locks; not where in the source or from which handler.
+func sigKey(r *rawAccess) string {
+	var b strings.Builder
+	b.WriteString(r.loc.key)
+	fmt.Fprintf(&b, "|%d|%t", r.op, r.atomic)
+	locks := make([]string, len(r.locks))
+	for i, l := range r.locks {
+		locks[i] = fmt.Sprintf("%s:%t", l.loc.key, l.write)
 	}
+	sort.Strings(locks)
+	b.WriteString("|" + strings.Join(locks, "|"))
+	return b.String()
 }
 
 // publish turns a raw access into its positioned, named form.

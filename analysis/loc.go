@@ -262,7 +262,10 @@ func endsWithin(a, b loc) bool {
 				return true
 			}
 		}
-		return typeContains(bLast, t) || (b.base.kind == bUnknown || lastIsDeref(b)) && types.Identical(bLast, t)
+		// Without package unsafe, an element's memory can only be an
+		// element of an array (a slice's backing array, or an array held in
+		// b), never a plain variable or struct field of the same type.
+		return arrayHolds(bLast, t) || (b.base.kind == bUnknown || lastIsDeref(b)) && types.Identical(bLast, t)
 	}
 	// What an unknown pointer points to: any object of its type, wherever
 	// it lives.
@@ -286,6 +289,29 @@ func containsType(b loc, t types.Type) bool {
 		if e.typ != nil && types.Identical(e.typ, t) {
 			return true
 		}
+	}
+	return false
+}
+
+// arrayHolds: a value of type outer holds, in place, an array whose
+// elements are or hold a value of type inner.
+func arrayHolds(outer, inner types.Type) bool {
+	return arrayHoldsDepth(outer, inner, 0)
+}
+
+func arrayHoldsDepth(outer types.Type, inner types.Type, depth int) bool {
+	if outer == nil || inner == nil || depth > 8 {
+		return false
+	}
+	switch u := outer.Underlying().(type) {
+	case *types.Struct:
+		for i := 0; i < u.NumFields(); i++ {
+			if arrayHoldsDepth(u.Field(i).Type(), inner, depth+1) {
+				return true
+			}
+		}
+	case *types.Array:
+		return typeContainsDepth(u.Elem(), inner, depth+1)
 	}
 	return false
 }
@@ -315,3 +341,83 @@ func typeContainsDepth(outer, inner types.Type, depth int) bool {
 	}
 	return false
 }
+
+// The aliasing index: needlesOf(a) and haystack(b) share a key exactly when
+// endsWithin(a, b) may hold (haystack may over-approximate; it must never
+// miss). Keys are namespaced by the case of endsWithin they serve.
+type (
+	fieldKey struct{ f *types.Var } // b's path selects field f
+	inPlace  struct{ t typeKeyT }   // b's memory holds a t in place
+	inArray  struct{ t typeKeyT }   // b's memory holds, in an array, a t; or b is an element of type t
+	onPath   struct{ t typeKeyT }   // b's base or path has type t
+)
+
+// needlesOf returns, for an imprecise loc a, the keys endsWithin(a, b)
+// looks for in b.
+func needlesOf(a loc) []any {
+	n := len(a.path)
+	if n > 0 && a.path[n-1].kind == eField {
+		keys := []any{fieldKey{a.path[n-1].field}}
+		if p := a.path[n-1].parent; p != nil {
+			keys = append(keys, inPlace{typeKey(p)})
+		}
+		return keys
+	}
+	t := a.memType()
+	if t == nil {
+		return nil
+	}
+	if n > 0 && a.path[n-1].kind == eIndex {
+		return []any{inArray{typeKey(t)}}
+	}
+	return []any{onPath{typeKey(t)}, inPlace{typeKey(t)}}
+}
+
+// haystack returns the keys under which b can be found by needlesOf.
+func haystack(b loc) []any {
+	var keys []any
+	if b.base.typ != nil {
+		keys = append(keys, onPath{typeKey(b.base.typ)})
+	}
+	for _, e := range b.path {
+		if e.kind == eField && e.field != nil {
+			keys = append(keys, fieldKey{e.field})
+		}
+		if e.typ != nil {
+			keys = append(keys, onPath{typeKey(e.typ)})
+			if e.kind == eIndex {
+				keys = append(keys, inArray{typeKey(e.typ)})
+			}
+		}
+	}
+	last := b.memType()
+	if last != nil && (b.base.kind == bUnknown || lastIsDeref(b)) {
+		keys = append(keys, inArray{typeKey(last)})
+	}
+	var walk func(t types.Type, depth int, inArr bool)
+	walk = func(t types.Type, depth int, inArr bool) {
+		if t == nil || depth > 9 {
+			return
+		}
+		keys = append(keys, inPlace{typeKey(t)})
+		if inArr {
+			keys = append(keys, inArray{typeKey(t)})
+		}
+		switch u := t.Underlying().(type) {
+		case *types.Struct:
+			for i := 0; i < u.NumFields(); i++ {
+				walk(u.Field(i).Type(), depth+1, inArr)
+			}
+		case *types.Array:
+			walk(u.Elem(), depth+1, true)
+		}
+	}
+	walk(last, 0, false)
+	return keys
+}
+
+// typeKeyT identifies a type up to types.Identical, as far as the index
+// needs: identical types print alike (a collision only adds a candidate).
+type typeKeyT string
+
+func typeKey(t types.Type) typeKeyT { return typeKeyT(types.TypeString(t, nil)) }
