@@ -24,6 +24,7 @@ const usage = `usage: safels <command> [arguments]
 commands:
   serve [-log file] [-v]                  the language server on stdio (the default)
   check [-json] [-matrix] [patterns...]   report handlers that may share data unsafely
+  gen [-o file] [dir]                     write the constraint table the loop runtime reads
   version                                 print the version
 
 Run 'safels check -h' for the flags of check.
@@ -42,6 +43,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stderr)
 	case "check":
 		return check(args[1:], stdout, stderr)
+	case "gen":
+		return gen(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintf(stdout, "safels %s\n", version)
 		return 0
