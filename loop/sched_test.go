@@ -21,7 +21,7 @@ import (
 func nameOf(h any) string { return runtime.FuncForPC(reflect.ValueOf(h).Pointer()).Name() }
 
 // table returns a valid table for the given constraints.
-func table(t *testing.T, cs map[string]loop.Constraint) loop.Table {
+func table(t testing.TB, cs map[string]loop.Constraint) loop.Table {
 	fsys := fstest.MapFS{"a.go": {Data: []byte("package a")}}
 	h, err := loop.HashSources(fsys, []string{"a.go"})
 	if err != nil {
