@@ -324,9 +324,14 @@ func (l *Loop) next() *Invocation {
 
 func (l *Loop) take(i int) {
 	inv := l.pending[i]
-	copy(l.pending[i:], l.pending[i+1:])
-	l.pending[len(l.pending)-1] = nil
-	l.pending = l.pending[:len(l.pending)-1]
+	if i == 0 { // the common case: no shifting
+		l.pending[0] = nil
+		l.pending = l.pending[1:]
+	} else {
+		copy(l.pending[i:], l.pending[i+1:])
+		l.pending[len(l.pending)-1] = nil
+		l.pending = l.pending[:len(l.pending)-1]
+	}
 	l.running++
 	switch {
 	case inv.exclusive:
