@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/safels/safels/analysis"
+	"github.com/safels/safels/internal/synth"
 )
 
 // digest is everything the index could change: the matrix, the conflicts
@@ -36,7 +37,7 @@ func TestAliasIndexMatchesBruteForce(t *testing.T) {
 	dirs := []string{"testdata/fields", "testdata/calls", "testdata/escape", "testdata/locks", "testdata/nethttp",
 		"../testdata/thttpd", "../testdata/thttpd-deferred", "../testdata/pipeline", "../testdata/slides"}
 	synthDir := t.TempDir()
-	synth(t, synthDir, 8, 4)
+	synth.Write(t, synthDir, 8, 4)
 	dirs = append(dirs, synthDir)
 	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {

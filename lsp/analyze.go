@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -99,8 +100,14 @@ func (s *server) run(ctx context.Context) {
 	overlay := map[string][]byte{}
 	versions := map[string]int32{}
 	for name, d := range s.docs {
-		overlay[name] = d.text
 		versions[name] = d.version
+		// Only buffers that differ from the file on disk are overlays: the
+		// go command does not cache what it lists with -overlay, which costs
+		// seconds per save on large workspaces, and after a save the buffer
+		// is the file.
+		if disk, err := os.ReadFile(name); err != nil || !bytes.Equal(disk, d.text) {
+			overlay[name] = d.text
+		}
 	}
 	root := s.root
 	s.runs++

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/safels/safels/lsp"
 )
@@ -63,6 +64,7 @@ func serve(args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	logFile := fs.String("log", "", "write the log to `file` instead of stderr")
 	verbose := fs.Bool("v", false, "log debug messages")
+	debounce := fs.Duration("debounce", 150*time.Millisecond, "wait this long after a save for more saves before analysing")
 	debugCmds := fs.Bool("debug", os.Getenv("SAFELS_DEBUG") == "1", "enable debugging commands (safels.debug.panic)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -84,7 +86,7 @@ func serve(args []string, stderr io.Writer) int {
 	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := lsp.Serve(ctx, os.Stdin, os.Stdout, lsp.Options{Log: log, Version: version, Debug: *debugCmds})
+	err := lsp.Serve(ctx, os.Stdin, os.Stdout, lsp.Options{Log: log, Version: version, Debug: *debugCmds, Debounce: max(*debounce, time.Millisecond)})
 	if err != nil {
 		log.Error("server stopped", "error", err)
 		return 1
