@@ -46,8 +46,8 @@ func copyModule(t *testing.T, root, from string) string {
 	return dir
 }
 
-// modEnv lets the go command (run by the server, and by the test) complete
-// the copy's go.mod from the module cache.
+// modEnv lets the go command complete the copy's go.mod from the module
+// cache.
 func modEnv(extra ...string) []string {
 	return append(append(os.Environ(), "GOFLAGS=-mod=mod"), extra...)
 }
@@ -78,13 +78,57 @@ func vimEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, " ", `\ `, ",", `\,`, "|", `\|`).Replace(s)
 }
 
-func TestNeovimEndToEnd(t *testing.T) {
+// headless returns the command that runs test/<script> in a headless
+// Neovim with the plugin on its runtimepath, under timeout(1) where there is
+// one, its own files (lsp.log, shada, swap) under xdg.
+func headless(nvim, plugin, script, xdg string) *exec.Cmd {
+	args := []string{"--headless", "-u", "NONE", "-i", "NONE",
+		"--cmd", "set rtp+=" + vimEscape(plugin),
+		"-c", "luafile " + vimEscape(filepath.Join(plugin, "test", script))}
+	var cmd *exec.Cmd
+	if to, err := exec.LookPath("timeout"); err == nil {
+		cmd = exec.Command(to, append([]string{"120", nvim}, args...)...)
+	} else {
+		cmd = exec.Command(nvim, args...)
+	}
+	cmd.Env = append(os.Environ(),
+		"XDG_CONFIG_HOME="+filepath.Join(xdg, "config"),
+		"XDG_DATA_HOME="+filepath.Join(xdg, "data"),
+		"XDG_STATE_HOME="+filepath.Join(xdg, "state"),
+		"XDG_CACHE_HOME="+filepath.Join(xdg, "cache"),
+	)
+	cmd.WaitDelay = 10 * time.Second
+	return cmd
+}
+
+func lookNvim(t *testing.T) (nvim, plugin string) {
 	nvim, err := exec.LookPath("nvim")
 	if err != nil {
 		t.Skip("nvim is not on PATH (CI installs it: apt-get install -y neovim)")
 	}
+	plugin, _ = filepath.Abs(".")
+	return nvim, plugin
+}
+
+// TestNeovimUnit runs test/unit.lua: the matrix formatter, the related
+// locations, the root finder, the client configuration, setup.
+func TestNeovimUnit(t *testing.T) {
+	nvim, plugin := lookNvim(t)
+	tmp := t.TempDir()
+	cmd := headless(nvim, plugin, "unit.lua", filepath.Join(tmp, "xdg"))
+	cmd.Dir = tmp
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "ok\n") {
+		t.Fatalf("test/unit.lua: %v\n%s", err, out)
+	}
+}
+
+// TestNeovimEndToEnd runs test/e2e.lua: the plugin with the real server on
+// a copy of testdata/thttpd, from the first diagnostic to the quick fix
+// saved and re-analysed.
+func TestNeovimEndToEnd(t *testing.T) {
+	nvim, plugin := lookNvim(t)
 	root, _ := filepath.Abs("../..")
-	plugin, _ := filepath.Abs(".")
 	tmp := t.TempDir()
 
 	start := time.Now()
@@ -124,32 +168,19 @@ func TestNeovimEndToEnd(t *testing.T) {
 	reportFile := filepath.Join(tmp, "report.json")
 	logFile := filepath.Join(tmp, "server.log")
 	xdg := filepath.Join(tmp, "xdg")
-	args := []string{"--headless", "-u", "NONE", "-i", "NONE",
-		"--cmd", "set rtp+=" + vimEscape(plugin),
-		"-c", "luafile " + vimEscape(filepath.Join(plugin, "test", "e2e.lua"))}
-	var cmd *exec.Cmd
-	if to, err := exec.LookPath("timeout"); err == nil {
-		cmd = exec.Command(to, append([]string{"120", nvim}, args...)...)
-	} else {
-		cmd = exec.Command(nvim, args...)
-	}
+	cmd := headless(nvim, plugin, "e2e.lua", xdg)
 	cmd.Dir = dir
-	cmd.Env = modEnv(
+	cmd.Env = append(cmd.Env,
+		"GOFLAGS=-mod=mod",
+		"GOCACHE="+gocache,
+		"GOENV="+goenvFile,
 		"SAFELS_E2E_BIN="+bin,
 		"SAFELS_E2E_LOG="+logFile,
 		"SAFELS_E2E_FILE="+file,
 		"SAFELS_E2E_REPORT="+reportFile,
-		// Keep Neovim's own files (lsp.log, swap, shada) out of the home.
-		"XDG_CONFIG_HOME="+filepath.Join(xdg, "config"),
-		"XDG_DATA_HOME="+filepath.Join(xdg, "data"),
-		"XDG_STATE_HOME="+filepath.Join(xdg, "state"),
-		"XDG_CACHE_HOME="+filepath.Join(xdg, "cache"),
-		"GOCACHE="+gocache,
-		"GOENV="+goenvFile,
 	)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.WaitDelay = 10 * time.Second
 	start = time.Now()
 	runErr := cmd.Run()
 	nvimTime := time.Since(start)
@@ -173,7 +204,7 @@ func TestNeovimEndToEnd(t *testing.T) {
 	}
 	t.Logf("Neovim %s ran for %v", rep.Nvim, nvimTime.Round(time.Millisecond))
 	if runErr != nil {
-		fail("nvim: %v (124: timed out); report: %s", runErr, rep.Error)
+		fail("nvim: %v (status 124: killed by timeout after 120 s); report: %s", runErr, rep.Error)
 	}
 	if readErr != nil {
 		fail("no report from test/e2e.lua: %v", readErr)

@@ -99,9 +99,13 @@ local function test()
   assert(cfg.init_options ~= nil, 'lsp/safels.lua has no init_options')
 
   -- The server, with a log, and the severity option sent as init_options.
+  -- A long didChange debounce: the quick fix is saved at once, and the
+  -- server must still analyse the edited text (Neovim sends pending
+  -- changes before didSave).
   safels.setup({
     cmd = { bin, 'serve', '-log', logfile },
     severity = { loop = 'warning', concurrent = 'error' },
+    flags = { debounce_text_changes = 2000 },
   })
   vim.cmd('edit ' .. vim.fn.fnameescape(file))
   local buf = vim.api.nvim_get_current_buf()

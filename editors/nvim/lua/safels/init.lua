@@ -47,7 +47,7 @@ local function notify(msg, level)
 end
 
 ---------------------------------------------------------------------------
--- Pure helpers (no editor state): tested on their own.
+-- Helpers that only compute (test/unit.lua tests them).
 
 local function relname(fname)
   local rel = vim.fn.fnamemodify(fname, ':.')
@@ -167,7 +167,8 @@ function M.format_matrix(report)
     table.insert(lines, row .. string.format('   %3s %5s', hue, color))
   end
   table.insert(lines, '')
-  table.insert(lines, 'b1b0: 01 conflict whatever the contexts, 10 only on the same context, 11 both')
+  table.insert(lines, 'cells b1b0: 01 conflict whatever the contexts, 10 conflict on the same context, 11 both')
+  table.insert(lines, 'hue: never runs with another handler of its hue; color ctx: never with another colored one on the same context')
   table.insert(lines, '')
   for i, h in ipairs(handlers) do
     table.insert(lines, string.format('%2d %-' .. width .. 's  %-10s %s', i, short(h, i), h.model or '', h.pos or ''))
@@ -253,7 +254,7 @@ local function on_publish(err, result, ctx, config)
     local f = vim.uri_to_fname(result.uri)
     M.published[f] = (M.published[f] or 0) + 1
   end
-  local default = vim.lsp.handlers['textDocument/publishDiagnostics']
+  local default = vim.lsp.handlers['textDocument/publishDiagnostics'] or vim.lsp.diagnostic.on_publish_diagnostics
   local ret = default(err, result, ctx, config)
   local fname = result and result.uri and vim.uri_to_fname(result.uri)
   for _, bufnr in ipairs(fname and vim.api.nvim_list_bufs() or {}) do
@@ -304,28 +305,6 @@ local function usable(bufnr)
     and vim.api.nvim_buf_get_name(bufnr) ~= ''
 end
 
--- Neovim 0.7 sends didSave without first sending a didChange still in its
--- debounce window (an edit written at once: a quick fix applied then
--- saved, a format on save), and the server, which analyses on save, would
--- race that didChange. Any request flushes pending changes: one on
--- BufWritePost sends the didChange next to the didSave (before it when
--- safels is the buffer's first client), well within the server's own
--- debounce.
-local function flush_before_save(bufnr, client_id)
-  vim.api.nvim_create_autocmd('BufWritePost', {
-    group = vim.api.nvim_create_augroup('safels_flush_' .. bufnr, { clear = true }),
-    buffer = bufnr,
-    callback = function()
-      local client = vim.lsp.get_client_by_id(client_id)
-      if client then
-        request(client, 'textDocument/codeLens', {
-          textDocument = { uri = vim.uri_from_bufnr(bufnr) },
-        }, function() end, bufnr)
-      end
-    end,
-  })
-end
-
 --- Starts (or reuses) the server of bufnr's workspace and attaches it.
 ---@return number|nil client id
 function M.attach(bufnr)
@@ -362,7 +341,6 @@ function M.attach(bufnr)
     started[root] = id
   end
   if not vim.lsp.buf_is_attached(bufnr, id) then
-    flush_before_save(bufnr, id)
     vim.lsp.buf_attach_client(bufnr, id)
   end
   return id
@@ -403,6 +381,7 @@ local function show(lines)
     vim.bo[buf].bufhidden = 'hide'
     vim.bo[buf].filetype = 'safelsmatrix'
     pcall(vim.api.nvim_buf_set_name, buf, 'safels-matrix')
+    vim.keymap.set('n', 'q', '<cmd>close<cr>', { buffer = buf, nowait = true, desc = 'close the safels matrix' })
   end
   vim.bo[buf].modifiable = true
   vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
