@@ -6,32 +6,62 @@
 //
 //	l := loop.New()
 //	loop.Post(l, handleAccept, conn)
-//	err := l.Run(ctx)
+//	err := l.Run(ctx) // until ctx is done or l.Stop()
 //
 // # Safe by default
 //
 // Without a table, every handler is exclusive: it runs alone, in the order
 // posted, as in a classic single-threaded event loop. `safels gen` writes
-// zz_safels_constraints.go, which registers a Table at init: for each
-// handler, its hue (handlers of one hue never overlap: they may touch the
-// same shared state) and whether it is colored (invocations on the same
-// context never overlap). A handler the table does not know stays exclusive.
-// The table embeds the sources it was computed from; if they changed since
-// (a forgotten `go generate`), the loop ignores the table, says so once on
-// stderr, and runs every handler exclusively. A mistake costs speed, never
-// correctness.
+// zz_safels_constraints.go, which calls Register from an init function with
+// a Table: for each handler (keyed by the runtime name of its function), a
+// Constraint saying what the analysis proved:
+//
+//   - Hue 0, not Colored: the handler conflicts with nothing; it runs
+//     alongside anything.
+//   - Hue h ≥ 1: it conflicts through shared (package-level) state with the
+//     other handlers of hue h; no two invocations of hue h ever overlap.
+//   - Colored: it conflicts through its context; no two colored
+//     invocations on the same context (the same color) ever overlap.
+//
+// A handler the table does not know is exclusive: nothing else runs while
+// it runs. The table embeds the sources it was computed from; if they
+// changed since (a forgotten `go generate`), or cannot be read, the loop
+// ignores the table, says so once on stderr (through package log), and runs
+// every handler exclusively. A mistake costs speed, never correctness.
+//
+// The color of an invocation is its context c: the address if c is a
+// pointer, channel, map or func (a func's code address); the value itself
+// if it is comparable (ints, strings, comparable structs); otherwise one
+// color for all the contexts of that type. A context of interface type is
+// colored by its dynamic value, so a handler taking *Conn and one taking
+// net.Conn agree on the color of a connection.
 //
 // # Scheduling
 //
-// As in "Safe at Any Speed" (Jannotti & Pamnany): invocations wait in order;
-// a worker takes the first one whose hue and color are both free (and that
-// no earlier waiting invocation of the same hue or color precedes, so that
-// each hue and each color runs in the order posted). An exclusive invocation
-// is a barrier: it waits for the running ones to finish, runs alone, and
-// nothing posted after it starts before it. Workers default to GOMAXPROCS.
+// As in "Safe at Any Speed" (Jannotti & Pamnany), extending libasync-smp's
+// colors with hues: there is a queue per hue and a queue per color. An
+// invocation with a hue waits in its hue's queue until no other invocation
+// of that hue is running or waiting for its color, then moves on to its
+// color's queue (at most one invocation of a hue sits in the color queues
+// at any time), and from there, when its color is free, to the run queue
+// that the workers (goroutines; GOMAXPROCS by default) take from. Each hue
+// and each color keeps its invocations in the order posted. There is no
+// lock over the whole path: each hue has its own lock, colors are spread
+// over sharded maps, the run queue has its own, and the common case of Post
+// takes no other lock than those (one atomic word counts the invocations
+// in flight).
 //
-// User programs import this package only; it depends on the standard library
-// alone.
+// An exclusive invocation is a barrier: the invocations posted before it
+// finish, it runs alone, then the ones posted after it start. That word
+// also tells Post when a barrier is pending; invocations posted meanwhile
+// wait behind it, in order.
+//
+// Panics in handlers are recovered and reported (WithPanicHandler; by
+// default logged) with the handler's name, and the loop goes on, unless
+// WithCrashOnPanic.
+//
+// User programs import this package only; it depends on the standard
+// library alone.
 package loop
 
 import (
@@ -39,14 +69,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
+	"hash/maphash"
 	"io/fs"
 	"log"
-	"os"
 	"reflect"
 	"runtime"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 )
 
 // ErrStopped is returned by Run when the loop was stopped with Stop.
@@ -54,21 +84,29 @@ var ErrStopped = errors.New("loop: stopped")
 
 // Constraint is what the analysis proved about one handler.
 type Constraint struct {
-	// Hue 0: the handler conflicts with no handler on shared state.
-	// Hue ≥ 1: invocations of handlers of the same hue never overlap.
+	// Hue 0: the handler conflicts with no handler on shared (global)
+	// state. Hue ≥ 1: invocations of handlers with the same hue never
+	// overlap. A negative hue is invalid: the handler is run exclusively.
 	Hue int
-	// Colored: invocations on the same context never overlap each other
-	// or other colored invocations on that context.
+	// Colored: invocations on the same context (the same color) never
+	// overlap each other or other colored invocations on that context.
 	Colored bool
 }
 
-// Table is what `safels gen` writes: constraints keyed by the runtime name
-// of each handler's function (runtime.FuncForPC), e.g. "main.handleSend",
-// "main.main.func1", "example.com/p.(*T).m-fm".
+// Table is what `safels gen` writes into zz_safels_constraints.go and
+// registers from an init function.
 type Table struct {
-	Hash     string   // HashSources(Sources, Files) when the table was generated
-	Files    []string // paths inside Sources, in hashing order
-	Sources  fs.FS    // the analysed sources; nil: the table cannot be verified and is ignored
+	// Hash is HashSources(Sources, Files) when the table was generated.
+	Hash string
+	// Files are paths inside Sources, in hashing order.
+	Files []string
+	// Sources are the analysed sources, usually an embed.FS; nil: the table
+	// cannot be verified and is ignored.
+	Sources fs.FS
+	// Handlers maps the runtime name of each handler's function,
+	// runtime.FuncForPC(reflect.ValueOf(h).Pointer()).Name(), e.g.
+	// "main.handleSend", "example.com/x/p.Handle", "main.main.func1",
+	// "main.(*T).m-fm", to what the analysis proved about it.
 	Handlers map[string]Constraint
 }
 
@@ -77,20 +115,23 @@ var registry struct {
 	table *Table
 }
 
-// Register installs the program's constraint table. Generated code calls
-// it from an init function; a program has at most one table, so a second
-// call panics. Loops created with New afterwards use it.
+// Register installs the program's constraint table: loops created by New
+// afterwards use it (unless given WithTable or Serial). Generated code
+// calls it from an init function; it may be called from any goroutine. A
+// program has at most one table, so a second call panics.
 func Register(t Table) {
 	registry.Lock()
 	defer registry.Unlock()
 	if registry.table != nil {
-		panic("loop: Register called twice: a program has one constraint table (zz_safels_constraints.go)")
+		panic("loop: Register called twice: a program has at most one constraint table (zz_safels_constraints.go); " +
+			"tests and programs with several tables use loop.WithTable")
 	}
 	registry.table = &t
 }
 
-// HashSources is the hash of a table's sources: sha256 over each file's
-// name, NUL, content, NUL, in order, hex-encoded.
+// HashSources is the hash that makes a table verifiable: sha256 over, for
+// each file in order, its name, NUL, its content, NUL; hex-encoded. `safels
+// gen` and the loop both use it. It may be called from any goroutine.
 func HashSources(fsys fs.FS, files []string) (string, error) {
 	h := sha256.New()
 	for _, f := range files {
@@ -106,47 +147,196 @@ func HashSources(fsys fs.FS, files []string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// StaleMessage is what the loop logs, once per table, when it ignores a
+// table that it cannot verify against its sources.
+const staleMessage = "safels: constraint table is stale (sources changed since `safels gen`); running handlers one at a time. Run `go generate` to refresh."
+
+var reported sync.Map // Table.Hash -> struct{}: stale tables already reported
+
+// verified returns t's handlers if t vouches for the sources it embeds,
+// else nil (after saying so, once per table).
+func verified(t *Table) map[string]Constraint {
+	h, err := "", errors.New("no sources")
+	if t.Sources != nil {
+		h, err = HashSources(t.Sources, t.Files)
+	}
+	if err == nil && h == t.Hash {
+		return t.Handlers
+	}
+	if _, dup := reported.LoadOrStore(t.Hash, struct{}{}); !dup {
+		log.Print(staleMessage)
+	}
+	return nil
+}
+
+// The state word: the number of invocations admitted past the barrier and
+// not yet finished, and two flags.
+const (
+	stoppedBit = 1 << 63 // Stop was called: Post drops
+	closingBit = 1 << 62 // an exclusive invocation waits or runs: Post holds
+	countMask  = closingBit - 1
+)
+
+const (
+	shardBits = 6
+	maxChain  = 16 // successors a worker runs itself before going back to the queue
+)
+
 // Loop is an event loop. The zero value is not usable: call New.
 type Loop struct {
-	table    map[string]Constraint // nil: every handler exclusive
 	workers  int
 	onPanic  func(handler string, v any, stack []byte)
 	crash    bool
-	explicit *Table // WithTable
 	serial   bool
+	explicit *Table
 
-	mu       sync.Mutex
-	cond     *sync.Cond
-	pending  []*Invocation
-	running  int
-	alone    bool // an exclusive invocation runs
-	hues     map[int]bool
-	colors   map[any]bool
-	stopped  bool
+	cons  map[string]Constraint // the verified table; nil: every handler exclusive
+	hueIx map[int]int           // hue → index in hues (≥ 1)
+	hues  []hueQueue
+	seed  maphash.Seed
+	infos sync.Map // handler PC → *handlerInfo
+
+	state atomic.Uint64
+
+	gate        sync.Mutex // guards held and exclRunning
+	held        list       // invocations behind a barrier, in order; the first is exclusive
+	exclRunning bool       // an exclusive invocation was taken from held and has not finished
+
+	rq     runQueue
+	shards [1 << shardBits]colorShard
+
+	runMu    sync.Mutex
 	started  bool
 	finished bool
+	drained  bool
+	wg       sync.WaitGroup
 }
 
-// Invocation is a queued handler call.
+// Invocation is a queued handler call, as returned by Drain.
 type Invocation struct {
 	// Handler is the runtime name of the handler function.
 	Handler string
-	// Run calls the handler.
+	// Run calls the handler on its context, on the calling goroutine, with
+	// no scheduling constraint and no panic recovery: the caller decides.
 	Run func()
+}
 
-	hue       int
+// task is an invocation on its way through the queues. It sits in one
+// queue at a time, linked through next.
+type task struct {
+	Invocation
+	next      *task
+	hue       int // index in Loop.hues; 0: none
 	colored   bool
-	color     any
 	exclusive bool
+	color     any
+	shard     *colorShard
+}
+
+type list struct {
+	head, tail *task
+	n          int
+}
+
+func (q *list) push(t *task) {
+	t.next = nil
+	if q.tail == nil {
+		q.head = t
+	} else {
+		q.tail.next = t
+	}
+	q.tail = t
+	q.n++
+}
+
+func (q *list) pop() *task {
+	t := q.head
+	if t != nil {
+		q.head = t.next
+		if q.head == nil {
+			q.tail = nil
+		}
+		t.next = nil
+		q.n--
+	}
+	return t
+}
+
+// take empties q, appending its tasks to out.
+func (q *list) take(out []*task) []*task {
+	for t := q.pop(); t != nil; t = q.pop() {
+		out = append(out, t)
+	}
+	return out
+}
+
+type hueQueue struct {
+	mu   sync.Mutex
+	busy bool // an invocation of this hue runs or waits in a color queue
+	q    list
+	_    [64]byte
+}
+
+// colorShard holds the busy colors of one shard: a color is present while
+// an invocation of it runs, with the invocations waiting for it.
+type colorShard struct {
+	mu   sync.Mutex
+	m    map[any]*list
+	free []*list
+	_    [64]byte
+}
+
+type runQueue struct {
+	mu     sync.Mutex
+	cond   sync.Cond
+	q      list
+	idle   int
+	closed bool
+}
+
+func (r *runQueue) push(t *task) {
+	r.mu.Lock()
+	r.q.push(t)
+	wake := r.idle > 0
+	r.mu.Unlock()
+	if wake {
+		r.cond.Signal()
+	}
+}
+
+// pop waits for a runnable task; nil once the queue is closed.
+func (r *runQueue) pop() *task {
+	r.mu.Lock()
+	for r.q.head == nil && !r.closed {
+		r.idle++
+		r.cond.Wait()
+		r.idle--
+	}
+	var t *task
+	if !r.closed {
+		t = r.q.pop()
+	}
+	r.mu.Unlock()
+	return t
+}
+
+func (r *runQueue) close() {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	r.cond.Broadcast()
 }
 
 // Option configures a Loop.
 type Option func(*Loop)
 
-// WithTable uses t instead of the registered table (verified the same way).
+// WithTable uses t instead of the registered table. It is verified the same
+// way: if t does not match its sources, every handler is exclusive.
 func WithTable(t Table) Option { return func(l *Loop) { l.explicit = &t } }
 
-// WithWorkers sets the number of worker goroutines (default GOMAXPROCS).
+// WithWorkers sets the number of worker goroutines that run handlers
+// (default runtime.GOMAXPROCS(0)); n < 1 keeps the default. Handlers that
+// block (disk, network) gain from more workers than cores.
 func WithWorkers(n int) Option {
 	return func(l *Loop) {
 		if n > 0 {
@@ -155,32 +345,39 @@ func WithWorkers(n int) Option {
 	}
 }
 
-// WithPanicHandler sets what happens when a handler panics: f is called
-// with the handler's name, the panic value and the stack, and the loop goes
-// on. The default logs to stderr.
+// WithPanicHandler sets what happens when a handler panics: f is called on
+// the worker goroutine that ran the handler, with the handler's runtime
+// name, the panic value and the stack, and the loop goes on. f may be
+// called from several workers at once. The default logs through package
+// log (to stderr).
 func WithPanicHandler(f func(handler string, v any, stack []byte)) Option {
 	return func(l *Loop) { l.onPanic = f }
 }
 
-// WithCrashOnPanic lets a handler's panic crash the program.
+// WithCrashOnPanic lets a handler's panic go on: it crashes the program,
+// with the handler's stack, as a panic in any goroutine does.
 func WithCrashOnPanic() Option { return func(l *Loop) { l.crash = true } }
 
-// Serial ignores any table: one handler at a time, in the order posted.
+// Serial ignores any table: one handler at a time, in the order posted (the
+// classic event loop).
 func Serial() Option { return func(l *Loop) { l.serial = true } }
 
-var staleOnce sync.Once
-
-// New returns a loop with nothing queued. It may be called from any
+// New returns a loop with nothing queued, configured by opts. Unless
+// Serial, it uses the table given WithTable, else the registered one, after
+// checking that the table matches its sources. It may be called from any
 // goroutine.
 func New(opts ...Option) *Loop {
-	l := &Loop{workers: runtime.GOMAXPROCS(0), hues: map[int]bool{}, colors: map[any]bool{}}
-	l.cond = sync.NewCond(&l.mu)
+	l := &Loop{workers: runtime.GOMAXPROCS(0), seed: maphash.MakeSeed()}
+	l.rq.cond.L = &l.rq.mu
+	for i := range l.shards {
+		l.shards[i].m = map[any]*list{}
+	}
 	for _, o := range opts {
 		o(l)
 	}
 	if l.onPanic == nil {
 		l.onPanic = func(h string, v any, stack []byte) {
-			log.Printf("loop: handler %s panicked: %v\n%s", h, v, stack)
+			log.Printf("safels: handler %s panicked: %v\n%s", h, v, stack)
 		}
 	}
 	t := l.explicit
@@ -190,205 +387,305 @@ func New(opts ...Option) *Loop {
 		registry.Unlock()
 	}
 	if t != nil && !l.serial {
-		if err := verify(t); err != nil {
-			staleOnce.Do(func() {
-				fmt.Fprintf(os.Stderr, "safels: constraint table ignored (%v); running handlers one at a time. Run `go generate` to refresh it.\n", err)
-			})
-		} else {
-			l.table = t.Handlers
+		l.cons = verified(t)
+	}
+	l.hueIx = map[int]int{}
+	for _, c := range l.cons {
+		if c.Hue > 0 && l.hueIx[c.Hue] == 0 {
+			l.hueIx[c.Hue] = len(l.hueIx) + 1
 		}
 	}
+	l.hues = make([]hueQueue, len(l.hueIx)+1)
 	return l
 }
 
-func verify(t *Table) error {
-	if t.Sources == nil {
-		return errors.New("it has no sources to check it against")
-	}
-	h, err := HashSources(t.Sources, t.Files)
-	if err != nil {
-		return err
-	}
-	if h != t.Hash {
-		return errors.New("it is stale: the sources changed since `safels gen`")
-	}
-	return nil
+type handlerInfo struct {
+	name      string
+	hue       int
+	colored   bool
+	exclusive bool
 }
 
-var names sync.Map // func PC -> runtime name
+var names sync.Map // func PC → runtime name
 
-func nameOf(h any) string {
+func (l *Loop) info(h any) *handlerInfo {
 	pc := reflect.ValueOf(h).Pointer()
+	if hi, ok := l.infos.Load(pc); ok {
+		return hi.(*handlerInfo)
+	}
+	var name string
 	if n, ok := names.Load(pc); ok {
-		return n.(string)
+		name = n.(string)
+	} else {
+		name = "?"
+		if f := runtime.FuncForPC(pc); f != nil {
+			name = f.Name()
+		}
+		names.Store(pc, name)
 	}
-	n := "?"
-	if f := runtime.FuncForPC(pc); f != nil {
-		n = f.Name()
+	hi := &handlerInfo{name: name, exclusive: true}
+	if c, ok := l.cons[name]; ok && c.Hue >= 0 {
+		hi.exclusive = false
+		hi.hue = l.hueIx[c.Hue]
+		hi.colored = c.Colored
 	}
-	names.Store(pc, n)
-	return n
+	l.infos.Store(pc, hi)
+	return hi
 }
 
-type ptrKey struct {
-	t reflect.Type
-	p uintptr
-}
+type ptrColor uintptr
 
-type sharedColor struct{ t reflect.Type }
+type typeColor struct{ t reflect.Type }
 
-// colorOf is the key of a context: its address for pointers and other
-// reference types, its value if comparable, else one color for its type.
-func colorOf(v reflect.Value) any {
+// colorOf is the color of a context: see the package doc.
+func colorOf[C any](c C) any {
+	x := any(c) // an interface context: its dynamic value
+	if x == nil {
+		return typeColor{reflect.TypeFor[C]()}
+	}
+	v := reflect.ValueOf(x)
 	switch v.Kind() {
-	case reflect.Pointer, reflect.Chan, reflect.Map, reflect.Func, reflect.UnsafePointer, reflect.Slice:
-		if v.Kind() == reflect.Slice {
-			return sharedColor{v.Type()} // slices may share a backing array
-		}
-		return ptrKey{v.Type(), v.Pointer()}
-	case reflect.Interface:
-		if v.IsNil() {
-			return sharedColor{v.Type()}
-		}
-		return colorOf(v.Elem())
+	case reflect.Pointer, reflect.Chan, reflect.Map, reflect.Func, reflect.UnsafePointer:
+		return ptrColor(v.Pointer())
 	}
-	if v.Type().Comparable() && v.Comparable() {
-		return v.Interface()
+	if !v.Comparable() || x != x { // x != x: a NaN inside; no map finds it again
+		return typeColor{v.Type()}
 	}
-	return sharedColor{v.Type()}
+	return x
+}
+
+func (l *Loop) shardOf(k any) *colorShard {
+	var h uint64
+	if p, ok := k.(ptrColor); ok {
+		h = uint64(p) * 0x9E3779B97F4A7C15
+	} else {
+		h = maphash.Comparable(l.seed, k)
+	}
+	return &l.shards[h>>(64-shardBits)]
 }
 
 // Post queues the invocation h(l, c). It may be called from any goroutine,
-// including from inside a handler, before or while the loop runs. After Stop,
-// Post drops the invocation: nothing will run it.
+// including from handlers, before or while the loop runs; it never blocks
+// on handlers. After Stop, Post drops the invocation: nothing runs it and
+// Drain does not return it. h must not be nil.
 func Post[C any](l *Loop, h func(*Loop, C), c C) {
-	inv := &Invocation{Handler: nameOf(h), Run: func() { h(l, c) }}
-	con, ok := l.table[inv.Handler]
-	switch {
-	case !ok:
-		inv.exclusive = true
-	default:
-		inv.hue, inv.colored = con.Hue, con.Colored
-		if con.Colored {
-			inv.color = colorOf(reflect.ValueOf(&c).Elem())
-		}
+	if h == nil {
+		panic("loop: Post with a nil handler")
 	}
-	l.mu.Lock()
-	if l.stopped {
-		l.mu.Unlock()
+	hi := l.info(h)
+	t := &task{Invocation: Invocation{Handler: hi.name, Run: func() { h(l, c) }}, hue: hi.hue, colored: hi.colored, exclusive: hi.exclusive}
+	if t.exclusive {
+		l.postExclusive(t)
 		return
 	}
-	l.pending = append(l.pending, inv)
-	l.mu.Unlock()
-	l.cond.Signal()
+	if t.colored {
+		t.color = colorOf(c)
+		t.shard = l.shardOf(t.color)
+	}
+	for {
+		s := l.state.Load()
+		if s&(stoppedBit|closingBit) != 0 {
+			break
+		}
+		if l.state.CompareAndSwap(s, s+1) {
+			if r := l.admit(t); r != nil {
+				l.rq.push(r)
+			}
+			return
+		}
+	}
+	// A barrier is pending (or the loop stopped): decide under the gate,
+	// which is what sets and clears closingBit.
+	l.gate.Lock()
+	s := l.state.Load()
+	switch {
+	case s&stoppedBit != 0:
+		l.gate.Unlock()
+		return
+	case s&closingBit != 0:
+		l.held.push(t)
+		l.gate.Unlock()
+		return
+	}
+	l.state.Add(1)
+	l.gate.Unlock()
+	if r := l.admit(t); r != nil {
+		l.rq.push(r)
+	}
 }
 
-// next removes and returns the first invocation that may start now, or nil.
-// Called with mu held.
-func (l *Loop) next() *Invocation {
-	if l.alone {
+func (l *Loop) postExclusive(t *task) {
+	l.gate.Lock()
+	if l.state.Load()&stoppedBit != 0 {
+		l.gate.Unlock()
+		return
+	}
+	l.held.push(t)
+	l.state.Or(closingBit)
+	e := l.takeExclusive()
+	l.gate.Unlock()
+	if e != nil {
+		l.rq.push(e)
+	}
+}
+
+// takeExclusive returns the first held invocation if it is exclusive and
+// may start now: nothing admitted is unfinished. Called with gate held.
+func (l *Loop) takeExclusive() *task {
+	if l.exclRunning || l.held.head == nil || !l.held.head.exclusive || l.state.Load()&countMask != 0 {
 		return nil
 	}
-	var hueSeen map[int]bool
-	var colorSeen map[any]bool
-	for i, inv := range l.pending {
-		if inv.exclusive {
-			if i == 0 && l.running == 0 {
-				l.take(i)
-				return inv
-			}
-			return nil // a barrier: nothing after it starts first
-		}
-		ok := (inv.hue == 0 || !l.hues[inv.hue] && !hueSeen[inv.hue]) &&
-			(!inv.colored || !l.colors[inv.color] && !colorSeen[inv.color])
-		if ok {
-			l.take(i)
-			return inv
-		}
-		// Keep each hue and color in the order posted.
-		if inv.hue != 0 {
-			if hueSeen == nil {
-				hueSeen = map[int]bool{}
-			}
-			hueSeen[inv.hue] = true
-		}
-		if inv.colored {
-			if colorSeen == nil {
-				colorSeen = map[any]bool{}
-			}
-			colorSeen[inv.color] = true
-		}
-	}
-	return nil
+	l.exclRunning = true
+	return l.held.pop()
 }
 
-func (l *Loop) take(i int) {
-	inv := l.pending[i]
-	if i == 0 { // the common case: no shifting
-		l.pending[0] = nil
-		l.pending = l.pending[1:]
+// admit moves a counted, non-exclusive task through its hue's queue; it
+// returns the task if it may run now.
+func (l *Loop) admit(t *task) *task {
+	if t.hue > 0 {
+		h := &l.hues[t.hue]
+		h.mu.Lock()
+		if h.busy {
+			h.q.push(t)
+			h.mu.Unlock()
+			return nil
+		}
+		h.busy = true
+		h.mu.Unlock()
+	}
+	return l.toColor(t)
+}
+
+// toColor moves a task that holds its hue (if any) through its color's
+// queue; it returns the task if it may run now.
+func (l *Loop) toColor(t *task) *task {
+	if !t.colored {
+		return t
+	}
+	s := t.shard
+	s.mu.Lock()
+	if q := s.m[t.color]; q != nil {
+		q.push(t)
+		s.mu.Unlock()
+		return nil
+	}
+	var q *list
+	if n := len(s.free); n > 0 {
+		q, s.free = s.free[n-1], s.free[:n-1]
 	} else {
-		copy(l.pending[i:], l.pending[i+1:])
-		l.pending[len(l.pending)-1] = nil
-		l.pending = l.pending[:len(l.pending)-1]
+		q = new(list)
 	}
-	l.running++
-	switch {
-	case inv.exclusive:
-		l.alone = true
-	default:
-		if inv.hue != 0 {
-			l.hues[inv.hue] = true
-		}
-		if inv.colored {
-			l.colors[inv.color] = true
-		}
-	}
+	s.m[t.color] = q
+	s.mu.Unlock()
+	return t
 }
 
-func (l *Loop) done(inv *Invocation) {
-	l.mu.Lock()
-	l.running--
-	switch {
-	case inv.exclusive:
-		l.alone = false
-	default:
-		if inv.hue != 0 {
-			delete(l.hues, inv.hue)
+// release gives up what a finished task held: its color goes to the next
+// task waiting for it (a), its hue to the next task of the hue (b, if its
+// color is free).
+func (l *Loop) release(t *task) (a, b *task) {
+	if t.colored {
+		s := t.shard
+		s.mu.Lock()
+		q := s.m[t.color]
+		if a = q.pop(); a == nil {
+			delete(s.m, t.color)
+			if len(s.free) < 64 {
+				s.free = append(s.free, q)
+			}
 		}
-		if inv.colored {
-			delete(l.colors, inv.color)
+		s.mu.Unlock()
+	}
+	if t.hue > 0 {
+		h := &l.hues[t.hue]
+		h.mu.Lock()
+		n := h.q.pop()
+		if n == nil {
+			h.busy = false
+		}
+		h.mu.Unlock()
+		if n != nil {
+			b = l.toColor(n)
 		}
 	}
-	l.mu.Unlock()
-	l.cond.Broadcast()
+	return a, b
 }
 
-// Run runs queued handlers until ctx is done or Stop is called, then waits
-// for the handlers running to return. It returns ctx.Err() or ErrStopped.
-// Run may be called once, from any goroutine.
+// complete is called when t finished; it returns a task that may run now,
+// for the calling worker to run next, and queues any other.
+func (l *Loop) complete(t *task) *task {
+	if t.exclusive {
+		return l.completeExclusive()
+	}
+	a, b := l.release(t)
+	if s := l.state.Add(^uint64(0)); s&closingBit != 0 && s&countMask == 0 {
+		l.gate.Lock()
+		e := l.takeExclusive()
+		l.gate.Unlock()
+		if e != nil {
+			return e // a, b are nil: they would be counted
+		}
+	}
+	if a == nil {
+		return b
+	}
+	if b != nil {
+		l.rq.push(b)
+	}
+	return a
+}
+
+// completeExclusive lifts the barrier: the invocations held behind it up to
+// the next exclusive one are admitted, in order, and if there are none the
+// next exclusive one starts.
+func (l *Loop) completeExclusive() *task {
+	l.gate.Lock()
+	defer l.gate.Unlock()
+	l.exclRunning = false
+	var first *task
+	for l.held.head != nil && !l.held.head.exclusive {
+		t := l.held.pop()
+		l.state.Add(1)
+		if r := l.admit(t); r != nil {
+			if first == nil {
+				first = r
+			} else {
+				l.rq.push(r)
+			}
+		}
+	}
+	if l.held.head == nil {
+		l.state.And(^uint64(closingBit))
+		return first
+	}
+	if first == nil {
+		first = l.takeExclusive()
+	}
+	return first
+}
+
+// Run runs queued handlers, on its workers, until ctx is done or Stop is
+// called; then it waits for the handlers running to return, and returns
+// ctx.Err() if ctx is done, else ErrStopped. It may be called once, from
+// any goroutine but a handler's; after Stop it returns at once.
 func (l *Loop) Run(ctx context.Context) error {
-	l.mu.Lock()
+	l.runMu.Lock()
 	if l.started {
-		l.mu.Unlock()
+		l.runMu.Unlock()
 		return errors.New("loop: Run called twice")
 	}
 	l.started = true
-	l.mu.Unlock()
+	l.runMu.Unlock()
 	stopWatch := context.AfterFunc(ctx, l.Stop)
 	defer stopWatch()
-	var wg sync.WaitGroup
+	l.wg.Add(l.workers)
 	for w := 0; w < l.workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			l.work()
-		}()
+		go l.work()
 	}
-	wg.Wait()
-	l.mu.Lock()
+	l.wg.Wait()
+	l.runMu.Lock()
 	l.finished = true
-	l.mu.Unlock()
+	l.runMu.Unlock()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -396,59 +693,120 @@ func (l *Loop) Run(ctx context.Context) error {
 }
 
 func (l *Loop) work() {
+	defer l.wg.Done()
 	for {
-		l.mu.Lock()
-		var inv *Invocation
-		for {
-			if l.stopped {
-				l.mu.Unlock()
+		t := l.rq.pop()
+		if t == nil {
+			return
+		}
+		// Run the successors this one makes runnable here, a few in a
+		// row: no handoff to another worker.
+		for n := 0; t != nil; n++ {
+			next, ok := l.runOne(t)
+			if !ok {
+				return // the handler called runtime.Goexit: a new worker replaced this one
+			}
+			if next != nil && (n == maxChain || l.state.Load()&stoppedBit != 0) {
+				l.rq.push(next)
+				next = nil
+			}
+			t = next
+		}
+	}
+}
+
+// runOne runs t and completes it. ok is false if the handler ended its
+// goroutine (runtime.Goexit, as t.FailNow does in tests).
+func (l *Loop) runOne(t *task) (next *task, ok bool) {
+	normal := false
+	defer func() {
+		if normal {
+			return
+		}
+		if !l.crash {
+			if v := recover(); v != nil {
+				l.onPanic(t.Handler, v, debug.Stack())
+				next, ok = l.complete(t), true
 				return
 			}
-			if inv = l.next(); inv != nil {
-				break
-			}
-			l.cond.Wait()
 		}
-		l.mu.Unlock()
-		l.call(inv)
-		l.done(inv)
-	}
-}
-
-func (l *Loop) call(inv *Invocation) {
-	if l.crash {
-		inv.Run()
-		return
-	}
-	defer func() {
-		if v := recover(); v != nil {
-			l.onPanic(inv.Handler, v, debug.Stack())
+		// Goexit (or a panic that is about to crash the program): release
+		// what t holds and put a worker in this one's place.
+		if n := l.complete(t); n != nil {
+			l.rq.push(n)
 		}
+		l.wg.Add(1)
+		go l.work()
 	}()
-	inv.Run()
+	t.Run()
+	normal = true
+	return l.complete(t), true
 }
 
-// Stop ends Run: no invocation starts after it, the ones running finish,
-// and Run returns. It may be called from any goroutine (a handler too),
-// more than once. Invocations still queued are kept for Drain.
+// Stop ends Run: no invocation starts after it, the handlers running
+// finish, then Run returns. Invocations still queued stay queued for Drain;
+// Post drops what is posted afterwards. It may be called from any goroutine,
+// handlers included, before or during Run, more than once.
 func (l *Loop) Stop() {
-	l.mu.Lock()
-	l.stopped = true
-	l.mu.Unlock()
-	l.cond.Broadcast()
+	l.gate.Lock()
+	l.state.Or(stoppedBit)
+	l.gate.Unlock()
+	l.rq.close()
 }
 
-// Drain returns the invocations that were queued and never ran, in the
-// order posted, so that nothing is lost: the caller may run them, or
-// dispose of them. It returns nil until Run has returned; call it from any
-// goroutine.
-func (l *Loop) Drain() []*Invocation {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !l.finished {
+// Drain returns the invocations that were queued and never ran, so that
+// nothing posted before Stop is lost: the caller may run them (Invocation.Run,
+// with no scheduling constraint) or dispose of them. Each hue's and each
+// color's invocations come in the order the loop would have run them; with
+// every handler exclusive, that is the order posted. Drain returns nil
+// unless the loop is stopped and Run is not running (it returned, or was
+// never called), and nil on later calls. It may be called from any
+// goroutine; from a handler it returns nil.
+func (l *Loop) Drain() []Invocation {
+	l.runMu.Lock()
+	defer l.runMu.Unlock()
+	if l.state.Load()&stoppedBit == 0 || l.started && !l.finished || l.drained {
 		return nil
 	}
-	out := l.pending
-	l.pending = nil
+	l.drained = true
+	// No worker is left; what was admitted and did not finish is in the
+	// queues, or about to be (a Post that raced with Stop): wait for it.
+	l.gate.Lock()
+	want := int(l.state.Load()&countMask) + l.held.n
+	if l.exclRunning {
+		want++
+	}
+	l.gate.Unlock()
+	var got []*task
+	for {
+		l.rq.mu.Lock()
+		got = l.rq.q.take(got)
+		l.rq.mu.Unlock()
+		for i := range l.shards {
+			s := &l.shards[i]
+			s.mu.Lock()
+			for _, q := range s.m {
+				got = q.take(got)
+			}
+			s.mu.Unlock()
+		}
+		for i := range l.hues {
+			h := &l.hues[i]
+			h.mu.Lock()
+			got = h.q.take(got)
+			h.mu.Unlock()
+		}
+		l.gate.Lock()
+		got = l.held.take(got)
+		l.gate.Unlock()
+		if len(got) >= want {
+			break
+		}
+		runtime.Gosched()
+	}
+	out := make([]Invocation, len(got))
+	for i, t := range got {
+		out[i] = t.Invocation
+	}
 	return out
 }
