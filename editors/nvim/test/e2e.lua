@@ -181,14 +181,38 @@ local function test()
   vim.cmd('close')
   vim.api.nvim_set_current_win(win)
 
-  -- Code lenses arrive with the diagnostics.
-  if vim.lsp.codelens and vim.lsp.codelens.get then
-    local lenses = wait(10000, 'code lenses', function()
-      local l = vim.lsp.codelens.get(buf)
-      return l and #l > 0 and l or nil
-    end)
-    report.codelens = #lenses
+  -- Code lenses arrive with the diagnostics; running handleSend's opens
+  -- the matrix.
+  local decl = line_with(buf, 'func handleSend(')
+  local lens = wait(10000, "handleSend's code lens", function()
+    for _, l in ipairs(vim.lsp.codelens.get(buf)) do
+      if l.range.start.line == decl then
+        return l
+      end
+    end
+  end)
+  report.codelens = lens.command.title
+  step('code lens: %s', lens.command.title)
+  assert(lens.command.title:find('safels: conflicts with', 1, true), 'lens: ' .. lens.command.title)
+  vim.api.nvim_buf_delete(safels._matrix_buf, { force = true })
+  vim.api.nvim_win_set_cursor(win, { decl + 1, 0 })
+  vim.lsp.codelens.run()
+  wait(10000, 'the matrix from the code lens', function()
+    local b = safels._matrix_buf
+    return b and vim.api.nvim_buf_is_valid(b) and contains(lines_of(b), 'handleSend')
+  end)
+  vim.cmd('close')
+  vim.api.nvim_set_current_win(win)
+
+  -- Hover on the handler's name.
+  vim.api.nvim_win_set_cursor(win, { decl + 1, #'func ' })
+  local hover = vim.lsp.buf_request_sync(buf, 'textDocument/hover', vim.lsp.util.make_position_params(0, 'utf-16'), 10000)
+  local text
+  for _, r in pairs(hover or {}) do
+    text = r.result and r.result.contents and r.result.contents.value
   end
+  assert(text and text:find('**handleSend** · safels handler', 1, true), 'hover: ' .. vim.inspect(hover))
+  step('hover: %s', text:match('^[^\n]*'))
 
   -- The quick fix, through vim.lsp.buf.code_action and the menu.
   vim.api.nvim_win_set_cursor(win, { d.lnum + 1, d.col })
