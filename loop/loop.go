@@ -44,17 +44,23 @@
 // of that hue is running or waiting for its color, then moves on to its
 // color's queue (at most one invocation of a hue sits in the color queues
 // at any time), and from there, when its color is free, to the run queue
-// that the workers (goroutines; GOMAXPROCS by default) take from. Each hue
-// and each color keeps its invocations in the order posted. There is no
-// lock over the whole path: each hue has its own lock, colors are spread
-// over sharded maps, the run queue has its own, and the common case of Post
-// takes no other lock than those (one atomic word counts the invocations
-// in flight).
+// that the workers (goroutines; GOMAXPROCS by default) take from. Hues run
+// their invocations in the order posted; so do colors, except that an
+// invocation that waits for its hue may be overtaken by one that does not.
+// A worker that finishes an invocation runs the next one of its hue itself
+// (a hue is a chain that never overlaps: the bottleneck), for up to half a
+// millisecond, so that busy hues cannot starve the rest.
+//
+// There is no lock over the whole path: each hue has its own lock, colors
+// are spread over sharded maps, and the run queue is a channel. One atomic
+// word counts the invocations admitted and not finished, and says whether
+// an exclusive invocation is pending: Post reads it with one
+// compare-and-swap.
 //
 // An exclusive invocation is a barrier: the invocations posted before it
-// finish, it runs alone, then the ones posted after it start. That word
-// also tells Post when a barrier is pending; invocations posted meanwhile
-// wait behind it, in order.
+// finish, it runs alone, then the ones posted after it start, in order.
+// With every handler exclusive (no table), that is the classic event loop:
+// one at a time, in the order posted.
 //
 // Panics in handlers are recovered and reported (WithPanicHandler; by
 // default logged) with the handler's name, and the loop goes on, unless
@@ -77,6 +83,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // ErrStopped is returned by Run when the loop was stopped with Stop.
@@ -179,7 +186,12 @@ const (
 
 const (
 	shardBits = 6
-	maxChain  = 16 // successors a worker runs itself before going back to the queue
+	// A worker runs the invocations that the one it finished made runnable
+	// itself (a hue's chain, mostly), but for no longer than chainSlice
+	// (checked every chainCheck): then they go to the run queue like any
+	// other, so that busy hues cannot starve it.
+	chainCheck = 16
+	chainSlice = 500 * time.Microsecond
 )
 
 // Loop is an event loop. The zero value is not usable: call New.
@@ -224,14 +236,27 @@ type Invocation struct {
 // task is an invocation on its way through the queues. It sits in one
 // queue at a time, linked through next.
 type task struct {
-	Invocation
+	handler   string
+	call      invoker // the call[C] that holds this task
 	next      *task
 	hue       int // index in Loop.hues; 0: none
 	colored   bool
 	exclusive bool
-	color     any
+	color     colorKey
 	shard     *colorShard
 }
+
+type invoker interface{ invoke() }
+
+// call is a task with its handler and context: one allocation per Post.
+type call[C any] struct {
+	task
+	l *Loop
+	h func(*Loop, C)
+	c C
+}
+
+func (k *call[C]) invoke() { k.h(k.l, k.c) }
 
 type list struct {
 	head, tail *task
@@ -281,50 +306,93 @@ type hueQueue struct {
 // an invocation of it runs, with the invocations waiting for it.
 type colorShard struct {
 	mu   sync.Mutex
-	m    map[any]*list
+	m    map[colorKey]*list
 	free []*list
 	_    [64]byte
 }
 
+// runQueue holds the invocations that may run now. It is a channel, the
+// cheapest handoff to a parked worker, with an overflow list so that push
+// never blocks: a handler that posts must not wait for workers.
 type runQueue struct {
-	mu     sync.Mutex
-	cond   sync.Cond
-	q      list
-	idle   int
-	closed bool
+	ch    chan *task
+	mu    sync.Mutex // guards over
+	over  list       // newer than what is in ch, in order
+	overN atomic.Int32
 }
 
 func (r *runQueue) push(t *task) {
+	if r.overN.Load() == 0 {
+		select {
+		case r.ch <- t:
+			return
+		default:
+		}
+	}
 	r.mu.Lock()
-	r.q.push(t)
-	wake := r.idle > 0
+	r.over.push(t)
+	r.overN.Add(1)
+	r.refill()
 	r.mu.Unlock()
-	if wake {
-		r.cond.Signal()
+}
+
+// refill moves what fits from the overflow into ch. Called with mu held.
+// Whoever finds ch full leaves the rest to the workers, which refill
+// before each receive: ch is full, so some will.
+func (r *runQueue) refill() {
+	for r.over.head != nil {
+		select {
+		case r.ch <- r.over.head:
+			r.over.pop()
+			r.overN.Add(-1)
+		default:
+			return
+		}
 	}
 }
 
-// pop waits for a runnable task; nil once the queue is closed.
+// pop waits for a runnable task. It returns nil if it receives one of the
+// nils that Stop sends to wake the workers.
 func (r *runQueue) pop() *task {
-	r.mu.Lock()
-	for r.q.head == nil && !r.closed {
-		r.idle++
-		r.cond.Wait()
-		r.idle--
+	if r.overN.Load() != 0 {
+		r.mu.Lock()
+		r.refill()
+		r.mu.Unlock()
 	}
-	var t *task
-	if !r.closed {
-		t = r.q.pop()
-	}
-	r.mu.Unlock()
-	return t
+	return <-r.ch
 }
 
-func (r *runQueue) close() {
+// putBack returns a task taken after Stop, for Drain.
+func (r *runQueue) putBack(t *task) {
 	r.mu.Lock()
-	r.closed = true
+	t.next = r.over.head
+	r.over.head = t
+	if r.over.tail == nil {
+		r.over.tail = t
+	}
+	r.over.n++
+	r.overN.Add(1)
 	r.mu.Unlock()
-	r.cond.Broadcast()
+}
+
+// take empties the queue (for Drain), in order.
+func (r *runQueue) take(out []*task) []*task {
+	for {
+		select {
+		case t := <-r.ch:
+			if t != nil {
+				out = append(out, t)
+			}
+			continue
+		default:
+		}
+		break
+	}
+	r.mu.Lock()
+	out = r.over.take(out)
+	r.overN.Store(0)
+	r.mu.Unlock()
+	return out
 }
 
 // Option configures a Loop.
@@ -368,9 +436,8 @@ func Serial() Option { return func(l *Loop) { l.serial = true } }
 // goroutine.
 func New(opts ...Option) *Loop {
 	l := &Loop{workers: runtime.GOMAXPROCS(0), seed: maphash.MakeSeed()}
-	l.rq.cond.L = &l.rq.mu
 	for i := range l.shards {
-		l.shards[i].m = map[any]*list{}
+		l.shards[i].m = map[colorKey]*list{}
 	}
 	for _, o := range opts {
 		o(l)
@@ -396,6 +463,8 @@ func New(opts ...Option) *Loop {
 		}
 	}
 	l.hues = make([]hueQueue, len(l.hueIx)+1)
+	// Room for a nil per worker (see Stop), and more.
+	l.rq.ch = make(chan *task, max(1024, 2*l.workers))
 	return l
 }
 
@@ -433,33 +502,36 @@ func (l *Loop) info(h any) *handlerInfo {
 	return hi
 }
 
-type ptrColor uintptr
+// colorKey is a color: an address (p), or a comparable value or a type
+// (v). A struct rather than an interface: no allocation for addresses.
+type colorKey struct {
+	p uintptr
+	v any
+}
 
 type typeColor struct{ t reflect.Type }
 
 // colorOf is the color of a context: see the package doc.
-func colorOf[C any](c C) any {
+func colorOf[C any](c C) colorKey {
 	x := any(c) // an interface context: its dynamic value
 	if x == nil {
-		return typeColor{reflect.TypeFor[C]()}
+		return colorKey{v: typeColor{reflect.TypeFor[C]()}}
 	}
 	v := reflect.ValueOf(x)
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Chan, reflect.Map, reflect.Func, reflect.UnsafePointer:
-		return ptrColor(v.Pointer())
+		return colorKey{p: v.Pointer()}
 	}
 	if !v.Comparable() || x != x { // x != x: a NaN inside; no map finds it again
-		return typeColor{v.Type()}
+		return colorKey{v: typeColor{v.Type()}}
 	}
-	return x
+	return colorKey{v: x}
 }
 
-func (l *Loop) shardOf(k any) *colorShard {
-	var h uint64
-	if p, ok := k.(ptrColor); ok {
-		h = uint64(p) * 0x9E3779B97F4A7C15
-	} else {
-		h = maphash.Comparable(l.seed, k)
+func (l *Loop) shardOf(k colorKey) *colorShard {
+	h := uint64(k.p) * 0x9E3779B97F4A7C15
+	if k.v != nil {
+		h = maphash.Comparable(l.seed, k.v)
 	}
 	return &l.shards[h>>(64-shardBits)]
 }
@@ -473,7 +545,9 @@ func Post[C any](l *Loop, h func(*Loop, C), c C) {
 		panic("loop: Post with a nil handler")
 	}
 	hi := l.info(h)
-	t := &task{Invocation: Invocation{Handler: hi.name, Run: func() { h(l, c) }}, hue: hi.hue, colored: hi.colored, exclusive: hi.exclusive}
+	k := &call[C]{task: task{handler: hi.name, hue: hi.hue, colored: hi.colored, exclusive: hi.exclusive}, l: l, h: h, c: c}
+	k.call = k
+	t := &k.task
 	if t.exclusive {
 		l.postExclusive(t)
 		return
@@ -626,13 +700,16 @@ func (l *Loop) complete(t *task) *task {
 			return e // a, b are nil: they would be counted
 		}
 	}
-	if a == nil {
-		return b
+	// Run the hue's next invocation here: a hue is a chain of invocations
+	// that never overlap, the bottleneck; handing it to another worker
+	// would put a wake-up on its critical path.
+	if b == nil {
+		return a
 	}
-	if b != nil {
-		l.rq.push(b)
+	if a != nil {
+		l.rq.push(a)
 	}
-	return a
+	return b
 }
 
 // completeExclusive lifts the barrier: the invocations held behind it up to
@@ -695,18 +772,32 @@ func (l *Loop) Run(ctx context.Context) error {
 func (l *Loop) work() {
 	defer l.wg.Done()
 	for {
+		if l.state.Load()&stoppedBit != 0 {
+			return
+		}
 		t := l.rq.pop()
 		if t == nil {
 			return
 		}
-		// Run the successors this one makes runnable here, a few in a
-		// row: no handoff to another worker.
-		for n := 0; t != nil; n++ {
+		if l.state.Load()&stoppedBit != 0 {
+			l.rq.putBack(t)
+			return
+		}
+		var since time.Time
+		for n := 1; t != nil; n++ {
 			next, ok := l.runOne(t)
 			if !ok {
 				return // the handler called runtime.Goexit: a new worker replaced this one
 			}
-			if next != nil && (n == maxChain || l.state.Load()&stoppedBit != 0) {
+			if next != nil && n%chainCheck == 0 {
+				if since.IsZero() {
+					since = time.Now()
+				} else if time.Since(since) > chainSlice {
+					l.rq.push(next)
+					next = nil
+				}
+			}
+			if next != nil && l.state.Load()&stoppedBit != 0 {
 				l.rq.push(next)
 				next = nil
 			}
@@ -725,7 +816,7 @@ func (l *Loop) runOne(t *task) (next *task, ok bool) {
 		}
 		if !l.crash {
 			if v := recover(); v != nil {
-				l.onPanic(t.Handler, v, debug.Stack())
+				l.onPanic(t.handler, v, debug.Stack())
 				next, ok = l.complete(t), true
 				return
 			}
@@ -738,7 +829,7 @@ func (l *Loop) runOne(t *task) (next *task, ok bool) {
 		l.wg.Add(1)
 		go l.work()
 	}()
-	t.Run()
+	t.call.invoke()
 	normal = true
 	return l.complete(t), true
 }
@@ -749,9 +840,20 @@ func (l *Loop) runOne(t *task) (next *task, ok bool) {
 // handlers included, before or during Run, more than once.
 func (l *Loop) Stop() {
 	l.gate.Lock()
-	l.state.Or(stoppedBit)
+	old := l.state.Or(stoppedBit)
 	l.gate.Unlock()
-	l.rq.close()
+	if old&stoppedBit != 0 {
+		return
+	}
+	// Wake the workers waiting in pop: each returns after it receives
+	// anything, so a nil for each worker, or a full channel, will do.
+	for i := 0; i < l.workers; i++ {
+		select {
+		case l.rq.ch <- nil:
+		default:
+			return
+		}
+	}
 }
 
 // Drain returns the invocations that were queued and never ran, so that
@@ -779,9 +881,7 @@ func (l *Loop) Drain() []Invocation {
 	l.gate.Unlock()
 	var got []*task
 	for {
-		l.rq.mu.Lock()
-		got = l.rq.q.take(got)
-		l.rq.mu.Unlock()
+		got = l.rq.take(got)
 		for i := range l.shards {
 			s := &l.shards[i]
 			s.mu.Lock()
@@ -806,7 +906,7 @@ func (l *Loop) Drain() []Invocation {
 	}
 	out := make([]Invocation, len(got))
 	for i, t := range got {
-		out[i] = t.Invocation
+		out[i] = Invocation{Handler: t.handler, Run: t.call.invoke}
 	}
 	return out
 }

@@ -272,6 +272,29 @@ func TestHueAndColorKeepPostedOrder(t *testing.T) {
 	}
 }
 
+// A worker runs the hue successor of the invocation it finished itself,
+// but not forever: a hue that is never idle (a handler that posts itself
+// again) does not starve the other invocations, even with one worker.
+func TestBusyHueDoesNotStarve(t *testing.T) {
+	var otherRan atomic.Bool
+	var again func(*loop.Loop, int)
+	again = func(l *loop.Loop, n int) {
+		if !otherRan.Load() {
+			loop.Post(l, again, n+1)
+		}
+	}
+	other := func(l *loop.Loop, _ int) { otherRan.Store(true); l.Stop() }
+	cons := map[string]loop.Constraint{nameOf(again): {Hue: 1}, nameOf(other): {}}
+	l := loop.New(loop.WithTable(table(t, cons)), loop.WithWorkers(1))
+	loop.Post(l, again, 0)
+	loop.Post(l, again, 0)
+	loop.Post(l, other, 0) // no exclusive handler here: it would hold back the posts
+	run(t, l)
+	if !otherRan.Load() {
+		t.Fatal("the other handler never ran")
+	}
+}
+
 // Handlers of hue 0 that are not colored run in parallel: two of them wait
 // for each other, which only completes if both run at once.
 func TestIndependentHandlersRunInParallel(t *testing.T) {
@@ -313,8 +336,9 @@ func TestColors(t *testing.T) {
 	byIface := func(l *loop.Loop, c any) { defer enter(c)() }
 	byVal := func(l *loop.Loop, c pair) { defer enter(c)() }
 	bySlice := func(l *loop.Loop, c []int) { defer enter("slices")() }
+	byNilIface := func(l *loop.Loop, c error) { defer enter("nil errors")() }
 	cons := map[string]loop.Constraint{}
-	for _, h := range []any{byPtr, byIface, byVal, bySlice} {
+	for _, h := range []any{byPtr, byIface, byVal, bySlice, byNilIface} {
 		cons[nameOf(h)] = loop.Constraint{Colored: true}
 	}
 	l := loop.New(loop.WithTable(table(t, cons)), loop.WithWorkers(4))
@@ -329,6 +353,7 @@ func TestColors(t *testing.T) {
 				loop.Post(l, byIface, any(c)) // same color as byPtr on c
 				loop.Post(l, byVal, pair{i % 2, 1})
 				loop.Post(l, bySlice, make([]int, 1)) // distinct slices, one color
+				loop.Post(l, byNilIface, nil)         // one color for nil
 			}
 		}(g)
 	}
