@@ -154,8 +154,8 @@ func HashSources(fsys fs.FS, files []string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// StaleMessage is what the loop logs, once per table, when it ignores a
-// table that it cannot verify against its sources.
+// staleMessage is what the loop logs, once per table (per Hash), when it
+// ignores a table that it cannot verify against its sources.
 const staleMessage = "safels: constraint table is stale (sources changed since `safels gen`); running handlers one at a time. Run `go generate` to refresh."
 
 var reported sync.Map // Table.Hash -> struct{}: stale tables already reported
@@ -208,7 +208,11 @@ type Loop struct {
 	seed  maphash.Seed
 	infos sync.Map // handler PC → *handlerInfo
 
+	// state is written by every Post and every completion: on a cache
+	// line of its own.
+	_     [64]byte
 	state atomic.Uint64
+	_     [64]byte
 
 	gate        sync.Mutex // guards held and exclRunning
 	held        list       // invocations behind a barrier, in order; the first is exclusive
@@ -377,16 +381,15 @@ func (r *runQueue) putBack(t *task) {
 
 // take empties the queue (for Drain), in order.
 func (r *runQueue) take(out []*task) []*task {
-	for {
+	for more := true; more; {
 		select {
 		case t := <-r.ch:
-			if t != nil {
+			if t != nil { // not one of Stop's nils
 				out = append(out, t)
 			}
-			continue
 		default:
+			more = false
 		}
-		break
 	}
 	r.mu.Lock()
 	out = r.over.take(out)
@@ -416,8 +419,8 @@ func WithWorkers(n int) Option {
 // WithPanicHandler sets what happens when a handler panics: f is called on
 // the worker goroutine that ran the handler, with the handler's runtime
 // name, the panic value and the stack, and the loop goes on. f may be
-// called from several workers at once. The default logs through package
-// log (to stderr).
+// called from several workers at once, and must not panic itself. The
+// default logs through package log (to stderr).
 func WithPanicHandler(f func(handler string, v any, stack []byte)) Option {
 	return func(l *Loop) { l.onPanic = f }
 }
