@@ -797,3 +797,60 @@ func TestRegisterTwicePanics(t *testing.T) {
 		t.Errorf("panic %q does not say why", v)
 	}
 }
+
+// More runnable invocations than the run queue's channel holds: they wait
+// in its overflow, all run, and a Stop while the channel is full (no room
+// for the nils that wake the workers) still stops the workers, and loses
+// nothing.
+func TestManyQueued(t *testing.T) {
+	const n = 5000
+	var ran atomic.Int64
+	var order []int
+	var mu sync.Mutex
+	h := func(l *loop.Loop, i int) {
+		mu.Lock()
+		order = append(order, i)
+		mu.Unlock()
+		if ran.Add(1) == n/2 {
+			l.Stop()
+		}
+	}
+	l := loop.New(loop.WithTable(table(t, map[string]loop.Constraint{nameOf(h): {}})), loop.WithWorkers(3))
+	for i := 0; i < n; i++ {
+		loop.Post(l, h, i)
+	}
+	run(t, l)
+	rest := l.Drain()
+	if got := ran.Load() + int64(len(rest)); got != n {
+		t.Fatalf("ran %d + drained %d, want %d", ran.Load(), len(rest), n)
+	}
+	for _, inv := range rest {
+		inv.Run()
+	}
+	seenAll := make([]bool, n)
+	for _, i := range order {
+		if seenAll[i] {
+			t.Fatalf("invocation %d ran twice", i)
+		}
+		seenAll[i] = true
+	}
+
+	// Stopped before Run: Drain gives them back in the order posted.
+	l = loop.New(loop.WithTable(table(t, map[string]loop.Constraint{nameOf(h): {}})))
+	ran.Store(0)
+	order = nil
+	for i := 0; i < n; i++ {
+		loop.Post(l, h, i)
+	}
+	l.Stop()
+	rest = l.Drain()
+	if len(rest) != n {
+		t.Fatalf("drained %d of %d", len(rest), n)
+	}
+	for _, inv := range rest {
+		inv.Run()
+	}
+	if fmt.Sprint(order) != fmt.Sprint(seq(n)) {
+		t.Error("drained out of order")
+	}
+}
