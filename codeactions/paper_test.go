@@ -10,34 +10,11 @@ import (
 	"github.com/safels/safels/analysis"
 	"github.com/safels/safels/codeactions"
 	"github.com/safels/safels/diagnostics"
+	"github.com/safels/safels/internal/testmod"
 )
 
-// modEnv lets the go command complete the copy's go.mod from the module
-// cache, as `go mod tidy` would.
-var modEnv = append(os.Environ(), "GOFLAGS=-mod=mod")
-
-// copyModule copies the example program into a module of its own that
-// uses this checkout of safels.
-func copyModule(t *testing.T, from string) string {
-	t.Helper()
-	root, _ := filepath.Abs("..")
-	dir := t.TempDir()
-	files, _ := filepath.Glob(filepath.Join(from, "*.go"))
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(filepath.Join(dir, filepath.Base(f)), data, 0o644)
-	}
-	sum, _ := os.ReadFile(filepath.Join(root, "go.sum"))
-	os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644)
-	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/thttpd\n\ngo 1.26\n\nrequire github.com/safels/safels v0.0.0\n\nreplace github.com/safels/safels => "+root+"\n"), 0o644)
-	return dir
-}
+// modEnv lets the go command complete the copy's go.mod.
+var modEnv = testmod.Env()
 
 // applyFix runs the analysis, finds the finding on line whose message
 // contains what, applies the fix whose title starts with title, and writes
@@ -86,7 +63,7 @@ func lineOf(t *testing.T, path, text string) int {
 // independent with itself (when invoked with different contexts), but also
 // with almost all the other handlers."
 func TestPaperRefactor(t *testing.T) {
-	dir := copyModule(t, "../testdata/thttpd")
+	dir := testmod.Copy(t, "../testdata/thttpd")
 	file := filepath.Join(dir, "handlers.go")
 	applyFix(t, dir, "handlers.go", lineOf(t, file, "\treallyClearConnection(c) // want"), "reallyClearConnection", "Defer reallyClearConnection(c)")
 	applyFix(t, dir, "handlers.go", lineOf(t, file, "stats.responses[c.status/100]++"), "stats.responses", "Defer stats.responses")

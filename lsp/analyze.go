@@ -300,8 +300,8 @@ func (sn *snapshot) rangeAt(name string, line, col int) protocol.Range {
 	return protocol.Range{Start: t.position(off), End: t.position(t.wordEnd(off))}
 }
 
-// fileOf returns the file name of a document URI relative to the root for
-// messages, or the absolute name.
+// rel returns a file name relative to the root, for messages, or the
+// absolute name if it lies outside.
 func (s *server) rel(name string) string {
 	if r, err := filepath.Rel(s.root, name); err == nil && !strings.HasPrefix(r, "..") {
 		return r

@@ -10,6 +10,7 @@ import (
 
 	"github.com/safels/safels/internal/lsptest"
 	"github.com/safels/safels/internal/synth"
+	"github.com/safels/safels/internal/testmod"
 )
 
 // BenchmarkOnSave measures, through the binary, the time from didSave to
@@ -23,7 +24,7 @@ func BenchmarkOnSave(b *testing.B) {
 		make func(b *testing.B) (dir, file string)
 	}{
 		{"thttpd", func(b *testing.B) (string, string) {
-			dir := copyModule(b, "../testdata/thttpd")
+			dir := testmod.Copy(b, "../testdata/thttpd")
 			return dir, filepath.Join(dir, "handlers.go")
 		}},
 		{"synth-200pkgs", func(b *testing.B) (string, string) {
@@ -35,7 +36,7 @@ func BenchmarkOnSave(b *testing.B) {
 		b.Run(ws.name, func(b *testing.B) {
 			dir, file := ws.make(b)
 			bin := lsptest.Build(b)
-			env := append(os.Environ(), "GOFLAGS=-mod=mod")
+			env := testmod.Env()
 
 			check := func() time.Duration {
 				start := time.Now()

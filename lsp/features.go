@@ -230,16 +230,15 @@ func (s *server) CodeLens(ctx context.Context, params *protocol.CodeLensParams) 
 		if h.Pos.Filename != name {
 			continue
 		}
-		n := map[int]bool{}
-		for _, c := range snap.res.Partners(i) {
-			n[c.A], n[c.B] = true, true
-		}
-		if len(snap.res.Partners(i)) > 0 && !selfConflict(snap.res, i) {
-			delete(n, i)
+		n := 0 // partners, itself included if it conflicts with itself
+		for _, k := range snap.res.Matrix[i] {
+			if k != 0 {
+				n++
+			}
 		}
 		title := "safels: no conflicts"
-		if len(n) > 0 {
-			title = fmt.Sprintf("safels: conflicts with %d handler%s", len(n), plural(len(n)))
+		if n > 0 {
+			title = fmt.Sprintf("safels: conflicts with %d handler%s", n, plural(n))
 		}
 		if h.Hue > 0 {
 			title += fmt.Sprintf(" · hue %d", h.Hue)
@@ -257,10 +256,6 @@ func (s *server) CodeLens(ctx context.Context, params *protocol.CodeLensParams) 
 		})
 	}
 	return res, nil
-}
-
-func selfConflict(r *analysis.Result, i int) bool {
-	return r.Matrix[i][i] != 0
 }
 
 func plural(n int) string {

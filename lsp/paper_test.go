@@ -11,33 +11,10 @@ import (
 
 	"github.com/safels/safels/analysis"
 	"github.com/safels/safels/internal/lsptest"
+	"github.com/safels/safels/internal/testmod"
 )
 
-// copyModule copies an example program into a module of its own that uses
-// this checkout of safels, so that quick fixes can be applied to it.
-func copyModule(t testing.TB, from string) string {
-	t.Helper()
-	root, _ := filepath.Abs("..")
-	dir := t.TempDir()
-	files, _ := filepath.Glob(filepath.Join(from, "*.go"))
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(filepath.Join(dir, filepath.Base(f)), data, 0o644)
-	}
-	sum, _ := os.ReadFile(filepath.Join(root, "go.sum"))
-	os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644)
-	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/thttpd\n\ngo 1.26\n\nrequire github.com/safels/safels v0.0.0\n\nreplace github.com/safels/safels => "+root+"\n"), 0o644)
-	return dir
-}
-
-// modEnv lets the go command complete the copy's go.mod from the module
-// cache.
+// modEnv lets the go command complete the copy's go.mod.
 var modEnv = []string{"GOFLAGS=-mod=mod"}
 
 type textEdit struct {
@@ -155,7 +132,7 @@ func find1(p lsptest.Published, prefix string) (lsptest.Diagnostic, bool) {
 // of almost all other handlers, with the conflict matrix of the
 // hand-written testdata/thttpd-deferred.
 func TestPaperRefactorThroughServer(t *testing.T) {
-	dir := copyModule(t, "../testdata/thttpd")
+	dir := testmod.Copy(t, "../testdata/thttpd")
 	c := session(t, dir, nil, modEnv...)
 	file := filepath.Join(dir, "handlers.go")
 	uri := open(c, file, 1)

@@ -97,19 +97,18 @@ type server struct {
 	conn   jsonrpc2.Conn
 	client protocol.Client
 
-	pubMu        sync.Mutex // serializes publishing, so that an older result never lands last
-	mu           sync.Mutex
-	initialized  bool
-	shutdown     bool
-	root         string
-	docs         map[string]*document // by absolute file name
-	config       config
-	caps         protocol.ClientCapabilities
-	snap         *snapshot           // latest published analysis
-	sent         map[string]sentFile // what the client shows, per file
-	cancelRun    context.CancelFunc  // cancels the analysis in flight
-	runs         int                 // analyses started (for progress tokens)
-	pendingFirst bool                // initialized has asked for a first run
+	pubMu       sync.Mutex // serializes publishing, so that an older result never lands last
+	mu          sync.Mutex
+	initialized bool
+	shutdown    bool
+	root        string
+	docs        map[string]*document // by absolute file name
+	config      config
+	caps        protocol.ClientCapabilities
+	snap        *snapshot           // latest published analysis
+	sent        map[string]sentFile // what the client shows, per file
+	cancelRun   context.CancelFunc  // cancels the analysis in flight
+	runs        int                 // analyses started (for progress tokens)
 
 	trigger chan struct{} // one token: "the workspace changed"
 	exited  chan struct{}

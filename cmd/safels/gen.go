@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"go/format"
@@ -18,6 +16,7 @@ import (
 	"golang.org/x/tools/go/packages"
 
 	"github.com/safels/safels/analysis"
+	"github.com/safels/safels/loop"
 )
 
 // genFile is the name of the generated file: zz_ sorts it last, where
@@ -121,7 +120,8 @@ func generate(ctx context.Context, dir string) ([]byte, []string, error) {
 		files = append(files, filepath.ToSlash(r))
 	}
 	sort.Strings(files)
-	hash, err := hashFiles(dir, files)
+	// The very function the loop checks the table with.
+	hash, err := loop.HashSources(os.DirFS(dir), files)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -169,23 +169,6 @@ func generate(ctx context.Context, dir string) ([]byte, []string, error) {
 		return nil, nil, fmt.Errorf("formatting the table: %v", err)
 	}
 	return src, warnings, nil
-}
-
-// hashFiles is loop.HashSources over the files on disk: sha256 of each
-// name, NUL, content, NUL, in order.
-func hashFiles(dir string, files []string) (string, error) {
-	h := sha256.New()
-	for _, f := range files {
-		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f)))
-		if err != nil {
-			return "", err
-		}
-		io.WriteString(h, f)
-		h.Write([]byte{0})
-		h.Write(data)
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 var closureSuffix = regexp.MustCompile(`\$(\d+)`)

@@ -13,44 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/safels/safels/internal/testmod"
 )
-
-// copyModule copies the example program into a module of its own that uses
-// this checkout of safels (as codeactions/paper_test.go does), so that the
-// quick fix can rewrite it.
-func copyModule(t *testing.T, root, from string) string {
-	t.Helper()
-	dir := t.TempDir()
-	files, _ := filepath.Glob(filepath.Join(from, "*.go"))
-	if len(files) == 0 {
-		t.Fatalf("no Go files in %s", from)
-	}
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644)
-	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/thttpd\n\ngo 1.26\n\nrequire github.com/safels/safels v0.0.0\n\nreplace github.com/safels/safels => "+root+"\n"), 0o644)
-	return dir
-}
-
-// modEnv lets the go command complete the copy's go.mod from the module
-// cache.
-func modEnv(extra ...string) []string {
-	return append(append(os.Environ(), "GOFLAGS=-mod=mod"), extra...)
-}
 
 // report is what test/e2e.lua writes.
 type report struct {
@@ -140,13 +105,13 @@ func TestNeovimEndToEnd(t *testing.T) {
 	}
 	t.Logf("built the server in %v", time.Since(start).Round(time.Millisecond))
 
-	dir := copyModule(t, root, filepath.Join(root, "testdata", "thttpd"))
+	dir := testmod.Copy(t, filepath.Join(root, "testdata", "thttpd"))
 	file := filepath.Join(dir, "handlers.go")
 
 	// The CLI's matrix, to compare :SafelsMatrix with.
 	start = time.Now()
 	check := exec.Command(bin, "check", "-matrix", ".")
-	check.Dir, check.Env = dir, modEnv()
+	check.Dir, check.Env = dir, testmod.Env()
 	var cliOut, cliErr bytes.Buffer
 	check.Stdout, check.Stderr = &cliOut, &cliErr
 	if err := check.Run(); err != nil {
@@ -252,7 +217,7 @@ func TestNeovimEndToEnd(t *testing.T) {
 	}
 	start = time.Now()
 	gb := exec.Command("go", "build", "./...")
-	gb.Dir, gb.Env = dir, modEnv()
+	gb.Dir, gb.Env = dir, testmod.Env()
 	if out, err := gb.CombinedOutput(); err != nil {
 		t.Errorf("go build ./... after the quick fix: %v\n%s", err, out)
 	}

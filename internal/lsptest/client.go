@@ -60,16 +60,15 @@ type Client struct {
 	in  io.WriteCloser
 	wmu sync.Mutex
 
-	mu       sync.Mutex
-	nextID   int
-	pending  map[string]chan Message
-	notes    []Message     // notifications and requests from the server, in order
-	changed  chan struct{} // closed and replaced when notes grows or the stream ends
-	closed   bool
-	Config   any // answer to workspace/configuration
-	Requests []Message
-	Stderr   *bytes.Buffer
-	cmd      *exec.Cmd
+	mu      sync.Mutex
+	nextID  int
+	pending map[string]chan Message
+	notes   []Message     // notifications and requests from the server, in order
+	changed chan struct{} // closed and replaced when notes grows or the stream ends
+	closed  bool
+	Config  any // answer to workspace/configuration
+	Stderr  *bytes.Buffer
+	cmd     *exec.Cmd
 }
 
 // Start runs bin (with args) and returns a client talking to it. The

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/safels/safels/internal/testmod"
 )
 
 // Write writes a synthetic event-driven workspace: pkgs packages of
@@ -24,8 +25,6 @@ import (
 func Write(b testing.TB, dir string, pkgs, handlers int) int {
 	b.Helper()
 	const chain = 12
-	_, self, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(self), "..", "..")
 	lines := 0
 	write := func(name, src string) {
 		p := filepath.Join(dir, name)
@@ -35,9 +34,7 @@ func Write(b testing.TB, dir string, pkgs, handlers int) int {
 		}
 		lines += strings.Count(src, "\n")
 	}
-	sum, _ := os.ReadFile(filepath.Join(root, "go.sum"))
-	os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644)
-	write("go.mod", "module example.com/synth\n\ngo 1.26\n\nrequire github.com/safels/safels v0.0.0\n\nreplace github.com/safels/safels => "+root+"\n")
+	testmod.Init(b, dir, "example.com/synth")
 	var mainImports, mainPosts strings.Builder
 	for p := 0; p < pkgs; p++ {
 		var s strings.Builder
