@@ -9,6 +9,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"golang.org/x/tools/go/packages"
 	"golang.org/x/tools/go/ssa"
@@ -39,6 +40,7 @@ type loaded struct {
 	files    []string
 	hashes   map[string][sha256.Size]byte // content analysed, per file
 	problems []Problem
+	phases   []Phase
 }
 
 func load(ctx context.Context, cfg Config) (*loaded, error) {
@@ -56,11 +58,13 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 		Env:     cfg.Env,
 		Tests:   false,
 	}
+	start := time.Now()
 	pkgs, err := packages.Load(pcfg, patterns...)
 	if err != nil {
 		return nil, fmt.Errorf("loading %v: %w", patterns, err)
 	}
 	l := &loaded{fset: fset, hashes: map[string][sha256.Size]byte{}}
+	l.phases = append(l.phases, Phase{"load", time.Since(start)})
 	// Broken packages are reported and set aside; the rest is analysed, so
 	// one file that does not parse does not hide every other finding.
 	for _, p := range pkgs {
@@ -97,6 +101,7 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 		return l, nil
 	}
 
+	start = time.Now()
 	l.prog = ssa.NewProgram(fset, ssa.InstantiateGenerics)
 	isRoot := make(map[*packages.Package]bool)
 	for _, p := range l.roots {
@@ -117,6 +122,7 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 		}
 	})
 	l.prog.Build()
+	l.phases = append(l.phases, Phase{"ssa", time.Since(start)})
 	return l, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"time"
 
 	"golang.org/x/tools/go/packages"
 )
@@ -123,6 +124,12 @@ type Problem struct {
 	Warning bool // true: analysis went on; the finding may be incomplete
 }
 
+// Phase is one step of a run and how long it took.
+type Phase struct {
+	Name    string
+	Elapsed time.Duration
+}
+
 // Result is what Run computes.
 type Result struct {
 	Handlers  []*Handler
@@ -135,6 +142,10 @@ type Result struct {
 	Files []string
 	// Packages is how many packages were analysed.
 	Packages int
+	// Phases says where the time went, in order (load, ssa, callgraph,
+	// handlers, summaries, conflicts), for `safels check -v` and the
+	// language server's log.
+	Phases []Phase
 
 	fset   *token.FileSet
 	pkgs   []*packages.Package

@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"go/types"
 	"sort"
+	"time"
 
 	"golang.org/x/tools/go/callgraph/cha"
 	"golang.org/x/tools/go/ssa"
@@ -21,7 +22,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	res = &Result{Problems: l.problems, Files: l.files, Packages: len(l.roots), fset: l.fset, pkgs: l.roots, hashes: l.hashes}
+	res = &Result{Problems: l.problems, Files: l.files, Packages: len(l.roots), Phases: l.phases, fset: l.fset, pkgs: l.roots, hashes: l.hashes}
 	if l.prog == nil {
 		return res, nil
 	}
@@ -61,6 +62,11 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	// Dynamic calls (interface methods, function values) are resolved by
 	// class-hierarchy analysis: every method or address-taken function that
 	// fits. Conservative, and fast enough to run on every save.
+	start := time.Now()
+	phase := func(name string) {
+		res.Phases = append(res.Phases, Phase{name, time.Since(start)})
+		start = time.Now()
+	}
 	cg := cha.CallGraph(l.prog)
 	taken := addressTaken(fns)
 	for _, fn := range fns {
@@ -86,6 +92,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		}
 	}
 
+	phase("callgraph")
 	spec, prob := loadSpec(cfg.Dir)
 	if prob != nil {
 		res.Problems = append(res.Problems, *prob)
@@ -96,10 +103,13 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	for _, h := range found {
 		entry = append(entry, h.fn)
 	}
+	phase("handlers")
 	if err := a.summarizeAll(ctx, entry); err != nil {
 		return nil, err
 	}
+	phase("summaries")
 	a.conflicts(res, found)
+	phase("conflicts")
 	return res, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/safels/safels/analysis"
 	"github.com/safels/safels/diagnostics"
@@ -27,8 +28,9 @@ func check(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object: handlers and conflicts")
 	matrix := fs.Bool("matrix", false, "print the conflict matrix (b1b0 per cell: bit 0 global, bit 1 same context)")
+	verbose := fs.Bool("v", false, "report on stderr how many packages and handlers were analysed and where the time went")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: safels check [-json] [-matrix] [patterns...]\n\n"+
+		fmt.Fprintf(stderr, "usage: safels check [-json] [-matrix] [-v] [patterns...]\n\n"+
 			"Reports every reference through which two event handlers may touch the same\n"+
 			"memory at once. Exit status: 0 no conflicts, 1 conflicts, 2 errors.\n\nflags:\n")
 		fs.PrintDefaults()
@@ -52,6 +54,16 @@ func check(args []string, stdout, stderr io.Writer) int {
 			kind = "warning: "
 		}
 		fmt.Fprintf(stderr, "%s: %s%s\n", where, kind, p.Message)
+	}
+	if *verbose {
+		var total time.Duration
+		var parts []string
+		for _, p := range res.Phases {
+			total += p.Elapsed
+			parts = append(parts, fmt.Sprintf("%s %s", p.Name, p.Elapsed.Round(time.Millisecond)))
+		}
+		fmt.Fprintf(stderr, "safels: %d packages, %d handlers, %d conflicts in %s (%s)\n",
+			res.Packages, len(res.Handlers), len(res.Conflicts), total.Round(time.Millisecond), strings.Join(parts, ", "))
 	}
 	if res.Packages == 0 {
 		fmt.Fprintln(stderr, "safels: no package could be analysed")

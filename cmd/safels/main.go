@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -23,8 +24,8 @@ var version = "devel"
 const usage = `usage: safels <command> [arguments]
 
 commands:
-  serve [-log file] [-v]                  the language server on stdio (the default)
-  check [-json] [-matrix] [patterns...]   report handlers that may share data unsafely
+  serve [-log file] [-v] [-cpuprofile f]  the language server on stdio (the default)
+  check [-json] [-matrix] [-v] [pkgs...]  report handlers that may share data unsafely
   gen [-o file] [dir]                     write the constraint table the loop runtime reads
   version                                 print the version
 
@@ -57,6 +58,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
+// startCPUProfile profiles the process into file until the returned
+// function is called.
+func startCPUProfile(file string) (stop func(), err error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
 // serve runs the language server on stdin/stdout. Logs go to stderr or a
 // file: stdout is the protocol.
 func serve(args []string, stderr io.Writer) int {
@@ -66,8 +81,17 @@ func serve(args []string, stderr io.Writer) int {
 	verbose := fs.Bool("v", false, "log debug messages")
 	debounce := fs.Duration("debounce", 150*time.Millisecond, "wait this long after a save for more saves before analysing")
 	debugCmds := fs.Bool("debug", os.Getenv("SAFELS_DEBUG") == "1", "enable debugging commands (safels.debug.panic)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole session to `file` (for reports of a slow server)")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "safels: %v\n", err)
+			return 2
+		}
+		defer stopProfile()
 	}
 	var w io.Writer = stderr
 	if *logFile != "" {
