@@ -183,3 +183,21 @@ func TestEscape(t *testing.T) {
 		t.Errorf("handleRead/handleRead = %b, want 10", got)
 	}
 }
+
+func TestDefers(t *testing.T) {
+	r := wanttest.Run(t, "testdata/defers")
+	// The deferred closure and the deferred call run after mu.Unlock.
+	for _, h := range []string{"handleLate", "handleBump"} {
+		if got := cell(t, r, h, h); got != analysis.Global {
+			t.Errorf("%s/%s = %b, want 01: its deferred write runs unlocked", h, h, got)
+		}
+	}
+	// mu is released by a call deferred before it, which runs after it.
+	if got := cell(t, r, "handleKept", "handleKept"); got != 0 {
+		t.Errorf("handleKept/handleKept = %b, want 00", got)
+	}
+	// The closure runs where it is called, under mu.
+	if got := cell(t, r, "handleMade", "handleMadeToo"); got != 0 {
+		t.Errorf("handleMade/handleMadeToo = %b, want 00", got)
+	}
+}

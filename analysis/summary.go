@@ -583,9 +583,20 @@ func (a *analyzer) summarize(fn *ssa.Function) *summary {
 				}
 			case *ssa.MakeClosure:
 				// The closure may run whenever its maker runs (it may be
-				// called here or handed to code that calls it).
+				// called here or handed to code that calls it), under the
+				// locks held where it runs, not where it is made.
 				cl := in.Fn.(*ssa.Function)
-				a.applySummary(s, cl, nil, in.Bindings, in.Pos(), rec)
+				made := cur
+				cur = s.closureLocks(inLocks, in)
+				a.applySummary(s, cl, nil, in.Bindings, instrPos(in), rec)
+				cur = made
+			case *ssa.Defer:
+				// A deferred call runs when the function returns, after the
+				// locks held here may have been released.
+				at := cur
+				cur = s.deferLocks(cur, in)
+				a.call(s, in, rec)
+				cur = at
 			case ssa.CallInstruction:
 				a.call(s, in, rec)
 			}
@@ -1004,6 +1015,126 @@ func (s *fnState) lockStates() map[*ssa.BasicBlock][]held {
 		}
 	}
 	return in
+}
+
+// locksAt returns the locks surely held at instruction at, as summarize
+// sees them there.
+func (s *fnState) locksAt(in map[*ssa.BasicBlock][]held, at ssa.Instruction) []held {
+	cur := in[at.Block()]
+	for _, instr := range at.Block().Instrs {
+		if c, ok := instr.(*ssa.Call); ok {
+			cur = s.lockStep(cur, c)
+		}
+		if instr == at {
+			break
+		}
+	}
+	return cur
+}
+
+// closureLocks returns the locks that protect every run of the closure mc
+// makes: those held at each call that it is the callee or an argument of
+// (for a deferred call, those still held at the return). A closure stored,
+// returned or started as a goroutine may run after any lock here is
+// released: none protects it.
+func (s *fnState) closureLocks(in map[*ssa.BasicBlock][]held, mc *ssa.MakeClosure) []held {
+	refs := mc.Referrers()
+	if refs == nil || len(*refs) == 0 {
+		return nil
+	}
+	var out []held
+	for i, r := range *refs {
+		var l []held
+		switch r := r.(type) {
+		case *ssa.Call:
+			l = s.locksAt(in, r)
+		case *ssa.Defer:
+			l = s.deferLocks(s.locksAt(in, r), r)
+		default:
+			return nil
+		}
+		if i == 0 {
+			out = l
+		} else {
+			out = intersectLocks(out, l)
+		}
+	}
+	return out
+}
+
+// deferLocks returns the locks of cur, held at d, that still protect the
+// call d defers when it runs at the return: the function never releases
+// them itself, and no call deferred after d (which runs before it)
+// releases them. So "mu.Lock(); defer mu.Unlock(); defer f()" keeps mu
+// for f, while "mu.Lock(); defer f(); mu.Unlock()" does not.
+func (s *fnState) deferLocks(cur []held, d *ssa.Defer) []held {
+	if len(cur) == 0 {
+		return nil
+	}
+	after := runsAfter(d)
+	released := map[string]bool{}
+	for _, b := range s.fn.Blocks {
+		for _, instr := range b.Instrs {
+			var c *ssa.CallCommon
+			switch in := instr.(type) {
+			case *ssa.Call:
+				c = in.Common()
+			case *ssa.Defer:
+				if !after(in) {
+					continue
+				}
+				c = in.Common()
+			default:
+				continue
+			}
+			if mutexOp(c) != -1 {
+				continue
+			}
+			ls := s.origin(c.Args[0])
+			if len(ls) != 1 || ls[0].imprecise() {
+				return nil // which mutex is not known: any
+			}
+			released[ls[0].key] = true
+		}
+	}
+	var out []held
+	for _, h := range cur {
+		if !released[h.loc.key] {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// runsAfter reports whether an instruction may run after d.
+func runsAfter(d ssa.Instruction) func(ssa.Instruction) bool {
+	home := d.Block()
+	seen := map[*ssa.BasicBlock]bool{}
+	work := append([]*ssa.BasicBlock(nil), home.Succs...)
+	for len(work) > 0 {
+		b := work[len(work)-1]
+		work = work[:len(work)-1]
+		if !seen[b] {
+			seen[b] = true
+			work = append(work, b.Succs...)
+		}
+	}
+	return func(i ssa.Instruction) bool {
+		if seen[i.Block()] {
+			return true
+		}
+		if i.Block() != home {
+			return false
+		}
+		past := false
+		for _, x := range home.Instrs {
+			if x == i {
+				return past
+			}
+			past = past || x == d
+		}
+		return false
+	}
 }
 
 func intersectLocks(a, b []held) []held {

@@ -1,0 +1,65 @@
+// Deferred calls and closures under locks: a deferred call runs when the
+// handler returns, so a lock held at the defer statement protects it only
+// if it is still held then; a closure is protected by the locks held where
+// it is called, not where it is made. (Found by the soundness oracle,
+// internal/oracle: the deferred closure of handleLate raced.)
+package main
+
+import (
+	"sync"
+
+	"github.com/safels/safels/loop"
+)
+
+var (
+	mu     sync.Mutex
+	late   int // written by a deferred closure after mu is released
+	bumped int // written by a deferred call after mu is released
+	kept   int // written by a deferred closure while mu is still held
+	made   int // written by a closure made before mu is taken, called under it
+)
+
+type conn struct{ n int }
+
+func bump(p *int) { *p++ } // want "bumped"
+
+func handleLate(l *loop.Loop, c *conn) {
+	mu.Lock()
+	defer func() { late++ }() // want "late"
+	mu.Unlock()
+}
+
+func handleBump(l *loop.Loop, c *conn) {
+	mu.Lock()
+	defer bump(&bumped) // want "bump"
+	mu.Unlock()
+}
+
+func handleKept(l *loop.Loop, c *conn) {
+	mu.Lock()
+	defer mu.Unlock()
+	defer func() { kept++ }()
+}
+
+func handleMade(l *loop.Loop, c *conn) {
+	f := func() { made += c.n }
+	mu.Lock()
+	f()
+	mu.Unlock()
+}
+
+func handleMadeToo(l *loop.Loop, c *conn) {
+	mu.Lock()
+	made--
+	mu.Unlock()
+}
+
+func main() {
+	l := loop.New()
+	c := &conn{}
+	loop.Post(l, handleLate, c)
+	loop.Post(l, handleBump, c)
+	loop.Post(l, handleKept, c)
+	loop.Post(l, handleMade, c)
+	loop.Post(l, handleMadeToo, c)
+}
