@@ -26,6 +26,10 @@ type Config struct {
 	Overlay map[string][]byte
 	// Env, if non-nil, replaces the environment of the go command.
 	Env []string
+	// Cache, if non-nil, carries summaries from one Run to the next: a
+	// run then summarizes only the functions whose package or inputs
+	// changed since the last run with the same Cache.
+	Cache *Cache
 }
 
 const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles |
@@ -36,6 +40,7 @@ const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedCompiledG
 type loaded struct {
 	fset     *token.FileSet
 	prog     *ssa.Program
+	all      []*packages.Package // as the go command listed them, dependencies below
 	roots    []*packages.Package // type-checked without error: their bodies are analysed
 	files    []string
 	hashes   map[string][sha256.Size]byte // content analysed, per file
@@ -63,7 +68,7 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading %v: %w", patterns, err)
 	}
-	l := &loaded{fset: fset, hashes: map[string][sha256.Size]byte{}}
+	l := &loaded{fset: fset, all: pkgs, hashes: map[string][sha256.Size]byte{}}
 	l.phases = append(l.phases, Phase{"load", time.Since(start)})
 	// Broken packages are reported and set aside; the rest is analysed, so
 	// one file that does not parse does not hide every other finding.

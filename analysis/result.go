@@ -146,6 +146,10 @@ type Result struct {
 	// handlers, summaries, conflicts), for `safels check -v` and the
 	// language server's log.
 	Phases []Phase
+	// Summarized names the functions summarized by this run; Reused counts
+	// those whose summary came from Config.Cache instead.
+	Summarized []string
+	Reused     int
 
 	fset   *token.FileSet
 	pkgs   []*packages.Package

@@ -18,6 +18,10 @@ import (
 // Result.Problems and left out; the rest is analysed. The error is non-nil
 // only when the go command could not be run at all.
 func Run(ctx context.Context, cfg Config) (res *Result, err error) {
+	if cfg.Cache != nil {
+		cfg.Cache.mu.Lock()
+		defer cfg.Cache.mu.Unlock()
+	}
 	l, err := load(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -29,6 +33,11 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	defer func() {
 		// A bug in the analysis must not take the caller down with it.
 		if r := recover(); r != nil {
+			if cfg.Cache != nil {
+				// Whatever went wrong may be in what the cache holds: the
+				// next run starts over.
+				cfg.Cache.prev = nil
+			}
 			res.Problems = append(res.Problems, Problem{Message: fmt.Sprintf("internal error in safels analysis: %v", r)})
 			res.Handlers, res.Conflicts, res.Matrix = nil, nil, nil
 			err = nil
@@ -47,10 +56,23 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		rootPkgs[p.Types] = true
 	}
 	var fns []*ssa.Function
-	for fn := range ssautil.AllFunctions(l.prog) {
+	all := ssautil.AllFunctions(l.prog)
+	for fn := range all {
 		if fn.Blocks != nil && fn.Pkg != nil && rootPkgs[fn.Pkg.Pkg] {
 			fns = append(fns, fn)
 		}
+	}
+	if cfg.Cache != nil {
+		a.prev = cfg.Cache.prev
+		a.pkgKeys = packageKeys(l.all, l.roots, l.hashes)
+		a.next = &generation{fset: l.fset, entries: map[string]*cached{}, pkgKeys: map[string]string{}}
+		for p, k := range a.pkgKeys {
+			a.next.pkgKeys[p.Path()] = k
+		}
+		a.allFuncs = all
+		a.lastReads = map[*ssa.Function]*readLog{}
+		a.fps = map[*summary]string{}
+		a.stable = map[string]string{}
 	}
 	sort.Slice(fns, func(i, j int) bool {
 		return fns[i].Pos() < fns[j].Pos() || fns[i].Pos() == fns[j].Pos() && fns[i].String() < fns[j].String()
@@ -108,8 +130,12 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		return nil, err
 	}
 	phase("summaries")
+	res.Summarized, res.Reused = a.summarized, a.reused
 	a.conflicts(res, found)
 	phase("conflicts")
+	if cfg.Cache != nil {
+		cfg.Cache.prev = a.next
+	}
 	return res, nil
 }
 
@@ -238,6 +264,15 @@ func (a *analyzer) summarizeSCC(scc []*ssa.Function, succ map[*ssa.Function][]*s
 			}
 		}
 	}
+	if a.next != nil && a.reuse(scc) {
+		return
+	}
+	defer func() {
+		for _, fn := range scc {
+			a.summarized = append(a.summarized, fn.String())
+			a.remember(fn, a.sums[fn], a.lastReads[fn])
+		}
+	}()
 	if !recursive {
 		a.sums[scc[0]] = a.summarize(scc[0])
 		return

@@ -94,6 +94,20 @@ type analyzer struct {
 	closures map[*ssa.Function][]*ssa.MakeClosure // where each closure is made
 	bases    map[string]*base
 	states   map[*ssa.Function]*fnState
+
+	// Reuse of summaries across runs (cache.go); all nil without a Cache.
+	prev       *generation                // what the previous run left
+	next       *generation                // what this run leaves
+	pkgKeys    map[*types.Package]string  // content and dependencies' API
+	allFuncs   map[*ssa.Function]bool     // for names
+	names      map[string]*ssa.Function   // built on first use
+	reads      *readLog                   // of the summary being computed
+	lastReads  map[*ssa.Function]*readLog // of each function's latest summary
+	fps        map[*summary]string
+	stable     map[string]string // stableLoc by loc key
+	tr         *translator
+	reused     int
+	summarized []string
 }
 
 func (a *analyzer) intern(b *base) *base {
@@ -398,7 +412,6 @@ func (s *fnState) callResults(call *ssa.Call, idx int) []loc {
 	var out []loc
 	targets, args, binds := s.a.targets(s, call)
 	for i, callee := range targets {
-		sum := s.a.sums[callee]
 		if callee.Blocks == nil {
 			// Unknown code returns memory it made, or memory reachable
 			// from what it was given (strconv.AppendInt, bytes.Buffer.Bytes).
@@ -411,6 +424,7 @@ func (s *fnState) callResults(call *ssa.Call, idx int) []loc {
 			}
 			continue
 		}
+		sum := s.a.sumOf(callee)
 		if sum == nil || idx >= len(sum.returns) {
 			out = append(out, s.a.unknownLoc(pointee(t)))
 			continue
@@ -452,6 +466,19 @@ func (s *fnState) subst(l loc, callee *ssa.Function, args []ssa.Value, binds []s
 // does not know the closure: from the places the closure is made. A local of
 // the making function is shared by every call of the closure.
 func (a *analyzer) creatorBindings(fn *ssa.Function, idx int, t types.Type) []loc {
+	out := a.makerBindings(fn, idx)
+	if a.reads != nil {
+		a.reads.closures = append(a.reads.closures, closureRead{fn: fn, idx: idx, result: a.stableLocs(out)})
+	}
+	if len(out) == 0 {
+		out = append(out, a.unknownLoc(t))
+	}
+	return out
+}
+
+// makerBindings is what the idx-th free variable of closure fn is bound to
+// where fn is made.
+func (a *analyzer) makerBindings(fn *ssa.Function, idx int) []loc {
 	var out []loc
 	for _, mc := range a.closures[fn] {
 		if idx >= len(mc.Bindings) {
@@ -469,9 +496,6 @@ func (a *analyzer) creatorBindings(fn *ssa.Function, idx int, t types.Type) []lo
 			}
 		}
 	}
-	if len(out) == 0 {
-		out = append(out, a.unknownLoc(t))
-	}
 	return dedupe(out)
 }
 
@@ -486,7 +510,7 @@ func (a *analyzer) targets(s *fnState, call ssa.CallInstruction) ([]*ssa.Functio
 	switch {
 	case c.IsInvoke():
 		args = append([]ssa.Value{c.Value}, c.Args...)
-		fns = a.sites[call]
+		fns = a.sitesOf(call)
 	case c.StaticCallee() != nil:
 		fns = []*ssa.Function{c.StaticCallee()}
 		if mc, ok := c.Value.(*ssa.MakeClosure); ok {
@@ -496,7 +520,7 @@ func (a *analyzer) targets(s *fnState, call ssa.CallInstruction) ([]*ssa.Functio
 		if _, ok := c.Value.(*ssa.Builtin); ok {
 			return nil, nil, nil
 		}
-		fns = a.sites[call]
+		fns = a.sitesOf(call)
 	}
 	if binds == nil {
 		binds = make([][]ssa.Value, len(fns))
@@ -507,6 +531,12 @@ func (a *analyzer) targets(s *fnState, call ssa.CallInstruction) ([]*ssa.Functio
 // summarize computes fn's summary from scratch, using the current summaries
 // of its callees (partial ones inside a recursive cycle).
 func (a *analyzer) summarize(fn *ssa.Function) *summary {
+	if a.next != nil {
+		log := &readLog{}
+		a.reads = log
+		a.lastReads[fn] = log
+		defer func() { a.reads = nil }()
+	}
 	s := a.newState(fn)
 	sum := &summary{seen: map[string]bool{}}
 	if fn.Signature.Results().Len() > 0 {
@@ -610,7 +640,7 @@ type recorder func(l loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, v
 // applySummary adds callee's accesses, rewritten for this call, to the
 // caller's summary.
 func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []ssa.Value, pos token.Pos, rec recorder) {
-	sum := a.sums[callee]
+	sum := a.sumOf(callee)
 	if sum == nil {
 		return
 	}

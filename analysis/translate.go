@@ -1,0 +1,560 @@
+package analysis
+
+import (
+	"go/token"
+	"go/types"
+
+	"golang.org/x/tools/go/ssa"
+)
+
+// translator rewrites summaries of the previous run in terms of this run's
+// objects: functions, globals, allocations, types, fields and positions.
+// Anything it cannot translate exactly fails the translation, and the
+// function is summarized again: a translation never guesses.
+type translator struct {
+	a     *analyzer
+	prev  *generation
+	types map[types.Type]types.Type
+	// synthetic: unnamed struct types built by the translator; their
+	// fields are not the ones this run's code selects, so no field of
+	// theirs may be translated.
+	synthetic map[types.Type]bool
+	fields    map[*types.Var]*types.Var
+	funcs     map[*ssa.Function]*ssa.Function
+	values    map[ssa.Value]ssa.Value
+	bases     map[*base]*base
+	locs      map[string]loc // by the old loc's key
+	files     map[*token.File]*token.File
+	pkgs      map[string]*types.Package
+}
+
+func (a *analyzer) translator(prev *generation) *translator {
+	if a.tr != nil && a.tr.prev == prev {
+		return a.tr
+	}
+	t := &translator{a: a, prev: prev,
+		types:     map[types.Type]types.Type{},
+		synthetic: map[types.Type]bool{},
+		fields:    map[*types.Var]*types.Var{},
+		funcs:     map[*ssa.Function]*ssa.Function{},
+		values:    map[ssa.Value]ssa.Value{},
+		bases:     map[*base]*base{},
+		locs:      map[string]loc{},
+		files:     map[*token.File]*token.File{},
+		pkgs:      map[string]*types.Package{},
+	}
+	for _, p := range a.prog.AllPackages() {
+		t.pkgs[p.Pkg.Path()] = p.Pkg
+	}
+	a.fset.Iterate(func(f *token.File) bool {
+		t.files[f] = f // filled by name below
+		return true
+	})
+	byName := map[string]*token.File{}
+	for f := range t.files {
+		byName[f.Name()] = f
+	}
+	t.files = map[*token.File]*token.File{}
+	prev.fset.Iterate(func(f *token.File) bool {
+		if n := byName[f.Name()]; n != nil {
+			t.files[f] = n
+		}
+		return true
+	})
+	a.tr = t
+	return t
+}
+
+func (t *translator) summary(s *summary) (*summary, bool) {
+	out := &summary{accesses: make([]*rawAccess, 0, len(s.accesses))}
+	for _, acc := range s.accesses {
+		n, ok := t.access(acc)
+		if !ok {
+			return nil, false
+		}
+		out.accesses = append(out.accesses, n)
+	}
+	if s.returns != nil {
+		out.returns = make([][]loc, len(s.returns))
+		for i, r := range s.returns {
+			ls, ok := t.locList(r)
+			if !ok {
+				return nil, false
+			}
+			out.returns[i] = ls
+		}
+	}
+	return out, true
+}
+
+func (t *translator) access(acc *rawAccess) (*rawAccess, bool) {
+	l, ok := t.loc(acc.loc)
+	if !ok {
+		return nil, false
+	}
+	pos, ok := t.pos(acc.pos)
+	if !ok {
+		return nil, false
+	}
+	fn, ok := t.fn(acc.fn)
+	if !ok {
+		return nil, false
+	}
+	n := &rawAccess{loc: l, op: acc.op, atomic: acc.atomic, pos: pos, fn: fn}
+	if len(acc.via) > 0 {
+		n.via = make([]rawCall, len(acc.via))
+		for i, c := range acc.via {
+			p, ok1 := t.pos(c.pos)
+			caller, ok2 := t.fn(c.caller)
+			callee, ok3 := t.fn(c.callee)
+			if !ok1 || !ok2 || !ok3 {
+				return nil, false
+			}
+			n.via[i] = rawCall{pos: p, caller: caller, callee: callee}
+		}
+	}
+	if len(acc.locks) > 0 {
+		n.locks = make([]held, len(acc.locks))
+		for i, h := range acc.locks {
+			l, ok := t.loc(h.loc)
+			if !ok {
+				return nil, false
+			}
+			n.locks[i] = held{loc: l, write: h.write}
+		}
+	}
+	return n, true
+}
+
+func (t *translator) locList(ls []loc) ([]loc, bool) {
+	if ls == nil {
+		return nil, true
+	}
+	out := make([]loc, len(ls))
+	for i, l := range ls {
+		n, ok := t.loc(l)
+		if !ok {
+			return nil, false
+		}
+		out[i] = n
+	}
+	return out, true
+}
+
+// pos translates by file name, line and column: the file may have changed
+// below or beside the position (the fingerprints of the summaries that
+// hold positions in changed places have changed too, so those summaries
+// are not translated).
+func (t *translator) pos(p token.Pos) (token.Pos, bool) {
+	if !p.IsValid() {
+		return p, true
+	}
+	of := t.prev.fset.File(p)
+	if of == nil {
+		return token.NoPos, false
+	}
+	nf := t.files[of]
+	if nf == nil {
+		return token.NoPos, false
+	}
+	pos := of.Position(p)
+	if pos.Line > nf.LineCount() {
+		return token.NoPos, false
+	}
+	np := nf.LineStart(pos.Line) + token.Pos(pos.Column-1)
+	if int(np)-nf.Base() > nf.Size() {
+		return token.NoPos, false
+	}
+	return np, true
+}
+
+func (t *translator) fn(f *ssa.Function) (*ssa.Function, bool) {
+	if n, ok := t.funcs[f]; ok {
+		return n, n != nil
+	}
+	n := t.a.byName()[f.String()]
+	if n != nil && !t.pairSignatures(f, n) {
+		n = nil
+	}
+	t.funcs[f] = n
+	return n, n != nil
+}
+
+// pairSignatures records that f's and n's parameter, result and free
+// variable types are the same types of two runs, so that unnamed structs
+// among them translate to this run's own (whose fields are the ones its
+// code selects).
+func (t *translator) pairSignatures(f, n *ssa.Function) bool {
+	if len(f.Params) != len(n.Params) || len(f.FreeVars) != len(n.FreeVars) {
+		return false
+	}
+	for i := range f.Params {
+		if !t.pair(f.Params[i].Type(), n.Params[i].Type()) {
+			return false
+		}
+	}
+	for i := range f.FreeVars {
+		if !t.pair(f.FreeVars[i].Type(), n.FreeVars[i].Type()) {
+			return false
+		}
+	}
+	return t.pair(f.Signature.Results(), n.Signature.Results())
+}
+
+// pair records old ↦ new for two types that are the same type of two runs,
+// down through their unnamed components; it reports false if they do not
+// have the same shape.
+func (t *translator) pair(old, new types.Type) bool {
+	if old == nil || new == nil {
+		return old == new
+	}
+	if got, ok := t.types[old]; ok && !t.synthetic[got] {
+		return true
+	}
+	switch o := old.(type) {
+	case *types.Named, *types.Basic, *types.TypeParam, *types.Alias:
+		// Named types translate by name; nothing to pair below them.
+		return true
+	case *types.Pointer:
+		n, ok := new.(*types.Pointer)
+		if !ok || !t.pair(o.Elem(), n.Elem()) {
+			return false
+		}
+	case *types.Slice:
+		n, ok := new.(*types.Slice)
+		if !ok || !t.pair(o.Elem(), n.Elem()) {
+			return false
+		}
+	case *types.Array:
+		n, ok := new.(*types.Array)
+		if !ok || o.Len() != n.Len() || !t.pair(o.Elem(), n.Elem()) {
+			return false
+		}
+	case *types.Map:
+		n, ok := new.(*types.Map)
+		if !ok || !t.pair(o.Key(), n.Key()) || !t.pair(o.Elem(), n.Elem()) {
+			return false
+		}
+	case *types.Chan:
+		n, ok := new.(*types.Chan)
+		if !ok || !t.pair(o.Elem(), n.Elem()) {
+			return false
+		}
+	case *types.Struct:
+		n, ok := new.(*types.Struct)
+		if !ok || o.NumFields() != n.NumFields() {
+			return false
+		}
+		for i := 0; i < o.NumFields(); i++ {
+			of, nf := o.Field(i), n.Field(i)
+			if of.Name() != nf.Name() || !t.pair(of.Type(), nf.Type()) {
+				return false
+			}
+			t.fields[of] = nf
+		}
+	case *types.Tuple:
+		n, ok := new.(*types.Tuple)
+		if !ok || o.Len() != n.Len() {
+			return false
+		}
+		for i := 0; i < o.Len(); i++ {
+			if !t.pair(o.At(i).Type(), n.At(i).Type()) {
+				return false
+			}
+		}
+		return true // tuples are never the type of memory
+	case *types.Signature:
+		n, ok := new.(*types.Signature)
+		if !ok || !t.pair(o.Params(), n.Params()) || !t.pair(o.Results(), n.Results()) {
+			return false
+		}
+	case *types.Interface:
+		if _, ok := new.(*types.Interface); !ok {
+			return false
+		}
+	default:
+		return false
+	}
+	t.types[old] = new
+	return true
+}
+
+func (t *translator) global(g *ssa.Global) (*ssa.Global, bool) {
+	p := t.a.prog.ImportedPackage(g.Pkg.Pkg.Path())
+	if p == nil {
+		return nil, false
+	}
+	n, ok := p.Members[g.Name()].(*ssa.Global)
+	if !ok || !t.pair(g.Type(), n.Type()) {
+		return nil, false
+	}
+	return n, true
+}
+
+// value translates an allocation: the instruction at the same place in the
+// same function, which is unchanged (its package key is the same).
+func (t *translator) value(v ssa.Value) (ssa.Value, bool) {
+	if n, ok := t.values[v]; ok {
+		return n, n != nil
+	}
+	var n ssa.Value
+	if instr, ok := v.(ssa.Instruction); ok && instr.Block() != nil {
+		if fn, ok := t.fn(v.Parent()); ok {
+			if t.sameSource(v.Parent(), fn) {
+				b, i := instrIndex(instr)
+				if b < len(fn.Blocks) && i >= 0 && i < len(fn.Blocks[b].Instrs) {
+					if nv, ok := fn.Blocks[b].Instrs[i].(ssa.Value); ok && sameShape(v, nv) && t.pair(v.Type(), nv.Type()) {
+						n = nv
+					}
+				}
+			}
+		}
+	}
+	t.values[v] = n
+	return n, n != nil
+}
+
+// sameSource reports whether new was built from the same package content
+// as old.
+func (t *translator) sameSource(old, new *ssa.Function) bool {
+	key, ok := t.a.pkgKeyOf(new)
+	return ok && old.Pkg != nil && new.Pkg != nil && old.Pkg.Pkg.Path() == new.Pkg.Pkg.Path() && t.prev.pkgKeys[old.Pkg.Pkg.Path()] == key
+}
+
+func sameShape(a, b ssa.Value) bool {
+	return a.Name() == b.Name() && types.TypeString(a.Type(), nil) == types.TypeString(b.Type(), nil)
+}
+
+func (t *translator) base(b *base) (*base, bool) {
+	if n, ok := t.bases[b]; ok {
+		return n, n != nil
+	}
+	var n *base
+	switch b.kind {
+	case bGlobal:
+		if g, ok := t.global(b.global); ok {
+			n = t.a.globalLoc(g).base
+		}
+	case bShared, bFresh:
+		if site, ok := t.value(b.site); ok {
+			typ, ok := t.typ(b.typ)
+			if ok {
+				switch {
+				case b.kind == bFresh:
+					n = t.a.freshLoc(site, typ).base
+				case len(b.key) > 2 && b.key[:2] == "r:":
+					n = t.a.registeredLoc(site, typ).base
+				default:
+					n = t.a.sharedLoc(site, typ).base
+				}
+			}
+		}
+	case bParam, bFree:
+		if typ, ok := t.typ(b.typ); ok {
+			n = paramLoc(t.a, b.idx, typ, b.kind == bFree).base
+		}
+	case bUnknown:
+		if typ, ok := t.typ(b.typ); ok {
+			n = t.a.unknownLoc(typ).base
+		}
+	}
+	if n != nil && n.key != b.key {
+		n = nil
+	}
+	t.bases[b] = n
+	return n, n != nil
+}
+
+func (t *translator) loc(l loc) (loc, bool) {
+	if n, ok := t.locs[l.key]; ok {
+		return n, n.base != nil
+	}
+	n, ok := t.loc0(l)
+	if !ok {
+		n = loc{}
+	}
+	t.locs[l.key] = n
+	return n, ok
+}
+
+func (t *translator) loc0(l loc) (loc, bool) {
+	b, ok := t.base(l.base)
+	if !ok {
+		return loc{}, false
+	}
+	n := loc{base: b, path: make([]elem, 0, len(l.path)), trunc: l.trunc}
+	for _, e := range l.path {
+		ne := elem{kind: e.kind, precise: e.precise}
+		switch e.kind {
+		case eField:
+			parent, ok := t.typ(e.parent)
+			if !ok {
+				return loc{}, false
+			}
+			f, ok := t.field(e.parent, parent, e.field)
+			if !ok {
+				return loc{}, false
+			}
+			ne.field, ne.parent, ne.typ = f, parent, f.Type()
+		default:
+			typ, ok := t.typ(e.typ)
+			if !ok {
+				return loc{}, false
+			}
+			ne.typ = typ
+		}
+		n.path = append(n.path, ne)
+	}
+	n.key = n.computeKey()
+	return n, true
+}
+
+func (t *translator) field(oldParent, newParent types.Type, f *types.Var) (*types.Var, bool) {
+	if nf, ok := t.fields[f]; ok {
+		return nf, true
+	}
+	if t.synthetic[newParent] {
+		return nil, false
+	}
+	i := fieldIndex(oldParent, f)
+	st, ok := newParent.Underlying().(*types.Struct)
+	if i < 0 || !ok || i >= st.NumFields() || st.Field(i).Name() != f.Name() {
+		return nil, false
+	}
+	t.fields[f] = st.Field(i)
+	return st.Field(i), true
+}
+
+// typ translates a type: named types by package and name, the rest by
+// structure. Local and generic named types and type parameters do not
+// translate.
+func (t *translator) typ(old types.Type) (types.Type, bool) {
+	if old == nil {
+		return nil, true
+	}
+	if n, ok := t.types[old]; ok {
+		return n, n != nil
+	}
+	n := t.typ0(old)
+	t.types[old] = n
+	return n, n != nil
+}
+
+func (t *translator) typ0(old types.Type) types.Type {
+	switch o := old.(type) {
+	case *types.Basic:
+		return o
+	case *types.Alias:
+		n, _ := t.typ(types.Unalias(o))
+		return n
+	case *types.Named:
+		obj := o.Obj()
+		if obj.Pkg() == nil {
+			return o // error, comparable
+		}
+		if o.TypeArgs().Len() > 0 || obj.Parent() != obj.Pkg().Scope() {
+			return nil
+		}
+		p := t.pkgs[obj.Pkg().Path()]
+		if p == nil {
+			return nil
+		}
+		tn, ok := p.Scope().Lookup(obj.Name()).(*types.TypeName)
+		if !ok {
+			return nil
+		}
+		return tn.Type()
+	case *types.Pointer:
+		if e, ok := t.typ(o.Elem()); ok {
+			return types.NewPointer(e)
+		}
+	case *types.Slice:
+		if e, ok := t.typ(o.Elem()); ok {
+			return types.NewSlice(e)
+		}
+	case *types.Array:
+		if e, ok := t.typ(o.Elem()); ok {
+			return types.NewArray(e, o.Len())
+		}
+	case *types.Map:
+		k, ok1 := t.typ(o.Key())
+		e, ok2 := t.typ(o.Elem())
+		if ok1 && ok2 {
+			return types.NewMap(k, e)
+		}
+	case *types.Chan:
+		if e, ok := t.typ(o.Elem()); ok {
+			return types.NewChan(o.Dir(), e)
+		}
+	case *types.Struct:
+		fields := make([]*types.Var, o.NumFields())
+		tags := make([]string, o.NumFields())
+		for i := range fields {
+			f := o.Field(i)
+			ft, ok := t.typ(f.Type())
+			if !ok {
+				return nil
+			}
+			fields[i] = types.NewField(token.NoPos, t.pkgOf(f.Pkg()), f.Name(), ft, f.Embedded())
+			tags[i] = o.Tag(i)
+		}
+		n := types.NewStruct(fields, tags)
+		t.synthetic[n] = true
+		return n
+	case *types.Tuple:
+		vars := make([]*types.Var, o.Len())
+		for i := range vars {
+			vt, ok := t.typ(o.At(i).Type())
+			if !ok {
+				return nil
+			}
+			vars[i] = types.NewParam(token.NoPos, t.pkgOf(o.At(i).Pkg()), o.At(i).Name(), vt)
+		}
+		return types.NewTuple(vars...)
+	case *types.Signature:
+		if o.TypeParams().Len() > 0 || o.Recv() != nil {
+			return nil
+		}
+		params, ok1 := t.tuple(o.Params())
+		results, ok2 := t.tuple(o.Results())
+		if ok1 && ok2 {
+			return types.NewSignatureType(nil, nil, nil, params, results, o.Variadic())
+		}
+	case *types.Interface:
+		if o.NumEmbeddeds() > 0 {
+			return nil // unions and embedded interfaces: rare in handler state
+		}
+		methods := make([]*types.Func, o.NumExplicitMethods())
+		for i := range methods {
+			m := o.ExplicitMethod(i)
+			sig, ok := t.typ(m.Type())
+			if !ok {
+				return nil
+			}
+			methods[i] = types.NewFunc(token.NoPos, t.pkgOf(m.Pkg()), m.Name(), sig.(*types.Signature))
+		}
+		return types.NewInterfaceType(methods, nil).Complete()
+	}
+	return nil
+}
+
+func (t *translator) tuple(o *types.Tuple) (*types.Tuple, bool) {
+	if o == nil {
+		return nil, true
+	}
+	n, ok := t.typ(o)
+	if !ok {
+		return nil, false
+	}
+	return n.(*types.Tuple), true
+}
+
+func (t *translator) pkgOf(p *types.Package) *types.Package {
+	if p == nil {
+		return nil
+	}
+	if n := t.pkgs[p.Path()]; n != nil {
+		return n
+	}
+	return p
+}
