@@ -109,7 +109,7 @@ func (s *server) run(ctx context.Context) {
 			overlay[name] = d.text
 		}
 	}
-	root := s.root
+	root, cache := s.root, s.cache
 	s.runs++
 	token := fmt.Sprintf("safels/analysis/%d", s.runs)
 	progress := s.caps.Window != nil && s.caps.Window.WorkDoneProgress != nil && *s.caps.Window.WorkDoneProgress
@@ -119,7 +119,7 @@ func (s *server) run(ctx context.Context) {
 		s.progress(ctx, token, "begin", "analysing "+root)
 	}
 	start := time.Now()
-	res, err := analysis.Run(runCtx, analysis.Config{Dir: root, Overlay: overlay, Env: s.opts.Env})
+	res, err := analysis.Run(runCtx, analysis.Config{Dir: root, Overlay: overlay, Env: s.opts.Env, Cache: cache})
 	if progress {
 		msg := "done"
 		if runCtx.Err() != nil {
@@ -138,7 +138,9 @@ func (s *server) run(ctx context.Context) {
 		s.client.ShowMessage(ctx, &protocol.ShowMessageParams{Type: protocol.MessageTypeError, Message: "safels: " + err.Error()})
 		return
 	}
-	s.log.Info("analysis", "elapsed", time.Since(start), "handlers", len(res.Handlers), "conflicts", len(res.Conflicts), "problems", len(res.Problems))
+	s.log.Info("analysis", "elapsed", time.Since(start), "handlers", len(res.Handlers), "conflicts", len(res.Conflicts), "problems", len(res.Problems),
+		"summarized", len(res.Summarized), "reused", res.Reused, "phases", phases(res.Phases))
+	s.log.Debug("summarized", "functions", strings.Join(res.Summarized, ","))
 	snap := &snapshot{res: res, findings: diagnostics.Findings(res), overlay: overlay, versions: versions, texts: map[string]*text{}}
 
 	s.pubMu.Lock()
@@ -153,6 +155,15 @@ func (s *server) run(ctx context.Context) {
 	msgs := s.prepareLocked(snap)
 	s.mu.Unlock()
 	s.send(ctx, msgs)
+}
+
+// phases prints where an analysis' time went, for the log.
+func phases(ps []analysis.Phase) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.Name + "=" + p.Elapsed.Round(time.Millisecond).String()
+	}
+	return strings.Join(parts, " ")
 }
 
 // progress reports work done; failures only cost the progress bar.

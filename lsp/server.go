@@ -17,6 +17,8 @@ import (
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
+
+	"github.com/safels/safels/analysis"
 )
 
 // Options configure Serve.
@@ -57,6 +59,7 @@ func Serve(ctx context.Context, in io.Reader, out io.WriteCloser, opts Options) 
 		sent:    map[string]sentFile{},
 		config:  defaultConfig(),
 		ctx:     ctx,
+		cache:   analysis.NewCache(),
 	}
 	_, conn, client := protocol.NewServer(ctx, s, newStream(in, out, opts.Log))
 	s.conn, s.client = conn, client
@@ -109,6 +112,9 @@ type server struct {
 	sent        map[string]sentFile // what the client shows, per file
 	cancelRun   context.CancelFunc  // cancels the analysis in flight
 	runs        int                 // analyses started (for progress tokens)
+	// cache carries summaries from one analysis to the next, so that a
+	// save re-summarizes only what it can have changed.
+	cache *analysis.Cache
 
 	trigger chan struct{} // one token: "the workspace changed"
 	exited  chan struct{}
@@ -451,6 +457,11 @@ func (s *server) DidChangeWatchedFiles(ctx context.Context, params *protocol.Did
 		case base == "go.mod", base == "go.sum", base == ".safels.json", strings.HasSuffix(base, ".go"):
 			s.mu.Lock()
 			_, open := s.docs[name]
+			if base == "go.mod" || base == "go.sum" {
+				// Other module versions, another toolchain: summaries of
+				// dependencies' callers may all be different.
+				s.cache = analysis.NewCache()
+			}
 			s.mu.Unlock()
 			if !open { // open buffers are the truth; their saves trigger runs
 				s.schedule()

@@ -5,11 +5,14 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/safels/safels/internal/lsptest"
+	"github.com/safels/safels/internal/synth"
+	"github.com/safels/safels/internal/testmod"
 )
 
 var (
@@ -315,4 +318,63 @@ func TestExitWithoutShutdown(t *testing.T) {
 	if code := c.Wait(); code != 1 {
 		t.Errorf("exit without shutdown: code %d, want 1", code)
 	}
+}
+
+// TestSaveResummarizesOnlyWhatChanged saves a file of one package of a
+// layered workspace and reads in the server's log which functions the
+// analysis after the save summarized: only that package's, the rest of the
+// workspace reused from the run before.
+func TestSaveResummarizesOnlyWhatChanged(t *testing.T) {
+	dir := t.TempDir()
+	synth.Write(t, dir, 8, 2)
+	c := lsptest.Start(t, safels(t), testmod.Env(), "serve", "-v", "-debounce", "1ms")
+	c.Result("initialize", map[string]any{"processId": nil, "rootUri": lsptest.FileURI(dir), "capabilities": map[string]any{}}, nil)
+	c.Notify("initialized", map[string]any{})
+	file := filepath.Join(dir, "p5", "p5.go")
+	uri := open(c, file, 1)
+	_, cur := c.AwaitDiagnostics(0, uri, func(p lsptest.Published) bool { return len(p.Diagnostics) > 0 })
+
+	// lastRun returns what the log says of the latest analysis.
+	lastRun := func() (summarized, reused int, functions []string) {
+		lines := strings.Split(c.StderrText(), "\n")
+		for i := len(lines) - 1; i >= 0; i-- {
+			l := lines[i]
+			if functions == nil && strings.Contains(l, "msg=summarized") {
+				_, list, _ := strings.Cut(l, "functions=")
+				functions = strings.Split(strings.Trim(list, `"`), ",")
+			}
+			if strings.Contains(l, "msg=analysis ") {
+				for _, f := range strings.Fields(l) {
+					if v, ok := strings.CutPrefix(f, "summarized="); ok {
+						summarized, _ = strconv.Atoi(v)
+					}
+					if v, ok := strings.CutPrefix(f, "reused="); ok {
+						reused, _ = strconv.Atoi(v)
+					}
+				}
+				return
+			}
+		}
+		t.Fatalf("no analysis in the log:\n%s", c.StderrText())
+		return
+	}
+	total, _, _ := lastRun()
+
+	src, _ := os.ReadFile(file)
+	text := string(src) + "\n// saved\n"
+	os.WriteFile(file, []byte(text), 0o644)
+	c.Notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": uri, "version": 2}, "contentChanges": []any{map[string]any{"text": text}}})
+	c.Notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": uri}})
+	c.AwaitDiagnostics(cur, uri, func(p lsptest.Published) bool { return p.Version != nil && *p.Version == 2 })
+
+	summarized, reused, functions := lastRun()
+	if summarized == 0 || summarized+reused != total {
+		t.Fatalf("after the save: summarized %d, reused %d; the first run summarized %d", summarized, reused, total)
+	}
+	for _, fn := range functions {
+		if !strings.Contains(fn, "example.com/synth/p5.") {
+			t.Errorf("the save of p5 summarized %s again", fn)
+		}
+	}
+	t.Logf("first run: %d summaries; after the save: %d summarized, %d reused", total, summarized, reused)
 }
