@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"go/types"
 	"hash"
+	"hash/maphash"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,12 +43,13 @@ import (
 //
 // A Cache may be used by one Run at a time; Run serializes on it.
 type Cache struct {
-	mu   sync.Mutex
-	prev *generation
+	mu    sync.Mutex
+	prev  *generation
+	seeds [2]maphash.Seed
 }
 
 // NewCache returns an empty cache.
-func NewCache() *Cache { return &Cache{} }
+func NewCache() *Cache { return &Cache{seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}} }
 
 // generation is what one Run leaves for the next.
 type generation struct {
@@ -60,7 +62,7 @@ type generation struct {
 type cached struct {
 	fn     *ssa.Function
 	sum    *summary
-	fp     string
+	fp     fp
 	pkgKey string
 	reads  *readLog
 }
@@ -75,7 +77,7 @@ type readLog struct {
 type sumRead struct {
 	name string
 	sum  *summary // while recording; fp is filled in afterwards
-	fp   string
+	fp   fp
 }
 
 type siteRead struct {
@@ -181,49 +183,76 @@ func writeAPI(h hash.Hash, pkg *types.Package) {
 
 // --- fingerprints
 
+// fp is a summary's fingerprint: 128 bits of two seeded hashes of its
+// stable description. The seeds belong to the Cache, so fingerprints
+// compare within one process, which is all a Cache lives for; the empty
+// fp stands for "no summary".
+type fp struct{ a, b uint64 }
+
 // fingerprint names a summary in terms that survive from one run to the
 // next: equal fingerprints, equal summaries.
-func (a *analyzer) fingerprint(s *summary) string {
+func (a *analyzer) fingerprint(s *summary) fp {
 	if s == nil {
-		return ""
+		return fp{}
 	}
-	if fp, ok := a.fps[s]; ok {
-		return fp
+	if f, ok := a.fps[s]; ok {
+		return f
 	}
-	h := sha256.New()
-	var sb strings.Builder
+	var h1, h2 maphash.Hash
+	h1.SetSeed(a.seeds[0])
+	h2.SetSeed(a.seeds[1])
+	w := func(s string) {
+		h1.WriteString(s)
+		h2.WriteString(s)
+	}
 	for _, acc := range s.accesses {
-		sb.Reset()
-		sb.WriteString(a.stableLoc(acc.loc))
-		sb.WriteString("|" + acc.op.String())
+		w(a.stableLoc(acc.loc))
+		w(acc.op.String())
 		if acc.atomic {
-			sb.WriteString("|atomic")
+			w("|atomic")
 		}
-		sb.WriteString("|" + a.stablePos(acc.pos) + "|" + acc.fn.String())
+		w("|")
+		w(a.stablePos(acc.pos))
+		w(a.funcName(acc.fn))
 		for _, c := range acc.via {
-			sb.WriteString("|>" + a.stablePos(c.pos) + " " + c.caller.String() + " " + c.callee.String())
+			w("|>")
+			w(a.stablePos(c.pos))
+			w(a.funcName(c.caller))
+			w(" ")
+			w(a.funcName(c.callee))
 		}
 		for _, l := range acc.locks {
-			sb.WriteString("|L" + a.stableLoc(l.loc))
+			w("|L")
+			w(a.stableLoc(l.loc))
 			if l.write {
-				sb.WriteString("!")
+				w("!")
 			}
 		}
-		sb.WriteString("\n")
-		h.Write([]byte(sb.String()))
+		w("\n")
 	}
 	for i, r := range s.returns {
-		sb.Reset()
-		sb.WriteString("R" + itoa(i))
+		w("R" + itoa(i))
 		for _, l := range r {
-			sb.WriteString("|" + a.stableLoc(l))
+			w("|")
+			w(a.stableLoc(l))
 		}
-		sb.WriteString("\n")
-		h.Write([]byte(sb.String()))
+		w("\n")
 	}
-	fp := hex.EncodeToString(h.Sum(nil))
-	a.fps[s] = fp
-	return fp
+	f := fp{h1.Sum64(), h2.Sum64()}
+	if f == (fp{}) {
+		f.a = 1 // never the fingerprint of "no summary"
+	}
+	a.fps[s] = f
+	return f
+}
+
+func (a *analyzer) funcName(fn *ssa.Function) string {
+	if n, ok := a.fnNames[fn]; ok {
+		return n
+	}
+	n := fn.String()
+	a.fnNames[fn] = n
+	return n
 }
 
 // stableLoc is a loc's key with fields named by their struct and index
@@ -253,7 +282,12 @@ func (a *analyzer) stableLoc(l loc) string {
 }
 
 func (a *analyzer) stablePos(p token.Pos) string {
-	return a.fset.Position(p).String()
+	if s, ok := a.posNames[p]; ok {
+		return s
+	}
+	s := a.fset.Position(p).String()
+	a.posNames[p] = s
+	return s
 }
 
 func fieldIndex(parent types.Type, f *types.Var) int {

@@ -71,8 +71,11 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		}
 		a.allFuncs = all
 		a.lastReads = map[*ssa.Function]*readLog{}
-		a.fps = map[*summary]string{}
+		a.fps = map[*summary]fp{}
 		a.stable = map[string]string{}
+		a.posNames = map[token.Pos]string{}
+		a.fnNames = map[*ssa.Function]string{}
+		a.seeds = cfg.Cache.seeds
 	}
 	sort.Slice(fns, func(i, j int) bool {
 		return fns[i].Pos() < fns[j].Pos() || fns[i].Pos() == fns[j].Pos() && fns[i].String() < fns[j].String()

@@ -3,6 +3,7 @@ package analysis
 import (
 	"go/token"
 	"go/types"
+	"hash/maphash"
 	"sort"
 	"strings"
 
@@ -103,8 +104,11 @@ type analyzer struct {
 	names      map[string]*ssa.Function   // built on first use
 	reads      *readLog                   // of the summary being computed
 	lastReads  map[*ssa.Function]*readLog // of each function's latest summary
-	fps        map[*summary]string
+	fps        map[*summary]fp
 	stable     map[string]string // stableLoc by loc key
+	posNames   map[token.Pos]string
+	fnNames    map[*ssa.Function]string
+	seeds      [2]maphash.Seed
 	tr         *translator
 	reused     int
 	summarized []string
