@@ -1,7 +1,8 @@
 package analysis
 
 import (
-	"fmt"
+	"cmp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -55,12 +56,12 @@ func (a *analyzer) conflicts(res *Result, found []found) {
 		res.Matrix[i] = make([]Kind, n)
 	}
 
-	type ckey struct {
-		a, b int
-		k    Kind
-		obj  int
-	}
-	byKey := map[ckey]bool{}
+	// Conflicts are recorded once per (pair of handlers, kind, object);
+	// the key packs the four into one integer, for the fast map path: this
+	// set has one entry per conflict, hundreds of thousands on large
+	// workspaces.
+	byKey := map[uint64]struct{}{}
+	byWideKey := map[[2]uint64]struct{}{} // more than 65536 handlers
 	objIDs := map[string]int{}
 	// report records that handlers x.h and y.h conflict on the object named
 	// (short, obj).
@@ -70,9 +71,17 @@ func (a *analyzer) conflicts(res *Result, found []found) {
 		}
 		res.Matrix[x.h][y.h] |= k
 		res.Matrix[y.h][x.h] |= k
-		key := ckey{x.h, y.h, k, id}
-		if !byKey[key] {
-			byKey[key] = true
+		var dup bool
+		if n <= 1<<16 {
+			key := uint64(id)<<34 | uint64(x.h)<<18 | uint64(y.h)<<2 | uint64(k)
+			_, dup = byKey[key]
+			byKey[key] = struct{}{}
+		} else {
+			key := [2]uint64{uint64(id), uint64(x.h)<<34 | uint64(y.h)<<2 | uint64(k)}
+			_, dup = byWideKey[key]
+			byWideKey[key] = struct{}{}
+		}
+		if !dup {
 			res.Conflicts = append(res.Conflicts, &Conflict{A: x.h, B: y.h, Kind: k, Object: obj, Short: short, AAccess: x.pub, BAccess: y.pub})
 		}
 	}
@@ -84,9 +93,13 @@ func (a *analyzer) conflicts(res *Result, found []found) {
 	type sig struct {
 		rep      *rawAccess
 		entries  []entry
-		handlers []int // distinct, ascending
-		first    map[int]entry
+		handlers []int   // distinct, ascending
+		first    []entry // each handler's first entry, aligned with handlers
+		seen     map[int]bool
 		guards   []string
+		// The object's names and id, computed on the first conflict.
+		short, obj string
+		id         int
 	}
 	var sigs []*sig
 	bySig := map[string]*sig{}
@@ -94,13 +107,14 @@ func (a *analyzer) conflicts(res *Result, found []found) {
 		k := sigKey(e.raw)
 		g := bySig[k]
 		if g == nil {
-			g = &sig{rep: e.raw, first: map[int]entry{}}
+			g = &sig{rep: e.raw, seen: map[int]bool{}, id: -1}
 			bySig[k] = g
 			sigs = append(sigs, g)
 		}
 		g.entries = append(g.entries, e)
-		if _, ok := g.first[e.h]; !ok {
-			g.first[e.h] = e
+		if !g.seen[e.h] {
+			g.seen[e.h] = true
+			g.first = append(g.first, e)
 			g.handlers = append(g.handlers, e.h)
 		}
 	}
@@ -143,18 +157,22 @@ func (a *analyzer) conflicts(res *Result, found []found) {
 		}
 		// Name the more specific of the two: a write of stats conflicts
 		// with a read of stats.conns on stats.conns.
-		short, obj := x.rep.loc.names()
+		named := x
 		if len(y.rep.loc.path) > len(x.rep.loc.path) {
-			short, obj = y.rep.loc.names()
+			named = y
 		}
-		id, ok := objIDs[obj]
-		if !ok {
-			id = len(objIDs)
-			objIDs[obj] = id
+		if named.id < 0 {
+			named.short, named.obj = named.rep.loc.names()
+			id, ok := objIDs[named.obj]
+			if !ok {
+				id = len(objIDs)
+				objIDs[named.obj] = id
+			}
+			named.id = id
 		}
-		for _, hx := range x.handlers {
-			for _, hy := range y.handlers {
-				report(x.first[hx], y.first[hy], k, short, obj, id)
+		for _, ex := range x.first {
+			for _, ey := range y.first {
+				report(ex, ey, k, named.short, named.obj, named.id)
 			}
 		}
 		partnersOf(x, y, k)
@@ -280,18 +298,9 @@ func (a *analyzer) conflicts(res *Result, found []found) {
 		}
 		res.Handlers[i].Hue = hue[r]
 	}
-	sort.SliceStable(res.Conflicts, func(i, j int) bool {
-		x, y := res.Conflicts[i], res.Conflicts[j]
-		if x.A != y.A {
-			return x.A < y.A
-		}
-		if x.B != y.B {
-			return x.B < y.B
-		}
-		if x.Kind != y.Kind {
-			return x.Kind < y.Kind
-		}
-		return x.Object < y.Object
+	// Stable: conflicts on one object keep the order they were found in.
+	slices.SortStableFunc(res.Conflicts, func(x, y *Conflict) int {
+		return cmp.Or(cmp.Compare(x.A, y.A), cmp.Compare(x.B, y.B), cmp.Compare(x.Kind, y.Kind), strings.Compare(x.Object, y.Object))
 	})
 }
 
@@ -300,13 +309,22 @@ func (a *analyzer) conflicts(res *Result, found []found) {
 func sigKey(r *rawAccess) string {
 	var b strings.Builder
 	b.WriteString(r.loc.key)
-	fmt.Fprintf(&b, "|%d|%t", r.op, r.atomic)
-	locks := make([]string, len(r.locks))
-	for i, l := range r.locks {
-		locks[i] = fmt.Sprintf("%s:%t", l.loc.key, l.write)
+	b.WriteString("|")
+	b.WriteString(r.op.String())
+	if r.atomic {
+		b.WriteString("|atomic")
 	}
-	sort.Strings(locks)
-	b.WriteString("|" + strings.Join(locks, "|"))
+	if len(r.locks) > 0 {
+		locks := make([]string, len(r.locks))
+		for i, l := range r.locks {
+			locks[i] = l.loc.key + "\x00r"
+			if l.write {
+				locks[i] = l.loc.key + "\x00w"
+			}
+		}
+		sort.Strings(locks)
+		b.WriteString("|" + strings.Join(locks, "|"))
+	}
 	return b.String()
 }
 
