@@ -3,13 +3,14 @@ package lsp
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"go/token"
+	"hash/maphash"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -212,23 +213,40 @@ func (s *server) send(ctx context.Context, msgs []protocol.PublishDiagnosticsPar
 // prepareLocked computes what to publish: every analysed file (an empty list
 // clears a fixed file), every file with a load problem, and every file that
 // showed diagnostics before; files whose diagnostics did not change are
-// skipped.
+// skipped. Whether they changed is decided on the findings, before they are
+// converted: on a large workspace a save changes the diagnostics of a few
+// files out of hundreds, and converting and encoding the rest only to find
+// them equal cost more than the analysis of the save.
 func (s *server) prepareLocked(snap *snapshot) []protocol.PublishDiagnosticsParams {
-	byFile := map[string][]protocol.Diagnostic{}
+	type fileDiags struct {
+		findings []diagnostics.Finding
+		problems []analysis.Problem
+	}
+	byFile := map[string]*fileDiags{}
+	get := func(name string) *fileDiags {
+		fd := byFile[name]
+		if fd == nil {
+			fd = &fileDiags{}
+			byFile[name] = fd
+		}
+		return fd
+	}
 	for _, f := range snap.res.Files {
-		byFile[f] = nil
+		get(f)
 	}
 	for name := range s.sent {
-		byFile[name] = nil
+		get(name)
 	}
 	for _, f := range snap.findings {
-		byFile[f.Pos.Filename] = append(byFile[f.Pos.Filename], s.diagnostic(snap, f))
+		fd := get(f.Pos.Filename)
+		fd.findings = append(fd.findings, f)
 	}
 	for _, p := range snap.res.Problems {
 		if p.Pos.Filename == "" {
 			continue
 		}
-		byFile[p.Pos.Filename] = append(byFile[p.Pos.Filename], s.problem(snap, p))
+		fd := get(p.Pos.Filename)
+		fd.problems = append(fd.problems, p)
 	}
 	names := make([]string, 0, len(byFile))
 	for n := range byFile {
@@ -237,17 +255,19 @@ func (s *server) prepareLocked(snap *snapshot) []protocol.PublishDiagnosticsPara
 	sort.Strings(names)
 	var out []protocol.PublishDiagnosticsParams
 	for _, name := range names {
-		diags := byFile[name]
-		if diags == nil {
-			diags = []protocol.Diagnostic{}
-		}
-		raw, _ := protocol.Marshal(diags)
-		sum := sha256.Sum256(raw)
-		h := hex.EncodeToString(sum[:])
+		fd := byFile[name]
+		h := s.diagHash(snap, fd.findings, fd.problems)
 		version, open := snap.versions[name]
 		prev, sentBefore := s.sent[name]
 		if sentBefore && prev.hash == h && prev.version == version {
 			continue
+		}
+		diags := []protocol.Diagnostic{}
+		for _, f := range fd.findings {
+			diags = append(diags, s.diagnostic(snap, f))
+		}
+		for _, p := range fd.problems {
+			diags = append(diags, s.problem(snap, p))
 		}
 		p := protocol.PublishDiagnosticsParams{URI: uri.File(name), Diagnostics: diags}
 		if open {
@@ -257,6 +277,34 @@ func (s *server) prepareLocked(snap *snapshot) []protocol.PublishDiagnosticsPara
 		out = append(out, p)
 	}
 	return out
+}
+
+// diagHash stands for the diagnostics of one file: everything they are
+// made of, with positions as the ranges the client will see (a range ends
+// where the word at its position ends, in the text analysed).
+func (s *server) diagHash(snap *snapshot, findings []diagnostics.Finding, problems []analysis.Problem) uint64 {
+	var h maphash.Hash
+	h.SetSeed(s.seed)
+	pos := func(p token.Position) {
+		h.WriteString(p.Filename)
+		if p.Filename != "" {
+			r := snap.rangeAt(p.Filename, p.Line, p.Column)
+			fmt.Fprintf(&h, ":%d.%d-%d.%d|", r.Start.Line, r.Start.Character, r.End.Line, r.End.Character)
+		}
+	}
+	for _, f := range findings {
+		pos(f.Pos)
+		h.WriteString(f.Code + "|" + strconv.Itoa(int(s.config.severity(f.Code))) + "|" + f.Message + "\n")
+		for _, r := range f.Related {
+			pos(r.Pos)
+			h.WriteString(r.Message + "\n")
+		}
+	}
+	for _, p := range problems {
+		pos(p.Pos)
+		h.WriteString(p.Package + "|" + p.Message + "|" + strconv.FormatBool(p.Warning) + "\n")
+	}
+	return h.Sum64()
 }
 
 // diagnostic converts a finding into the client's terms.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"log/slog"
 	"os"
@@ -57,6 +58,7 @@ func Serve(ctx context.Context, in io.Reader, out io.WriteCloser, opts Options) 
 		trigger: make(chan struct{}, 1),
 		exited:  make(chan struct{}),
 		sent:    map[string]sentFile{},
+		seed:    maphash.MakeSeed(),
 		config:  defaultConfig(),
 		ctx:     ctx,
 		cache:   analysis.NewCache(),
@@ -110,6 +112,7 @@ type server struct {
 	caps        protocol.ClientCapabilities
 	snap        *snapshot           // latest published analysis
 	sent        map[string]sentFile // what the client shows, per file
+	seed        maphash.Seed        // of sentFile.hash
 	cancelRun   context.CancelFunc  // cancels the analysis in flight
 	runs        int                 // analyses started (for progress tokens)
 	// cache carries summaries from one analysis to the next, so that a
@@ -129,7 +132,7 @@ type document struct {
 
 type sentFile struct {
 	version int32
-	hash    string // of the diagnostics sent, to skip republishing the same
+	hash    uint64 // of the findings sent (diagHash), to skip republishing the same
 }
 
 // guard turns a panic in a request into an error response: one bad request

@@ -333,6 +333,8 @@ func TestSaveResummarizesOnlyWhatChanged(t *testing.T) {
 	file := filepath.Join(dir, "p5", "p5.go")
 	uri := open(c, file, 1)
 	_, cur := c.AwaitDiagnostics(0, uri, func(p lsptest.Published) bool { return len(p.Diagnostics) > 0 })
+	// Files are published in order: p7 comes last.
+	_, cur = c.AwaitDiagnostics(cur, lsptest.FileURI(filepath.Join(dir, "p7", "p7.go")), func(lsptest.Published) bool { return true })
 
 	// lastRun returns what the log says of the latest analysis.
 	lastRun := func() (summarized, reused int, functions []string) {
@@ -365,7 +367,21 @@ func TestSaveResummarizesOnlyWhatChanged(t *testing.T) {
 	os.WriteFile(file, []byte(text), 0o644)
 	c.Notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": uri, "version": 2}, "contentChanges": []any{map[string]any{"text": text}}})
 	c.Notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": uri}})
-	c.AwaitDiagnostics(cur, uri, func(p lsptest.Published) bool { return p.Version != nil && *p.Version == 2 })
+	before := cur
+	_, cur = c.AwaitDiagnostics(cur, uri, func(p lsptest.Published) bool { return p.Version != nil && *p.Version == 2 })
+
+	// The diagnostics of the other 8 files did not change: they are not
+	// sent again.
+	for _, m := range c.Messages(before) {
+		if m.Method != "textDocument/publishDiagnostics" {
+			continue
+		}
+		var p lsptest.Published
+		json.Unmarshal(m.Params, &p)
+		if p.URI != uri {
+			t.Errorf("diagnostics of %s sent again though they did not change", p.URI)
+		}
+	}
 
 	summarized, reused, functions := lastRun()
 	if summarized == 0 || summarized+reused != total {
