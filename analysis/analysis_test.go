@@ -200,4 +200,13 @@ func TestDefers(t *testing.T) {
 	if got := cell(t, r, "handleMade", "handleMadeToo"); got != 0 {
 		t.Errorf("handleMade/handleMadeToo = %b, want 00", got)
 	}
+	// c.mu is each context's own: it does not keep invocations on two
+	// contexts apart.
+	for _, h := range r.Handlers {
+		for _, a := range h.Accesses {
+			if a.Short == "boxed" && len(a.GuardedBy) > 0 {
+				t.Errorf("boxed at %s said to be guarded by %v", a.Pos, a.GuardedBy)
+			}
+		}
+	}
 }

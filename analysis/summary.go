@@ -620,9 +620,13 @@ func (a *analyzer) summarize(fn *ssa.Function) *summary {
 				// called here or handed to code that calls it), under the
 				// locks held where it runs, not where it is made.
 				cl := in.Fn.(*ssa.Function)
+				pos := cl.Pos() // the func literal
+				if !pos.IsValid() {
+					pos = instrPos(in)
+				}
 				made := cur
 				cur = s.closureLocks(inLocks, in)
-				a.applySummary(s, cl, nil, in.Bindings, instrPos(in), rec)
+				a.applySummary(s, cl, nil, in.Bindings, pos, rec)
 				cur = made
 			case *ssa.Defer:
 				// A deferred call runs when the function returns, after the
@@ -980,9 +984,12 @@ func (s *fnState) lockStep(cur []held, c *ssa.Call) []held {
 		return cur
 	}
 	ls := s.origin(c.Common().Args[0])
-	if len(ls) != 1 || ls[0].imprecise() {
+	if len(ls) != 1 || ls[0].imprecise() || ls[0].base.kind == bFresh {
 		// Which mutex is not known: it protects nothing, and an unlock of
-		// it is taken to release them all (conservative).
+		// it is taken to release them all (conservative). Nor does a mutex
+		// in this invocation's own memory, or reached through it (a context
+		// captured by a closure lives in a fresh cell): it has one key for
+		// every invocation, but is not one they share.
 		if op == -1 {
 			return nil
 		}

@@ -1,8 +1,9 @@
 // Deferred calls and closures under locks: a deferred call runs when the
 // handler returns, so a lock held at the defer statement protects it only
 // if it is still held then; a closure is protected by the locks held where
-// it is called, not where it is made. (Found by the soundness oracle,
-// internal/oracle: the deferred closure of handleLate raced.)
+// it is called, not where it is made; a context's mutex, once the context
+// is captured by a closure, is still each context's own. (Found by the
+// soundness oracle, internal/oracle: handleLate and handleBoxed raced.)
 package main
 
 import (
@@ -17,9 +18,14 @@ var (
 	bumped int // written by a deferred call after mu is released
 	kept   int // written by a deferred closure while mu is still held
 	made   int // written by a closure made before mu is taken, called under it
+	boxed  int // written under the context's mutex: by invocations on other contexts too
 )
 
-type conn struct{ n int }
+type conn struct {
+	mu   sync.Mutex
+	n    int
+	done bool
+}
 
 func bump(p *int) { *p++ } // want "bumped"
 
@@ -54,6 +60,13 @@ func handleMadeToo(l *loop.Loop, c *conn) {
 	mu.Unlock()
 }
 
+func handleBoxed(l *loop.Loop, c *conn) {
+	defer func() { c.done = true }() // want "done"
+	c.mu.Lock()
+	boxed++ // want "boxed"
+	c.mu.Unlock()
+}
+
 func main() {
 	l := loop.New()
 	c := &conn{}
@@ -62,4 +75,5 @@ func main() {
 	loop.Post(l, handleKept, c)
 	loop.Post(l, handleMade, c)
 	loop.Post(l, handleMadeToo, c)
+	loop.Post(l, handleBoxed, c)
 }
