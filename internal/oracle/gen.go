@@ -267,7 +267,7 @@ func (g *gen) body() string {
 	for n := 1 + g.r.IntN(5); n > 0; n-- {
 		g.stmt(true)
 		if g.r.IntN(3) == 0 {
-			g.line("s += spin(%d)", 200+g.r.IntN(800))
+			g.line("s += spin(%d)", 10000+g.r.IntN(30000))
 		}
 	}
 	g.line("keep(s)")
@@ -400,19 +400,21 @@ func (g *gen) disciplinedStmt(top bool) {
 // contextualStmt: the context, freely; shared state through atomics, or
 // read where nothing writes it.
 func (g *gen) contextualStmt(top bool) {
-	switch n := g.r.IntN(10); {
-	case n < 6:
+	// Little synchronization: a mutex or an atomic orders the invocations
+	// that use it, and hides from the race detector the races that the
+	// loop's colors must prevent.
+	switch n := g.r.IntN(20); {
+	case n < 14:
 		g.access(g.context(), top)
-	case n < 7:
+	case n < 15:
 		g.atomic0(false)
-	case n < 8:
+	case n < 17:
 		g.local()
-	case n < 9:
-		recv := "c.S"
+	case n < 19:
 		if g.r.IntN(2) == 0 {
-			g.line("%s.Put(%s, s)", recv, g.idx4())
+			g.line("c.S.Put(%s, s)", g.idx4())
 		} else {
-			g.line("s += %s.Get(%s)", recv, g.idx4())
+			g.line("s += c.S.Get(%s)", g.idx4())
 		}
 	default:
 		if top && !g.locked {
@@ -442,7 +444,15 @@ func (g *gen) access(l lvalue, top bool) {
 	if l.addr {
 		ops = 13
 	}
-	switch g.r.IntN(ops) {
+	op := g.r.IntN(ops)
+	if op >= 4 && op <= 6 && g.style != Mixed && (strings.Contains(l.expr, "c.") || strings.Contains(l.expr, "s&")) {
+		// A closure that captures the context (or any variable) makes the
+		// analysis lose track of it: what the captured variable points to
+		// is then any memory of its type, and the conflicts are global.
+		// Only mixed programs, which conflict anyway, do that.
+		op = 3
+	}
+	switch op {
 	case 0, 1:
 		g.line("s += %s", l.expr)
 	case 2:

@@ -8,33 +8,64 @@ import (
 	"github.com/safels/safels/analysis"
 )
 
+// How says how a race was matched to the analysis' findings.
+type How uint8
+
+const (
+	// Unmatched: the analysis did not report the race.
+	Unmatched How = iota
+	// Exact: both accesses, each with its whole call chain (the call sites
+	// from the handler down, then the reference, are the race's stack).
+	Exact
+	// Pair: both accesses, at the race's lines, but a call chain differs
+	// (a deferred call runs from the return, not the defer statement).
+	Pair
+	// OneSide: one access, whose partner is of the kind that the other
+	// side must be: its stack was lost, or it is in sync/atomic, whose
+	// caller the race detector does not show.
+	OneSide
+	// Truncated: the accesses' partner lists were cut short
+	// (maxPartners); the handlers' matrix cell has the kind.
+	Truncated
+	// Publication: one side is the allocation of memory that the other
+	// reached through a pointer the allocating handler published; the
+	// handlers' matrix cell has the kind (the conflict is on the pointer).
+	Publication
+	nHow
+)
+
+func (h How) String() string {
+	return [...]string{"unmatched", "exact", "pair", "one side", "truncated", "publication"}[h]
+}
+
 // Verdict is what Match found for one race.
 type Verdict struct {
-	OK     bool
-	Reason string // why not, or how
-	// Exact: the matched accesses' call chains (call sites from the
-	// handler down, then the reference) are the lines of the race's stacks.
-	Exact bool
+	How    How
+	Reason string // why not, or what matched
 }
+
+// OK reports whether the analysis reported the race.
+func (v Verdict) OK() bool { return v.How != Unmatched }
 
 // sideInfo is one side of a race as the program's code sees it.
 type sideInfo struct {
-	known   bool  // the stack reaches the program's code
-	atomic  bool  // the access is in sync/atomic, the caller unknown
-	handler int   // index in Result.Handlers, -1 if not found
-	lines   []int // program frames, outermost (the handler) first
+	handler int   // index in Result.Handlers, -1 if the stack reaches none
+	lines   []int // program frames, outermost (the handler's) first
+	atomic  bool  // the access is in sync/atomic and its caller unknown
+	lost    bool  // the race detector could not restore the stack
 	cands   []*analysis.Access
 	frames  string // for messages
 }
 
+func (s *sideInfo) known() bool { return s.handler >= 0 }
+func (s *sideInfo) line() int   { return s.lines[len(s.lines)-1] }
+
 // Match checks that a race between two invocations of program p is a
 // conflict that the analysis reported: each side's innermost frame in the
-// program is the position of an access of the handler on that stack, and
-// the two accesses are partners, with a kind in allowed (Global for
-// invocations on distinct contexts; Global|Context when they may share
-// one). A side whose stack is lost, or that is an atomic operation (the
-// race detector does not show the caller of sync/atomic functions), is
-// matched by the other side alone: it must have a partner.
+// program (file) is the position of an access of the handler on that
+// stack, and the two accesses are partners, with a kind in allowed
+// (Global for invocations on distinct contexts; Global|Context when they
+// may share one). See How for the weaker matches it accepts, and why.
 func Match(r Race, p *Program, res *analysis.Result, file string, allowed analysis.Kind) Verdict {
 	frameOf := map[string]int{} // traceback name -> handler index in res
 	for _, h := range p.Handlers {
@@ -47,12 +78,14 @@ func Match(r Race, p *Program, res *analysis.Result, file string, allowed analys
 	var sides [2]sideInfo
 	for i, s := range r.Sides {
 		si := sideInfo{handler: -1}
+		inProgram := false
 		for k := len(s.Frames) - 1; k >= 0; k-- {
 			f := s.Frames[k]
 			si.frames += fmt.Sprintf("  %s %s:%d\n", f.Func, f.File, f.Line)
 			if f.File != file {
 				continue
 			}
+			inProgram = true
 			if si.handler < 0 {
 				si.handler = handlerOf(frameOf, f.Func)
 			}
@@ -60,92 +93,85 @@ func Match(r Race, p *Program, res *analysis.Result, file string, allowed analys
 				si.lines = append(si.lines, f.Line)
 			}
 		}
-		si.known = len(si.lines) > 0
-		if len(s.Frames) > 0 && strings.HasPrefix(s.Frames[0].Func, "sync/atomic.") && !si.known {
-			si.atomic = true
+		if inProgram && !si.known() {
+			return Verdict{Reason: "race in program code outside any handler:\n" + si.frames}
 		}
-		if si.known {
-			line := si.lines[len(si.lines)-1]
+		si.lost = len(s.Frames) == 0
+		si.atomic = !si.known() && !si.lost && strings.HasPrefix(s.Frames[0].Func, "sync/atomic.")
+		if si.known() {
 			for _, a := range res.Handlers[si.handler].Accesses {
-				if a.Pos.Filename == file && a.Pos.Line == line {
+				if a.Pos.Filename == file && a.Pos.Line == si.line() {
 					si.cands = append(si.cands, a)
 				}
 			}
-		} else {
-			for _, f := range s.Frames {
-				if f.File == file {
-					// In the program, but not under a handler.
-					return Verdict{Reason: "race in program code outside any handler:\n" + si.frames}
-				}
+			if len(si.cands) == 0 {
+				return Verdict{Reason: fmt.Sprintf("the analysis reports no access of %s at line %d (stack:\n%s)",
+					res.Handlers[si.handler].Short, si.line(), si.frames)}
 			}
 		}
 		sides[i] = si
 	}
 	a, b := sides[0], sides[1]
-	if !a.known && !b.known {
-		return Verdict{Reason: "no side of the race is in the program's handlers"}
-	}
-	if !a.known {
+	if !a.known() {
 		a, b = b, a
 	}
-	if len(a.cands) == 0 {
-		return Verdict{Reason: fmt.Sprintf("the analysis reports no access of %s at line %d (stack:\n%s)",
-			res.Handlers[a.handler].Short, a.lines[len(a.lines)-1], a.frames)}
+	if !a.known() {
+		return Verdict{Reason: "no side of the race is in the program's handlers"}
 	}
-	if !b.known {
+	if !b.known() && !b.lost && !b.atomic {
+		return Verdict{Reason: "race with code outside the program:\n" + b.frames}
+	}
+	if !b.known() {
 		for _, x := range a.cands {
 			for _, pt := range x.Partners {
 				if pt.Kind&allowed != 0 && (!b.atomic || pt.Access.Atomic) {
-					return Verdict{OK: true, Reason: "one side: partner " + describe(pt.Access), Exact: exact(x, a.lines)}
+					return Verdict{How: OneSide, Reason: describe(x) + " / " + describe(pt.Access)}
 				}
 			}
 			if x.NPartners > len(x.Partners) {
-				return Verdict{OK: true, Reason: "one side: partners truncated", Exact: exact(x, a.lines)}
+				return Verdict{How: Truncated, Reason: describe(x)}
 			}
 		}
-		return Verdict{Reason: fmt.Sprintf("no access of %s at line %d has a %s partner (other side lost or atomic)",
-			res.Handlers[a.handler].Short, a.lines[len(a.lines)-1], allowed)}
+		return Verdict{Reason: fmt.Sprintf("no access of %s at line %d has a %s partner (the other side is lost or atomic)",
+			res.Handlers[a.handler].Short, a.line(), kinds(allowed))}
 	}
-	if len(b.cands) == 0 {
-		return Verdict{Reason: fmt.Sprintf("the analysis reports no access of %s at line %d (stack:\n%s)",
-			res.Handlers[b.handler].Short, b.lines[len(b.lines)-1], b.frames)}
-	}
-	var loose *Verdict
+	cell := res.Matrix[a.handler][b.handler]
+	best := Verdict{}
 	for _, x := range a.cands {
 		for _, y := range b.cands {
+			v := Verdict{How: Pair, Reason: describe(x) + " / " + describe(y)}
 			k, ok := partners(x, y)
 			if !ok && x.NPartners > len(x.Partners) && y.NPartners > len(y.Partners) {
-				// Both partner lists were cut short: fall back on the matrix.
-				k, ok = res.Matrix[a.handler][b.handler], res.Matrix[a.handler][b.handler] != 0
+				k, ok, v.How = cell, cell != 0, Truncated
 			}
 			if !ok || k&allowed == 0 {
 				continue
 			}
-			v := Verdict{OK: true, Reason: describe(x) + " / " + describe(y), Exact: exact(x, a.lines) && exact(y, b.lines)}
-			if v.Exact {
-				return v
+			if v.How == Pair && chain(x, a.lines) && chain(y, b.lines) {
+				return Verdict{How: Exact, Reason: v.Reason}
 			}
-			if loose == nil {
-				loose = &v
+			if best.How == Unmatched || v.How < best.How {
+				best = v
 			}
 		}
 	}
-	if loose != nil {
-		return *loose
+	if best.OK() {
+		return best
 	}
-	cell := res.Matrix[a.handler][b.handler]
-	// Memory allocated by one invocation and published (through its
-	// context, or shared state) is initialized by the allocation, which
-	// the race detector counts as a write at that line; the analysis
-	// reports the pointer's slot, written there and read by the other
-	// handler before it reaches the new memory.
 	for _, s := range []sideInfo{a, b} {
-		if line := s.lines[len(s.lines)-1]; cell&allowed != 0 && allocates(p.Source, line) {
-			return Verdict{OK: true, Reason: fmt.Sprintf("publication of memory allocated at line %d; handlers conflict (%02b)", line, cell)}
+		if cell&allowed != 0 && allocates(p.Source, s.line()) {
+			return Verdict{How: Publication, Reason: fmt.Sprintf("memory allocated at line %d; matrix cell %02b", s.line(), cell)}
 		}
 	}
 	return Verdict{Reason: fmt.Sprintf("%s line %d and %s line %d: no pair of their accesses there is a %s conflict (matrix cell %02b)",
-		res.Handlers[a.handler].Short, a.lines[len(a.lines)-1], res.Handlers[b.handler].Short, b.lines[len(b.lines)-1], allowed, cell)}
+		res.Handlers[a.handler].Short, a.line(), res.Handlers[b.handler].Short, b.line(), kinds(allowed), cell)}
+}
+
+func kinds(k analysis.Kind) string {
+	if k == analysis.Global|analysis.Context {
+		return "global or context"
+	}
+	return k.String()
 }
 
 // partners reports whether the analysis paired x and y, and how.
@@ -164,8 +190,8 @@ func partners(x, y *analysis.Access) (analysis.Kind, bool) {
 	return k, k != 0
 }
 
-// exact: the access's call chain is the stack (program frames only).
-func exact(a *analysis.Access, lines []int) bool {
+// chain: the access's call chain is the stack (program frames only).
+func chain(a *analysis.Access, lines []int) bool {
 	if len(a.Via)+1 != len(lines) {
 		return false
 	}
@@ -195,7 +221,7 @@ func handlerOf(frameOf map[string]int, fn string) int {
 			return h
 		}
 		dot := strings.LastIndex(fn, ".")
-		if dot < 0 || !strings.Contains(fn[dot:], "func") && !isDigits(fn[dot+1:]) {
+		if dot < 0 || !strings.HasPrefix(fn[dot+1:], "func") && !isDigits(fn[dot+1:]) {
 			return -1
 		}
 		fn = fn[:dot]
