@@ -101,7 +101,7 @@ var verifyTranslation = false
 
 // packageKeys computes, for every analysed package, a key that changes
 // when its content or the API of anything it depends on changes.
-func packageKeys(all []*packages.Package, roots []*packages.Package, hashes map[string][sha256.Size]byte) map[*types.Package]string {
+func packageKeys(all []*packages.Package, roots []*packages.Package, hashes map[string][sha256.Size]byte, exports map[string]string) map[*types.Package]string {
 	isRoot := map[*packages.Package]bool{}
 	for _, p := range roots {
 		isRoot[p] = true
@@ -115,12 +115,11 @@ func packageKeys(all []*packages.Package, roots []*packages.Package, hashes map[
 		api[p] = "cycle"
 		h := sha256.New()
 		h.Write([]byte(p.PkgPath + "\n"))
-		switch {
-		case p.Module == nil && !isRoot[p] && !strings.Contains(p.PkgPath, "."):
-			// The standard library: fixed for the toolchain, and a
-			// toolchain change comes with a go.mod change, which starts
-			// the cache over.
-			h.Write([]byte("std\n"))
+		switch file, ok := exports[p.ID]; {
+		case ok:
+			// Read from export data: the go command names the file after
+			// a hash of everything that went into it.
+			h.Write([]byte("export " + file + "\n"))
 		case p.Types != nil:
 			writeAPI(h, p.Types)
 		}

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"go/types"
 	"os"
+	"os/exec"
 	"sort"
 	"strings"
 	"time"
@@ -32,15 +34,12 @@ type Config struct {
 	Cache *Cache
 }
 
-const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles |
-	packages.NeedImports | packages.NeedTypes | packages.NeedTypesSizes |
-	packages.NeedSyntax | packages.NeedTypesInfo | packages.NeedModule
-
 // loaded is a type-checked workspace turned into SSA.
 type loaded struct {
 	fset     *token.FileSet
 	prog     *ssa.Program
 	all      []*packages.Package // as the go command listed them, dependencies below
+	exports  map[string]string   // export data file of each dependency, by package ID
 	roots    []*packages.Package // type-checked without error: their bodies are analysed
 	files    []string
 	hashes   map[string][sha256.Size]byte // content analysed, per file
@@ -56,9 +55,8 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 	fset := token.NewFileSet()
 	pcfg := &packages.Config{
 		Context: ctx,
-		Mode:    loadMode,
+		Mode:    listMode,
 		Dir:     cfg.Dir,
-		Fset:    fset,
 		Overlay: cfg.Overlay,
 		Env:     cfg.Env,
 		Tests:   false,
@@ -68,11 +66,30 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading %v: %w", patterns, err)
 	}
-	l := &loaded{fset: fset, all: pkgs, hashes: map[string][sha256.Size]byte{}}
+	// The packages the patterns name are type-checked from source; a
+	// package listed twice (by two patterns) is one package.
+	var roots []*packages.Package
+	seen := map[*packages.Package]bool{}
+	for _, p := range pkgs {
+		if !seen[p] && len(p.CompiledGoFiles) > 0 {
+			seen[p] = true
+			roots = append(roots, p)
+		}
+	}
+	imported, exports, err := typeCheck(ctx, cfg, fset, roots)
+	if err != nil {
+		return nil, err
+	}
+	l := &loaded{fset: fset, all: pkgs, exports: exports, hashes: map[string][sha256.Size]byte{}}
 	l.phases = append(l.phases, Phase{"load", time.Since(start)})
 	// Broken packages are reported and set aside; the rest is analysed, so
 	// one file that does not parse does not hide every other finding.
+	listed := map[*packages.Package]bool{}
 	for _, p := range pkgs {
+		if listed[p] {
+			continue
+		}
+		listed[p] = true
 		for _, f := range p.CompiledGoFiles {
 			l.files = append(l.files, f)
 			// Remember what was analysed, so edits are never made against
@@ -100,7 +117,10 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 	}
 	sort.Strings(l.files)
 	if len(l.roots) == 0 {
-		if len(l.problems) == 0 {
+		switch {
+		case noModule(ctx, cfg):
+			l.problems = append(l.problems, Problem{Message: fmt.Sprintf("%s is not in a Go module (no go.mod in it or above it): safels analyses modules; run go mod init there first", cfg.Dir)})
+		case len(l.problems) == 0:
 			l.problems = append(l.problems, Problem{Message: fmt.Sprintf("no Go package with source matches %s (in %s)", strings.Join(patterns, " "), cfg.Dir)})
 		}
 		return l, nil
@@ -113,22 +133,52 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 		isRoot[p] = true
 	}
 	// Dependencies are created from their types only: their bodies are
-	// modelled, not analysed (standard-library internals are not user state).
-	created := make(map[string]bool)
-	packages.Visit(pkgs, nil, func(p *packages.Package) {
-		if p.Types == nil || created[p.PkgPath] {
+	// modelled, not analysed (standard-library internals are not user
+	// state). Every package the roots' types reach gets one, so that the
+	// SSA of a root can refer to any function it calls.
+	created := make(map[*types.Package]bool)
+	create := func(t *types.Package, p *packages.Package) {
+		if t == nil || created[t] {
 			return
 		}
-		created[p.PkgPath] = true
-		if isRoot[p] {
-			l.prog.CreatePackage(p.Types, p.Syntax, p.TypesInfo, true)
+		created[t] = true
+		if p != nil && isRoot[p] {
+			l.prog.CreatePackage(t, p.Syntax, p.TypesInfo, true)
 		} else {
-			l.prog.CreatePackage(p.Types, nil, nil, true)
+			l.prog.CreatePackage(t, nil, nil, true)
+		}
+	}
+	for _, p := range l.roots {
+		create(p.Types, p)
+	}
+	paths := make([]string, 0, len(imported))
+	for path := range imported {
+		paths = append(paths, path)
+	}
+	sort.Strings(paths)
+	for _, path := range paths {
+		create(imported[path], nil)
+	}
+	// Broken roots: their types are what their importers were checked
+	// against.
+	packages.Visit(pkgs, nil, func(p *packages.Package) {
+		if p.Types != nil && p.TypesInfo != nil && !isRoot[p] {
+			create(p.Types, nil)
 		}
 	})
+	create(types.Unsafe, nil)
 	l.prog.Build()
 	l.phases = append(l.phases, Phase{"ssa", time.Since(start)})
 	return l, nil
+}
+
+// noModule reports whether the go command finds no module in cfg.Dir.
+func noModule(ctx context.Context, cfg Config) bool {
+	cmd := exec.CommandContext(ctx, "go", "env", "GOMOD")
+	cmd.Dir, cmd.Env = cfg.Dir, cfg.Env
+	out, err := cmd.Output()
+	gomod := strings.TrimSpace(string(out))
+	return err == nil && (gomod == "" || gomod == os.DevNull)
 }
 
 // parsePos turns go/packages' "file:line:col" into a Position.

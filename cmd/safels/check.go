@@ -49,6 +49,9 @@ func check(args []string, stdout, stderr io.Writer) int {
 		if p.Pos.Filename != "" {
 			where = rel(wd, p.Pos)
 		}
+		if where == "" {
+			where = "safels"
+		}
 		kind := ""
 		if p.Warning {
 			kind = "warning: "

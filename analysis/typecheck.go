@@ -1,0 +1,294 @@
+package analysis
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/scanner"
+	"go/token"
+	"go/types"
+	"os"
+	"os/exec"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"golang.org/x/tools/go/gcexportdata"
+	"golang.org/x/tools/go/packages"
+)
+
+// listMode asks the go command for the package graph only: names, files
+// and imports, no types. go/packages' own type loading would run
+// `go list -export`, which compiles every listed package, the user's
+// included: a save would wait for the compiler. Instead the workspace
+// packages are type-checked here from source, and only the packages they
+// import from outside (the standard library, modules) are read from
+// export data, which the go command keeps in its build cache.
+const listMode = packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles |
+	packages.NeedImports | packages.NeedDeps | packages.NeedModule
+
+// typeCheck fills in Syntax, Types and TypesInfo of the root packages, and
+// Types of the packages they import, read from export data. It returns the
+// packages export data created (those the roots import and, in part, what
+// those refer to), and where the export data of each dependency is.
+func typeCheck(ctx context.Context, cfg Config, fset *token.FileSet, roots []*packages.Package) (map[string]*types.Package, map[string]string, error) {
+	// Checked from source: the roots, and every package between two roots
+	// (a root imports it and it imports a root, as with `safels check
+	// ./model ./cmd/server` where server imports store imports model):
+	// export data of such a package would name the types of another copy
+	// of the root it imports.
+	isRoot := map[*packages.Package]bool{}
+	for _, p := range roots {
+		isRoot[p] = true
+	}
+	reaches := map[*packages.Package]bool{}
+	var reach func(p *packages.Package) bool
+	reach = func(p *packages.Package) bool {
+		if r, ok := reaches[p]; ok {
+			return r
+		}
+		reaches[p] = false // import cycles are errors already
+		r := isRoot[p]
+		for _, imp := range p.Imports {
+			if reach(imp) {
+				r = true
+			}
+		}
+		reaches[p] = r
+		return r
+	}
+	var source []*packages.Package // dependencies first
+	var deps []*packages.Package   // the rest, imported from export data
+	packages.Visit(roots, nil, func(p *packages.Package) {
+		switch {
+		case reach(p):
+			source = append(source, p)
+		case p.PkgPath != "unsafe":
+			deps = append(deps, p)
+		}
+	})
+	isSource := map[*packages.Package]bool{}
+	for _, p := range source {
+		isSource[p] = true
+	}
+	exports, err := exportFiles(ctx, cfg, deps)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The export data of what the roots import is read before any
+	// type-checking starts: reading fills the shared map, which the
+	// type-checkers then only read. Packages further down are created
+	// from it as far as the roots can see them.
+	direct := map[*packages.Package]bool{}
+	for _, p := range source {
+		for _, imp := range p.Imports {
+			if !isSource[imp] && imp.PkgPath != "unsafe" {
+				direct[imp] = true
+			}
+		}
+	}
+	imports := map[string]*types.Package{}
+	importErrs := map[*packages.Package]error{}
+	for _, p := range deps {
+		if !direct[p] {
+			continue
+		}
+		if err := readExport(fset, imports, p, exports[p.ID]); err != nil {
+			importErrs[p] = err
+			continue
+		}
+		p.Types = imports[p.PkgPath]
+	}
+
+	sizes := types.SizesFor("gc", goarch(cfg.Env))
+	done := map[*packages.Package]chan struct{}{}
+	for _, p := range source {
+		done[p] = make(chan struct{})
+	}
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for _, p := range source {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(done[p])
+			// Wait for the roots p imports: their types are p's input.
+			for _, imp := range p.Imports {
+				if ch, ok := done[imp]; ok {
+					<-ch
+				}
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			checkPackage(cfg, fset, sizes, p, importErrs)
+		}()
+	}
+	wg.Wait()
+	return imports, exports, ctx.Err()
+}
+
+func checkPackage(cfg Config, fset *token.FileSet, sizes types.Sizes, p *packages.Package, importErrs map[*packages.Package]error) {
+	p.Fset = fset
+	p.TypesSizes = sizes
+	for _, name := range p.CompiledGoFiles {
+		src, ok := cfg.Overlay[name]
+		if !ok {
+			var err error
+			src, err = os.ReadFile(name)
+			if err != nil {
+				p.Errors = append(p.Errors, packages.Error{Pos: name, Msg: err.Error(), Kind: packages.ParseError})
+				continue
+			}
+		}
+		f, err := parser.ParseFile(fset, name, src, parser.AllErrors|parser.ParseComments|parser.SkipObjectResolution)
+		if f != nil {
+			p.Syntax = append(p.Syntax, f)
+		}
+		var list scanner.ErrorList
+		if errors.As(err, &list) {
+			for _, e := range list {
+				p.Errors = append(p.Errors, packages.Error{Pos: e.Pos.String(), Msg: e.Msg, Kind: packages.ParseError})
+			}
+		} else if err != nil {
+			p.Errors = append(p.Errors, packages.Error{Pos: name, Msg: err.Error(), Kind: packages.ParseError})
+		}
+	}
+	p.Types = types.NewPackage(p.PkgPath, p.Name)
+	p.TypesInfo = &types.Info{
+		Types:        map[ast.Expr]types.TypeAndValue{},
+		Defs:         map[*ast.Ident]types.Object{},
+		Uses:         map[*ast.Ident]types.Object{},
+		Implicits:    map[ast.Node]types.Object{},
+		Instances:    map[*ast.Ident]types.Instance{},
+		Scopes:       map[ast.Node]*types.Scope{},
+		Selections:   map[*ast.SelectorExpr]*types.Selection{},
+		FileVersions: map[*ast.File]string{},
+	}
+	tc := &types.Config{
+		Importer: importerFunc(func(path string) (*types.Package, error) {
+			if path == "unsafe" {
+				return types.Unsafe, nil
+			}
+			imp := p.Imports[path]
+			if imp == nil {
+				return nil, fmt.Errorf("no package %s in the go command's listing (was it added since?)", path)
+			}
+			if err := importErrs[imp]; err != nil {
+				return nil, err
+			}
+			if imp.Types == nil {
+				return nil, fmt.Errorf("no type information for %s", path)
+			}
+			return imp.Types, nil
+		}),
+		Sizes: sizes,
+		Error: func(err error) {
+			var te types.Error
+			if errors.As(err, &te) {
+				p.Errors = append(p.Errors, packages.Error{Pos: fset.Position(te.Pos).String(), Msg: te.Msg, Kind: packages.TypeError})
+				return
+			}
+			p.Errors = append(p.Errors, packages.Error{Pos: "-", Msg: err.Error(), Kind: packages.TypeError})
+		},
+	}
+	if p.Module != nil && p.Module.GoVersion != "" {
+		// The language version decides, among others, whether loop
+		// variables are per iteration, which the SSA reflects.
+		tc.GoVersion = "go" + p.Module.GoVersion
+	}
+	types.NewChecker(tc, fset, p.Types, p.TypesInfo).Files(p.Syntax)
+	for _, imp := range p.Imports {
+		if imp.IllTyped {
+			p.IllTyped = true
+		}
+	}
+	if len(p.Errors) > 0 {
+		p.IllTyped = true
+	}
+}
+
+type importerFunc func(path string) (*types.Package, error)
+
+func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }
+
+// exportFiles asks the go command where the export data of deps is (it
+// builds what is missing from its cache).
+func exportFiles(ctx context.Context, cfg Config, deps []*packages.Package) (map[string]string, error) {
+	out := map[string]string{}
+	if len(deps) == 0 {
+		return out, nil
+	}
+	ids := make([]string, 0, len(deps))
+	for _, p := range deps {
+		ids = append(ids, p.ID)
+	}
+	sort.Strings(ids)
+	cmd := exec.CommandContext(ctx, "go", append([]string{"list", "-e", "-export", "-f", "{{.ImportPath}}\t{{.Export}}", "--"}, ids...)...)
+	cmd.Dir, cmd.Env = cfg.Dir, cfg.Env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("go list -export: %v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	sc := bufio.NewScanner(bytes.NewReader(stdout))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if id, file, ok := strings.Cut(sc.Text(), "\t"); ok && file != "" {
+			out[id] = file
+		}
+	}
+	return out, nil
+}
+
+// readExport reads the export data of p into imports, where other
+// packages' export data may already have created part of it.
+func readExport(fset *token.FileSet, imports map[string]*types.Package, p *packages.Package, file string) error {
+	if t := imports[p.PkgPath]; t != nil && t.Complete() {
+		return nil
+	}
+	if file == "" {
+		msg := "no export data"
+		if len(p.Errors) > 0 {
+			msg = p.Errors[0].Msg
+		}
+		return errors.New(msg)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r, err := gcexportdata.NewReader(bufio.NewReader(f))
+	if err != nil {
+		return fmt.Errorf("reading export data of %s: %v", p.PkgPath, err)
+	}
+	if _, err := gcexportdata.Read(r, fset, imports, p.PkgPath); err != nil {
+		return fmt.Errorf("reading export data of %s: %v", p.PkgPath, err)
+	}
+	return nil
+}
+
+// goarch is the architecture the go command builds for (sizes of types).
+func goarch(env []string) string {
+	if env == nil {
+		env = os.Environ()
+	}
+	for i := len(env) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(env[i], "GOARCH="); ok && v != "" {
+			return v
+		}
+	}
+	return runtime.GOARCH
+}
