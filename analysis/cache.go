@@ -45,6 +45,7 @@ import (
 type Cache struct {
 	mu    sync.Mutex
 	prev  *generation
+	deps  *depState // what the last run imported from outside
 	seeds [2]maphash.Seed
 }
 

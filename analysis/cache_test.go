@@ -137,6 +137,9 @@ func TestCacheReuse(t *testing.T) {
 		t.Fatalf("nothing changed: summarized %v, reused %d of %d", again.Summarized, again.Reused, total)
 	}
 	same(t, "no change", again, first)
+	if !cache.deps.reused {
+		t.Errorf("nothing changed, yet the dependencies were read again")
+	}
 
 	for _, step := range []struct {
 		name string
@@ -156,6 +159,9 @@ func TestCacheReuse(t *testing.T) {
 		{"a field added to p7.Conn", "p7/p7.go", func(s string) string {
 			return strings.Replace(s, "type Conn struct {\n", "type Conn struct {\n\tExtra int\n", 1)
 		}, nil},
+		{"a new import (strconv) in p9", "p9/p9.go", func(s string) string {
+			return strings.Replace(s, "import (\n", "import (\n\t\"strconv\"\n", 1) + "\nvar _ = strconv.Itoa\n"
+		}, nil},
 		{"a new implementation of p15.Store", "p15/p15.go", func(s string) string {
 			return s + "\ntype logStore struct{ n int }\n\nfunc (l *logStore) Put(k, v int) { l.n += k }\nfunc (*logStore) p15()          {}\n\nvar _ Store = &logStore{}\n"
 		}, nil},
@@ -164,6 +170,9 @@ func TestCacheReuse(t *testing.T) {
 		got := run(t, dir, cache)
 		full := run(t, dir, nil)
 		same(t, step.name, got, full)
+		if want := !strings.Contains(step.name, "new import"); cache.deps.reused != want {
+			t.Errorf("%s: dependencies reused: %t, want %t", step.name, cache.deps.reused, want)
+		}
 		if got.Reused == 0 {
 			t.Errorf("%s: nothing reused", step.name)
 		}

@@ -40,6 +40,7 @@ type loaded struct {
 	prog     *ssa.Program
 	all      []*packages.Package // as the go command listed them, dependencies below
 	exports  map[string]string   // export data file of each dependency, by package ID
+	deps     *depState
 	roots    []*packages.Package // type-checked without error: their bodies are analysed
 	files    []string
 	hashes   map[string][sha256.Size]byte // content analysed, per file
@@ -53,6 +54,19 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 		patterns = []string{"./..."}
 	}
 	fset := token.NewFileSet()
+	// With a cache, the dependencies of the last run are looked up (their
+	// export data files) while the go command lists the packages: they
+	// rarely change between two saves.
+	var prev *depState
+	var spec chan exportResult
+	if cfg.Cache != nil && cfg.Cache.deps != nil {
+		prev = cfg.Cache.deps
+		spec = make(chan exportResult, 1)
+		go func() {
+			files, err := exportFiles(ctx, cfg, prev.ids)
+			spec <- exportResult{files, err}
+		}()
+	}
 	pcfg := &packages.Config{
 		Context: ctx,
 		Mode:    listMode,
@@ -64,6 +78,9 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 	start := time.Now()
 	pkgs, err := packages.Load(pcfg, patterns...)
 	if err != nil {
+		if spec != nil {
+			<-spec
+		}
 		return nil, fmt.Errorf("loading %v: %w", patterns, err)
 	}
 	// The packages the patterns name are type-checked from source; a
@@ -76,12 +93,14 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 			roots = append(roots, p)
 		}
 	}
-	imported, exports, err := typeCheck(ctx, cfg, fset, roots)
+	l := &loaded{fset: fset, all: pkgs, hashes: map[string][sha256.Size]byte{}}
+	l.phases = append(l.phases, Phase{"list", time.Since(start)})
+	deps, err := typeCheck(ctx, cfg, fset, roots, prev, spec, &l.phases)
 	if err != nil {
 		return nil, err
 	}
-	l := &loaded{fset: fset, all: pkgs, exports: exports, hashes: map[string][sha256.Size]byte{}}
-	l.phases = append(l.phases, Phase{"load", time.Since(start)})
+	l.deps = deps
+	l.exports = deps.exports
 	// Broken packages are reported and set aside; the rest is analysed, so
 	// one file that does not parse does not hide every other finding.
 	listed := map[*packages.Package]bool{}
@@ -151,13 +170,13 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 	for _, p := range l.roots {
 		create(p.Types, p)
 	}
-	paths := make([]string, 0, len(imported))
-	for path := range imported {
+	paths := make([]string, 0, len(deps.imports))
+	for path := range deps.imports {
 		paths = append(paths, path)
 	}
 	sort.Strings(paths)
 	for _, path := range paths {
-		create(imported[path], nil)
+		create(deps.imports[path], nil)
 	}
 	// Broken roots: their types are what their importers were checked
 	// against.

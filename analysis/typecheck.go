@@ -11,12 +11,15 @@ import (
 	"go/scanner"
 	"go/token"
 	"go/types"
+	"maps"
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/tools/go/gcexportdata"
 	"golang.org/x/tools/go/packages"
@@ -36,7 +39,8 @@ const listMode = packages.NeedName | packages.NeedFiles | packages.NeedCompiledG
 // Types of the packages they import, read from export data. It returns the
 // packages export data created (those the roots import and, in part, what
 // those refer to), and where the export data of each dependency is.
-func typeCheck(ctx context.Context, cfg Config, fset *token.FileSet, roots []*packages.Package) (map[string]*types.Package, map[string]string, error) {
+func typeCheck(ctx context.Context, cfg Config, fset *token.FileSet, roots []*packages.Package, prev *depState, spec chan exportResult, phases *[]Phase) (*depState, error) {
+	start := time.Now()
 	// Checked from source: the roots, and every package between two roots
 	// (a root imports it and it imports a root, as with `safels check
 	// ./model ./cmd/server` where server imports store imports model):
@@ -76,9 +80,24 @@ func typeCheck(ctx context.Context, cfg Config, fset *token.FileSet, roots []*pa
 	for _, p := range source {
 		isSource[p] = true
 	}
-	exports, err := exportFiles(ctx, cfg, deps)
-	if err != nil {
-		return nil, nil, err
+	ids := make([]string, 0, len(deps))
+	for _, p := range deps {
+		ids = append(ids, p.ID)
+	}
+	sort.Strings(ids)
+	var exports map[string]string
+	var err error
+	if spec != nil {
+		r := <-spec
+		if r.err == nil && slices.Equal(ids, prev.ids) {
+			exports = r.files
+		}
+	}
+	if exports == nil {
+		exports, err = exportFiles(ctx, cfg, ids)
+		if err != nil {
+			return nil, err
+		}
 	}
 	// The export data of what the roots import is read before any
 	// type-checking starts: reading fills the shared map, which the
@@ -92,19 +111,47 @@ func typeCheck(ctx context.Context, cfg Config, fset *token.FileSet, roots []*pa
 			}
 		}
 	}
-	imports := map[string]*types.Package{}
+	st := &depState{ids: ids, exports: exports}
+	// The last run's types are reused when every export data file is the
+	// one they were read from and they hold every package read now: the
+	// map is then only read, never written, so results of the last run
+	// still in use see no change.
+	if prev != nil && maps.Equal(exports, prev.exports) && func() bool {
+		for p := range direct {
+			if t := prev.imports[p.PkgPath]; t == nil || !t.Complete() {
+				return false
+			}
+		}
+		return true
+	}() {
+		st.imports, st.files, st.reused = prev.imports, prev.files, true
+		// Their positions stay valid: nothing else is in the file set yet.
+		fset.AddExistingFiles(prev.files...)
+	} else {
+		st.imports = map[string]*types.Package{}
+	}
 	importErrs := map[*packages.Package]error{}
 	for _, p := range deps {
 		if !direct[p] {
 			continue
 		}
-		if err := readExport(fset, imports, p, exports[p.ID]); err != nil {
+		if err := readExport(fset, st.imports, p, exports[p.ID]); err != nil {
 			importErrs[p] = err
 			continue
 		}
-		p.Types = imports[p.PkgPath]
+		p.Types = st.imports[p.PkgPath]
+	}
+	if !st.reused {
+		// Nothing but export data was added to the file set so far.
+		fset.Iterate(func(f *token.File) bool {
+			st.files = append(st.files, f)
+			return true
+		})
 	}
 
+	*phases = append(*phases, Phase{"export data", time.Since(start)})
+	start = time.Now()
+	defer func() { *phases = append(*phases, Phase{"typecheck", time.Since(start)}) }()
 	sizes := types.SizesFor("gc", goarch(cfg.Env))
 	done := map[*packages.Package]chan struct{}{}
 	for _, p := range source {
@@ -132,7 +179,23 @@ func typeCheck(ctx context.Context, cfg Config, fset *token.FileSet, roots []*pa
 		}()
 	}
 	wg.Wait()
-	return imports, exports, ctx.Err()
+	return st, ctx.Err()
+}
+
+// depState is what the packages of a run import from outside: where their
+// export data is, the types read from it, and the files its positions
+// are in. A Cache keeps it for the next run.
+type depState struct {
+	ids     []string          // package IDs, sorted
+	exports map[string]string // export data file by ID
+	imports map[string]*types.Package
+	files   []*token.File
+	reused  bool
+}
+
+type exportResult struct {
+	files map[string]string
+	err   error
 }
 
 func checkPackage(cfg Config, fset *token.FileSet, sizes types.Sizes, p *packages.Package, importErrs map[*packages.Package]error) {
@@ -221,16 +284,11 @@ func (f importerFunc) Import(path string) (*types.Package, error) { return f(pat
 
 // exportFiles asks the go command where the export data of deps is (it
 // builds what is missing from its cache).
-func exportFiles(ctx context.Context, cfg Config, deps []*packages.Package) (map[string]string, error) {
+func exportFiles(ctx context.Context, cfg Config, ids []string) (map[string]string, error) {
 	out := map[string]string{}
-	if len(deps) == 0 {
+	if len(ids) == 0 {
 		return out, nil
 	}
-	ids := make([]string, 0, len(deps))
-	for _, p := range deps {
-		ids = append(ids, p.ID)
-	}
-	sort.Strings(ids)
 	cmd := exec.CommandContext(ctx, "go", append([]string{"list", "-e", "-export", "-f", "{{.ImportPath}}\t{{.Export}}", "--"}, ids...)...)
 	cmd.Dir, cmd.Env = cfg.Dir, cfg.Env
 	var stderr bytes.Buffer
