@@ -3,6 +3,7 @@ package analysis
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -103,5 +104,44 @@ func TestLoadErrors(t *testing.T) {
 				t.Errorf("%d packages analysed", res.Packages)
 			}
 		})
+	}
+}
+
+// TestCgo analyses a package that calls C: the files cgo generates are
+// type-checked with the rest, and cgo's own variables are not user state.
+func TestCgo(t *testing.T) {
+	if out, err := exec.Command("go", "env", "CGO_ENABLED").Output(); err != nil || strings.TrimSpace(string(out)) != "1" {
+		t.Skip("cgo is not enabled here")
+	}
+	dir := t.TempDir()
+	testmod.Init(t, dir, "example.com/c")
+	writeFiles(t, dir, map[string]string{"main.go": `package main
+
+// int add(int a, int b) { return a + b; }
+import "C"
+
+import "github.com/safels/safels/loop"
+
+var total int
+
+type Conn struct{ n int }
+
+func handle(l *loop.Loop, c *Conn) { total += int(C.add(C.int(c.n), 1)) }
+
+func main() { loop.Post(loop.New(), handle, &Conn{}) }
+`})
+	res, err := Run(context.Background(), Config{Dir: dir, Env: testmod.Env()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range res.Problems {
+		t.Errorf("problem: %v: %s", p.Pos, p.Message)
+	}
+	var objs []string
+	for _, c := range res.Conflicts {
+		objs = append(objs, c.Short)
+	}
+	if strings.Join(objs, " ") != "total" {
+		t.Errorf("conflicts on %v, want only total", objs)
 	}
 }

@@ -241,6 +241,9 @@ func (s *fnState) origin0(v ssa.Value) []loc {
 	a := s.a
 	switch v := v.(type) {
 	case *ssa.Global:
+		if cgoInternal(v.Name()) {
+			return nil // cgo's own machinery, not the program's state
+		}
 		return []loc{a.globalLoc(v)}
 	case *ssa.Alloc:
 		return []loc{a.freshLoc(v, pointee(v.Type()))}
@@ -322,6 +325,12 @@ func (s *fnState) origin0(v ssa.Value) []loc {
 		return []loc{a.unknownLoc(pointee(v.Type()))}
 	}
 	return nil
+}
+
+// cgoInternal: cgo reserves these prefixes for what it generates (function
+// pointers handed to the runtime).
+func cgoInternal(name string) bool {
+	return strings.HasPrefix(name, "_cgo_") || strings.HasPrefix(name, "_Cgo_") || strings.HasPrefix(name, "__cgofn_")
 }
 
 func isNext(v ssa.Value) bool { _, ok := v.(*ssa.Next); return ok }
