@@ -202,3 +202,23 @@ func TestVersionAndUsage(t *testing.T) {
 		t.Errorf("unknown command: exit %d err %q", code, errOut)
 	}
 }
+
+// TestCheckVerbose: -v reports, on stderr only, what was analysed and where
+// the time went; stdout stays the findings.
+func TestCheckVerbose(t *testing.T) {
+	plain, _, _ := runSafels(t, "../../testdata/thttpd", "check", ".")
+	stdout, stderr, code := runSafels(t, "../../testdata/thttpd", "check", "-v", ".")
+	if code != 1 || stdout != plain {
+		t.Errorf("check -v: exit %d, stdout differs from check's: %t", code, stdout != plain)
+	}
+	for _, want := range []string{"safels: 1 packages, 8 handlers, ", " conflicts in ", "list ", "typecheck ", "summaries ", "conflicts "} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr %q does not say %q", stderr, want)
+		}
+	}
+	// A directory outside any module is said to be one.
+	_, stderr, code = runSafels(t, t.TempDir(), "check", "./...")
+	if code != 2 || !strings.Contains(stderr, "not in a Go module") {
+		t.Errorf("outside a module: exit %d, stderr %q", code, stderr)
+	}
+}
