@@ -210,3 +210,15 @@ func TestDefers(t *testing.T) {
 		}
 	}
 }
+
+func TestContextPointers(t *testing.T) {
+	r := wanttest.Run(t, "testdata/ctxptr")
+	// c.cur may point into the context itself, to an inner: c.in.
+	if got := cell(t, r, "handleCur", "handleX"); got != analysis.Context {
+		t.Errorf("handleCur/handleX = %b, want 10: c.cur.x may be c.in.x", got)
+	}
+	// Fields still tell memory apart.
+	if got := cell(t, r, "handleCur", "handleY"); got != 0 {
+		t.Errorf("handleCur/handleY = %b, want 00: c.cur.x is never c.in.y", got)
+	}
+}

@@ -132,6 +132,9 @@ func (a *analyzer) conflicts(res *Result, found []found) {
 		if (xi || yi) && typeAlias(x.loc, y.loc) {
 			return Global
 		}
+		if x.loc.base.kind == bContext && y.loc.base.kind == bContext && x.loc.base.key == y.loc.base.key && contextAlias(x.loc, y.loc) {
+			return Context
+		}
 		return 0
 	}
 	partnersOf := func(to, from *sig, k Kind) {

@@ -238,9 +238,34 @@ func typeAlias(a, b loc) bool {
 // endsWithin: the memory a designates may lie inside or over that of b,
 // where a is imprecise.
 func endsWithin(a, b loc) bool {
-	if !a.imprecise() {
-		return false
+	return a.imprecise() && mayEndWithin(a, b)
+}
+
+// contextAlias is the test for two locs of one context, at least one
+// through a pointer: that pointer may lead back into the context
+// (c.p = &c.in makes c.p.x and c.in.x one memory), so judge by types.
+// Slices, like everywhere else, are taken not to share backing arrays.
+func contextAlias(a, b loc) bool {
+	return followsPointer(a) && mayEndWithin(a, b) || followsPointer(b) && mayEndWithin(b, a)
+}
+
+// followsPointer: l dereferences a pointer (not a slice, map or interface).
+func followsPointer(l loc) bool {
+	prev := l.base.typ
+	for _, e := range l.path {
+		if e.kind == eDeref && prev != nil {
+			if _, ok := prev.Underlying().(*types.Pointer); ok {
+				return true
+			}
+		}
+		prev = e.typ
 	}
+	return false
+}
+
+// mayEndWithin: judging by types alone, the memory a designates may lie
+// inside or over that of b.
+func mayEndWithin(a, b loc) bool {
 	n := len(a.path)
 	bLast := b.memType()
 	if n > 0 && a.path[n-1].kind == eField {

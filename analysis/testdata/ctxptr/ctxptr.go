@@ -1,0 +1,38 @@
+// A pointer kept in the context may lead back into it: after
+// c.cur = &c.in, c.cur.x and c.in.x are one memory. (Found by the
+// soundness oracle, internal/oracle.)
+package main
+
+import "github.com/safels/safels/loop"
+
+type inner struct{ x, y int }
+
+type conn struct {
+	in  inner
+	cur *inner
+}
+
+func handleLink(l *loop.Loop, c *conn) {
+	c.cur = &c.in // want "cur"
+}
+
+func handleCur(l *loop.Loop, c *conn) {
+	c.cur.x++ // want "cur"
+}
+
+func handleX(l *loop.Loop, c *conn) {
+	c.in.x++ // want "in.x"
+}
+
+func handleY(l *loop.Loop, c *conn) {
+	c.in.y++ // want "in.y"
+}
+
+func main() {
+	l := loop.New()
+	c := &conn{}
+	loop.Post(l, handleLink, c)
+	loop.Post(l, handleCur, c)
+	loop.Post(l, handleX, c)
+	loop.Post(l, handleY, c)
+}
