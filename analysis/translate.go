@@ -46,15 +46,11 @@ func (a *analyzer) translator(prev *generation) *translator {
 	for _, p := range a.prog.AllPackages() {
 		t.pkgs[p.Pkg.Path()] = p.Pkg
 	}
+	byName := map[string]*token.File{}
 	a.fset.Iterate(func(f *token.File) bool {
-		t.files[f] = f // filled by name below
+		byName[f.Name()] = f
 		return true
 	})
-	byName := map[string]*token.File{}
-	for f := range t.files {
-		byName[f.Name()] = f
-	}
-	t.files = map[*token.File]*token.File{}
 	prev.fset.Iterate(func(f *token.File) bool {
 		if n := byName[f.Name()]; n != nil {
 			t.files[f] = n
