@@ -295,6 +295,48 @@ func TestBusyHueDoesNotStarve(t *testing.T) {
 	}
 }
 
+// A worker follows a chain of slow handlers (a connection's disk-bound
+// sends, each reposting itself on the same context) for no longer than
+// its time slice once another invocation waits: one handler that sleeps
+// longer than the slice is enough, whatever the number of handlers. The
+// first chain overruns by one send: the worker reads the clock at the
+// start of a chain only for a handler it has seen to be slow, and times
+// this one from its second send. The order is asserted, not a time: a
+// sleep lasts at least what it is asked.
+func TestSlowChainYields(t *testing.T) {
+	const sends = 4
+	var mu sync.Mutex
+	var order []string
+	note := func(s string) { mu.Lock(); order = append(order, s); mu.Unlock() }
+	a, b := &ctxA{id: 0}, &ctxA{id: 10}
+	var other func(*loop.Loop, string)
+	var send func(*loop.Loop, *ctxA)
+	send = func(l *loop.Loop, c *ctxA) {
+		note(fmt.Sprint("send", c.id))
+		if c.id%10 == 0 {
+			loop.Post(l, other, fmt.Sprint("other", c.id)) // waits for the only worker
+		}
+		time.Sleep(time.Millisecond) // longer than the slice (0.5 ms)
+		switch c.id++; {
+		case c.id%10 < sends:
+			loop.Post(l, send, c) // the next of its color: the worker's to follow
+		case c == a:
+			loop.Post(l, send, b) // the second chain, once the first is done
+		default:
+			l.Stop()
+		}
+	}
+	other = func(_ *loop.Loop, s string) { note(s) }
+	cons := map[string]loop.Constraint{nameOf(send): {Colored: true}, nameOf(other): {}}
+	l := loop.New(loop.WithTable(table(t, cons)), loop.WithWorkers(1))
+	loop.Post(l, send, a)
+	run(t, l)
+	want := "[send0 send1 other0 send2 send3 send10 other10 send11 send12 send13]"
+	if got := fmt.Sprint(order); got != want {
+		t.Errorf("ran %s\nwant %s: the worker should leave a chain after one slow handler (two, before it knows the handler)", got, want)
+	}
+}
+
 // Handlers of hue 0 that are not colored run in parallel: two of them wait
 // for each other, which only completes if both run at once.
 func TestIndependentHandlersRunInParallel(t *testing.T) {

@@ -68,11 +68,10 @@ const (
 // time whatever the count): workers=GOMAXPROCS, the loop's default, sized
 // for handlers that compute; and workers=GOMAXPROCS+diskClients, the pool
 // a server with blocking handlers needs, so that the blocked sends leave a
-// worker per core for the rest. (At workers=GOMAXPROCS the hue/color p50
-// is about 8 or 16 ms from one run to the next: a worker that finishes a
-// send runs the next send of that connection itself, and looks at the
-// time only every 16 invocations, so it may stay with one disk-bound
-// response to its end while cached requests wait.)
+// worker per core for the rest. (At workers=GOMAXPROCS both workers are
+// mostly asleep in sends: a worker that finishes a send runs the next send
+// of that connection itself, but leaves the chain after one send, which
+// outlasts the loop's time slice, when cached requests wait for a worker.)
 //
 // Reported: the p50 and p99 latency under each, in ms, and the ratios
 // serial/huecolor (how many times faster cached requests are served
