@@ -27,7 +27,11 @@
 // it runs. The table embeds the sources it was computed from; if they
 // changed since (a forgotten `go generate`), or cannot be read, the loop
 // ignores the table, says so once on stderr (through package log), and runs
-// every handler exclusively. A mistake costs speed, never correctness.
+// every handler exclusively. If the first handler a loop looks up is not in
+// the registered table, it says that once too: a table that names none of
+// the program's handlers (keyed by names the runtime does not give them)
+// would otherwise run every handler alone in silence. A mistake costs
+// speed, never correctness.
 //
 // The color of an invocation is its context c: the address if c is a
 // pointer, channel, map or func (a func's code address); the value itself
@@ -119,7 +123,9 @@ type Table struct {
 	// Handlers maps the runtime name of each handler's function,
 	// runtime.FuncForPC(reflect.ValueOf(h).Pointer()).Name(), e.g.
 	// "main.handleSend", "example.com/x/p.Handle", "main.main.func1",
-	// "main.(*T).m-fm", to what the analysis proved about it.
+	// "main.(*T).m-fm", to what the analysis proved about it. A test
+	// binary names package main by its import path
+	// ("example.com/x.handleSend"): safels gen writes both names.
 	Handlers map[string]Constraint
 }
 
@@ -165,6 +171,16 @@ func HashSources(fsys fs.FS, files []string) (string, error) {
 const staleMessage = "safels: constraint table is stale (sources changed since `safels gen`); running handlers one at a time. Run `go generate` to refresh."
 
 var reported sync.Map // Table.Hash -> struct{}: stale tables already reported
+
+// unmatchedMessage is what the loop logs, once per registered table (per
+// Hash), when the first handler it looks up is not in it: a table that
+// names no handler of the program runs every handler alone, as a stale one
+// does, and would otherwise say nothing (a table keyed "main.f" in a test
+// binary, which names package main by its import path, did just that).
+const unmatchedMessage = "safels: handler %s, the first one posted, is not in the constraint table: it runs alone, as does every handler the table does not name. " +
+	"If the table was generated for this program, its names are not the ones the runtime gives handlers: run `go generate` with the current safels."
+
+var unmatched sync.Map // Table.Hash -> struct{}: unmatched tables already reported
 
 // verified returns t's handlers if t vouches for the sources it embeds,
 // else nil (after saying so, once per table).
@@ -213,6 +229,12 @@ type Loop struct {
 	hues  []hueQueue
 	seed  maphash.Seed
 	infos sync.Map // handler PC → *handlerInfo
+
+	// registered is the table's hash if it came from Register: a table
+	// generated for the program, which names every handler it posts, so
+	// that a first lookup that misses is worth a log line (see info).
+	registered string
+	matched    atomic.Bool // a handler was found in cons
 
 	// state is written by every Post and every completion: on a cache
 	// line of its own.
@@ -470,6 +492,9 @@ func New(opts ...Option) *Loop {
 	}
 	if t != nil && !l.serial {
 		l.cons = verified(t)
+		if l.explicit == nil && len(l.cons) > 0 {
+			l.registered = t.Hash
+		}
 	}
 	l.hueIx = map[int]int{}
 	for _, c := range l.cons {
@@ -512,10 +537,20 @@ func (l *Loop) info(h any) *handlerInfo {
 		names.Store(pc, name)
 	}
 	hi := &handlerInfo{name: name, exclusive: true}
-	if c, ok := l.cons[name]; ok && c.Hue >= 0 {
+	c, ok := l.cons[name]
+	if ok && c.Hue >= 0 {
 		hi.exclusive = false
 		hi.hue = l.hueIx[c.Hue]
 		hi.colored = c.Colored
+	}
+	if ok {
+		l.matched.Store(true)
+	} else if l.registered != "" && !l.matched.Load() {
+		// A first lookup racing with one that hits may log this in vain,
+		// once: it is true of this handler all the same.
+		if _, dup := unmatched.LoadOrStore(l.registered, struct{}{}); !dup {
+			log.Printf(unmatchedMessage, name)
+		}
 	}
 	l.infos.Store(pc, hi)
 	return hi

@@ -896,3 +896,40 @@ func TestManyQueued(t *testing.T) {
 		t.Error("drained out of order")
 	}
 }
+
+// A registered table that names none of the handlers a loop looks up (one
+// keyed "main.f" in a test binary, which names package main by its import
+// path) is reported, once however many loops use it, rather than leaving
+// every handler to run alone in silence; one that names the first handler
+// posted is not, though it misses later ones (those run alone, as
+// handlers outside the analysed package may).
+func TestUnmatchedTableIsReported(t *testing.T) {
+	if mode := os.Getenv("LOOP_TEST_UNMATCHED"); mode != "" {
+		h := func(*loop.Loop, int) {}
+		g := func(*loop.Loop, int) {}
+		key := "main.handleSend" // a program's name, not this binary's
+		if mode == "match" {
+			key = nameOf(h)
+		}
+		loop.Register(table(t, map[string]loop.Constraint{key: {}}))
+		for range 2 {
+			l := loop.New()
+			loop.Post(l, h, 0)
+			loop.Post(l, g, 0)
+			loop.Post(l, func(l *loop.Loop, _ int) { l.Stop() }, 0)
+			run(t, l)
+		}
+		os.Exit(0)
+	}
+	for mode, want := range map[string]int{"miss": 1, "match": 0} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestUnmatchedTableIsReported$")
+		cmd.Env = append(os.Environ(), "LOOP_TEST_UNMATCHED="+mode)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", mode, err, out)
+		}
+		if got := strings.Count(string(out), "is not in the constraint table"); got != want {
+			t.Errorf("%s: reported %d times, want %d:\n%s", mode, got, want, out)
+		}
+	}
+}

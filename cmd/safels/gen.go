@@ -24,8 +24,9 @@ import (
 const genFile = "zz_safels_constraints.go"
 
 // gen writes the constraint table of the loop handlers of one package
-// directory: for each handler, keyed by the name the Go runtime gives its
-// function, its hue and whether it is colored. The table embeds the
+// directory: for each handler, keyed by the names the Go runtime gives its
+// function (in the program and in its test binary), its hue and whether it
+// is colored. The table embeds the
 // analysed sources, so that the runtime can see that they changed since and
 // ignore a stale table (running every handler exclusively) instead of
 // trusting it.
@@ -126,12 +127,16 @@ func generate(ctx context.Context, dir string) ([]byte, []string, error) {
 		return nil, nil, err
 	}
 
+	mainPath := ""
+	if pkg.Name == "main" {
+		mainPath = pkg.PkgPath
+	}
 	table := map[string]analysis.Handler{}
 	for _, h := range res.Handlers {
 		if h.Model != analysis.ModelLoop {
 			continue
 		}
-		for _, name := range runtimeNames(h.Name, pkg.PkgPath, pkg.Name == "main") {
+		for _, name := range runtimeNames(h.Name, mainPath) {
 			table[name] = *h
 		}
 	}
@@ -173,47 +178,84 @@ func generate(ctx context.Context, dir string) ([]byte, []string, error) {
 
 var closureSuffix = regexp.MustCompile(`\$(\d+)`)
 
-// runtimeNames maps a handler's analysis name to the names the Go runtime
-// gives its function (runtime.FuncForPC), which is all the loop sees of a
-// handler: the main package is "main"; "(*p.T).m" is "p.(*T).m", and
-// "p.(*T).m-fm" when passed as a method value (h.m); closures "p.f$1$2" are
-// "p.f.func1.2".
-func runtimeNames(name, mainPath string, isMain bool) []string {
-	if isMain {
-		for _, prefix := range []string{"(*", "(", ""} {
-			if strings.HasPrefix(name, prefix+mainPath+".") {
-				name = prefix + "main." + strings.TrimPrefix(name, prefix+mainPath+".")
-				break
-			}
-		}
-	}
-	if strings.HasPrefix(name, "(") {
-		// "(*p.T).m" or "(p.T).m"
+// runtimeNames maps a handler's analysis name (types.Func.FullName, or the
+// SSA name of a closure) to the names the Go runtime gives its function
+// (runtime.FuncForPC), which is all the loop sees of a handler:
+//
+//   - a package is named by its import path, escaped as the linker does
+//     (a dot in the last element is "%2e": "example.com/srv%2ev2.f");
+//   - except package main (mainPath, if the analysed package is a main
+//     package), which is "main" in the program but its import path in a
+//     test binary: a table keyed by one of the two would apply to no
+//     handler in the other, silently, so it is keyed by both;
+//   - "(*p.T).m" is "p.(*T).m", and "p.(*T).m-fm" when passed as a method
+//     value (h.m);
+//   - closures "p.f$1$2" are "p.f.func1.2".
+func runtimeNames(name, mainPath string) []string {
+	var path, rest string
+	method := strings.HasPrefix(name, "(")
+	if method {
+		// "(*p.T).m" or "(p.T).m", maybe with closure suffixes
 		end := strings.Index(name, ").")
 		if end < 0 {
 			return []string{name}
 		}
-		recv, method := name[1:end], name[end+2:]
+		recv := name[1:end]
 		star := strings.HasPrefix(recv, "*")
 		recv = strings.TrimPrefix(recv, "*")
 		dot := strings.LastIndex(recv, ".")
 		if dot < 0 {
 			return []string{name}
 		}
-		path, typ := recv[:dot], recv[dot+1:]
+		path, rest = recv[:dot], recv[dot+1:]
 		if star {
-			typ = "(*" + typ + ")"
+			rest = "(*" + rest + ")"
 		}
-		base := path + "." + typ + "." + method
-		return []string{base, base + "-fm"}
+		rest += "." + name[end+2:]
+	} else {
+		// "p.f", maybe with closure suffixes: identifiers hold no dot, so
+		// the path ends at the last one.
+		dot := strings.LastIndex(name, ".")
+		if dot < 0 {
+			return []string{name}
+		}
+		path, rest = name[:dot], name[dot+1:]
 	}
+	closure := strings.Contains(rest, "$")
 	first := true
-	name = closureSuffix.ReplaceAllStringFunc(name, func(m string) string {
+	rest = closureSuffix.ReplaceAllStringFunc(rest, func(m string) string {
 		if first {
 			first = false
 			return ".func" + m[1:]
 		}
 		return "." + m[1:]
 	})
-	return []string{name}
+	quals := []string{symbolPrefix(path)}
+	if mainPath != "" && path == mainPath {
+		quals = append(quals, "main")
+	}
+	var names []string
+	for _, q := range quals {
+		names = append(names, q+"."+rest)
+		if method && !closure {
+			names = append(names, q+"."+rest+"-fm")
+		}
+	}
+	return names
+}
+
+// symbolPrefix is how the linker writes an import path in symbol names
+// (cmd/internal/objabi.PathToPrefix): control characters, space, '%',
+// '"', bytes beyond ASCII, and dots in the last path element become %xx.
+func symbolPrefix(path string) string {
+	slash := strings.LastIndex(path, "/")
+	var b strings.Builder
+	for i := 0; i < len(path); i++ {
+		if c := path[i]; c <= ' ' || c == '.' && i > slash || c == '%' || c == '"' || c >= 0x7f {
+			fmt.Fprintf(&b, "%%%02x", c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }

@@ -128,10 +128,9 @@ var (
 // hues and colors, keyed by the names the runtime gives their functions,
 // with the sources and their hash (so the loop verifies it as it verifies
 // a generated one). A test binary names the functions of a main package by
-// its import path, not "main." as the program does, which is also how the
-// analysis names them: hence no zz_safels_constraints.go here (its keys
-// would miss every handler of the test binary). The analysis runs once per
-// process.
+// its import path, as the analysis does; safels gen writes that name too,
+// but a table computed here needs no `go generate` to follow the sources,
+// and adds no file to the example. The analysis runs once per process.
 func analysedTable(tb testing.TB) loop.Table {
 	tb.Helper()
 	tableOnce.Do(func() { tableRes, tableErr = analyse() })
