@@ -107,7 +107,9 @@ func TestOracle(t *testing.T) {
 		failures = append(failures, fmt.Sprintf(format, args...))
 		mu.Unlock()
 	}
-	parallel(n, func(i int) {
+	// Twice as many workers as cores: much of the time goes to waiting
+	// for the go command (go list) that loads the packages.
+	parallel(n, 2*runtime.GOMAXPROCS(0), func(i int) {
 		p := progs[i]
 		pdir := filepath.Join(dir, p.Pkg)
 		// As safels gen does (and twice as fast as naming the package
@@ -170,7 +172,7 @@ func TestOracle(t *testing.T) {
 		}
 	}
 	logs := make([][]*Log, len(jobs))
-	parallel(len(jobs), func(j int) {
+	parallel(len(jobs), runtime.GOMAXPROCS(0), func(j int) {
 		logs[j] = runChunk(t, jobs[j].runner, modes[jobs[j].mode].name, fail)
 	})
 
@@ -308,11 +310,11 @@ func TestOracle(t *testing.T) {
 	}
 }
 
-// parallel runs f(0..n-1) on GOMAXPROCS goroutines.
-func parallel(n int, f func(int)) {
+// parallel runs f(0..n-1) on workers goroutines.
+func parallel(n, workers int, f func(int)) {
 	var wg sync.WaitGroup
 	next := make(chan int)
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
