@@ -281,7 +281,6 @@ func (g *gen) idx8() string { return g.pick("0", "5", "c.ID&7", "s&7") }
 type lvalue struct {
 	expr string
 	addr bool // addressable (not a map entry)
-	ctx  bool // in the context
 }
 
 func (g *gen) shared() lvalue {
@@ -300,9 +299,9 @@ func (g *gen) shared() lvalue {
 
 func (g *gen) context() lvalue {
 	if g.r.IntN(6) == 0 {
-		return lvalue{expr: "c.M[" + g.idx4() + "]", ctx: true}
+		return lvalue{expr: "c.M[" + g.idx4() + "]"}
 	}
-	return lvalue{expr: g.pick("c.N", "c.In.X", "c.In.Y", "c.P.X", "c.Buf["+g.idx4()+"]"), addr: true, ctx: true}
+	return lvalue{expr: g.pick("c.N", "c.In.X", "c.In.Y", "c.P.X", "c.Buf["+g.idx4()+"]"), addr: true}
 }
 
 // stmt writes one statement; top: at the handler's top level, where locks,
