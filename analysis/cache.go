@@ -261,22 +261,9 @@ func (a *analyzer) stableLoc(l loc) string {
 	if s, ok := a.stable[l.key]; ok {
 		return s
 	}
-	var sb strings.Builder
-	sb.WriteString(l.base.key)
-	for _, e := range l.path {
-		switch e.kind {
-		case eField:
-			sb.WriteString("." + e.field.Name() + "#" + itoa(fieldIndex(e.parent, e.field)) + "@" + types.TypeString(e.parent, nil))
-		case eIndex:
-			sb.WriteString("[]")
-		case eDeref:
-			sb.WriteString("*")
-		}
-	}
-	if l.trunc {
-		sb.WriteString("...")
-	}
-	s := sb.String()
+	s := l.spell(func(sb *strings.Builder, e elem) {
+		sb.WriteString("." + e.field.Name() + "#" + itoa(fieldIndex(e.parent, e.field)) + "@" + types.TypeString(e.parent, nil))
+	})
 	a.stable[l.key] = s
 	return s
 }

@@ -129,12 +129,17 @@ func (l loc) deref(t types.Type) loc {
 }
 
 func (l loc) computeKey() string {
+	return l.spell(func(sb *strings.Builder, e elem) { fmt.Fprintf(sb, ".%s@%p", e.field.Name(), e.field) })
+}
+
+// spell writes the loc as its base key and path, fields as field says.
+func (l loc) spell(field func(*strings.Builder, elem)) string {
 	var sb strings.Builder
 	sb.WriteString(l.base.key)
 	for _, e := range l.path {
 		switch e.kind {
 		case eField:
-			fmt.Fprintf(&sb, ".%s@%p", e.field.Name(), e.field)
+			field(&sb, e)
 		case eIndex:
 			sb.WriteString("[]")
 		case eDeref:
