@@ -183,13 +183,14 @@ func (a *analyzer) conflicts(res *Result, found []found) {
 			partnersOf(y, x, k)
 		}
 	}
-	// Precise accesses can only overlap within one root; imprecise ones are
-	// compared with everything.
+	// Precise accesses can only overlap within one root; loose ones
+	// (imprecise, or through a context's pointer) are compared with
+	// everything.
 	byRoot := map[string][]int{}
 	var loose []int
 	for i, g := range sigs {
 		byRoot[g.rep.loc.base.key] = append(byRoot[g.rep.loc.base.key], i)
-		if g.rep.loc.imprecise() {
+		if g.rep.loc.loose() {
 			loose = append(loose, i)
 		}
 	}
@@ -251,7 +252,7 @@ func (a *analyzer) conflicts(res *Result, found []found) {
 			if sigs[j].rep.loc.base.key == sigs[i].rep.loc.base.key {
 				continue // done above
 			}
-			if sigs[j].rep.loc.imprecise() && j < i {
+			if sigs[j].rep.loc.loose() && j < i {
 				continue // the pair was checked from j
 			}
 			check(sigs[i], sigs[j])

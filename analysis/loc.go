@@ -241,9 +241,18 @@ func typeAlias(a, b loc) bool {
 }
 
 // endsWithin: the memory a designates may lie inside or over that of b,
-// where a is imprecise.
+// where a is known only by its type (loose).
 func endsWithin(a, b loc) bool {
-	return a.imprecise() && mayEndWithin(a, b)
+	return a.loose() && mayEndWithin(a, b)
+}
+
+// loose: what l designates is known only by its type: l is imprecise, or
+// it follows a pointer kept in the context, which may point anywhere in
+// the context, also where an imprecise loc points (a context captured by
+// a closure is reached imprecisely). Its own context is still told apart
+// from shared memory (contextAlias).
+func (l loc) loose() bool {
+	return l.imprecise() || l.base.kind == bContext && followsPointer(l)
 }
 
 // contextAlias is the test for two locs of one context, at least one
@@ -382,7 +391,7 @@ type (
 	onPath   struct{ t typeKeyT }   // b's base or path has type t
 )
 
-// needlesOf returns, for an imprecise loc a, the keys endsWithin(a, b)
+// needlesOf returns, for a loose loc a, the keys endsWithin(a, b)
 // looks for in b.
 func needlesOf(a loc) []any {
 	n := len(a.path)

@@ -1,6 +1,7 @@
 // A pointer kept in the context may lead back into it: after
-// c.cur = &c.in, c.cur.x and c.in.x are one memory. (Found by the
-// soundness oracle, internal/oracle.)
+// c.cur = &c.in, c.cur.x and c.in.x are one memory, also where the
+// context is known only by its type (captured by a closure). (Found by
+// the soundness oracle, internal/oracle.)
 package main
 
 import "github.com/safels/safels/loop"
@@ -10,6 +11,7 @@ type inner struct{ x, y int }
 type conn struct {
 	in  inner
 	cur *inner
+	n   int
 }
 
 func handleLink(l *loop.Loop, c *conn) {
@@ -28,6 +30,14 @@ func handleY(l *loop.Loop, c *conn) {
 	c.in.y++ // want "in.y"
 }
 
+// handleReset's context is captured by a closure: the analysis knows c.in
+// only as some conn's in, which may be where handleCur's c.cur points.
+func handleReset(l *loop.Loop, c *conn) {
+	c.in = inner{}            // want "in"
+	count := func() { c.n++ } // want "n"
+	count()                   // want "handleReset\\$1"
+}
+
 func main() {
 	l := loop.New()
 	c := &conn{}
@@ -35,4 +45,5 @@ func main() {
 	loop.Post(l, handleCur, c)
 	loop.Post(l, handleX, c)
 	loop.Post(l, handleY, c)
+	loop.Post(l, handleReset, c)
 }
