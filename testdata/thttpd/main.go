@@ -48,6 +48,12 @@ var (
 	idleTick      = time.Second // how often handleIdle visits the table
 	verbose       bool
 
+	// loopOptions configure the loop serve runs: none in the program (the
+	// generated table if any, GOMAXPROCS workers). The latency benchmark
+	// (bench_test.go) sets loop.Serial or the analysis' table, and workers
+	// for blocking handlers.
+	loopOptions []loop.Option
+
 	// cache maps a URL path to its document. serve fills it before the loop
 	// starts; handlers only read it (and the bytes it holds), so responses
 	// share it with no conflict. Unlike thttpd's mmap cache it is a snapshot:
@@ -123,7 +129,7 @@ func serve(ctx context.Context, ln net.Listener, root string) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	l := loop.New()
+	l := loop.New(loopOptions...)
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {
