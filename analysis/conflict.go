@@ -302,8 +302,8 @@ func (a *analyzer) conflicts(res *Result, found []found) {
 		}
 		res.Handlers[i].Hue = hue[r]
 	}
-	// Stable: conflicts on one object keep the order they were found in.
-	slices.SortStableFunc(res.Conflicts, func(x, y *Conflict) int {
+	// A total order: a conflict is recorded once per (A, B, Kind, Object).
+	slices.SortFunc(res.Conflicts, func(x, y *Conflict) int {
 		return cmp.Or(cmp.Compare(x.A, y.A), cmp.Compare(x.B, y.B), cmp.Compare(x.Kind, y.Kind), strings.Compare(x.Object, y.Object))
 	})
 }
