@@ -43,10 +43,14 @@ import (
 //
 // A Cache may be used by one Run at a time; Run serializes on it.
 type Cache struct {
-	mu    sync.Mutex
-	prev  *generation
-	deps  *depState // what the last run imported from outside
-	seeds [2]maphash.Seed
+	mu   sync.Mutex
+	prev *generation
+	deps *depState // what the last run imported from outside
+	// listing: the go command's last answer; readOnly: GOROOT and
+	// GOMODCACHE, asked once.
+	listing  *listing
+	readOnly []string
+	seeds    [2]maphash.Seed
 }
 
 // NewCache returns an empty cache.

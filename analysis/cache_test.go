@@ -141,37 +141,65 @@ func TestCacheReuse(t *testing.T) {
 		t.Errorf("nothing changed, yet the dependencies were read again")
 	}
 
+	if !cache.listing.reused {
+		t.Errorf("nothing changed, yet the go command was asked again")
+	}
+
 	for _, step := range []struct {
 		name string
 		file string
 		edit func(string) string
 		// only: the packages whose functions may be summarized again.
 		only []string
+		// relist: the edit changes what the go command would answer.
+		relist bool
 	}{
-		{"comment at the end of p14", "p14/p14.go", func(s string) string { return s + "\n// a comment\n" }, []string{"p14"}},
+		{"comment at the end of p14", "p14/p14.go", func(s string) string { return s + "\n// a comment\n" }, []string{"p14"}, false},
 		{"line inserted at the top of p10", "p10/p10.go", func(s string) string { return "// a comment\n" + s },
 			// Step of p11 inlines Step of p10, whose positions moved; p12
 			// starts a new chain.
-			[]string{"p10", "p11"}},
+			[]string{"p10", "p11"}, false},
 		{"body of p3.Step0 writes a global", "p3/p3.go", func(s string) string {
 			return strings.Replace(s, "func Step0(c *Conn, n int) int {\n", "func Step0(c *Conn, n int) int {\n\tstats.Users++\n", 1)
-		}, nil},
+		}, nil, false},
 		{"a field added to p7.Conn", "p7/p7.go", func(s string) string {
 			return strings.Replace(s, "type Conn struct {\n", "type Conn struct {\n\tExtra int\n", 1)
-		}, nil},
+		}, nil, false},
 		{"a new import (strconv) in p9", "p9/p9.go", func(s string) string {
 			return strings.Replace(s, "import (\n", "import (\n\t\"strconv\"\n", 1) + "\nvar _ = strconv.Itoa\n"
-		}, nil},
+		}, nil, true},
+		{"a new file in p4 that Helper0 calls", "p4/more.go", func(string) string {
+			return "package p4\n\nvar hits int\n\nfunc count() { hits++ }\n"
+		}, nil, true},
+		{"p4.Helper0 calls it", "p4/p4.go", func(s string) string {
+			return strings.Replace(s, "func Helper0(c *Conn, n int) int {\n", "func Helper0(c *Conn, n int) int {\n\tcount()\n", 1)
+		}, nil, false},
+		{"p4.Helper0 no longer calls it", "p4/p4.go", func(s string) string {
+			return strings.Replace(s, "\tcount()\n", "", 1)
+		}, nil, false},
+		{"the new file left out by a build constraint", "p4/more.go", func(s string) string {
+			return "//go:build never\n\n" + s
+		}, nil, true},
+		{"a new package", "extra/extra.go", func(string) string {
+			return "package extra\n\nvar X int\n"
+		}, nil, true},
 		{"a new implementation of p15.Store", "p15/p15.go", func(s string) string {
 			return s + "\ntype logStore struct{ n int }\n\nfunc (l *logStore) Put(k, v int) { l.n += k }\nfunc (*logStore) p15()          {}\n\nvar _ Store = &logStore{}\n"
-		}, nil},
+		}, nil, false},
 	} {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, step.file)), 0o755)
+		if _, err := os.Stat(filepath.Join(dir, step.file)); err != nil {
+			os.WriteFile(filepath.Join(dir, step.file), nil, 0o644)
+		}
 		edit(t, filepath.Join(dir, step.file), step.edit)
 		got := run(t, dir, cache)
 		full := run(t, dir, nil)
 		same(t, step.name, got, full)
 		if want := !strings.Contains(step.name, "new import"); cache.deps.reused != want {
 			t.Errorf("%s: dependencies reused: %t, want %t", step.name, cache.deps.reused, want)
+		}
+		if cache.listing.reused == step.relist {
+			t.Errorf("%s: the go command's last answer reused: %t, want %t", step.name, cache.listing.reused, !step.relist)
 		}
 		if got.Reused == 0 {
 			t.Errorf("%s: nothing reused", step.name)

@@ -41,6 +41,7 @@ type loaded struct {
 	all      []*packages.Package // as the go command listed them, dependencies below
 	exports  map[string]string   // export data file of each dependency, by package ID
 	deps     *depState
+	listing  *listing            // for the Cache
 	roots    []*packages.Package // type-checked without error: their bodies are analysed
 	files    []string
 	hashes   map[string][sha256.Size]byte // content analysed, per file
@@ -54,34 +55,55 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 		patterns = []string{"./..."}
 	}
 	fset := token.NewFileSet()
-	// With a cache, the dependencies of the last run are looked up (their
-	// export data files) while the go command lists the packages: they
-	// rarely change between two saves.
+	start := time.Now()
+	var pkgs []*packages.Package
 	var prev *depState
 	var spec chan exportResult
-	if cfg.Cache != nil && cfg.Cache.deps != nil {
-		prev = cfg.Cache.deps
+	var listed *listing
+	if c := cfg.Cache; c != nil {
+		prev = c.deps
+		// Unless a save changed a package's files, imports or build
+		// constraints, the go command would answer as it did last time.
+		if now, depsSame := c.listing.reusable(cfg, patterns); now != nil && prev != nil {
+			pkgs, listed = now.answer(), now
+			if depsSame {
+				spec = make(chan exportResult, 1)
+				spec <- exportResult{files: prev.exports}
+			}
+		}
+	}
+	if prev != nil && spec == nil {
+		// The dependencies of the last run are looked up (their export
+		// data files) while the go command lists the packages: they
+		// rarely change between two saves.
 		spec = make(chan exportResult, 1)
 		go func() {
 			files, err := exportFiles(ctx, cfg, prev.ids)
 			spec <- exportResult{files, err}
 		}()
 	}
-	pcfg := &packages.Config{
-		Context: ctx,
-		Mode:    listMode,
-		Dir:     cfg.Dir,
-		Overlay: cfg.Overlay,
-		Env:     cfg.Env,
-		Tests:   false,
-	}
-	start := time.Now()
-	pkgs, err := packages.Load(pcfg, patterns...)
-	if err != nil {
-		if spec != nil {
-			<-spec
+	if pkgs == nil {
+		var err error
+		pkgs, err = packages.Load(&packages.Config{
+			Context: ctx,
+			Mode:    listMode,
+			Dir:     cfg.Dir,
+			Overlay: cfg.Overlay,
+			Env:     cfg.Env,
+			Tests:   false,
+		}, patterns...)
+		if err != nil {
+			if spec != nil {
+				<-spec
+			}
+			return nil, fmt.Errorf("loading %v: %w", patterns, err)
 		}
-		return nil, fmt.Errorf("loading %v: %w", patterns, err)
+		if c := cfg.Cache; c != nil {
+			if c.readOnly == nil {
+				c.readOnly = readOnlyRoots(ctx, cfg)
+			}
+			listed = newListing(cfg, patterns, pkgs, c.readOnly)
+		}
 	}
 	// The packages the patterns name are type-checked from source; a
 	// package listed twice (by two patterns) is one package.
@@ -93,7 +115,7 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 			roots = append(roots, p)
 		}
 	}
-	l := &loaded{fset: fset, all: pkgs, hashes: map[string][sha256.Size]byte{}}
+	l := &loaded{fset: fset, all: pkgs, listing: listed, hashes: map[string][sha256.Size]byte{}}
 	l.phases = append(l.phases, Phase{"list", time.Since(start)})
 	deps, err := typeCheck(ctx, cfg, fset, roots, prev, spec, &l.phases)
 	if err != nil {
@@ -103,12 +125,12 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 	l.exports = deps.exports
 	// Broken packages are reported and set aside; the rest is analysed, so
 	// one file that does not parse does not hide every other finding.
-	listed := map[*packages.Package]bool{}
+	done := map[*packages.Package]bool{}
 	for _, p := range pkgs {
-		if listed[p] {
+		if done[p] {
 			continue
 		}
-		listed[p] = true
+		done[p] = true
 		for _, f := range p.CompiledGoFiles {
 			l.files = append(l.files, f)
 			// Remember what was analysed, so edits are never made against

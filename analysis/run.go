@@ -36,7 +36,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 			if cfg.Cache != nil {
 				// Whatever went wrong may be in what the cache holds: the
 				// next run starts over.
-				cfg.Cache.prev, cfg.Cache.deps = nil, nil
+				cfg.Cache.prev, cfg.Cache.deps, cfg.Cache.listing = nil, nil, nil
 			}
 			res.Problems = append(res.Problems, Problem{Message: fmt.Sprintf("internal error in safels analysis: %v", r)})
 			res.Handlers, res.Conflicts, res.Matrix = nil, nil, nil
@@ -139,6 +139,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	if cfg.Cache != nil {
 		cfg.Cache.prev = a.next
 		cfg.Cache.deps = l.deps
+		cfg.Cache.listing = l.listing
 	}
 	return res, nil
 }

@@ -253,7 +253,7 @@ func (s *server) Initialized(ctx context.Context, params *protocol.InitializedPa
 
 func (s *server) registerWatchers(ctx context.Context) {
 	var watchers []protocol.FileSystemWatcher
-	for _, g := range []string{"**/go.mod", "**/go.sum", "**/.safels.json", "**/*.go"} {
+	for _, g := range []string{"**/go.mod", "**/go.sum", "**/go.work", "**/.safels.json", "**/*.go"} {
 		watchers = append(watchers, protocol.FileSystemWatcher{GlobPattern: protocol.Pattern(g)})
 	}
 	opts, err := protocol.Marshal(protocol.DidChangeWatchedFilesRegistrationOptions{Watchers: watchers})
@@ -451,26 +451,29 @@ func (s *server) DidChangeWatchedFiles(ctx context.Context, params *protocol.Did
 	if s.ready() != nil {
 		return nil
 	}
+	changed := false
 	for _, ch := range params.Changes {
 		name, ok := filename(ch.URI)
 		if !ok {
 			continue
 		}
 		switch base := filepath.Base(name); {
-		case base == "go.mod", base == "go.sum", base == ".safels.json", strings.HasSuffix(base, ".go"):
+		case base == "go.mod", base == "go.sum", base == "go.work", base == ".safels.json", strings.HasSuffix(base, ".go"):
 			s.mu.Lock()
 			_, open := s.docs[name]
-			if base == "go.mod" || base == "go.sum" {
-				// Other module versions, another toolchain: summaries of
-				// dependencies' callers may all be different.
+			if base == "go.mod" || base == "go.sum" || base == "go.work" {
+				// Other modules, other versions, another toolchain: the
+				// go command's answers and every summary may differ.
 				s.cache = analysis.NewCache()
 			}
 			s.mu.Unlock()
 			if !open { // open buffers are the truth; their saves trigger runs
-				s.schedule()
-				return nil
+				changed = true
 			}
 		}
+	}
+	if changed {
+		s.schedule()
 	}
 	return nil
 }

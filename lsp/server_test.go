@@ -394,3 +394,40 @@ func TestSaveResummarizesOnlyWhatChanged(t *testing.T) {
 	}
 	t.Logf("first run: %d summaries; after the save: %d summarized, %d reused", total, summarized, reused)
 }
+
+// TestWatchedFiles: a file created outside the editor (a checkout, a
+// generator) is analysed once the client says it changed, and a go.mod
+// change in the same notification is not lost behind it.
+func TestWatchedFiles(t *testing.T) {
+	dir := t.TempDir()
+	synth.Write(t, dir, 6, 2)
+	c := lsptest.Start(t, safels(t), testmod.Env(), "serve", "-v", "-debounce", "1ms")
+	c.Result("initialize", map[string]any{"processId": nil, "rootUri": lsptest.FileURI(dir), "capabilities": map[string]any{}}, nil)
+	c.Notify("initialized", map[string]any{})
+	c.AwaitDiagnostics(0, lsptest.FileURI(filepath.Join(dir, "p5", "p5.go")), func(p lsptest.Published) bool { return len(p.Diagnostics) > 0 })
+
+	extra := filepath.Join(dir, "p5", "extra.go")
+	src := "package p5\n\nimport \"github.com/safels/safels/loop\"\n\n//safels:handler\nfunc HandleAudit(l *loop.Loop, c *Conn) { stats.Users++ }\n"
+	if err := os.WriteFile(extra, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cur := c.Now()
+	c.Notify("workspace/didChangeWatchedFiles", map[string]any{"changes": []any{
+		map[string]any{"uri": lsptest.FileURI(extra), "type": 1},
+		map[string]any{"uri": lsptest.FileURI(filepath.Join(dir, "go.mod")), "type": 2},
+	}})
+	p, _ := c.AwaitDiagnostics(cur, lsptest.FileURI(extra), func(p lsptest.Published) bool { return len(p.Diagnostics) > 0 })
+	if !strings.Contains(p.Diagnostics[0].Message, "HandleAudit writes stats.Users") {
+		t.Errorf("diagnostic on the new file: %s", p.Diagnostics[0].Message)
+	}
+	// go.mod changed: nothing of the last analysis was reused.
+	lines := strings.Split(c.StderrText(), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if strings.Contains(lines[i], "msg=analysis ") {
+			if !strings.Contains(lines[i], " reused=0 ") {
+				t.Errorf("the analysis after a go.mod change reused summaries: %s", lines[i])
+			}
+			break
+		}
+	}
+}
