@@ -20,8 +20,13 @@ import (
 // save in one package does not summarize the rest of the workspace again:
 // the language server keeps one for its session (Config.Cache).
 //
-// Every Run type-checks and builds SSA afresh (go/packages gives new
-// objects each time), so a summary is kept in a form tied to the run that
+// It also keeps the go command's last listing of the packages (reused when
+// no package's files, imports or build constraints changed: listing.go)
+// and the types of the dependencies read from export data (reused while
+// the export data files are the same: typecheck.go).
+//
+// Every Run type-checks the workspace and builds SSA afresh, with new
+// objects each time, so a summary is kept in a form tied to the run that
 // made it and translated into the next run's objects when it may be
 // reused. It may be reused when three things hold:
 //
@@ -39,7 +44,8 @@ import (
 //
 // Summarizing a function is a deterministic function of its SSA and of
 // what it reads, so a reused summary is the one the summarizer would
-// compute; TestCacheMatchesFullRun checks it on random edits.
+// compute; TestCacheReuse and TestCacheMatchesFullRun check it after
+// edits of every kind on every example.
 //
 // A Cache may be used by one Run at a time; Run serializes on it.
 type Cache struct {
