@@ -226,3 +226,25 @@ func TestContextPointers(t *testing.T) {
 		t.Errorf("handleCur/handleReset = %b, want 01: c.cur.x may be the in that handleReset writes", got)
 	}
 }
+
+// TestContextStores: pointers between a context and shared memory, the two
+// cases the soundness oracle found the analysis missing.
+func TestContextStores(t *testing.T) {
+	r := wanttest.Run(t, "testdata/ctxstore")
+	for _, tc := range []struct {
+		a, b string
+		want analysis.Kind
+		why  string
+	}{
+		{"handleBump", "handleCount", analysis.Global, "*c.p is total once handleLink ran"},
+		{"handleFill", "handleScan", analysis.Global, "recent and c.buf share an array once handleKeep ran"},
+		{"handlePeer", "handleOther", analysis.Global, "main made c.peer point at other"},
+		{"handleOwn", "handleFill", 0, "a buffer only ever the connection's own is not shared"},
+		{"handleOwn", "handleCount", 0, "c.own is never total"},
+		{"handleHalf", "handleLastHalf", analysis.Global, "handleSplit keeps one array in both"},
+	} {
+		if got := cell(t, r, tc.a, tc.b); got&analysis.Global != tc.want {
+			t.Errorf("%s/%s = %02b, want bit 0 = %d: %s", tc.a, tc.b, got, tc.want, tc.why)
+		}
+	}
+}

@@ -240,6 +240,15 @@ func (a *analyzer) fingerprint(s *summary) fp {
 		}
 		w("\n")
 	}
+	for _, st := range s.stores {
+		w("S")
+		w(a.stableLoc(st.dst))
+		w("|")
+		w(a.stableLoc(st.val))
+		w("|")
+		w(a.stablePos(st.pos))
+		w("\n")
+	}
 	for i, r := range s.returns {
 		w("R" + itoa(i))
 		for _, l := range r {

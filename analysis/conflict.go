@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"golang.org/x/tools/go/ssa"
 )
 
 // maxPartners bounds the partners kept per access: a message names a few,
@@ -32,7 +34,7 @@ type entry struct {
 
 // conflicts fills in handlers, the conflicts between their accesses, the
 // matrix, hues and colors.
-func (a *analyzer) conflicts(res *Result, found []found) {
+func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) {
 	sort.SliceStable(found, func(i, j int) bool {
 		pi, pj := a.position(found[i].fn.Pos()), a.position(found[j].fn.Pos())
 		if pi.Filename != pj.Filename {
@@ -41,12 +43,32 @@ func (a *analyzer) conflicts(res *Result, found []found) {
 		return pi.Offset < pj.Offset
 	})
 	var all []entry
+	accesses := make([][]*rawAccess, len(found))
+	pol := newPollution()
+	for i, f := range found {
+		var stores []*rawStore
+		accesses[i], stores = a.handlerAccesses(f)
+		pol.add(stores)
+	}
+	for _, fn := range setup {
+		if sum := a.sums[fn]; sum != nil {
+			pol.add(sum.stores)
+		}
+	}
 	for i, f := range found {
 		h := &Handler{Name: funcName(f.fn), Short: shortFuncName(f.fn), Pos: a.position(f.fn.Pos()), Model: f.model}
-		for _, r := range a.handlerAccesses(f) {
-			acc := a.publish(r, i)
-			h.Accesses = append(h.Accesses, acc)
-			all = append(all, entry{h: i, raw: r, pub: acc})
+		for _, r := range accesses[i] {
+			l, extra := pol.apply(r.loc)
+			for j, x := range append([]loc{l}, extra...) {
+				if j > 0 || x.key != r.loc.key || !slices.Equal(x.path, r.loc.path) {
+					c := *r
+					c.loc = x
+					r = &c
+				}
+				acc := a.publish(r, i)
+				h.Accesses = append(h.Accesses, acc)
+				all = append(all, entry{h: i, raw: r, pub: acc})
+			}
 		}
 		res.Handlers = append(res.Handlers, h)
 	}
@@ -129,7 +151,7 @@ func (a *analyzer) conflicts(res *Result, found []found) {
 			}
 			return Global
 		}
-		if (xi || yi) && typeAlias(x.loc, y.loc) {
+		if (xi || yi) && typeAlias(x.loc, y.loc) && pol.mayAlias(x.loc, y.loc) {
 			return Global
 		}
 		if x.loc.base.kind == bContext && y.loc.base.kind == bContext && x.loc.base.key == y.loc.base.key && contextAlias(x.loc, y.loc) {

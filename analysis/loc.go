@@ -60,6 +60,9 @@ type elem struct {
 	// context: what it points to is not known, so the loc may alias any
 	// memory of its type.
 	precise bool
+	// crossed: an eDeref of a context's pointer that may lead out of the
+	// context, to shared memory not known (pollution.go).
+	crossed bool
 }
 
 // maxPath bounds paths, so summaries of recursive code over recursive types
@@ -158,10 +161,19 @@ func (l loc) imprecise() bool {
 	switch l.base.kind {
 	case bUnknown:
 		return true
-	case bContext, bFresh:
+	case bFresh:
+		return false
+	case bContext:
 		// What a context reaches is the context's own (the paper's
-		// self-contained contexts); where a context escapes into shared
-		// state, the shared side's loc is the imprecise one.
+		// self-contained contexts), unless a pointer to shared memory
+		// was ever kept where it reaches through (pollution.go); where a
+		// context escapes into shared state, the shared side's loc is
+		// the imprecise one.
+		for _, e := range l.path {
+			if e.crossed {
+				return true
+			}
+		}
 		return false
 	}
 	for _, e := range l.path {

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"go/token"
 	"go/types"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"golang.org/x/tools/go/callgraph/cha"
@@ -109,6 +111,11 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		}
 		for _, b := range fn.Blocks {
 			for _, instr := range b.Instrs {
+				if call, ok := instr.(ssa.CallInstruction); ok && len(a.sites[call]) > 1 {
+					// The call graph's edges come in map order: sort them,
+					// so that a run summarizes alike every time.
+					slices.SortFunc(a.sites[call], func(x, y *ssa.Function) int { return strings.Compare(x.String(), y.String()) })
+				}
 				if mc, ok := instr.(*ssa.MakeClosure); ok {
 					cl := mc.Fn.(*ssa.Function)
 					a.closures[cl] = append(a.closures[cl], mc)
@@ -128,13 +135,17 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	for _, h := range found {
 		entry = append(entry, h.fn)
 	}
+	// main and the initializers too: what they store in contexts before
+	// the loop runs is what handlers find there (pollution.go).
+	setup := a.entryPoints(l)
+	entry = append(entry, setup...)
 	phase("handlers")
 	if err := a.summarizeAll(ctx, entry); err != nil {
 		return nil, err
 	}
 	phase("summaries")
 	res.Summarized, res.Reused = a.summarized, a.reused
-	a.conflicts(res, found)
+	a.conflicts(res, found, setup)
 	phase("conflicts")
 	if cfg.Cache != nil {
 		cfg.Cache.prev = a.next
@@ -305,10 +316,10 @@ func (a *analyzer) summarizeSCC(scc []*ssa.Function, succ map[*ssa.Function][]*s
 // handlerAccesses rewrites a handler's summary for an invocation: its
 // context parameter becomes the context root; its other parameters are
 // unknown; a closure's free variables are what they were bound to.
-func (a *analyzer) handlerAccesses(h found) []*rawAccess {
+func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 	sum := a.sums[h.fn]
 	if sum == nil {
-		return nil
+		return nil, nil
 	}
 	ci := contextParam(h.fn)
 	var ctxBase *base
@@ -393,7 +404,15 @@ func (a *analyzer) handlerAccesses(h found) []*rawAccess {
 			out = append(out, &c)
 		}
 	}
-	return out
+	var stores []*rawStore
+	for _, st := range sum.stores {
+		for _, d := range rebase(st.dst) {
+			for _, v := range rebase(st.val) {
+				stores = append(stores, &rawStore{dst: d, val: v, pos: st.pos})
+			}
+		}
+	}
+	return out, stores
 }
 
 // registeredLoc names an object handed to a framework at registration after

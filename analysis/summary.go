@@ -75,10 +75,12 @@ type summary struct {
 	accesses []*rawAccess
 	seen     map[string]bool
 	returns  [][]loc // per result: what a returned pointer may point to
+	// stores are the pointers it stores (pollution.go).
+	stores []*rawStore
 }
 
 func (s *summary) size() int {
-	n := len(s.accesses)
+	n := len(s.accesses) + len(s.stores)
 	for _, r := range s.returns {
 		n += len(r)
 	}
@@ -205,6 +207,7 @@ func itoa(i int) string {
 type fnState struct {
 	a       *analyzer
 	fn      *ssa.Function
+	sum     *summary // being computed, while summarize runs
 	origins map[ssa.Value][]loc
 	loads   map[ssa.Value][]loc
 	escaped map[*base]bool
@@ -312,6 +315,11 @@ func (s *fnState) origin0(v ssa.Value) []loc {
 			return nil
 		}
 	case *ssa.Call:
+		if b, ok := v.Call.Value.(*ssa.Builtin); ok && b.Name() == "append" && len(v.Call.Args) > 0 {
+			// The result may use the first argument's backing array
+			// (or a new one, the invocation's own).
+			return s.origin(v.Call.Args[0])
+		}
 		return s.callResults(v, 0)
 	case *ssa.UnOp, *ssa.Field, *ssa.Index, *ssa.Lookup:
 		if !pointerLike(v.Type()) {
@@ -325,6 +333,10 @@ func (s *fnState) origin0(v ssa.Value) []loc {
 		return []loc{a.unknownLoc(pointee(v.Type()))}
 	}
 	return nil
+}
+
+func isPackageInit(fn *ssa.Function) bool {
+	return fn.Name() == "init" && fn.Synthetic == "package initializer"
 }
 
 // cgoInternal: cgo reserves these prefixes for what it generates (function
@@ -428,7 +440,13 @@ func (s *fnState) callResults(call *ssa.Call, idx int) []loc {
 		if callee.Blocks == nil {
 			// Unknown code returns memory it made, or memory reachable
 			// from what it was given (strconv.AppendInt, bytes.Buffer.Bytes).
+			// Formatting and parsing keep nothing: what they return can
+			// only be what they were given to append to.
+			readOnly := readOnlyPkgs[calleePkg(callee)]
 			for _, arg := range args {
+				if readOnly && !types.Identical(arg.Type(), t) {
+					continue
+				}
 				if pointerLike(arg.Type()) {
 					for _, l := range s.origin(arg) {
 						out = append(out, l.deep())
@@ -552,6 +570,8 @@ func (a *analyzer) summarize(fn *ssa.Function) *summary {
 	}
 	s := a.newState(fn)
 	sum := &summary{seen: map[string]bool{}}
+	s.sum = sum
+	defer func() { s.sum = nil }()
 	if fn.Signature.Results().Len() > 0 {
 		sum.returns = make([][]loc, fn.Signature.Results().Len())
 	}
@@ -606,10 +626,15 @@ func (a *analyzer) summarize(fn *ssa.Function) *summary {
 					here(s.origin(in.X), Read, false, pos)
 				}
 			case *ssa.Store:
-				here(s.origin(in.Addr), Write, false, pos)
+				dsts := s.origin(in.Addr)
+				here(dsts, Write, false, pos)
+				s.storePointer(dsts, in.Val, pos)
 			case *ssa.MapUpdate:
 				m := in.Map.Type().Underlying().(*types.Map)
-				here(mapLocs(s.origin(in.Map), func(l loc) loc { return l.index(m.Elem()) }), Write, false, pos)
+				dsts := mapLocs(s.origin(in.Map), func(l loc) loc { return l.index(m.Elem()) })
+				here(dsts, Write, false, pos)
+				s.storePointer(dsts, in.Key, pos)
+				s.storePointer(dsts, in.Value, pos)
 			case *ssa.Lookup:
 				if m, ok := in.X.Type().Underlying().(*types.Map); ok {
 					here(mapLocs(s.origin(in.X), func(l loc) loc { return l.index(m.Elem()) }), Read, false, pos)
@@ -657,6 +682,14 @@ type recorder func(l loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, v
 // applySummary adds callee's accesses, rewritten for this call, to the
 // caller's summary.
 func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []ssa.Value, pos token.Pos, rec recorder) {
+	if isPackageInit(callee) {
+		// One package's initializer calls those of the packages it
+		// imports; each is an entry point of its own (for its stores:
+		// pollution.go) and no handler calls one. Carrying theirs up
+		// would make every line moved in a package change every
+		// initializer above it.
+		return
+	}
 	sum := a.sumOf(callee)
 	if sum == nil {
 		return
@@ -678,6 +711,15 @@ func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []
 			rec(l, acc.op, acc.atomic, acc.pos, acc.fn, via, locks)
 		}
 	}
+	if s.sum != nil {
+		for _, st := range sum.stores {
+			for _, d := range s.subst(st.dst, callee, args, binds) {
+				for _, v := range s.subst(st.val, callee, args, binds) {
+					s.sum.addStore(d, v, st.pos)
+				}
+			}
+		}
+	}
 }
 
 func (a *analyzer) call(s *fnState, call ssa.CallInstruction, rec recorder) {
@@ -686,6 +728,13 @@ func (a *analyzer) call(s *fnState, call ssa.CallInstruction, rec recorder) {
 	if b, ok := c.Value.(*ssa.Builtin); ok {
 		a.builtin(s, b, c.Args, pos, rec)
 		return
+	}
+	if isLoopPost(c) && len(c.Args) == 3 && s.sum != nil {
+		// The value posted becomes a context: what else holds it may
+		// reach a context (pollution.go).
+		for _, v := range s.origin(c.Args[2]) {
+			s.sum.addStore(a.postedLoc(), v, pos)
+		}
 	}
 	fns, args, binds := a.targets(s, call)
 	if len(fns) == 0 && c.IsInvoke() {

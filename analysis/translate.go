@@ -70,6 +70,15 @@ func (t *translator) summary(s *summary) (*summary, bool) {
 		}
 		out.accesses = append(out.accesses, n)
 	}
+	for _, st := range s.stores {
+		d, ok1 := t.loc(st.dst)
+		v, ok2 := t.loc(st.val)
+		pos, ok3 := t.pos(st.pos)
+		if !ok1 || !ok2 || !ok3 {
+			return nil, false
+		}
+		out.stores = append(out.stores, &rawStore{dst: d, val: v, pos: pos})
+	}
 	if s.returns != nil {
 		out.returns = make([][]loc, len(s.returns))
 		for i, r := range s.returns {
@@ -303,6 +312,18 @@ func (t *translator) value(v ssa.Value) (ssa.Value, bool) {
 						n = nv
 					}
 				}
+			} else if pos, ok := t.pos(v.Pos()); ok && pos.IsValid() {
+				// The function changed, but the summary that names this
+				// allocation did not (a caller's summary holds it through
+				// a callee's whose fingerprint is the same): the one made
+				// at the same place, under the same name, is it.
+				for _, b := range fn.Blocks {
+					for _, x := range b.Instrs {
+						if nv, ok := x.(ssa.Value); ok && nv.Pos() == pos && sameShape(v, nv) && t.pair(v.Type(), nv.Type()) {
+							n = nv
+						}
+					}
+				}
 			}
 		}
 	}
@@ -352,6 +373,10 @@ func (t *translator) base(b *base) (*base, bool) {
 	case bUnknown:
 		if typ, ok := t.typ(b.typ); ok {
 			n = t.a.unknownLoc(typ).base
+		}
+	case bContext:
+		if b.key == postedKey {
+			n = t.a.postedLoc().base
 		}
 	}
 	if n != nil && n.key != b.key {

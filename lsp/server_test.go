@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/safels/safels/internal/lsptest"
 	"github.com/safels/safels/internal/synth"
@@ -383,6 +384,9 @@ func TestSaveResummarizesOnlyWhatChanged(t *testing.T) {
 		}
 	}
 
+	// The log reaches us on stderr, apart from the diagnostics: wait for
+	// the second analysis to be in it.
+	awaitLog(t, c, "msg=analysis ", 2)
 	summarized, reused, functions := lastRun()
 	if summarized == 0 || summarized+reused != total {
 		t.Fatalf("after the save: summarized %d, reused %d; the first run summarized %d", summarized, reused, total)
@@ -412,6 +416,7 @@ func TestWatchedFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	cur := c.Now()
+	before := strings.Count(c.StderrText(), "msg=analysis ")
 	c.Notify("workspace/didChangeWatchedFiles", map[string]any{"changes": []any{
 		map[string]any{"uri": lsptest.FileURI(extra), "type": 1},
 		map[string]any{"uri": lsptest.FileURI(filepath.Join(dir, "go.mod")), "type": 2},
@@ -421,6 +426,7 @@ func TestWatchedFiles(t *testing.T) {
 		t.Errorf("diagnostic on the new file: %s", p.Diagnostics[0].Message)
 	}
 	// go.mod changed: nothing of the last analysis was reused.
+	awaitLog(t, c, "msg=analysis ", before+1)
 	lines := strings.Split(c.StderrText(), "\n")
 	for i := len(lines) - 1; i >= 0; i-- {
 		if strings.Contains(lines[i], "msg=analysis ") {
@@ -429,5 +435,17 @@ func TestWatchedFiles(t *testing.T) {
 			}
 			break
 		}
+	}
+}
+
+// awaitLog waits until the server's log has n lines that contain s.
+func awaitLog(t *testing.T, c *lsptest.Client, s string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for strings.Count(c.StderrText(), s) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("the log does not say %q %d times:\n%s", s, n, c.StderrText())
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

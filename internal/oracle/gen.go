@@ -516,11 +516,8 @@ func (g *gen) helper() {
 	case 7:
 		g.line("copy(%s, %s)", g.pick("sl", "c.Buf", "arr[2:]"), g.pick("sl[2:]", "c.Buf", "arr[:3]"))
 	case 8:
-		// TODO(analysis): also "sl = append(c.Buf[:3], s)" and the
-		// reverse, once a slice whose backing array is shared between a
-		// context and shared state is seen (see README, soundness oracle).
-		x := g.pick("sl", "c.Buf")
-		g.line("%s = append(%s[:3], s)", x, x)
+		// The two may share a backing array from then on.
+		g.line("%s = append(%s[:3], s)", g.pick("sl", "c.Buf"), g.pick("sl", "c.Buf"))
 	case 9:
 		// A pointer kept in a local and used later.
 		p := g.fresh("q")
@@ -532,10 +529,9 @@ func (g *gen) helper() {
 			g.line("s += %s.Y", p)
 		}
 	case 10:
-		// TODO(analysis): also "c.P = &gin", once shared memory stored
-		// into a context is no longer taken for the context's own (see
-		// README, soundness oracle).
-		g.line("c.P = %s", g.pick("&c.In", "&Inner{X: s}"))
+		// The context keeps a pointer to its own memory, to fresh
+		// memory, or to shared memory.
+		g.line("c.P = %s", g.pick("&c.In", "&Inner{X: s}", "&gin"))
 	default:
 		g.line("s += len(%s)", g.pick("tbl", "c.M", "sl"))
 	}

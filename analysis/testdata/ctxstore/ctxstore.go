@@ -1,0 +1,103 @@
+// Pointers between a context and shared memory: a context may keep a
+// pointer to shared state (c.p = &total), and shared state may keep a
+// slice of a context's memory (recent = c.buf). Accesses through such a
+// pointer are accesses of shared memory. (Found by the soundness oracle,
+// internal/oracle.)
+package main
+
+import "github.com/safels/safels/loop"
+
+type conn struct {
+	p    *int
+	buf  []int
+	own  []int // only ever this connection's own memory
+	peer *int  // set up in main, to shared memory
+	half []int // shares an array with lastHalf
+}
+
+var (
+	total    int
+	recent   []int
+	other    int
+	lastHalf []int
+)
+
+// handleLink makes the context point at a global.
+func handleLink(l *loop.Loop, c *conn) {
+	c.p = &total // want "c\\.p"
+}
+
+// handleBump writes through it: that is total.
+func handleBump(l *loop.Loop, c *conn) {
+	*c.p++ // want "c\\.p" "writes total.*handleCount"
+}
+
+func handleCount(l *loop.Loop, c *conn) {
+	total++ // want "handleCount writes total; handleBump"
+}
+
+// handleKeep publishes the context's buffer in a global.
+func handleKeep(l *loop.Loop, c *conn) {
+	recent = c.buf // want "recent"
+}
+
+// handleFill writes the context's buffer; handleScan, through the global,
+// the same array.
+func handleFill(l *loop.Loop, c *conn) {
+	c.buf[0]++ // want "c\\.buf"
+}
+
+func handleScan(l *loop.Loop, c *conn) {
+	recent[0]++ // want "reads recent" "writes recent\\[\\].*handleFill reads and writes c\\.buf"
+}
+
+// handleOwn fills a buffer of its own, through a helper: nothing shared.
+func handleOwn(l *loop.Loop, c *conn) {
+	setOwn(c, make([]int, 4)) // want "setOwn"
+	c.own[0]++                // want "c\\.own" "c\\.own\\[\\]"
+}
+
+func setOwn(c *conn, b []int) { c.own = b } // want "own"
+
+// handlePeer writes through a pointer main stored before the loop ran:
+// other, which handleOther writes too.
+func handlePeer(l *loop.Loop, c *conn) {
+	*c.peer++ // want "c\\.peer" "writes other.*handleOther"
+}
+
+func handleOther(l *loop.Loop, c *conn) {
+	other++ // want "handleOther writes other; handlePeer"
+}
+
+// handleSplit makes one array and keeps it both in the context and in a
+// global: handleHalf and handleLastHalf write the same memory.
+func handleSplit(l *loop.Loop, c *conn) {
+	b := make([]int, 4)
+	c.half = b   // want "c\\.half"
+	lastHalf = b // want "lastHalf"
+}
+
+func handleHalf(l *loop.Loop, c *conn) {
+	c.half[0]++ // want "c\\.half"
+}
+
+func handleLastHalf(l *loop.Loop, c *conn) {
+	lastHalf[0]++ // want "lastHalf"
+}
+
+func main() {
+	l := loop.New()
+	c := &conn{peer: &other}
+	loop.Post(l, handleLink, c)
+	loop.Post(l, handleBump, c)
+	loop.Post(l, handleCount, c)
+	loop.Post(l, handleKeep, c)
+	loop.Post(l, handleFill, c)
+	loop.Post(l, handleScan, c)
+	loop.Post(l, handleOwn, c)
+	loop.Post(l, handlePeer, c)
+	loop.Post(l, handleOther, c)
+	loop.Post(l, handleSplit, c)
+	loop.Post(l, handleHalf, c)
+	loop.Post(l, handleLastHalf, c)
+}
