@@ -242,6 +242,7 @@ func TestContextStores(t *testing.T) {
 		{"handleOwn", "handleFill", 0, "a buffer only ever the connection's own is not shared"},
 		{"handleOwn", "handleCount", 0, "c.own is never total"},
 		{"handleHalf", "handleLastHalf", analysis.Global, "handleSplit keeps one array in both"},
+		{"handleUnbox", "handleBoxed", analysis.Global, "c.box holds &boxed once handleBox ran"},
 	} {
 		if got := cell(t, r, tc.a, tc.b); got&analysis.Global != tc.want {
 			t.Errorf("%s/%s = %02b, want bit 0 = %d: %s", tc.a, tc.b, got, tc.want, tc.why)

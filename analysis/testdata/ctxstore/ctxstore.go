@@ -13,6 +13,7 @@ type conn struct {
 	own  []int // only ever this connection's own memory
 	peer *int  // set up in main, to shared memory
 	half []int // shares an array with lastHalf
+	box  any   // holds a pointer to boxed
 }
 
 var (
@@ -20,6 +21,7 @@ var (
 	recent   []int
 	other    int
 	lastHalf []int
+	boxed    int
 )
 
 // handleLink makes the context point at a global.
@@ -85,6 +87,19 @@ func handleLastHalf(l *loop.Loop, c *conn) {
 	lastHalf[0]++ // want "lastHalf"
 }
 
+// Through an interface: c.box holds &boxed.
+func handleBox(l *loop.Loop, c *conn) {
+	c.box = &boxed // want "c\\.box"
+}
+
+func handleUnbox(l *loop.Loop, c *conn) {
+	*c.box.(*int)++ // want "c\\.box" "writes boxed.*handleBoxed"
+}
+
+func handleBoxed(l *loop.Loop, c *conn) {
+	boxed++ // want "handleBoxed writes boxed; handleUnbox"
+}
+
 func main() {
 	l := loop.New()
 	c := &conn{peer: &other}
@@ -100,4 +115,7 @@ func main() {
 	loop.Post(l, handleSplit, c)
 	loop.Post(l, handleHalf, c)
 	loop.Post(l, handleLastHalf, c)
+	loop.Post(l, handleBox, c)
+	loop.Post(l, handleUnbox, c)
+	loop.Post(l, handleBoxed, c)
 }
