@@ -326,11 +326,7 @@ func TestExitWithoutShutdown(t *testing.T) {
 // analysis after the save summarized: only that package's, the rest of the
 // workspace reused from the run before.
 func TestSaveResummarizesOnlyWhatChanged(t *testing.T) {
-	dir := t.TempDir()
-	synth.Write(t, dir, 8, 2)
-	c := lsptest.Start(t, safels(t), testmod.Env(), "serve", "-v", "-debounce", "1ms")
-	c.Result("initialize", map[string]any{"processId": nil, "rootUri": lsptest.FileURI(dir), "capabilities": map[string]any{}}, nil)
-	c.Notify("initialized", map[string]any{})
+	dir, c := synthSession(t, 8)
 	file := filepath.Join(dir, "p5", "p5.go")
 	uri := open(c, file, 1)
 	_, cur := c.AwaitDiagnostics(0, uri, func(p lsptest.Published) bool { return len(p.Diagnostics) > 0 })
@@ -403,11 +399,7 @@ func TestSaveResummarizesOnlyWhatChanged(t *testing.T) {
 // generator) is analysed once the client says it changed, and a go.mod
 // change in the same notification is not lost behind it.
 func TestWatchedFiles(t *testing.T) {
-	dir := t.TempDir()
-	synth.Write(t, dir, 6, 2)
-	c := lsptest.Start(t, safels(t), testmod.Env(), "serve", "-v", "-debounce", "1ms")
-	c.Result("initialize", map[string]any{"processId": nil, "rootUri": lsptest.FileURI(dir), "capabilities": map[string]any{}}, nil)
-	c.Notify("initialized", map[string]any{})
+	dir, c := synthSession(t, 6)
 	c.AwaitDiagnostics(0, lsptest.FileURI(filepath.Join(dir, "p5", "p5.go")), func(p lsptest.Published) bool { return len(p.Diagnostics) > 0 })
 
 	extra := filepath.Join(dir, "p5", "extra.go")
@@ -448,4 +440,15 @@ func awaitLog(t *testing.T, c *lsptest.Client, s string, n int) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// synthSession starts a verbose server, without debounce, on a generated
+// workspace of pkgs packages of two handlers each.
+func synthSession(t *testing.T, pkgs int) (string, *lsptest.Client) {
+	dir := t.TempDir()
+	synth.Write(t, dir, pkgs, 2)
+	c := lsptest.Start(t, safels(t), testmod.Env(), "serve", "-v", "-debounce", "1ms")
+	c.Result("initialize", map[string]any{"processId": nil, "rootUri": lsptest.FileURI(dir), "capabilities": map[string]any{}}, nil)
+	c.Notify("initialized", map[string]any{})
+	return dir, c
 }
