@@ -52,6 +52,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		closures: map[*ssa.Function][]*ssa.MakeClosure{},
 		bases:    map[string]*base{},
 		states:   map[*ssa.Function]*fnState{},
+		cells:    map[*ssa.Alloc]cell{},
 	}
 	rootPkgs := map[*types.Package]bool{}
 	for _, p := range l.roots {

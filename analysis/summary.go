@@ -97,6 +97,7 @@ type analyzer struct {
 	closures map[*ssa.Function][]*ssa.MakeClosure // where each closure is made
 	bases    map[string]*base
 	states   map[*ssa.Function]*fnState
+	cells    map[*ssa.Alloc]cell // captured variables (cellValues)
 
 	// Reuse of summaries across runs (cache.go); all nil without a Cache.
 	prev       *generation                // what the previous run left
@@ -322,6 +323,19 @@ func (s *fnState) origin0(v ssa.Value) []loc {
 		}
 		return s.callResults(v, 0)
 	case *ssa.UnOp, *ssa.Field, *ssa.Index, *ssa.Lookup:
+		if u, ok := v.(*ssa.UnOp); ok && u.Op == token.MUL {
+			if al, ok := u.X.(*ssa.Alloc); ok {
+				if vals, ok := a.cellValues(al); ok {
+					// A variable a closure captured: what was assigned
+					// to it, not "anything kept in fresh memory".
+					var out []loc
+					for _, x := range vals {
+						out = append(out, s.origin(x)...)
+					}
+					return out
+				}
+			}
+		}
 		if !pointerLike(v.Type()) {
 			return nil
 		}
@@ -488,9 +502,95 @@ func (s *fnState) subst(l loc, callee *ssa.Function, args []ssa.Value, binds []s
 	}
 	out := make([]loc, 0, len(roots))
 	for _, r := range roots {
+		if al, ok := r.base.site.(*ssa.Alloc); ok && r.base.kind == bFresh && len(r.path) == 0 && len(l.path) > 0 && l.path[0].kind == eDeref {
+			if vals, ok := s.a.cellValues(al); ok {
+				// The callee reads a captured variable: what was
+				// assigned to it.
+				cs := s.a.state(al.Parent())
+				for _, x := range vals {
+					for _, o := range cs.origin(x) {
+						out = append(out, o.extend(l.path[1:], l.trunc))
+					}
+				}
+				continue
+			}
+		}
 		out = append(out, r.extend(l.path, l.trunc))
 	}
 	return out
+}
+
+// cellValues returns, for a variable that lives in a cell of its own (a
+// closure captured it), the values assigned to it, provided that only its
+// own function assigns it and every closure only reads it; ok is false
+// otherwise (then it is memory like any other).
+func (a *analyzer) cellValues(al *ssa.Alloc) (vals []ssa.Value, ok bool) {
+	if c, done := a.cells[al]; done {
+		return c.vals, c.ok
+	}
+	defer func() { a.cells[al] = cell{vals, ok} }()
+	if !pointerLike(pointee(al.Type())) {
+		return nil, false
+	}
+	refs := al.Referrers()
+	if refs == nil {
+		return nil, false
+	}
+	for _, r := range *refs {
+		switch r := r.(type) {
+		case *ssa.Store:
+			if r.Addr != al {
+				return nil, false
+			}
+			vals = append(vals, r.Val)
+		case *ssa.UnOp:
+			if r.Op != token.MUL {
+				return nil, false
+			}
+		case *ssa.DebugRef:
+		case *ssa.MakeClosure:
+			for i, b := range r.Bindings {
+				if b == al && !onlyRead(r.Fn.(*ssa.Function).FreeVars[i], 0) {
+					return nil, false
+				}
+			}
+		default:
+			return nil, false
+		}
+	}
+	return vals, true
+}
+
+type cell struct {
+	vals []ssa.Value
+	ok   bool
+}
+
+// onlyRead: a closure's free variable (a captured cell) is only loaded,
+// there and in the closures it makes in turn.
+func onlyRead(fv *ssa.FreeVar, depth int) bool {
+	refs := fv.Referrers()
+	if refs == nil || depth > 8 {
+		return false
+	}
+	for _, r := range *refs {
+		switch r := r.(type) {
+		case *ssa.UnOp:
+			if r.Op != token.MUL {
+				return false
+			}
+		case *ssa.DebugRef:
+		case *ssa.MakeClosure:
+			for i, b := range r.Bindings {
+				if b == fv && !onlyRead(r.Fn.(*ssa.Function).FreeVars[i], depth+1) {
+					return false
+				}
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // creatorBindings resolves a closure's free variable where the call site

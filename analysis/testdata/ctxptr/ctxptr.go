@@ -30,8 +30,8 @@ func handleY(l *loop.Loop, c *conn) {
 	c.in.y++ // want "in.y"
 }
 
-// handleReset's context is captured by a closure: the analysis knows c.in
-// only as some conn's in, which may be where handleCur's c.cur points.
+// handleReset's context is captured by a closure: still its own context,
+// whose in may be where handleCur's c.cur points.
 func handleReset(l *loop.Loop, c *conn) {
 	c.in = inner{}            // want "in"
 	count := func() { c.n++ } // want "n"
