@@ -250,3 +250,16 @@ func TestContextStores(t *testing.T) {
 		}
 	}
 }
+
+// TestCapturedContext: a closure that uses the handler's context does not
+// make the context anybody's: a deferred undo conflicts only on the same
+// context, and a global the closure writes still conflicts always.
+func TestCapturedContext(t *testing.T) {
+	r := wanttest.Run(t, "testdata/captured")
+	if got := cell(t, r, "handleDefer", "handleDefer"); got != analysis.Context {
+		t.Errorf("handleDefer/handleDefer = %02b, want 10", got)
+	}
+	if got := cell(t, r, "handleEach", "handleEach"); got != analysis.Context|analysis.Global {
+		t.Errorf("handleEach/handleEach = %02b, want 11 (c.m on the same context, done always)", got)
+	}
+}
