@@ -244,6 +244,8 @@ func TestContextStores(t *testing.T) {
 		{"handleOwn", "handleCount", 0, "c.own is never total"},
 		{"handleHalf", "handleLastHalf", analysis.Global, "handleSplit keeps one array in both"},
 		{"handleUnbox", "handleBoxed", analysis.Global, "c.box holds &boxed once handleBox ran"},
+		{"handleBumpMapped", "handleMapped", analysis.Global, "c.kept (a sync.Map) holds &mapped"},
+		{"handleVisit", "handleOwn", analysis.Global, "the registry holds connections"},
 	} {
 		if got := cell(t, r, tc.a, tc.b); got&analysis.Global != tc.want {
 			t.Errorf("%s/%s = %02b, want bit 0 = %d: %s", tc.a, tc.b, got, tc.want, tc.why)

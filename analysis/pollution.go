@@ -107,8 +107,8 @@ type pollution struct {
 	// toShared: slots that held pointers to shared memory, and to which.
 	toShared map[slot]*targets
 	// toContext: slots that held pointers into a context, or pointers
-	// that may be anything.
-	toContext map[slot]bool
+	// that may be anything, and the types of what they pointed to.
+	toContext map[slot][]types.Type
 	// posted: the types of contexts that are memory shared otherwise
 	// (posted after being read from shared state, as a timer visiting a
 	// connection table does): shared memory of such a type may be a
@@ -125,7 +125,7 @@ type targets struct {
 }
 
 func newPollution() *pollution {
-	return &pollution{toShared: map[slot]*targets{}, toContext: map[slot]bool{}}
+	return &pollution{toShared: map[slot]*targets{}, toContext: map[slot][]types.Type{}}
 }
 
 func (p *pollution) shared(sl slot) *targets {
@@ -141,7 +141,10 @@ func (p *pollution) shared(sl slot) *targets {
 // main's): fresh memory stored both into a context and into shared memory
 // joins the two, as a pointer from one to the other would.
 func (p *pollution) add(stores []*rawStore) {
-	type dests struct{ ctx, shr []slot }
+	type dests struct {
+		ctx, shr []slot
+		typ      types.Type
+	}
 	fresh := map[string]*dests{}
 	for _, st := range stores {
 		sl := slotOf(st.dst)
@@ -157,14 +160,14 @@ func (p *pollution) add(stores []*rawStore) {
 				t.locs = append(t.locs, st.val)
 			}
 			if st.val.imprecise() || st.val.trunc {
-				p.toContext[sl] = true // it may be a context's, too
+				p.context(sl, st.val.memType()) // it may be a context's, too
 			}
 		case ownContext:
-			p.toContext[sl] = true
+			p.context(sl, st.val.memType())
 		case ownFresh:
 			d := fresh[st.val.base.key]
 			if d == nil {
-				d = &dests{}
+				d = &dests{typ: st.val.memType()}
 				fresh[st.val.base.key] = d
 			}
 			switch ownerOf(st.dst) {
@@ -183,9 +186,18 @@ func (p *pollution) add(stores []*rawStore) {
 			p.shared(sl).any = true
 		}
 		for _, sl := range d.shr {
-			p.toContext[sl] = true
+			p.context(sl, d.typ)
 		}
 	}
+}
+
+func (p *pollution) context(sl slot, t types.Type) {
+	for _, x := range p.toContext[sl] {
+		if types.Identical(x, t) {
+			return
+		}
+	}
+	p.toContext[sl] = append(p.toContext[sl], t)
 }
 
 // apply rewrites an access's loc for what its dereferences may reach
@@ -206,7 +218,7 @@ func (p *pollution) apply(l loc) (loc, []loc) {
 			continue
 		}
 		sl := slotOf(loc{base: l.base, path: l.path[:d]})
-		imprecise := own == ownShared && p.toContext[sl]
+		imprecise := own == ownShared && len(p.toContext[sl]) > 0
 		crossed := false
 		if t := p.toShared[sl]; own == ownContext && t != nil {
 			crossed = t.any
@@ -232,6 +244,21 @@ func (p *pollution) apply(l loc) (loc, []loc) {
 	if path != nil {
 		l.path = path
 	}
+	if l.trunc {
+		// Everything below l: also what its pointers lead to (a
+		// container outside the workspace, kept whole).
+		sl := slotOf(loc{base: l.base, path: l.path})
+		if t := p.toShared[sl]; own == ownContext && t != nil {
+			for _, target := range t.locs {
+				extra = append(extra, target.deep())
+			}
+		}
+		if own == ownShared {
+			for _, t := range p.toContext[sl] {
+				extra = append(extra, unknownOf(t).deep())
+			}
+		}
+	}
 	return l, extra
 }
 
@@ -248,7 +275,7 @@ func (p *pollution) mayReachContext(l loc) bool {
 			continue
 		}
 		prefix := loc{base: l.base, path: l.path[:d]}
-		if p.toContext[slotOf(prefix)] {
+		if len(p.toContext[slotOf(prefix)]) > 0 {
 			return true
 		}
 		for _, t := range p.posted {

@@ -137,9 +137,15 @@ func (a *analyzer) globalLoc(g *ssa.Global) loc {
 }
 
 func (a *analyzer) unknownLoc(t types.Type) loc {
+	return a.rootLoc(unknownOf(t).base)
+}
+
+// unknownOf is memory of type t, wherever it is.
+func unknownOf(t types.Type) loc {
 	ts := types.TypeString(t, nil)
-	return a.rootLoc(&base{kind: bUnknown, typ: t, key: "?:" + ts,
-		name: "(" + types.TypeString(t, shortQual) + ")", full: "(" + ts + ")"})
+	b := &base{kind: bUnknown, typ: t, key: "?:" + ts,
+		name: "(" + types.TypeString(t, shortQual) + ")", full: "(" + ts + ")"}
+	return loc{base: b, key: b.key}
 }
 
 func (a *analyzer) freshLoc(site ssa.Value, t types.Type) loc {
@@ -927,6 +933,14 @@ func (a *analyzer) external(s *fnState, fn *ssa.Function, args []ssa.Value, pos 
 }
 
 func (a *analyzer) externalCall(s *fnState, pkg, name string, method bool, args []ssa.Value, pos token.Pos, rec recorder) {
+	if keepsArguments(pkg, name) && len(args) > 1 {
+		// A container outside the workspace keeps what it is given: the
+		// pointers stored in it are stores into it (pollution.go).
+		dsts := s.origin(args[0])
+		for _, v := range args[1:] {
+			s.storePointer(dsts, v, pos)
+		}
+	}
 	switch {
 	case pkg == "sync/atomic":
 		op := Write
@@ -966,6 +980,20 @@ func (a *analyzer) externalCall(s *fnState, pkg, name string, method bool, args 
 			}
 		}
 	}
+}
+
+// keepsArguments: functions of the standard library that keep the pointers
+// they are given in their first argument (a receiver, or an address).
+func keepsArguments(pkg, name string) bool {
+	switch pkg {
+	case "sync":
+		return name == "Store" || name == "LoadOrStore" || name == "Swap" || name == "CompareAndSwap"
+	case "sync/atomic":
+		return strings.HasPrefix(name, "Store") || strings.HasPrefix(name, "Swap") || strings.HasPrefix(name, "CompareAndSwap")
+	case "container/list":
+		return strings.HasPrefix(name, "Push") || strings.HasPrefix(name, "Insert")
+	}
+	return false
 }
 
 // callFuncArg: a function value handed to unknown code may be called there.

@@ -5,7 +5,11 @@
 // internal/oracle.)
 package main
 
-import "github.com/safels/safels/loop"
+import (
+	"sync"
+
+	"github.com/safels/safels/loop"
+)
 
 type conn struct {
 	p    *int
@@ -14,6 +18,7 @@ type conn struct {
 	peer *int  // set up in main, to shared memory
 	half []int // shares an array with lastHalf
 	box  any   // holds a pointer to boxed
+	kept sync.Map
 }
 
 var (
@@ -22,6 +27,8 @@ var (
 	other    int
 	lastHalf []int
 	boxed    int
+	mapped   int
+	registry sync.Map // of connections
 )
 
 // handleLink makes the context point at a global.
@@ -40,7 +47,7 @@ func handleCount(l *loop.Loop, c *conn) {
 
 // handleKeep publishes the context's buffer in a global.
 func handleKeep(l *loop.Loop, c *conn) {
-	recent = c.buf // want "recent"
+	recent = c.buf // want "recent" "c\\.buf.*handleVisit"
 }
 
 // handleFill writes the context's buffer; handleScan, through the global,
@@ -100,6 +107,32 @@ func handleBoxed(l *loop.Loop, c *conn) {
 	boxed++ // want "handleBoxed writes boxed; handleUnbox"
 }
 
+// Through a container of the standard library: c.kept holds &mapped.
+func handleKeepMapped(l *loop.Loop, c *conn) {
+	c.kept.Store(1, &mapped)
+}
+
+func handleBumpMapped(l *loop.Loop, c *conn) {
+	if v, ok := c.kept.Load(1); ok {
+		*v.(*int)++ // want "mapped.*handleMapped" "c\\.kept"
+	}
+}
+
+func handleMapped(l *loop.Loop, c *conn) {
+	mapped++ // want "handleMapped writes mapped; handleBumpMapped"
+}
+
+// The other way: the registry holds connections.
+func handleRegister(l *loop.Loop, c *conn) {
+	registry.Store(1, c)
+}
+
+func handleVisit(l *loop.Loop, c *conn) {
+	if v, ok := registry.Load(1); ok {
+		v.(*conn).own = nil // want "registry" "main\\.conn.*handleBump"
+	}
+}
+
 func main() {
 	l := loop.New()
 	c := &conn{peer: &other}
@@ -118,4 +151,9 @@ func main() {
 	loop.Post(l, handleBox, c)
 	loop.Post(l, handleUnbox, c)
 	loop.Post(l, handleBoxed, c)
+	loop.Post(l, handleKeepMapped, c)
+	loop.Post(l, handleBumpMapped, c)
+	loop.Post(l, handleMapped, c)
+	loop.Post(l, handleRegister, c)
+	loop.Post(l, handleVisit, c)
 }
