@@ -71,7 +71,6 @@ type generation struct {
 
 // cached is one function's summary and what it was computed from.
 type cached struct {
-	fn     *ssa.Function
 	sum    *summary
 	fp     fp
 	pkgKey string
@@ -410,7 +409,7 @@ func (a *analyzer) reuse(scc []*ssa.Function) bool {
 			}
 		}
 		key, _ := a.pkgKeyOf(fn)
-		a.next.entries[fn.String()] = &cached{fn: fn, sum: sums[i], fp: entries[i].fp, pkgKey: key, reads: entries[i].reads}
+		a.next.entries[fn.String()] = &cached{sum: sums[i], fp: entries[i].fp, pkgKey: key, reads: entries[i].reads}
 	}
 	a.reused += len(scc)
 	return true
@@ -523,5 +522,5 @@ func (a *analyzer) remember(fn *ssa.Function, s *summary, r *readLog) {
 		return
 	}
 	a.seal(r)
-	a.next.entries[fn.String()] = &cached{fn: fn, sum: s, fp: a.fingerprint(s), pkgKey: key, reads: r}
+	a.next.entries[fn.String()] = &cached{sum: s, fp: a.fingerprint(s), pkgKey: key, reads: r}
 }

@@ -58,16 +58,19 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 	for i, f := range found {
 		h := &Handler{Name: funcName(f.fn), Short: shortFuncName(f.fn), Pos: a.position(f.fn.Pos()), Model: f.model}
 		for _, r := range accesses[i] {
+			// Where the access may cross between a context and shared
+			// memory, its loc changes, and it may stand for more accesses.
 			l, extra := pol.apply(r.loc)
 			for j, x := range append([]loc{l}, extra...) {
-				if j > 0 || x.key != r.loc.key || !slices.Equal(x.path, r.loc.path) {
+				raw := r
+				if j > 0 || !slices.Equal(x.path, r.loc.path) {
 					c := *r
 					c.loc = x
-					r = &c
+					raw = &c
 				}
-				acc := a.publish(r, i)
+				acc := a.publish(raw, i)
 				h.Accesses = append(h.Accesses, acc)
-				all = append(all, entry{h: i, raw: r, pub: acc})
+				all = append(all, entry{h: i, raw: raw, pub: acc})
 			}
 		}
 		res.Handlers = append(res.Handlers, h)

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/tools/go/packages"
 )
@@ -54,7 +55,7 @@ type fileHead struct {
 // none of the tracked files outside them changed (their export data is
 // then the same). It returns the listing with the files' hashes of now, for
 // the Cache to keep once the run is done.
-func (l *listing) reusable(cfg Config, patterns []string) (now *listing, depsSame bool) {
+func (l *listing) reusable(cfg Config, patterns []string, src *sources) (now *listing, depsSame bool) {
 	if l == nil || l.dir != cfg.Dir || !slices.Equal(l.patterns, patterns) || !slices.Equal(l.overlay, overlayNames(cfg)) {
 		return nil, false
 	}
@@ -79,11 +80,11 @@ func (l *listing) reusable(cfg Config, patterns []string) (now *listing, depsSam
 			if !ok {
 				return nil, false
 			}
-			src, err := readSource(cfg, filepath.Join(dir, name))
+			data, err := src.read(filepath.Join(dir, name))
 			if err != nil {
 				return nil, false
 			}
-			sum := sha256.Sum256(src)
+			sum := sha256.Sum256(data)
 			cur[name] = fileHead{sum: sum, head: old.head}
 			if sum == old.sum {
 				continue
@@ -91,7 +92,7 @@ func (l *listing) reusable(cfg Config, patterns []string) (now *listing, depsSam
 			if l.deps[dir] {
 				depsSame = false
 			}
-			if header(filepath.Join(dir, name), src) != old.head {
+			if header(filepath.Join(dir, name), data) != old.head {
 				return nil, false
 			}
 		}
@@ -104,7 +105,7 @@ func (l *listing) reusable(cfg Config, patterns []string) (now *listing, depsSam
 // where the answer cannot be checked cheaply: patterns other than
 // directories and "./...", cgo (its files are generated from the
 // preamble), or a directory that cannot be read.
-func newListing(cfg Config, patterns []string, pkgs []*packages.Package, readOnly []string) *listing {
+func newListing(cfg Config, patterns []string, pkgs []*packages.Package, readOnly []string, src *sources) *listing {
 	l := &listing{dir: cfg.Dir, patterns: patterns, overlay: overlayNames(cfg), dirs: map[string]map[string]fileHead{}, deps: map[string]bool{}}
 	for _, pat := range patterns {
 		switch {
@@ -148,12 +149,12 @@ func newListing(cfg Config, patterns []string, pkgs []*packages.Package, readOnl
 			return
 		}
 		for _, name := range names {
-			src, err := readSource(cfg, filepath.Join(dir, name))
+			data, err := src.read(filepath.Join(dir, name))
 			if err != nil {
 				ok = false
 				return
 			}
-			files[name] = fileHead{sum: sha256.Sum256(src), head: header(filepath.Join(dir, name), src)}
+			files[name] = fileHead{sum: sha256.Sum256(data), head: header(filepath.Join(dir, name), data)}
 		}
 		l.dirs[dir] = files
 		if !isRoot[p] {
@@ -212,11 +213,39 @@ func overlayNames(cfg Config) []string {
 	return names
 }
 
-func readSource(cfg Config, name string) ([]byte, error) {
-	if src, ok := cfg.Overlay[name]; ok {
+// sources reads each file once per run, from the overlay or else the
+// disk: the listing's check, the type-checker and the hashes of what was
+// analysed all want the same files.
+type sources struct {
+	overlay map[string][]byte
+	mu      sync.Mutex
+	files   map[string]sourceFile
+}
+
+type sourceFile struct {
+	data []byte
+	err  error
+}
+
+func newSources(overlay map[string][]byte) *sources {
+	return &sources{overlay: overlay, files: map[string]sourceFile{}}
+}
+
+// read may be called from several goroutines.
+func (s *sources) read(name string) ([]byte, error) {
+	if src, ok := s.overlay[name]; ok {
 		return src, nil
 	}
-	return os.ReadFile(name)
+	s.mu.Lock()
+	f, ok := s.files[name]
+	s.mu.Unlock()
+	if !ok {
+		f.data, f.err = os.ReadFile(name)
+		s.mu.Lock()
+		s.files[name] = f
+		s.mu.Unlock()
+	}
+	return f.data, f.err
 }
 
 // goFiles lists the non-test Go files of a directory, sorted.

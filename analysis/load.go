@@ -39,7 +39,6 @@ type loaded struct {
 	fset     *token.FileSet
 	prog     *ssa.Program
 	all      []*packages.Package // as the go command listed them, dependencies below
-	exports  map[string]string   // export data file of each dependency, by package ID
 	deps     *depState
 	listing  *listing            // for the Cache
 	roots    []*packages.Package // type-checked without error: their bodies are analysed
@@ -56,6 +55,7 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 	}
 	fset := token.NewFileSet()
 	start := time.Now()
+	files := newSources(cfg.Overlay)
 	var pkgs []*packages.Package
 	var prev *depState
 	var spec chan exportResult
@@ -64,7 +64,7 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 		prev = c.deps
 		// Unless a save changed a package's files, imports or build
 		// constraints, the go command would answer as it did last time.
-		if now, depsSame := c.listing.reusable(cfg, patterns); now != nil && prev != nil {
+		if now, depsSame := c.listing.reusable(cfg, patterns, files); now != nil && prev != nil {
 			pkgs, listed = now.answer(), now
 			if depsSame {
 				spec = make(chan exportResult, 1)
@@ -102,7 +102,7 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 			if c.readOnly == nil {
 				c.readOnly = readOnlyRoots(ctx, cfg)
 			}
-			listed = newListing(cfg, patterns, pkgs, c.readOnly)
+			listed = newListing(cfg, patterns, pkgs, c.readOnly, files)
 		}
 	}
 	// The packages the patterns name are type-checked from source; a
@@ -117,12 +117,11 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 	}
 	l := &loaded{fset: fset, all: pkgs, listing: listed, hashes: map[string][sha256.Size]byte{}}
 	l.phases = append(l.phases, Phase{"list", time.Since(start)})
-	deps, err := typeCheck(ctx, cfg, fset, roots, prev, spec, &l.phases)
+	deps, err := typeCheck(ctx, cfg, files, fset, roots, prev, spec, &l.phases)
 	if err != nil {
 		return nil, err
 	}
 	l.deps = deps
-	l.exports = deps.exports
 	// Broken packages are reported and set aside; the rest is analysed, so
 	// one file that does not parse does not hide every other finding.
 	done := map[*packages.Package]bool{}
@@ -135,10 +134,7 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 			l.files = append(l.files, f)
 			// Remember what was analysed, so edits are never made against
 			// another version of a file.
-			data, ok := cfg.Overlay[f]
-			if !ok {
-				data, _ = os.ReadFile(f)
-			}
+			data, _ := files.read(f)
 			l.hashes[f] = sha256.Sum256(data)
 		}
 		if len(p.Errors) > 0 {

@@ -67,7 +67,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	}
 	if cfg.Cache != nil {
 		a.prev = cfg.Cache.prev
-		a.pkgKeys = packageKeys(l.all, l.roots, l.hashes, l.exports)
+		a.pkgKeys = packageKeys(l.all, l.roots, l.hashes, l.deps.exports)
 		a.next = &generation{fset: l.fset, entries: map[string]*cached{}, pkgKeys: map[string]string{}}
 		for p, k := range a.pkgKeys {
 			a.next.pkgKeys[p.Path()] = k

@@ -39,7 +39,7 @@ const listMode = packages.NeedName | packages.NeedFiles | packages.NeedCompiledG
 // Types of the packages they import, read from export data. It returns the
 // packages export data created (those the roots import and, in part, what
 // those refer to), and where the export data of each dependency is.
-func typeCheck(ctx context.Context, cfg Config, fset *token.FileSet, roots []*packages.Package, prev *depState, spec chan exportResult, phases *[]Phase) (*depState, error) {
+func typeCheck(ctx context.Context, cfg Config, files *sources, fset *token.FileSet, roots []*packages.Package, prev *depState, spec chan exportResult, phases *[]Phase) (*depState, error) {
 	start := time.Now()
 	// Checked from source: the roots, and every package between two roots
 	// (a root imports it and it imports a root, as with `safels check
@@ -175,7 +175,7 @@ func typeCheck(ctx context.Context, cfg Config, fset *token.FileSet, roots []*pa
 			}
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			checkPackage(cfg, fset, sizes, p, importErrs)
+			checkPackage(cfg, files, fset, sizes, p, importErrs)
 		}()
 	}
 	wg.Wait()
@@ -198,18 +198,14 @@ type exportResult struct {
 	err   error
 }
 
-func checkPackage(cfg Config, fset *token.FileSet, sizes types.Sizes, p *packages.Package, importErrs map[*packages.Package]error) {
+func checkPackage(cfg Config, files *sources, fset *token.FileSet, sizes types.Sizes, p *packages.Package, importErrs map[*packages.Package]error) {
 	p.Fset = fset
 	p.TypesSizes = sizes
 	for _, name := range p.CompiledGoFiles {
-		src, ok := cfg.Overlay[name]
-		if !ok {
-			var err error
-			src, err = os.ReadFile(name)
-			if err != nil {
-				p.Errors = append(p.Errors, packages.Error{Pos: name, Msg: err.Error(), Kind: packages.ParseError})
-				continue
-			}
+		src, err := files.read(name)
+		if err != nil {
+			p.Errors = append(p.Errors, packages.Error{Pos: name, Msg: err.Error(), Kind: packages.ParseError})
+			continue
 		}
 		f, err := parser.ParseFile(fset, name, src, parser.AllErrors|parser.ParseComments|parser.SkipObjectResolution)
 		if f != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"go/token"
 	"hash/maphash"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -141,7 +142,9 @@ func (s *server) run(ctx context.Context) {
 	}
 	s.log.Info("analysis", "elapsed", time.Since(start), "handlers", len(res.Handlers), "conflicts", len(res.Conflicts), "problems", len(res.Problems),
 		"summarized", len(res.Summarized), "reused", res.Reused, "phases", phases(res.Phases))
-	s.log.Debug("summarized", "functions", strings.Join(res.Summarized, ","))
+	if s.log.Enabled(ctx, slog.LevelDebug) { // the list is long on a large workspace
+		s.log.Debug("summarized", "functions", strings.Join(res.Summarized, ","))
+	}
 	snap := &snapshot{res: res, findings: diagnostics.Findings(res), overlay: overlay, versions: versions, texts: map[string]*text{}}
 
 	s.pubMu.Lock()
