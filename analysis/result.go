@@ -92,9 +92,19 @@ type Partner struct {
 
 // Handler is one event handler found in the workspace.
 type Handler struct {
-	Name    string // types.Func.FullName(), or the SSA name of a closure
-	Short   string // "handleSend", "(*Server).get", "main$1"
-	Pos     token.Position
+	Name  string // types.Func.FullName(), or the SSA name of a closure
+	Short string // "handleSend", "(*Server).get", "main$1"
+	// Route is where the handler is registered ("GET /articles/{id}",
+	// "set"; several joined by ", "), "" if it has none.
+	Route string
+	// Display is the handler as findings name it: its route, else its
+	// function ("handleSend", "(*Server).get"), else what registers it
+	// ("Events.Data") or where its func literal is ("func literal at
+	// main.go:42").
+	Display string
+	// Registered is where it is registered, if known.
+	Registered token.Position
+	Pos        token.Position
 	Model   Model
 	Hue     int  // 0: no hue (conflicts with nobody on globals); ≥1: hue group
 	Colored bool // must not overlap itself or others on the same context

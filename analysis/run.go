@@ -134,7 +134,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	res.Problems = append(res.Problems, problems...)
 	var entry []*ssa.Function
 	for _, h := range found {
-		entry = append(entry, h.fn)
+		entry = append(entry, h.entries()...)
 	}
 	// main and the initializers too: what they store in contexts before
 	// the loop runs is what handlers find there (pollution.go).
@@ -147,6 +147,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	phase("summaries")
 	res.Summarized, res.Reused = a.summarized, a.reused
 	a.conflicts(res, found, setup)
+	nameHandlers(a, res, found)
 	phase("conflicts")
 	if cfg.Cache != nil {
 		cfg.Cache.prev = a.next
@@ -318,6 +319,9 @@ func (a *analyzer) summarizeSCC(scc []*ssa.Function, succ map[*ssa.Function][]*s
 // context parameter becomes the context root; its other parameters are
 // unknown; a closure's free variables are what they were bound to.
 func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
+	if h.wrapped() {
+		return a.wrappedAccesses(h)
+	}
 	sum := a.sums[h.fn]
 	if sum == nil {
 		return nil, nil

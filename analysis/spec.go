@@ -9,6 +9,8 @@ import (
 	"go/types"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"golang.org/x/tools/go/ssa"
 )
@@ -42,6 +44,18 @@ type Registration struct {
 	Names    []string `json:"names"`
 	Args     []int    `json:"args"`
 	Model    Model    `json:"model"`
+	// Route lists the arguments (indexed as Args) whose source text names
+	// the handler in findings: `mux.HandleFunc("/set", h)` has route [1],
+	// so h is shown as "/set". A method named after an HTTP verb (Get,
+	// POST) puts the verb first: "GET /articles/{id}".
+	Route []int `json:"route,omitempty"`
+
+	// chain: the handler argument is a variadic list run in order, the last
+	// the handler and the others middleware before it (gin).
+	chain bool
+	// wrappers: the index of a variadic argument of middleware that wraps
+	// the handler, the first outermost (echo's m ...MiddlewareFunc); 0: none.
+	wrappers int
 }
 
 type TypeRef struct {
@@ -64,42 +78,101 @@ type FieldRef struct {
 	Model   Model    `json:"model"`
 }
 
+// The frameworks of the built-in table, at their current major versions.
 const (
 	chi    = "github.com/go-chi/chi/v5"
 	gin    = "github.com/gin-gonic/gin"
-	echo   = "github.com/labstack/echo/v4"
+	echo4  = "github.com/labstack/echo/v4"
+	echo5  = "github.com/labstack/echo/v5"
 	gorm   = "github.com/gorilla/mux"
 	evio   = "github.com/tidwall/evio"
-	gnet   = "github.com/panjf2000/gnet/v2"
+	gnet1  = "github.com/panjf2000/gnet"
+	gnet2  = "github.com/panjf2000/gnet/v2"
 	redcon = "github.com/tidwall/redcon"
 )
 
+// frameworks are the packages of the built-in table: one imported where
+// no handler is found is reported, since silence would read as "no races".
+var frameworks = []string{chi, gin, echo4, echo5, gorm, evio, gnet1, gnet2, redcon}
+
+// httpVerbs name the registration methods that fix a request method.
+var httpVerbs = []string{"Get", "Head", "Post", "Put", "Patch", "Delete", "Connect", "Options", "Trace", "Query"}
+
+func verbNames(upper bool) []string {
+	out := make([]string, len(httpVerbs))
+	for i, v := range httpVerbs {
+		out[i] = v
+		if upper {
+			out[i] = strings.ToUpper(v)
+		}
+	}
+	return out
+}
+
+const conc = ModelConcurrent
+
 // builtin is the table of net/http and the frameworks safels knows.
 var builtin = Spec{
-	Registrations: []Registration{
-		{Package: "net/http", Names: []string{"HandleFunc"}, Args: []int{1}, Model: ModelConcurrent},
-		{Package: "net/http", Receiver: "ServeMux", Names: []string{"HandleFunc"}, Args: []int{2}, Model: ModelConcurrent},
-		{Package: gorm, Receiver: "Router", Names: []string{"HandleFunc"}, Args: []int{2}, Model: ModelConcurrent},
-		{Package: gorm, Receiver: "Route", Names: []string{"HandlerFunc"}, Args: []int{1}, Model: ModelConcurrent},
-		{Package: chi, Receiver: "Mux", Names: []string{"HandleFunc", "MethodFunc"}, Args: []int{-1}, Model: ModelConcurrent},
-		{Package: chi, Receiver: "Router", Names: []string{"HandleFunc", "MethodFunc"}, Args: []int{-1}, Model: ModelConcurrent},
-		{Package: redcon, Names: []string{"ListenAndServe"}, Args: []int{1, 2, 3}, Model: ModelConcurrent},
-		{Package: redcon, Receiver: "ServeMux", Names: []string{"HandleFunc"}, Args: []int{2}, Model: ModelConcurrent},
-	},
+	Registrations: slices.Concat([]Registration{
+		{Package: "net/http", Names: []string{"HandleFunc", "Handle"}, Args: []int{1}, Route: []int{0}, Model: conc},
+		{Package: "net/http", Receiver: "ServeMux", Names: []string{"HandleFunc", "Handle"}, Args: []int{2}, Route: []int{1}, Model: conc},
+		{Package: "net/http", Names: []string{"ListenAndServe", "Serve"}, Args: []int{1}, Model: conc},
+		{Package: "net/http", Names: []string{"ListenAndServeTLS"}, Args: []int{3}, Model: conc},
+		{Package: "net/http", Names: []string{"ServeTLS"}, Args: []int{1}, Model: conc},
+		{Package: gorm, Receiver: "Router", Names: []string{"HandleFunc", "Handle"}, Args: []int{2}, Route: []int{1}, Model: conc},
+		{Package: gorm, Receiver: "Route", Names: []string{"HandlerFunc", "Handler"}, Args: []int{1}, Model: conc},
+		{Package: redcon, Names: []string{"ListenAndServe", "ListenAndServeTLS", "Serve", "NewServer", "NewServerTLS"}, Args: []int{1, 2, 3}, Model: conc},
+		{Package: redcon, Names: []string{"ListenAndServeNetwork", "ListenAndServeNetworkTLS", "NewServerNetwork", "NewServerNetworkTLS"}, Args: []int{2, 3, 4}, Model: conc},
+		{Package: redcon, Receiver: "ServeMux", Names: []string{"HandleFunc", "Handle"}, Args: []int{2}, Route: []int{1}, Model: conc},
+	}, chiRoutes("Mux"), chiRoutes("Router"),
+		ginRoutes("RouterGroup"), ginRoutes("IRoutes"), ginRoutes("IRouter"),
+		echoRoutes(echo4, "Echo"), echoRoutes(echo4, "Group"), echoRoutes(echo5, "Echo"), echoRoutes(echo5, "Group")),
 	FuncTypes: []TypeRef{
-		{Package: "net/http", Name: "HandlerFunc", Model: ModelConcurrent},
-		{Package: gin, Name: "HandlerFunc", Model: ModelConcurrent},
-		{Package: echo, Name: "HandlerFunc", Model: ModelConcurrent},
-		{Package: redcon, Name: "HandlerFunc", Model: ModelConcurrent},
+		{Package: "net/http", Name: "HandlerFunc", Model: conc},
+		{Package: gin, Name: "HandlerFunc", Model: conc},
+		{Package: echo4, Name: "HandlerFunc", Model: conc},
+		{Package: echo5, Name: "HandlerFunc", Model: conc},
+		{Package: redcon, Name: "HandlerFunc", Model: conc},
 	},
 	Interfaces: []InterfaceRef{
-		{Package: "net/http", Name: "Handler", Methods: []string{"ServeHTTP"}, Model: ModelConcurrent},
-		{Package: gnet, Name: "EventHandler", Methods: []string{"OnBoot", "OnShutdown", "OnOpen", "OnClose", "OnTraffic", "OnTick"}, Model: ModelConcurrent},
-		{Package: redcon, Name: "Handler", Methods: []string{"ServeRESP"}, Model: ModelConcurrent},
+		{Package: "net/http", Name: "Handler", Methods: []string{"ServeHTTP"}, Model: conc},
+		{Package: gnet2, Name: "EventHandler", Methods: []string{"OnBoot", "OnShutdown", "OnOpen", "OnClose", "OnTraffic", "OnTick"}, Model: conc},
+		{Package: gnet1, Name: "EventHandler", Methods: []string{"OnInitComplete", "OnShutdown", "OnOpened", "OnClosed", "PreWrite", "AfterWrite", "React", "Tick"}, Model: conc},
+		{Package: redcon, Name: "Handler", Methods: []string{"ServeRESP"}, Model: conc},
 	},
 	Fields: []FieldRef{
-		{Package: evio, Struct: "Events", Fields: []string{"Serving", "Opened", "Closed", "Detached", "PreWrite", "Data", "Tick"}, Model: ModelConcurrent},
+		{Package: evio, Struct: "Events", Fields: []string{"Serving", "Opened", "Closed", "Detached", "PreWrite", "Data", "Tick"}, Model: conc},
 	},
+}
+
+// chiRoutes: chi's Router interface and its Mux: the handler is the last
+// argument, the pattern the one before (Method: the method and pattern).
+func chiRoutes(recv string) []Registration {
+	return []Registration{
+		{Package: chi, Receiver: recv, Names: append(verbNames(false), "HandleFunc", "Handle", "Mount"), Args: []int{-1}, Route: []int{1}, Model: conc},
+		{Package: chi, Receiver: recv, Names: []string{"MethodFunc", "Method"}, Args: []int{-1}, Route: []int{1, 2}, Model: conc},
+		{Package: chi, Receiver: recv, Names: []string{"NotFound", "MethodNotAllowed"}, Args: []int{-1}, Model: conc},
+	}
+}
+
+// ginRoutes: gin's handlers are one variadic chain, middleware first.
+func ginRoutes(recv string) []Registration {
+	return []Registration{
+		{Package: gin, Receiver: recv, Names: []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "Any"}, Args: []int{-1}, Route: []int{1}, Model: conc, chain: true},
+		{Package: gin, Receiver: recv, Names: []string{"Handle"}, Args: []int{-1}, Route: []int{1, 2}, Model: conc, chain: true},
+		{Package: gin, Receiver: recv, Names: []string{"Match"}, Args: []int{-1}, Route: []int{2}, Model: conc, chain: true},
+		{Package: gin, Receiver: recv, Names: []string{"NoRoute", "NoMethod"}, Args: []int{-1}, Model: conc, chain: true},
+	}
+}
+
+// echoRoutes: echo (v4 and v5) takes the handler, then middleware that
+// wraps it.
+func echoRoutes(pkg, recv string) []Registration {
+	return []Registration{
+		{Package: pkg, Receiver: recv, Names: append(verbNames(true)[:9], "Any", "RouteNotFound"), Args: []int{2}, Route: []int{1}, Model: conc, wrappers: 3},
+		{Package: pkg, Receiver: recv, Names: []string{"Add"}, Args: []int{3}, Route: []int{1, 2}, Model: conc, wrappers: 4},
+		{Package: pkg, Receiver: recv, Names: []string{"Match"}, Args: []int{3}, Route: []int{2}, Model: conc, wrappers: 4},
+	}
 }
 
 // ConfigFile is the project file that extends the handler table.
@@ -215,13 +288,14 @@ func namedIs(t types.Type, pkg, name string) bool {
 	return ok && n.Obj().Name() == name && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == pkg
 }
 
-func (s *Spec) funcType(t types.Type) (Model, bool) {
+// funcTypeRef is the entry of the handler function type t, if it is one.
+func (s *Spec) funcTypeRef(t types.Type) (TypeRef, bool) {
 	for _, r := range s.FuncTypes {
 		if namedIs(t, r.Package, r.Name) {
-			return r.Model, true
+			return r, true
 		}
 	}
-	return "", false
+	return TypeRef{}, false
 }
 
 func (s *Spec) iface(t types.Type) (InterfaceRef, bool) {
@@ -233,20 +307,20 @@ func (s *Spec) iface(t types.Type) (InterfaceRef, bool) {
 	return InterfaceRef{}, false
 }
 
-func (s *Spec) field(fa *ssa.FieldAddr) (Model, bool) {
+// fieldRef is the entry of a callback field, if fa selects one, and the
+// field's name.
+func (s *Spec) fieldRef(fa *ssa.FieldAddr) (FieldRef, string, bool) {
 	st := pointee(fa.X.Type())
 	for _, r := range s.Fields {
 		if !namedIs(st, r.Package, r.Struct) {
 			continue
 		}
 		name := st.Underlying().(*types.Struct).Field(fa.Field).Name()
-		for _, f := range r.Fields {
-			if f == name {
-				return r.Model, true
-			}
+		if slices.Contains(r.Fields, name) {
+			return r, name, true
 		}
 	}
-	return "", false
+	return FieldRef{}, "", false
 }
 
 // registration matches a call against the registration table.

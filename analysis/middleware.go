@@ -1,0 +1,264 @@
+package analysis
+
+import (
+	"go/token"
+	"go/types"
+
+	"golang.org/x/tools/go/ssa"
+)
+
+// The accesses of a handler reached through wrappers (found.env, fields,
+// also). Summaries resolve a call of a function-valued variable by its
+// type, to every function that fits; this bridge replaces, for a wrapped
+// handler, what the summary of its closure reached through a call of a
+// bound variable with the accesses of what the variable is bound to, and
+// adds those of the functions that run with it. It reads summaries only.
+
+// wrappedAccesses is handlerAccesses for a handler with an environment.
+func (a *analyzer) wrappedAccesses(h found) ([]*rawAccess, []*rawStore) {
+	calls := a.boundCalls(h)
+	skip := map[rawCall]bool{}
+	for _, c := range calls {
+		skip[rawCall{pos: c.pos, caller: c.in}] = true
+	}
+	own := h
+	own.also = nil
+	accs, stores := a.ownAccesses(own, skip)
+	done := map[*found]bool{}
+	for _, c := range calls {
+		if c.to == nil || done[c.to] {
+			continue
+		}
+		done[c.to] = true
+		in, st := a.handlerAccesses(*c.to)
+		for _, x := range in {
+			if len(c.locks) > 0 {
+				// The locks the wrapper holds around the call.
+				y := *x
+				y.locks = unionLocks(c.locks, x.locks)
+				x = &y
+			}
+			accs = append(accs, x)
+		}
+		stores = append(stores, st...)
+	}
+	for _, x := range h.also {
+		in, st := a.handlerAccesses(*x)
+		accs = append(accs, in...)
+		stores = append(stores, st...)
+	}
+	return accs, stores
+}
+
+// boundCall is a call, in a wrapper's code, of a variable bound to a
+// function (to nil: to a library router, whose handlers are found
+// elsewhere), and the locks held there.
+type boundCall struct {
+	in    *ssa.Function
+	pos   token.Pos
+	to    *found
+	locks []held
+}
+
+// boundCalls finds the calls of h's bound variables in h.fn and in the
+// closures it makes that capture them.
+func (a *analyzer) boundCalls(h found) []boundCall {
+	var out []boundCall
+	var walk func(fn *ssa.Function, free map[int]binding, depth int)
+	walk = func(fn *ssa.Function, free map[int]binding, depth int) {
+		if depth > 3 {
+			return
+		}
+		var s *fnState
+		var in map[*ssa.BasicBlock][]held
+		for _, b := range fn.Blocks {
+			for _, instr := range b.Instrs {
+				if mc, ok := instr.(*ssa.MakeClosure); ok {
+					inner := map[int]binding{}
+					for j, v := range mc.Bindings {
+						if b, ok := boundValue(fn, v, free, h.fields); ok {
+							inner[j] = b
+						}
+					}
+					if len(inner) > 0 {
+						walk(mc.Fn.(*ssa.Function), inner, depth+1)
+					}
+				}
+				call, ok := instr.(ssa.CallInstruction)
+				if !ok {
+					continue
+				}
+				b, ok := calledBinding(fn, call.Common(), free, h.fields)
+				if !ok {
+					continue
+				}
+				if s == nil {
+					s = a.state(fn)
+					in = s.lockStates()
+				}
+				var locks []held
+				for _, l := range s.locksAt(in, call) {
+					if depth == 0 {
+						if ls := a.envRebase(h, l.loc); len(ls) == 1 && !ls[0].imprecise() {
+							locks = append(locks, held{loc: ls[0], write: l.write})
+						}
+					}
+				}
+				out = append(out, boundCall{in: fn, pos: instrPos(call), to: b.fn, locks: locks})
+			}
+		}
+	}
+	free := map[int]binding{}
+	for i, b := range h.env {
+		if b.fn != nil || b.lib {
+			free[i] = b
+		}
+	}
+	walk(h.fn, free, 0)
+	return out
+}
+
+// calledBinding: the binding a call in fn runs, if it calls a bound
+// variable: `next(w, r)`, `next.ServeHTTP(w, r)` (an interface or a
+// function type's method), `l.next.ServeHTTP(w, r)` (a wrapper's field).
+func calledBinding(fn *ssa.Function, c *ssa.CallCommon, free map[int]binding, fields map[int]binding) (binding, bool) {
+	if b, ok := boundValue(fn, c.Value, free, fields); ok {
+		return b, true
+	}
+	if callee := c.StaticCallee(); callee != nil && callee.Blocks == nil && callee.Signature.Recv() != nil && len(c.Args) > 0 {
+		if _, isFunc := callee.Signature.Recv().Type().Underlying().(*types.Signature); isFunc {
+			return boundValue(fn, c.Args[0], free, fields) // http.HandlerFunc.ServeHTTP
+		}
+	}
+	return binding{}, false
+}
+
+// boundValue: v, in fn, is a bound free variable or a bound field of the
+// receiver.
+func boundValue(fn *ssa.Function, v ssa.Value, free map[int]binding, fields map[int]binding) (binding, bool) {
+	switch x := unwrap(v).(type) {
+	case *ssa.FreeVar:
+		for i, p := range fn.FreeVars {
+			if p == x {
+				b, ok := free[i]
+				return b, ok
+			}
+		}
+	case *ssa.UnOp:
+		if fa, ok := x.X.(*ssa.FieldAddr); ok && x.Op == token.MUL && len(fn.Params) > 0 && fa.X == fn.Params[0] && fn.Signature.Recv() != nil {
+			b, ok := fields[fa.Field]
+			return b, ok && (b.fn != nil || b.lib)
+		}
+	}
+	return binding{}, false
+}
+
+// ownAccesses is h.fn's summary rebased for an invocation, less what it
+// reaches through the calls in skip.
+func (a *analyzer) ownAccesses(h found, skip map[rawCall]bool) ([]*rawAccess, []*rawStore) {
+	sum := a.sums[h.fn]
+	if sum == nil {
+		return nil, nil
+	}
+	var out []*rawAccess
+	seen := map[string]bool{}
+next:
+	for _, acc := range sum.accesses {
+		for _, c := range acc.via {
+			if skip[rawCall{pos: c.pos, caller: c.caller}] {
+				continue next
+			}
+		}
+		var locks []held
+		for _, hl := range acc.locks {
+			if ls := a.envRebase(h, hl.loc); len(ls) == 1 && !ls[0].imprecise() {
+				locks = append(locks, held{loc: ls[0], write: hl.write})
+			}
+		}
+		for _, n := range a.envRebase(h, acc.loc) {
+			k := n.key + "|" + acc.op.String() + "|" + itoa(int(acc.pos)) + "|" + locksKey(locks)
+			if len(acc.via) > 0 {
+				k += "|" + itoa(int(acc.via[0].pos))
+			}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			c := *acc
+			c.loc = n
+			c.locks = locks
+			out = append(out, &c)
+		}
+	}
+	var stores []*rawStore
+	for _, st := range sum.stores {
+		for _, d := range a.envRebase(h, st.dst) {
+			for _, v := range a.envRebase(h, st.val) {
+				stores = append(stores, &rawStore{dst: d, val: v, pos: st.pos})
+			}
+		}
+	}
+	return out, stores
+}
+
+// envRebase rewrites a loc of h.fn's summary for an invocation: a free
+// variable is what the environment binds it to; the rest as
+// handlerAccesses does.
+func (a *analyzer) envRebase(h found, l loc) []loc {
+	switch l.base.kind {
+	case bFree:
+		if h.env == nil || l.base.idx >= len(h.env) {
+			break
+		}
+		b := h.env[l.base.idx]
+		if b.fn != nil {
+			return nil // a function value: no memory of its own
+		}
+		if b.val == nil {
+			return []loc{a.unknownLoc(l.base.typ).extend(l.path, l.trunc)}
+		}
+		var out []loc
+		for _, r := range a.state(b.in).origin(b.val) {
+			switch r.base.kind {
+			case bFresh:
+				r = a.sharedLoc(r.base.site, r.base.typ).extend(r.path, r.trunc)
+			case bParam:
+				r = a.unknownLoc(r.memType())
+			case bFree:
+				var rs []loc
+				for _, x := range a.creatorBindings(b.in, r.base.idx, r.base.typ) {
+					rs = append(rs, x.extend(r.path, r.trunc).extend(l.path, l.trunc))
+				}
+				out = append(out, rs...)
+				continue
+			}
+			out = append(out, r.extend(l.path, l.trunc))
+		}
+		return out
+	case bParam:
+		if h.recv != nil && l.base.idx == 0 {
+			break
+		}
+		if h.model == ModelConcurrent {
+			return nil // the request and the response writer are the invocation's
+		}
+	}
+	// Everything else as for a handler without an environment.
+	plain := h
+	plain.env, plain.fields, plain.also = nil, nil, nil
+	return a.rebaseOne(plain, l)
+}
+
+// rebaseOne rebases one loc as handlerAccesses does, by asking it about a
+// summary holding that loc alone.
+func (a *analyzer) rebaseOne(h found, l loc) []loc {
+	saved := a.sums[h.fn]
+	a.sums[h.fn] = &summary{accesses: []*rawAccess{{loc: l, fn: h.fn}}}
+	defer func() { a.sums[h.fn] = saved }()
+	accs, _ := a.handlerAccesses(h)
+	out := make([]loc, 0, len(accs))
+	for _, x := range accs {
+		out = append(out, x.loc)
+	}
+	return out
+}

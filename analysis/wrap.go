@@ -1,0 +1,239 @@
+package analysis
+
+import (
+	"go/types"
+
+	"golang.org/x/tools/go/ssa"
+)
+
+// Following handler values through wrappers: `requiresLogin(count)` is the
+// closure that requiresLogin returns, with its captured h bound to count.
+// Discovery resolves a registered value to the function that actually runs
+// and, for each of its free variables, what it holds at registration: an
+// environment. Calls of a bound variable then run what it is bound to,
+// not every function of its type.
+
+// maxWrap bounds how deep wrappers are followed (a wrapper calling itself).
+const maxWrap = 12
+
+// binding is what a free variable (or a field of a wrapper's struct)
+// holds when a handler is registered.
+type binding struct {
+	// fn: a function value, what runs when the variable is called: a
+	// declared function, or a closure with its own environment.
+	fn *found
+	// val, in: otherwise the value itself and the function defining it,
+	// where its memory is resolved.
+	val ssa.Value
+	in  *ssa.Function
+	// lib: the value is a handler of library code (a router): what it
+	// runs when called is registered, and found, elsewhere.
+	lib bool
+}
+
+// frame is where values are resolved: a function and what its parameters
+// and free variables hold; nil slices where the function was not reached
+// through a call discovery followed (the registering function).
+type frame struct {
+	fn   *ssa.Function
+	args []binding
+	env  []binding
+}
+
+// resolve follows v, in fr, to what it holds when called.
+func (d *disc) resolve(v ssa.Value, fr *frame, m Model, depth int) binding {
+	plain := binding{val: v, in: fr.fn}
+	if depth > maxWrap {
+		return plain
+	}
+	switch x := unwrap(v).(type) {
+	case *ssa.Function:
+		return binding{fn: &found{fn: x, model: m}}
+	case *ssa.MakeClosure:
+		f := &found{fn: x.Fn.(*ssa.Function), model: m, site: x}
+		env := make([]binding, len(x.Bindings))
+		keep := fr.args != nil || fr.env != nil
+		for i, b := range x.Bindings {
+			env[i] = d.resolve(b, fr, m, depth+1)
+			keep = keep || env[i].fn != nil
+		}
+		// A closure made where it is registered, capturing no function,
+		// is resolved from its site as before.
+		if keep {
+			f.env = env
+		}
+		return binding{fn: f}
+	case *ssa.Parameter:
+		if fr.args != nil {
+			for i, p := range fr.fn.Params {
+				if p == x && i < len(fr.args) {
+					return fr.args[i]
+				}
+			}
+		}
+	case *ssa.FreeVar:
+		if fr.env != nil {
+			for i, p := range fr.fn.FreeVars {
+				if p == x && i < len(fr.env) {
+					return fr.env[i]
+				}
+			}
+		}
+	case *ssa.MakeInterface:
+		return d.resolveValue(x, fr, m)
+	case *ssa.Call:
+		c := x.Common()
+		if c.IsInvoke() {
+			return plain
+		}
+		callee := d.resolve(c.Value, fr, m, depth+1)
+		if callee.fn == nil {
+			return plain
+		}
+		if callee.fn.fn.Blocks == nil {
+			// A wrapper of library code (a logging handler): the
+			// handlers it is given run inside it.
+			plain.lib = callable(v.Type())
+			return plain
+		}
+		args := make([]binding, len(c.Args))
+		for i, arg := range c.Args {
+			args[i] = d.resolve(arg, fr, m, depth+1)
+		}
+		return d.apply(callee.fn, args, m, depth+1)
+	}
+	return plain
+}
+
+// resolveValue resolves a value converted to a handler interface: the
+// handler method of what it holds, if it has one in the workspace.
+func (d *disc) resolveValue(mi *ssa.MakeInterface, fr *frame, m Model) binding {
+	plain := binding{val: mi, in: fr.fn}
+	it, ok := d.spec.iface(mi.Type())
+	if !ok || len(it.Methods) != 1 {
+		return plain
+	}
+	meth := d.methodOf(mi.X.Type(), it.Methods[0])
+	if meth == nil {
+		return plain
+	}
+	if meth.Blocks == nil || !d.inWorkspace(meth) {
+		// A router of a library: the handlers it routes to are
+		// registered on it, and found there.
+		plain.lib = true
+		return plain
+	}
+	f := &found{fn: meth, model: m, recv: mi.X, recvFn: fr.fn}
+	if fr.args != nil || fr.env != nil {
+		// Made by a wrapper (&logger{next: h}): what its fields hold.
+		f.fields = d.fieldBindings(mi.X, fr, m)
+	}
+	return binding{fn: f}
+}
+
+// fieldBindings: the function-valued fields stored into the struct that
+// x points to, where fr makes it.
+func (d *disc) fieldBindings(x ssa.Value, fr *frame, m Model) map[int]binding {
+	out := map[int]binding{}
+	for _, b := range fr.fn.Blocks {
+		for _, instr := range b.Instrs {
+			st, ok := instr.(*ssa.Store)
+			if !ok {
+				continue
+			}
+			fa, ok := st.Addr.(*ssa.FieldAddr)
+			if !ok || fa.X != x || !callable(st.Val.Type()) {
+				continue
+			}
+			out[fa.Field] = d.resolve(st.Val, fr, m, 1)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// callable: values of t can be called, directly or through a method.
+func callable(t types.Type) bool {
+	switch t.Underlying().(type) {
+	case *types.Signature, *types.Interface:
+		return true
+	}
+	return false
+}
+
+// apply follows a call of f with args to what it returns: the handler
+// that wrapping produced. A wrapper with several returns of functions
+// (`if off { return next }`) may produce any of them: the first is the
+// handler, the others run with it (also), which over-approximates.
+func (d *disc) apply(f *found, args []binding, m Model, depth int) binding {
+	fn := f.fn
+	if fn.Blocks == nil || depth > maxWrap || fn.Signature.Results().Len() == 0 {
+		return binding{lib: true}
+	}
+	d.applied[fn] = true
+	fr := &frame{fn: fn, args: args, env: f.env}
+	if fr.env == nil && f.site != nil {
+		top := &frame{fn: f.site.Parent()}
+		fr.env = make([]binding, len(f.site.Bindings))
+		for i, b := range f.site.Bindings {
+			fr.env[i] = d.resolve(b, top, m, depth+1)
+		}
+	}
+	var first *found
+	var rest []*found
+	var other binding
+	for _, b := range fn.Blocks {
+		ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return)
+		if !ok || len(ret.Results) == 0 {
+			continue
+		}
+		r := d.resolve(ret.Results[0], fr, m, depth+1)
+		switch {
+		case r.fn == nil:
+			other = r
+		case first == nil:
+			first = r.fn
+		default:
+			rest = append(rest, r.fn)
+		}
+	}
+	if first == nil {
+		if other.val == nil {
+			other = binding{lib: true}
+		}
+		return other
+	}
+	if len(rest) > 0 {
+		c := *first
+		c.also = append(append([]*found(nil), c.also...), rest...)
+		first = &c
+	}
+	return binding{fn: first}
+}
+
+// methodOf is the method name of values of type t, nil if none.
+func (d *disc) methodOf(t types.Type, name string) *ssa.Function {
+	var pkg *types.Package
+	if n, ok := types.Unalias(pointee(t)).(*types.Named); ok {
+		pkg = n.Obj().Pkg()
+	}
+	sel := d.a.prog.MethodSets.MethodSet(t).Lookup(pkg, name)
+	if sel == nil {
+		return nil
+	}
+	return d.a.prog.MethodValue(sel)
+}
+
+// inWorkspace: fn is the user's code, or a wrapper of it (a promoted
+// method is the workspace's only if the method it calls is).
+func (d *disc) inWorkspace(fn *ssa.Function) bool {
+	if o := fn.Origin(); o != nil {
+		fn = o
+	}
+	if obj, ok := fn.Object().(*types.Func); ok && obj.Pkg() != nil {
+		return d.roots[obj.Pkg()]
+	}
+	return fn.Pkg != nil && d.roots[fn.Pkg.Pkg]
+}
