@@ -105,9 +105,9 @@ type Handler struct {
 	// Registered is where it is registered, if known.
 	Registered token.Position
 	Pos        token.Position
-	Model   Model
-	Hue     int  // 0: no hue (conflicts with nobody on globals); ≥1: hue group
-	Colored bool // must not overlap itself or others on the same context
+	Model      Model
+	Hue        int  // 0: no hue (conflicts with nobody on globals); ≥1: hue group
+	Colored    bool // must not overlap itself or others on the same context
 	// Accesses are the handler's accesses of shared memory, whole call graph
 	// included, deduplicated.
 	Accesses []*Access
