@@ -218,12 +218,15 @@ type disc struct {
 	around []*found
 	// via: the packages of the table through which handlers were found.
 	via     map[string]bool
-	calls   map[token.Pos]*ast.CallExpr
+	nodes   map[token.Pos]ast.Node
 	routers map[ssa.Value]*router
 	uses    map[ssa.Value][]mwRef // by router; nil: a router not known
 	allUses []mwRef
 	fnArgs  map[*ssa.Function][]fnArgUse
 	slots   *slotIndex
+	// subst: while one entry of a table is registered, the value loaded
+	// from the table stands for that entry.
+	subst map[ssa.Value]source
 }
 
 // fnArgUse: a function given to chi's Route or Group.
@@ -249,7 +252,7 @@ type candidate struct {
 func (a *analyzer) findHandlers(l *loaded, fns []*ssa.Function, spec *Spec) ([]found, []Problem) {
 	d := &disc{a: a, l: l, spec: spec, roots: map[*types.Package]bool{}, byKey: map[string]*found{},
 		applied: map[*ssa.Function]bool{}, consumed: map[ssa.Instruction]bool{}, via: map[string]bool{},
-		routers: map[ssa.Value]*router{}, uses: map[ssa.Value][]mwRef{}, fnArgs: map[*ssa.Function][]fnArgUse{}}
+		routers: map[ssa.Value]*router{}, subst: map[ssa.Value]source{}, uses: map[ssa.Value][]mwRef{}, fnArgs: map[*ssa.Function][]fnArgUse{}}
 	for _, p := range l.roots {
 		d.roots[p.Types] = true
 	}
@@ -303,8 +306,9 @@ func (a *analyzer) findHandlers(l *loaded, fns []*ssa.Function, spec *Spec) ([]f
 	for _, g := range regs {
 		d.register(g.in, g.call, g.r)
 	}
+	covered := d.covered()
 	for _, c := range cands {
-		if d.consumed[c.instr] || d.applied[c.in] {
+		if d.consumed[c.instr] || d.applied[c.in] || covered[c.f.key()] {
 			continue
 		}
 		f := c.f
@@ -318,6 +322,36 @@ func (a *analyzer) findHandlers(l *loaded, fns []*ssa.Function, spec *Spec) ([]f
 		out[i] = *f
 	}
 	return out, d.problems
+}
+
+// covered: the keys of the functions that registered handlers run inside
+// their wrapping; one of them converted to a handler type elsewhere (put
+// in a table, in a wrapper's field) is not a handler of its own.
+func (d *disc) covered() map[string]bool {
+	out := map[string]bool{}
+	var walk func(f *found, depth int)
+	walk = func(f *found, depth int) {
+		if f == nil || depth > maxWrap {
+			return
+		}
+		g := found{fn: f.fn, model: f.model, site: f.site, recv: f.recv}
+		out[g.key()] = true
+		for _, b := range f.env {
+			walk(b.fn, depth+1)
+		}
+		for _, b := range f.fields {
+			walk(b.fn, depth+1)
+		}
+		for _, x := range f.also {
+			walk(x, depth+1)
+		}
+	}
+	for _, f := range d.out {
+		if f.wrapped() {
+			walk(f, 0)
+		}
+	}
+	return out
 }
 
 func (d *disc) warn(fn *ssa.Function, instr ssa.Instruction, msg string) {
@@ -518,13 +552,47 @@ func (d *disc) registerValue(fn *ssa.Function, call ssa.CallInstruction, v ssa.V
 		return
 	}
 	n := 0
-	for _, s := range d.sources(v, fn) {
-		b := d.resolve(s.v, &frame{fn: s.in}, r.Model, 0)
+	load := d.tableLoad(v, fn, 0)
+	if load == nil {
+		load = v
+	}
+	for _, s := range d.sources(load, fn) {
+		if s.v != load {
+			d.subst[load] = s
+		}
+		b := d.resolve(v, &frame{fn: fn}, r.Model, 0)
+		delete(d.subst, load)
 		n += d.registerBinding(b, call, r, route(s.route), label, mws)
 	}
 	if n == 0 && !isInterfaceValue(v) {
 		d.warn(fn, call, "cannot tell which handler is registered here; its conflicts are not reported")
 	}
+}
+
+// tableLoad finds, in what v is made of (the arguments of the wrappers it
+// is the result of), a value loaded from a table of handlers; nil if none.
+func (d *disc) tableLoad(v ssa.Value, fn *ssa.Function, depth int) ssa.Value {
+	if depth > 4 {
+		return nil
+	}
+	if ss := d.sources(v, fn); len(ss) != 1 || ss[0].v != v {
+		return v
+	}
+	var next []ssa.Value
+	switch x := v.(type) {
+	case *ssa.ChangeType:
+		next = []ssa.Value{x.X}
+	case *ssa.MakeInterface:
+		next = []ssa.Value{x.X}
+	case *ssa.Call:
+		next = x.Call.Args
+	}
+	for _, w := range next {
+		if l := d.tableLoad(w, fn, depth+1); l != nil {
+			return l
+		}
+	}
+	return nil
 }
 
 // registerBinding adds the handler b holds, wrapped in mws; it returns how

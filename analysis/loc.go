@@ -185,7 +185,7 @@ func (l loc) imprecise() bool {
 }
 
 // names returns the short and full display names: "stats.requests",
-// "conns[].state", "github.com/x/srv.stats.requests".
+// "conns[i].state", "github.com/x/srv.stats.requests" (names.go).
 func (l loc) names() (short, full string) {
 	var sb strings.Builder
 	for _, e := range l.path {
@@ -194,7 +194,7 @@ func (l loc) names() (short, full string) {
 			sb.WriteString(".")
 			sb.WriteString(e.field.Name())
 		case eIndex:
-			sb.WriteString("[]")
+			sb.WriteString(indexName)
 		}
 	}
 	if l.trunc {

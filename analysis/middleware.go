@@ -136,16 +136,26 @@ func calledBinding(fn *ssa.Function, c *ssa.CallCommon, free map[int]binding, fi
 // boundValue: v, in fn, is a bound free variable or a bound field of the
 // receiver.
 func boundValue(fn *ssa.Function, v ssa.Value, free map[int]binding, fields map[int]binding) (binding, bool) {
-	switch x := unwrap(v).(type) {
-	case *ssa.FreeVar:
+	freeVar := func(x ssa.Value, cell bool) (binding, bool) {
 		for i, p := range fn.FreeVars {
 			if p == x {
 				b, ok := free[i]
-				return b, ok
+				return b, ok && b.cell == cell
 			}
 		}
+		return binding{}, false
+	}
+	switch x := unwrap(v).(type) {
+	case *ssa.FreeVar:
+		return freeVar(x, false)
 	case *ssa.UnOp:
-		if fa, ok := x.X.(*ssa.FieldAddr); ok && x.Op == token.MUL && len(fn.Params) > 0 && fa.X == fn.Params[0] && fn.Signature.Recv() != nil {
+		if x.Op != token.MUL {
+			break
+		}
+		if fv, ok := x.X.(*ssa.FreeVar); ok {
+			return freeVar(fv, true)
+		}
+		if fa, ok := x.X.(*ssa.FieldAddr); ok && len(fn.Params) > 0 && fa.X == fn.Params[0] && fn.Signature.Recv() != nil {
 			b, ok := fields[fa.Field]
 			return b, ok && (b.fn != nil || b.lib)
 		}
@@ -211,6 +221,14 @@ func (a *analyzer) envRebase(h found, l loc) []loc {
 			break
 		}
 		b := h.env[l.base.idx]
+		if b.cell {
+			// A cell the closure only reads: no conflict on the cell
+			// itself; what its value points to is the bound value's.
+			if len(l.path) == 0 || l.path[0].kind != eDeref {
+				return nil
+			}
+			l = loc{base: l.base, path: l.path[1:], trunc: l.trunc}
+		}
 		if b.fn != nil {
 			return nil // a function value: no memory of its own
 		}

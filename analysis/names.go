@@ -2,8 +2,11 @@ package analysis
 
 import (
 	"fmt"
+	"go/types"
 	"path/filepath"
 	"strings"
+
+	"golang.org/x/tools/go/ssa"
 )
 
 // Names as the developer knows them. A handler is named by its route,
@@ -50,4 +53,33 @@ func (a *analyzer) displayFunc(f *found, label string) string {
 	}
 	p := a.position(fn.Pos())
 	return fmt.Sprintf("func literal at %s:%d", filepath.Base(p.Filename), p.Line)
+}
+
+// Objects are named as Go code: `stats.requests`, `main.keys`,
+// `(*Server).items`, `conns[i].state` (i: any element, indices are not
+// told apart), `(*redcon.Command).Args` (some redcon.Command, wherever it
+// is: a pointer of unknown origin); `x...` is x and everything reachable
+// from it.
+
+// indexName spells an element of an array, slice or map.
+const indexName = "[i]"
+
+// unknownName names memory known only by its type t.
+func unknownName(t types.Type) string {
+	switch u := types.Unalias(t).(type) {
+	case *types.Pointer:
+		t = u.Elem()
+	case *types.Array:
+		t = types.NewSlice(u.Elem()) // its length says nothing here
+	}
+	return "(*" + types.TypeString(t, shortQual) + ")"
+}
+
+// ownerName names the function owning a variable: its outermost declared
+// function (`main` for a local of a func literal in main).
+func ownerName(fn *ssa.Function) string {
+	for fn.Parent() != nil {
+		fn = fn.Parent()
+	}
+	return shortFuncName(fn)
 }

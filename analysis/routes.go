@@ -405,18 +405,36 @@ func (d *disc) argTexts(c *ssa.CallCommon) []string {
 
 // callExpr finds the call expression whose parenthesis is at pos.
 func (d *disc) callExpr(pos token.Pos) *ast.CallExpr {
-	if d.calls == nil {
-		d.calls = map[token.Pos]*ast.CallExpr{}
+	c, _ := d.node(pos).(*ast.CallExpr)
+	return c
+}
+
+// node finds the syntax the SSA builder positions at pos: a call (its
+// parenthesis), a composite literal (its brace) and its unkeyed elements,
+// a key: value (its colon).
+func (d *disc) node(pos token.Pos) ast.Node {
+	if d.nodes == nil {
+		d.nodes = map[token.Pos]ast.Node{}
 		for _, p := range d.l.roots {
 			for _, f := range p.Syntax {
 				ast.Inspect(f, func(n ast.Node) bool {
-					if c, ok := n.(*ast.CallExpr); ok {
-						d.calls[c.Lparen] = c
+					switch n := n.(type) {
+					case *ast.CallExpr:
+						d.nodes[n.Lparen] = n
+					case *ast.CompositeLit:
+						d.nodes[n.Lbrace] = n
+						for _, e := range n.Elts {
+							if _, ok := d.nodes[e.Pos()]; !ok {
+								d.nodes[e.Pos()] = e // an unkeyed element
+							}
+						}
+					case *ast.KeyValueExpr:
+						d.nodes[n.Colon] = n
 					}
 					return true
 				})
 			}
 		}
 	}
-	return d.calls[pos]
+	return d.nodes[pos]
 }

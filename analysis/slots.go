@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"go/ast"
 	"go/types"
 
 	"golang.org/x/tools/go/ssa"
@@ -110,7 +111,7 @@ func (d *disc) sources(v ssa.Value, fn *ssa.Function) []source {
 }
 
 // besideText is the path kept with a stored handler: the map key, or the
-// first string constant stored into the same struct.
+// first constant stored into the same struct (as the user wrote it).
 func (d *disc) besideText(s stored) string {
 	if s.key != nil {
 		return d.constText(s.key)
@@ -122,21 +123,43 @@ func (d *disc) besideText(s stored) string {
 	if refs == nil {
 		return ""
 	}
+	best, bestField := "", -1
 	for _, r := range *refs {
 		fa, ok := r.(*ssa.FieldAddr)
-		if !ok {
-			continue
-		}
-		if b, ok := fa.Type().Underlying().(*types.Pointer); !ok || !types.Identical(b.Elem(), types.Typ[types.String]) {
+		if !ok || bestField >= 0 && fa.Field > bestField {
 			continue
 		}
 		for _, u := range *fa.Referrers() {
-			if st, ok := u.(*ssa.Store); ok && st.Addr == fa {
-				if t := d.constText(st.Val); t != "" {
-					return t
-				}
+			st, ok := u.(*ssa.Store)
+			if !ok || st.Addr != fa {
+				continue
+			}
+			if _, ok := st.Val.(*ssa.Const); !ok {
+				continue
+			}
+			t := d.constText(st.Val)
+			if t == "" {
+				t = d.fieldText(st)
+			}
+			if t != "" {
+				best, bestField = t, fa.Field
 			}
 		}
+	}
+	return best
+}
+
+// fieldText is the source text of the value a composite literal stores
+// (st is the store, positioned at the value or at its key's colon):
+// `bus.KeyCtrlC`.
+func (d *disc) fieldText(st *ssa.Store) string {
+	switch n := d.node(st.Pos()).(type) {
+	case *ast.KeyValueExpr:
+		return types.ExprString(n.Value)
+	case *ast.CompositeLit, *ast.CallExpr, nil:
+		return ""
+	case ast.Expr:
+		return types.ExprString(n)
 	}
 	return ""
 }

@@ -144,7 +144,7 @@ func (a *analyzer) unknownLoc(t types.Type) loc {
 func unknownOf(t types.Type) loc {
 	ts := types.TypeString(t, nil)
 	b := &base{kind: bUnknown, typ: t, key: "?:" + ts,
-		name: "(" + types.TypeString(t, shortQual) + ")", full: "(" + ts + ")"}
+		name: unknownName(t), full: "(" + ts + ")"}
 	return loc{base: b, key: b.key}
 }
 
@@ -161,7 +161,7 @@ func (a *analyzer) sharedLoc(site ssa.Value, t types.Type) loc {
 	if al, ok := site.(*ssa.Alloc); ok && al.Comment != "" {
 		name = al.Comment
 	}
-	short := shortFuncName(fn) + "." + name
+	short := ownerName(fn) + "." + name
 	full := fn.String() + "." + name
 	return a.rootLoc(&base{kind: bShared, site: site, typ: t,
 		key: "s:" + full + "@" + a.fset.Position(site.Pos()).String(), name: short, full: full})

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"go/token"
 	"go/types"
 
 	"golang.org/x/tools/go/ssa"
@@ -29,6 +30,9 @@ type binding struct {
 	// lib: the value is a handler of library code (a router): what it
 	// runs when called is registered, and found, elsewhere.
 	lib bool
+	// cell: the variable is a cell holding the value (a captured variable
+	// the closure only reads): the value is what a load of it gives.
+	cell bool
 }
 
 // frame is where values are resolved: a function and what its parameters
@@ -46,6 +50,9 @@ func (d *disc) resolve(v ssa.Value, fr *frame, m Model, depth int) binding {
 	if depth > maxWrap {
 		return plain
 	}
+	if s, ok := d.subst[v]; ok {
+		return d.resolve(s.v, &frame{fn: s.in}, m, depth+1)
+	}
 	switch x := unwrap(v).(type) {
 	case *ssa.Function:
 		return binding{fn: &found{fn: x, model: m}}
@@ -54,7 +61,7 @@ func (d *disc) resolve(v ssa.Value, fr *frame, m Model, depth int) binding {
 		env := make([]binding, len(x.Bindings))
 		keep := fr.args != nil || fr.env != nil
 		for i, b := range x.Bindings {
-			env[i] = d.resolve(b, fr, m, depth+1)
+			env[i] = d.resolveCell(b, fr, m, depth+1)
 			keep = keep || env[i].fn != nil
 		}
 		// A closure made where it is registered, capturing no function,
@@ -81,6 +88,26 @@ func (d *disc) resolve(v ssa.Value, fr *frame, m Model, depth int) binding {
 		}
 	case *ssa.MakeInterface:
 		return d.resolveValue(x, fr, m)
+	case *ssa.UnOp:
+		// A load of a captured variable: what it holds.
+		if x.Op != token.MUL {
+			return plain
+		}
+		if fv, ok := x.X.(*ssa.FreeVar); ok && fr.env != nil {
+			for i, p := range fr.fn.FreeVars {
+				if p == fv && i < len(fr.env) && fr.env[i].cell {
+					b := fr.env[i]
+					b.cell = false
+					return b
+				}
+			}
+		}
+		if al, ok := x.X.(*ssa.Alloc); ok {
+			if b := d.resolveCell(al, fr, m, depth+1); b.cell {
+				b.cell = false
+				return b
+			}
+		}
 	case *ssa.Call:
 		c := x.Common()
 		if c.IsInvoke() {
@@ -105,6 +132,36 @@ func (d *disc) resolve(v ssa.Value, fr *frame, m Model, depth int) binding {
 	return plain
 }
 
+// resolveCell resolves a closure's binding: a captured variable that
+// lives in a cell is resolved to what it holds, when that is known.
+func (d *disc) resolveCell(v ssa.Value, fr *frame, m Model, depth int) binding {
+	al, ok := v.(*ssa.Alloc)
+	if !ok {
+		return d.resolve(v, fr, m, depth)
+	}
+	vals, ok := d.a.cellValues(al)
+	if !ok || len(vals) == 0 {
+		return d.resolve(v, fr, m, depth)
+	}
+	first := d.resolve(vals[0], fr, m, depth)
+	if first.fn != nil && len(vals) > 1 {
+		// Assigned several functions: any of them may run.
+		c := *first.fn
+		for _, v := range vals[1:] {
+			if b := d.resolve(v, fr, m, depth); b.fn != nil {
+				c.also = append(c.also, b.fn)
+			} else {
+				return d.resolve(al, fr, m, depth)
+			}
+		}
+		first.fn = &c
+	} else if len(vals) > 1 {
+		return d.resolve(v, fr, m, depth)
+	}
+	first.cell = true
+	return first
+}
+
 // resolveValue resolves a value converted to a handler interface: the
 // handler method of what it holds, if it has one in the workspace.
 func (d *disc) resolveValue(mi *ssa.MakeInterface, fr *frame, m Model) binding {
@@ -124,10 +181,8 @@ func (d *disc) resolveValue(mi *ssa.MakeInterface, fr *frame, m Model) binding {
 		return plain
 	}
 	f := &found{fn: meth, model: m, recv: mi.X, recvFn: fr.fn}
-	if fr.args != nil || fr.env != nil {
-		// Made by a wrapper (&logger{next: h}): what its fields hold.
-		f.fields = d.fieldBindings(mi.X, fr, m)
-	}
+	// Made with handlers in its fields (&logger{next: h}): what they hold.
+	f.fields = d.fieldBindings(mi.X, fr, m)
 	return binding{fn: f}
 }
 
@@ -148,10 +203,12 @@ func (d *disc) fieldBindings(x ssa.Value, fr *frame, m Model) map[int]binding {
 			out[fa.Field] = d.resolve(st.Val, fr, m, 1)
 		}
 	}
-	if len(out) == 0 {
-		return nil
+	for _, b := range out {
+		if b.fn != nil || b.lib {
+			return out
+		}
 	}
-	return out
+	return nil
 }
 
 // callable: values of t can be called, directly or through a method.

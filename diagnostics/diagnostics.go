@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"go/token"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -63,10 +64,14 @@ func Findings(r *analysis.Result) []Finding {
 	byKey := map[key]*Finding{}
 	calls := map[key]*callGroup{}
 	var order []key
+	files := map[string]bool{}
+	for _, f := range r.Files {
+		files[f] = true
+	}
 	add := func(k key, f Finding) {
 		if old, ok := byKey[k]; ok {
 			handlers := old.Handler
-			if !strings.Contains(handlers, f.Handler) {
+			if !slices.Contains(strings.Split(handlers, ", "), f.Handler) {
 				handlers += ", " + f.Handler
 			}
 			// x++ reads and writes at one place: say what matters most.
@@ -87,15 +92,16 @@ func Findings(r *analysis.Result) []Finding {
 			code, sev := codeFor(h.Model, acc.Partners)
 			msg := describe(r, h, acc)
 			rel := related(r, acc)
-			add(key{acc.Pos.Filename, acc.Pos.Line, acc.Pos.Column, acc.Short, false},
-				Finding{Pos: acc.Pos, Code: code, Severity: sev, Message: msg, Handler: h.Short,
+			pos := userPos(files, h, acc)
+			add(key{pos.Filename, pos.Line, pos.Column, acc.Short, false},
+				Finding{Pos: pos, Code: code, Severity: sev, Message: msg, Handler: Name(h),
 					Object: acc.Short, Op: acc.Op, Related: rel})
-			if len(acc.Via) > 0 {
+			if len(acc.Via) > 0 && files[acc.Via[0].Pos.Filename] {
 				c := acc.Via[0]
 				k := key{c.Pos.Filename, c.Pos.Line, c.Pos.Column, "", true}
 				g := calls[k]
 				if g == nil {
-					g = &callGroup{handler: h.Short, callee: c.Short, code: code, sev: sev, pos: c.Pos}
+					g = &callGroup{handler: Name(h), callee: c.Short, code: code, sev: sev, pos: c.Pos}
 					calls[k] = g
 					order = append(order, k)
 				}
@@ -160,7 +166,7 @@ func describe(r *analysis.Result, h *analysis.Handler, acc *analysis.Access) str
 	if len(acc.Via) > 0 {
 		where = " via " + chain(acc.Via)
 	}
-	return fmt.Sprintf("%s %s %s%s; %s", h.Short, verb(acc.Op), acc.Short, where, partnersText(r, acc))
+	return fmt.Sprintf("%s %s %s%s; %s", Name(h), verb(acc.Op), acc.Short, where, partnersText(r, acc))
 }
 
 func chain(cs []analysis.Call) string {
@@ -190,7 +196,7 @@ func partnersText(r *analysis.Result, acc *analysis.Access) string {
 		return g
 	}
 	for _, p := range acc.Partners {
-		who := r.Handlers[p.Access.Handler].Short
+		who := Name(r.Handlers[p.Access.Handler])
 		if p.Access.Handler == acc.Handler {
 			who += " (another invocation)"
 		}
@@ -244,12 +250,35 @@ func related(r *analysis.Result, acc *analysis.Access) []Related {
 	for _, p := range acc.Partners {
 		ph := r.Handlers[p.Access.Handler]
 		out = append(out, Related{Pos: p.Access.Pos,
-			Message: fmt.Sprintf("%s %s %s here", ph.Short, verb(p.Access.Op), p.Access.Short)})
+			Message: fmt.Sprintf("%s %s %s here", Name(ph), verb(p.Access.Op), p.Access.Short)})
 	}
 	for _, c := range acc.Via {
 		out = append(out, Related{Pos: c.Pos, Message: "call of " + c.Short})
 	}
 	return out
+}
+
+// Name is a handler as findings name it: its route, else its function.
+func Name(h *analysis.Handler) string {
+	if h.Display != "" {
+		return h.Display
+	}
+	return h.Short
+}
+
+// userPos places a finding in the user's files: an access in code outside
+// the workspace (the standard library) is shown at the deepest call of its
+// chain that is in the workspace, else at the handler.
+func userPos(files map[string]bool, h *analysis.Handler, acc *analysis.Access) token.Position {
+	if files[acc.Pos.Filename] {
+		return acc.Pos
+	}
+	for i := len(acc.Via) - 1; i >= 0; i-- {
+		if files[acc.Via[i].Pos.Filename] {
+			return acc.Via[i].Pos
+		}
+	}
+	return h.Pos
 }
 
 func shortPos(p token.Position) string {

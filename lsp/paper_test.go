@@ -147,7 +147,7 @@ func TestPaperRefactorThroughServer(t *testing.T) {
 	if _, ok := find1(p, "handleSend calls reallyClearConnection"); ok {
 		t.Fatal("the call is still flagged after deferring it")
 	}
-	d, ok := find1(p, "handleSend writes stats.responses[]")
+	d, ok := find1(p, "handleSend writes stats.responses[i]")
 	if !ok {
 		t.Fatalf("no finding on the statistics counter after the first fix: %+v", p.Diagnostics)
 	}

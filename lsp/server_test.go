@@ -173,7 +173,7 @@ func TestThttpdDiagnostics(t *testing.T) {
 	line, col := find(t, lines, "func handleSend(")
 	var hover struct{ Contents struct{ Kind, Value string } }
 	c.Result("textDocument/hover", map[string]any{"textDocument": map[string]any{"uri": uri}, "position": map[string]any{"line": line, "character": col + len("func ")}}, &hover)
-	for _, want := range []string{"handleSend", "hue", "Writes shared", "stats.responses[]", "another invocation"} {
+	for _, want := range []string{"handleSend", "hue", "Writes shared", "stats.responses[i]", "another invocation"} {
 		if !strings.Contains(hover.Contents.Value, want) {
 			t.Errorf("hover lacks %q:\n%s", want, hover.Contents.Value)
 		}

@@ -88,16 +88,16 @@ func handleParse(l *loop.Loop, r *request) {
 func handleQuery(l *loop.Loop, r *request) {
 	switch r.op { // want "op"
 	case "get":
-		e, ok := db[r.key] // want "db\\[\\]" "key"
+		e, ok := db[r.key] // want "db\\[i\\]" "key"
 		if ok {
 			e.hits++
-			db[r.key] = e // want "db\\[\\]" "key"
+			db[r.key] = e // want "db\\[i\\]" "key"
 		}
 		r.result, r.found, r.hits = e.value, ok, e.hits // want "result" "found" "hits"
 	case "put":
-		e := db[r.key]                                    // want "db\\[\\]" "key"
+		e := db[r.key]                                    // want "db\\[i\\]" "key"
 		e.value = r.value                                 // want "value"
-		db[r.key] = e                                     // want "db\\[\\]" "key"
+		db[r.key] = e                                     // want "db\\[i\\]" "key"
 		r.result, r.found, r.hits = e.value, true, e.hits // want "result" "found" "hits"
 	}
 	loop.Post(l, handleRespond, r)

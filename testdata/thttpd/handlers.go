@@ -48,20 +48,20 @@ type conn struct {
 // handleAccept enters a new connection in the table and starts reading.
 func handleAccept(l *loop.Loop, c *conn) {
 	stats.connections++                                                       // want "stats\\.connections"
-	if numConnects >= len(connTable) || perClient[c.client] >= maxPerClient { // want "numConnects" "perClient\\[\\]"
+	if numConnects >= len(connTable) || perClient[c.client] >= maxPerClient { // want "numConnects" "perClient\\[i\\]"
 		stats.refused++ // want "stats\\.refused"
 		c.nc.Close()
 		return
 	}
 	// numConnects < len(connTable): there is a free slot at or after firstFree.
 	slot := firstFree            // want "firstFree"
-	for connTable[slot] != nil { // want "connTable\\[\\]"
+	for connTable[slot] != nil { // want "connTable\\[i\\]"
 		slot++
 	}
-	connTable[slot] = c                   // want "connTable\\[\\]"
+	connTable[slot] = c                   // want "connTable\\[i\\]"
 	firstFree = slot + 1                  // want "firstFree"
 	numConnects++                         // want "numConnects"
-	perClient[c.client]++                 // want "perClient\\[\\]"
+	perClient[c.client]++                 // want "perClient\\[i\\]"
 	if numConnects > stats.simultaneous { // want "numConnects" "stats\\.simultaneous"
 		stats.simultaneous = numConnects // want "stats\\.simultaneous" "numConnects"
 	}
@@ -214,7 +214,7 @@ func handleLinger(l *loop.Loop, c *conn) {
 // table, which would make it conflict with every handler of every
 // connection.
 func handleIdle(l *loop.Loop, now time.Time) {
-	for _, c := range connTable { // want "connTable\\[\\]"
+	for _, c := range connTable { // want "connTable\\[i\\]"
 		if c != nil {
 			loop.Post(l, handleExpire, c)
 		}
@@ -270,15 +270,15 @@ func reallyClearConnection(c *conn) {
 	stats.bytes += c.bytesSent // want "stats\\.bytes" "bytesSent"
 	c.nc.Close()
 	c.state = stateFree     // want "state"
-	connTable[c.slot] = nil // want "connTable\\[\\]" "slot"
+	connTable[c.slot] = nil // want "connTable\\[i\\]" "slot"
 	if c.slot < firstFree { // want "firstFree" "slot"
 		firstFree = c.slot // want "firstFree" "slot"
 	}
 	numConnects--                        // want "numConnects"
-	if n := perClient[c.client]; n > 1 { // want "perClient\\[\\]"
-		perClient[c.client] = n - 1 // want "perClient\\[\\]"
+	if n := perClient[c.client]; n > 1 { // want "perClient\\[i\\]"
+		perClient[c.client] = n - 1 // want "perClient\\[i\\]"
 	} else {
-		delete(perClient, c.client) // want "perClient\\[\\]"
+		delete(perClient, c.client) // want "perClient\\[i\\]"
 	}
 }
 

@@ -57,13 +57,13 @@ func handleFill(l *loop.Loop, c *conn) {
 }
 
 func handleScan(l *loop.Loop, c *conn) {
-	recent[0]++ // want "reads recent" "writes recent\\[\\].*handleFill reads and writes c\\.buf"
+	recent[0]++ // want "reads recent" "writes recent\\[i\\].*handleFill reads and writes c\\.buf"
 }
 
 // handleOwn fills a buffer of its own, through a helper: nothing shared.
 func handleOwn(l *loop.Loop, c *conn) {
 	setOwn(c, make([]int, 4)) // want "setOwn"
-	c.own[0]++                // want "c\\.own" "c\\.own\\[\\]"
+	c.own[0]++                // want "c\\.own" "c\\.own\\[i\\]"
 }
 
 func setOwn(c *conn, b []int) { c.own = b } // want "own"

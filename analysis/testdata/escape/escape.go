@@ -19,20 +19,20 @@ var (
 func init() { limit = 10 }
 
 func handleAccept(l *loop.Loop, c *conn) {
-	conns[c.fd] = c // want "conns\\[\\]" "conns\\[\\]"
+	conns[c.fd] = c // want "conns\\[i\\]" "conns\\[i\\]"
 	loop.Post(l, handleRead, c)
 }
 
 func handleRead(l *loop.Loop, c *conn) {
-	c.idle = 0       // want "c.idle.*handleIdle reads and writes conns\\[\\].idle"
+	c.idle = 0       // want "c.idle.*handleIdle reads and writes conns\\[i\\].idle"
 	c.bytes += limit // want "c.bytes.*on the same context"
 }
 
 // handleIdle reaches every context through the table: it may touch the
 // context another handler is running on, whatever that handler's context.
 func handleIdle(l *loop.Loop, _ *conn) {
-	for _, c := range conns { // want "conns\\[\\]"
-		c.idle++ // want "conns\\[\\].idle" "conns\\[\\].idle"
+	for _, c := range conns { // want "conns\\[i\\]"
+		c.idle++ // want "conns\\[i\\].idle" "conns\\[i\\].idle"
 	}
 }
 

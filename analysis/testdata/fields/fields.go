@@ -19,14 +19,14 @@ func bump(p *int) { *p++ } // want "stats.users" "stats.users"
 
 func handleConn(l *loop.Loop, c *conn) {
 	stats.conns++ // want "stats.conns" "stats.conns"
-	table[1] = 1  // want "table\\[\\]"
+	table[1] = 1  // want "table\\[i\\]"
 	_ = config["root"]
 	c.state = 1 // want "c.state"
 }
 
 func handleUser(l *loop.Loop, c *conn) {
 	bump(&stats.users) // want "stats.users"
-	_ = table[2]       // want "table\\[\\]"
+	_ = table[2]       // want "table\\[i\\]"
 	_ = config["root"]
 }
 

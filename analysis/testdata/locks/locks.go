@@ -23,7 +23,7 @@ type conn struct {
 	bytes int
 }
 
-func put(k string, v int) { cache[k] = v } // want "cache\\[\\]"
+func put(k string, v int) { cache[k] = v } // want "cache\\[i\\]"
 
 func handleSet(l *loop.Loop, c *conn) {
 	mu.Lock()
@@ -35,19 +35,19 @@ func handleSet(l *loop.Loop, c *conn) {
 func handleGet(l *loop.Loop, c *conn) {
 	mu.Lock()
 	defer mu.Unlock()
-	_ = cache["k"] // want "cache\\[\\]; handleWrong writes it"
+	_ = cache["k"] // want "cache\\[i\\]; handleWrong writes it"
 	_ = total      // want "total"
 }
 
 func handleCount(l *loop.Loop, c *conn) {
 	rw.RLock()
-	counts[0]++ // want "counts\\[\\]" "counts\\[\\]"
+	counts[0]++ // want "counts\\[i\\]" "counts\\[i\\]"
 	rw.RUnlock()
 }
 
 func handleRead(l *loop.Loop, c *conn) {
 	rw.RLock()
-	_ = counts[1] // want "counts\\[\\]"
+	_ = counts[1] // want "counts\\[i\\]"
 	rw.RUnlock()
 	rw.Lock()
 	counts[2] = 0

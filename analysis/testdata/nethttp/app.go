@@ -21,11 +21,11 @@ type Handler struct {
 }
 
 func (h *Handler) set(w http.ResponseWriter, r *http.Request) {
-	h.items[r.URL.Path] = "x" // want "\\(\\*Handler\\)\\.items\\[\\]"
+	h.items[r.URL.Path] = "x" // want "\\(\\*Handler\\)\\.items\\[i\\]"
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	fmt.Fprint(w, h.items["a"]) // want "\\(\\*Handler\\)\\.items\\[\\]"
+	fmt.Fprint(w, h.items["a"]) // want "\\(\\*Handler\\)\\.items\\[i\\]"
 }
 
 func index(w http.ResponseWriter, r *http.Request) {
@@ -45,7 +45,7 @@ func main() {
 	mux.HandleFunc("/set", h.set)
 	mux.Handle("/get", h)
 	http.HandleFunc("/keys", func(w http.ResponseWriter, r *http.Request) {
-		keys[r.URL.Path]++ // want "main.keys\\[\\]" "main.keys\\[\\]"
+		keys[r.URL.Path]++ // want "main.keys\\[i\\]" "main.keys\\[i\\]"
 	})
 	http.ListenAndServe("127.0.0.1:0", mux)
 }

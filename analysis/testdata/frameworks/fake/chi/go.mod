@@ -1,3 +1,0 @@
-module github.com/go-chi/chi/v5
-
-go 1.26

@@ -1,3 +1,0 @@
-module github.com/labstack/echo/v4
-
-go 1.26

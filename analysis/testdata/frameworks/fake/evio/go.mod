@@ -1,3 +1,0 @@
-module github.com/tidwall/evio
-
-go 1.26

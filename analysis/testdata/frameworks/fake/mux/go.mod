@@ -1,3 +1,0 @@
-module github.com/gorilla/mux
-
-go 1.26

@@ -1,3 +1,0 @@
-module github.com/tidwall/redcon
-
-go 1.26
