@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -77,13 +78,13 @@ func TestLocks(t *testing.T) {
 	guarded := false
 	for _, h := range r.Handlers {
 		for _, a := range h.Accesses {
-			if a.Short == "cache[]" && len(a.GuardedBy) > 0 && a.GuardedBy[0] == "mu" {
+			if a.Short == "cache[i]" && len(a.GuardedBy) > 0 && a.GuardedBy[0] == "mu" {
 				guarded = true
 			}
 		}
 	}
 	if !guarded {
-		t.Error("no access of cache[] says it is guarded by mu")
+		t.Error("no access of cache[i] says it is guarded by mu")
 	}
 }
 
@@ -112,29 +113,46 @@ func TestNetHTTP(t *testing.T) {
 	}
 }
 
+// TestFrameworks runs discovery on small servers in the style of each
+// framework, written against the real modules at pinned versions
+// (testdata/servers/go.mod), and each way Go code wraps handlers: the
+// want comments name the handler of each finding by its route.
 func TestFrameworks(t *testing.T) {
-	// The frameworks are stand-ins with the real import paths and API
-	// shapes (testdata/frameworks/fake), so discovery by type and
-	// registration is exercised exactly as on the real modules.
-	r := wanttest.Run(t, "testdata/frameworks/apps")
-	want := map[string]analysis.Model{
-		"ginIndex": analysis.ModelConcurrent, "echoIndex": analysis.ModelConcurrent,
-		"chiIndex": analysis.ModelConcurrent, "muxIndex": analysis.ModelConcurrent,
-		"(*server).OnOpen": analysis.ModelConcurrent, "(*server).OnTraffic": analysis.ModelConcurrent,
-		"Main$1": analysis.ModelConcurrent, "Main$2": analysis.ModelConcurrent,
-		"onBus": analysis.ModelLoop, // from .safels.json
-	}
-	got := map[string]analysis.Model{}
-	for _, h := range r.Handlers {
-		got[h.Short] = h.Model
-	}
-	for n, m := range want {
-		if got[n] != m {
-			t.Errorf("handler %s: model %q, want %q", n, got[n], m)
-		}
-	}
-	if len(got) != len(want) {
-		t.Errorf("handlers %v, want exactly %v", got, want)
+	for _, tc := range []struct {
+		dir   string
+		model analysis.Model
+		want  []string // handlers, by the name findings give them
+	}{
+		{"wrapped", analysis.ModelConcurrent, []string{"GET /count", "POST /add", "POST /login", "POST /tally", "POST /done"}},
+		{"chiapp", analysis.ModelConcurrent, []string{"GET /articles/{articleID}", "PUT /articles/{articleID}", "POST /admin/purge", "GET /health"}},
+		{"ginapp", analysis.ModelConcurrent, []string{"GET /api/items", "POST /api/items"}},
+		{"echo4app", analysis.ModelConcurrent, []string{"GET /users/:id", "POST /users/:id"}},
+		{"echo5app", analysis.ModelConcurrent, []string{"GET /notes", "POST /notes"}},
+		{"muxapp", analysis.ModelConcurrent, []string{"GET /books/{id}", "PUT /api/books/{id}"}},
+		{"redconapp", analysis.ModelConcurrent, []string{"set", "get", "ListenAndServe accept", "ListenAndServe closed"}},
+		{"evioapp", analysis.ModelConcurrent, []string{"Events.Opened", "Events.Data"}},
+		{"gnet1app", analysis.ModelConcurrent, []string{"(*echoServer).React"}},
+		{"gnet2app", analysis.ModelConcurrent, []string{"(*server).OnOpen", "(*server).OnTraffic"}},
+		{"keys", analysis.ModelLoop, []string{"bus.KeyCtrlC", "bus.KeyEnter", "onBus"}}, // from .safels.json
+	} {
+		t.Run(tc.dir, func(t *testing.T) {
+			r := wanttest.Run(t, filepath.Join("testdata/servers", tc.dir))
+			var got []string
+			for _, h := range r.Handlers {
+				got = append(got, h.Display)
+				if h.Model != tc.model {
+					t.Errorf("%s: model %s, want %s", h.Display, h.Model, tc.model)
+				}
+			}
+			slices.Sort(got)
+			want := slices.Sorted(slices.Values(tc.want))
+			if !slices.Equal(got, want) {
+				t.Errorf("handlers %q, want %q", got, want)
+			}
+			for _, p := range r.Problems {
+				t.Errorf("unexpected problem: %s: %s", p.Pos, p.Message)
+			}
+		})
 	}
 }
 

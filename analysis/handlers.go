@@ -55,6 +55,7 @@ type found struct {
 	routes []string
 	label  string
 	reg    token.Pos
+	regIn  *ssa.Function // the function holding the registration
 }
 
 // wrapped: the handler runs more than fn alone would say.
@@ -312,6 +313,7 @@ func (a *analyzer) findHandlers(l *loaded, fns []*ssa.Function, spec *Spec) ([]f
 			continue
 		}
 		f := c.f
+		f.regIn = c.in
 		d.via[c.pkg] = true
 		d.add(&f)
 	}
@@ -640,7 +642,9 @@ func (d *disc) registerBinding(b binding, call ssa.CallInstruction, r Registrati
 		return 1 // a library's handler (http.NotFound): not the user's
 	}
 	if d.isAround(f) {
-		d.around = append(d.around, f)
+		c := *f
+		c.model, c.reg, c.regIn, c.label = r.Model, call.Pos(), call.Parent(), label
+		d.around = append(d.around, &c)
 		return 1
 	}
 	c := *f
@@ -651,7 +655,7 @@ func (d *disc) registerBinding(b binding, call ssa.CallInstruction, r Registrati
 	if c.label == "" {
 		c.label = label
 	}
-	c.reg = call.Pos()
+	c.reg, c.regIn = call.Pos(), call.Parent()
 	d.via[r.Package] = true
 	d.add(&c)
 	return 1
@@ -701,12 +705,13 @@ func (d *disc) isAround(f *found) bool {
 }
 
 // attachAround makes middleware around a library router part of every
-// handler of its model; with no such handler, it is a handler itself.
+// handler of its model registered in its package (the router's handlers
+// are among them); with no such handler, it is a handler itself.
 func (d *disc) attachAround() {
 	for _, m := range d.around {
 		n := 0
 		for _, f := range d.out {
-			if f.model == m.model {
+			if f.model == m.model && (f.regIn == nil || f.regIn.Pkg == m.regIn.Pkg) {
 				f.also = append(f.also, m)
 				n++
 			}

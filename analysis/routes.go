@@ -135,6 +135,11 @@ func (d *disc) routerOf0(v ssa.Value, fn *ssa.Function, depth int) *router {
 		return d.routerOf(x.X, fn, depth+1)
 	case *ssa.TypeAssert:
 		return d.routerOf(x.X, fn, depth+1)
+	case *ssa.FieldAddr:
+		// gin's Engine embeds its RouterGroup: &e.RouterGroup is e.
+		if st, ok := pointee(x.X.Type()).Underlying().(*types.Struct); ok && st.Field(x.Field).Embedded() {
+			return d.routerOf(x.X, fn, depth+1)
+		}
 	case *ssa.UnOp:
 		// A router kept in a variable that closures capture: what was
 		// stored there, if only one value was.

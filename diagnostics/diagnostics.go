@@ -93,7 +93,9 @@ func Findings(r *analysis.Result) []Finding {
 			msg := describe(r, h, acc)
 			rel := related(r, acc)
 			pos := userPos(files, h, acc)
-			add(key{pos.Filename, pos.Line, pos.Column, acc.Short, false},
+			// One finding per line and variable: `todos = append(todos,
+			// t)` reads todos, writes it and writes an element of it.
+			add(key{pos.Filename, pos.Line, 0, rootOf(acc.Short), false},
 				Finding{Pos: pos, Code: code, Severity: sev, Message: msg, Handler: Name(h),
 					Object: acc.Short, Op: acc.Op, Related: rel})
 			if len(acc.Via) > 0 && files[acc.Via[0].Pos.Filename] {
@@ -256,6 +258,26 @@ func related(r *analysis.Result, acc *analysis.Access) []Related {
 		out = append(out, Related{Pos: c.Pos, Message: "call of " + c.Short})
 	}
 	return out
+}
+
+// rootOf is what an object name refers to before any element: "todos"
+// for "todos[i]" and "todos[i].done", "(*Server).items" for
+// "(*Server).items[i]".
+func rootOf(obj string) string {
+	depth := 0
+	for i := 0; i < len(obj); i++ {
+		switch obj[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case '[':
+			if depth == 0 && i > 0 {
+				return obj[:i]
+			}
+		}
+	}
+	return obj
 }
 
 // Name is a handler as findings name it: its route, else its function.

@@ -1,0 +1,3 @@
+module github.com/tidwall/redcon
+
+go 1.26
