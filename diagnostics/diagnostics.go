@@ -120,7 +120,11 @@ func Findings(r *analysis.Result) []Finding {
 	}
 	out := make([]Finding, 0, len(order))
 	for _, k := range order {
-		out = append(out, *byKey[k])
+		f := *byKey[k]
+		if strings.Contains(f.Message, "...") {
+			f.Message += " (x...: x and all it reaches)"
+		}
+		out = append(out, f)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i].Pos, out[j].Pos

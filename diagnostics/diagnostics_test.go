@@ -2,6 +2,7 @@ package diagnostics_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -67,4 +68,71 @@ func TestPartnerGrouping(t *testing.T) {
 		}
 	}
 	t.Error("no finding on visits")
+}
+
+// TestFindingsInWorkspace: every finding, over the corpus of servers of
+// each framework, is placed in a file of the workspace (never in the
+// standard library or a module), as are the handlers it names.
+func TestFindingsInWorkspace(t *testing.T) {
+	abs, err := filepath.Abs("../analysis/testdata/servers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := analysis.Run(context.Background(), analysis.Config{Dir: abs, Patterns: []string{"./..."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]bool{}
+	for _, f := range r.Files {
+		files[f] = true
+		if !strings.HasPrefix(f, abs+string(filepath.Separator)) {
+			t.Errorf("analysed file %s lies outside the workspace", f)
+		}
+	}
+	fs := diagnostics.Findings(r)
+	if len(fs) < 20 {
+		t.Fatalf("%d findings over the corpus: too few to mean anything", len(fs))
+	}
+	for _, f := range fs {
+		if !files[f.Pos.Filename] || f.Pos.Line < 1 {
+			t.Errorf("finding outside the workspace: %s: %s", f.Pos, f.Message)
+		}
+	}
+	for _, h := range r.Handlers {
+		if !files[h.Pos.Filename] {
+			t.Errorf("handler %s placed outside the workspace: %s", diagnostics.Name(h), h.Pos)
+		}
+	}
+}
+
+// TestHoverModels: the hover of a net/http handler speaks of races and
+// partners, that of a loop handler of hues.
+func TestHoverModels(t *testing.T) {
+	r, err := analysis.Run(context.Background(), analysis.Config{Dir: "..", Patterns: []string{"./analysis/testdata/nethttp"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, h := range r.Handlers {
+		if diagnostics.Name(h) != "/" {
+			continue
+		}
+		got := diagnostics.Hover(r, i)
+		for _, want := range []string{"**/**", "function `index`", "concurrently", "May race with", "/ (another invocation): visits", "`visits`"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("hover lacks %q:\n%s", want, got)
+			}
+		}
+		if strings.Contains(strings.ToLower(got), "hue") {
+			t.Errorf("hover of a net/http handler speaks of hues:\n%s", got)
+		}
+	}
+	r, err = analysis.Run(context.Background(), analysis.Config{Dir: "..", Patterns: []string{"./testdata/thttpd"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, h := range r.Handlers {
+		if h.Short == "handleSend" && !strings.Contains(diagnostics.Hover(r, i), "Hue 1") {
+			t.Errorf("loop handler's hover lacks its hue:\n%s", diagnostics.Hover(r, i))
+		}
+	}
 }

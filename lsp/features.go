@@ -81,7 +81,7 @@ func (s *server) Hover(ctx context.Context, params *protocol.HoverParams) (res *
 	start := t.lineColOffset(h.Pos.Line, h.Pos.Column)
 	rng := protocol.Range{Start: t.position(start), End: t.position(t.wordEnd(start))}
 	return &protocol.Hover{
-		Contents: &protocol.MarkupContent{Kind: protocol.MarkupKindMarkdown, Value: s.describe(snap, i)},
+		Contents: &protocol.MarkupContent{Kind: protocol.MarkupKindMarkdown, Value: diagnostics.Hover(snap.res, i)},
 		Range:    &rng,
 	}, nil
 }

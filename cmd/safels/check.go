@@ -26,16 +26,30 @@ const (
 func check(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	asJSON := fs.Bool("json", false, "print one JSON object: handlers and conflicts")
-	matrix := fs.Bool("matrix", false, "print the conflict matrix (b1b0 per cell: bit 0 global, bit 1 same context)")
+	format := fs.String("format", "text", "output `format`: text (file:line:col: message), json, sarif (SARIF 2.1.0, for code scanning) or matrix")
+	asJSON := fs.Bool("json", false, "print one JSON object: handlers and conflicts (-format json)")
+	matrix := fs.Bool("matrix", false, "print the conflict matrix (b1b0 per cell: bit 0 global, bit 1 same context; -format matrix)")
 	verbose := fs.Bool("v", false, "report on stderr how many packages and handlers were analysed and where the time went")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: safels check [-json] [-matrix] [-v] [patterns...]\n\n"+
+		fmt.Fprintf(stderr, "usage: safels check [-format text|json|sarif|matrix] [-v] [patterns...]\n\n"+
 			"Reports every reference through which two event handlers may touch the same\n"+
-			"memory at once. Exit status: 0 no conflicts, 1 conflicts, 2 errors.\n\nflags:\n")
+			"memory at once. Exit status: 0 no conflicts, 1 conflicts, 2 errors or no\n"+
+			"handler found.\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
+		return exitError
+	}
+	switch {
+	case *asJSON:
+		*format = "json"
+	case *matrix:
+		*format = "matrix"
+	}
+	switch *format {
+	case "text", "json", "sarif", "matrix":
+	default:
+		fmt.Fprintf(stderr, "safels: unknown -format %q (text, json, sarif or matrix)\n", *format)
 		return exitError
 	}
 	wd, _ := os.Getwd()
@@ -72,18 +86,27 @@ func check(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "safels: no package could be analysed")
 		return exitError
 	}
-	switch {
-	case *asJSON:
-		if err := writeJSON(stdout, wd, res); err != nil {
-			fmt.Fprintf(stderr, "safels: %v\n", err)
-			return exitError
-		}
-	case *matrix:
+	var err2 error
+	switch *format {
+	case "json":
+		err2 = writeJSON(stdout, wd, res)
+	case "sarif":
+		err2 = writeSARIF(stdout, wd, res)
+	case "matrix":
 		writeMatrix(stdout, res)
 	default:
 		for _, f := range diagnostics.Findings(res) {
 			fmt.Fprintf(stdout, "%s: %s\n", rel(wd, f.Pos), f.Message)
 		}
+	}
+	if err2 != nil {
+		fmt.Fprintf(stderr, "safels: %v\n", err2)
+		return exitError
+	}
+	if len(res.Handlers) == 0 {
+		// Silence would read as "no races".
+		fmt.Fprintf(stderr, "safels: no handler found in %d package(s): nothing was checked (see \"What counts as a handler\" in the README; .safels.json declares others)\n", res.Packages)
+		return exitError
 	}
 	if len(res.Conflicts) > 0 {
 		return exitConflicts
@@ -109,6 +132,11 @@ type jsonHandler struct {
 	Model   string `json:"model"`
 	Hue     int    `json:"hue"`
 	Colored bool   `json:"colored"`
+	// Display is the handler as the text and the editor name it: its
+	// route, else its function; Route is "" where none is registered.
+	Display    string `json:"display"`
+	Route      string `json:"route,omitempty"`
+	Registered string `json:"registered,omitempty"`
 }
 
 type jsonAccess struct {
@@ -127,6 +155,11 @@ type jsonConflict struct {
 	Object  string     `json:"object"`
 	AAccess jsonAccess `json:"a_access"`
 	BAccess jsonAccess `json:"b_access"`
+	// ADisplay, BDisplay and Short name the two handlers and the object
+	// as the text output does.
+	ADisplay string `json:"a_display"`
+	BDisplay string `json:"b_display"`
+	Short    string `json:"object_short"`
 }
 
 type jsonReport struct {
@@ -134,12 +167,19 @@ type jsonReport struct {
 	Conflicts []jsonConflict `json:"conflicts"`
 	Matrix    [][]string     `json:"matrix"`
 	Errors    []string       `json:"errors,omitempty"`
+	// Notes explain the notation of object names, where it is used.
+	Notes []string `json:"notes,omitempty"`
 }
 
 func writeJSON(w io.Writer, wd string, res *analysis.Result) error {
 	out := jsonReport{Handlers: []jsonHandler{}, Conflicts: []jsonConflict{}, Matrix: [][]string{}}
 	for _, h := range res.Handlers {
-		out.Handlers = append(out.Handlers, jsonHandler{Name: h.Name, Pos: rel(wd, h.Pos), Model: string(h.Model), Hue: h.Hue, Colored: h.Colored})
+		jh := jsonHandler{Name: h.Name, Pos: rel(wd, h.Pos), Model: string(h.Model), Hue: h.Hue, Colored: h.Colored,
+			Display: diagnostics.Name(h), Route: h.Route}
+		if h.Registered.IsValid() {
+			jh.Registered = rel(wd, h.Registered)
+		}
+		out.Handlers = append(out.Handlers, jh)
 	}
 	access := func(a *analysis.Access) jsonAccess {
 		ja := jsonAccess{Pos: rel(wd, a.Pos), Op: a.Op.String(), Via: []string{}, Atomic: a.Atomic, GuardedBy: a.GuardedBy}
@@ -148,11 +188,17 @@ func writeJSON(w io.Writer, wd string, res *analysis.Result) error {
 		}
 		return ja
 	}
+	deep := false
 	for _, c := range res.Conflicts {
 		out.Conflicts = append(out.Conflicts, jsonConflict{
 			A: res.Handlers[c.A].Name, B: res.Handlers[c.B].Name, Kind: c.Kind.String(),
 			Object: c.Object, AAccess: access(c.AAccess), BAccess: access(c.BAccess),
+			ADisplay: diagnostics.Name(res.Handlers[c.A]), BDisplay: diagnostics.Name(res.Handlers[c.B]), Short: c.Short,
 		})
+		deep = deep || strings.HasSuffix(c.Object, "...")
+	}
+	if deep {
+		out.Notes = append(out.Notes, diagnostics.DeepNote)
 	}
 	for _, row := range res.Matrix {
 		cells := make([]string, len(row))
@@ -172,7 +218,7 @@ func writeJSON(w io.Writer, wd string, res *analysis.Result) error {
 func writeMatrix(w io.Writer, res *analysis.Result) {
 	width := 7
 	for _, h := range res.Handlers {
-		width = max(width, len(h.Short))
+		width = max(width, len(diagnostics.Name(h)))
 	}
 	fmt.Fprintf(w, "%-*s", width+2, "")
 	for i := range res.Handlers {
@@ -180,7 +226,7 @@ func writeMatrix(w io.Writer, res *analysis.Result) {
 	}
 	fmt.Fprintf(w, "   hue color\n")
 	for i, h := range res.Handlers {
-		fmt.Fprintf(w, "%2d %-*s", i+1, width, h.Short)
+		fmt.Fprintf(w, "%2d %-*s", i+1, width, diagnostics.Name(h))
 		for j := range res.Handlers {
 			fmt.Fprintf(w, " %4s", diagnostics.Cell(res.Matrix[i][j]))
 		}

@@ -25,7 +25,7 @@ const usage = `usage: safels <command> [arguments]
 
 commands:
   serve [-log file] [-v] [-cpuprofile f]  the language server on stdio (the default)
-  check [-json] [-matrix] [-v] [pkgs...]  report handlers that may share data unsafely
+  check [-format f] [-v] [pkgs...]        report handlers that may share data unsafely (f: text, json, sarif, matrix)
   gen [-o file] [dir]                     write the constraint table the loop runtime reads
   version                                 print the version
 
@@ -39,6 +39,9 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		return serve(nil, stderr)
+	}
+	if isVetInvocation(args) {
+		return vet(args, stdout, stderr) // go vet -vettool=safels
 	}
 	switch args[0] {
 	case "serve":
