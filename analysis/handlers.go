@@ -227,7 +227,8 @@ type disc struct {
 	slots   *slotIndex
 	// subst: while one entry of a table is registered, the value loaded
 	// from the table stands for that entry.
-	subst map[ssa.Value]source
+	subst   map[ssa.Value]source
+	reaches map[*types.Package]map[*types.Package]bool
 }
 
 // fnArgUse: a function given to chi's Route or Group.
@@ -253,7 +254,7 @@ type candidate struct {
 func (a *analyzer) findHandlers(l *loaded, fns []*ssa.Function, spec *Spec) ([]found, []Problem) {
 	d := &disc{a: a, l: l, spec: spec, roots: map[*types.Package]bool{}, byKey: map[string]*found{},
 		applied: map[*ssa.Function]bool{}, consumed: map[ssa.Instruction]bool{}, via: map[string]bool{},
-		routers: map[ssa.Value]*router{}, subst: map[ssa.Value]source{}, uses: map[ssa.Value][]mwRef{}, fnArgs: map[*ssa.Function][]fnArgUse{}}
+		routers: map[ssa.Value]*router{}, subst: map[ssa.Value]source{}, reaches: map[*types.Package]map[*types.Package]bool{}, uses: map[ssa.Value][]mwRef{}, fnArgs: map[*ssa.Function][]fnArgUse{}}
 	for _, p := range l.roots {
 		d.roots[p.Types] = true
 	}
@@ -705,13 +706,15 @@ func (d *disc) isAround(f *found) bool {
 }
 
 // attachAround makes middleware around a library router part of every
-// handler of its model registered in its package (the router's handlers
-// are among them); with no such handler, it is a handler itself.
+// handler of its model that the router may route to: those registered in
+// its package or in a package importing it or imported by it (a router
+// built in package server routes to the handlers package ui registers);
+// with no such handler, it is a handler itself.
 func (d *disc) attachAround() {
 	for _, m := range d.around {
 		n := 0
 		for _, f := range d.out {
-			if f.model == m.model && (f.regIn == nil || f.regIn.Pkg == m.regIn.Pkg) {
+			if f.model == m.model && (f.regIn == nil || d.related(f.regIn.Pkg.Pkg, m.regIn.Pkg.Pkg)) {
 				f.also = append(f.also, m)
 				n++
 			}
@@ -720,6 +723,31 @@ func (d *disc) attachAround() {
 			d.add(m)
 		}
 	}
+}
+
+// related: one package imports the other, directly or not.
+func (d *disc) related(a, b *types.Package) bool {
+	return a == b || d.reach(a)[b] || d.reach(b)[a]
+}
+
+// reach is the set of packages p imports, directly or not (memoized).
+func (d *disc) reach(p *types.Package) map[*types.Package]bool {
+	if r, ok := d.reaches[p]; ok {
+		return r
+	}
+	r := map[*types.Package]bool{}
+	var walk func(q *types.Package)
+	walk = func(q *types.Package) {
+		for _, x := range q.Imports() {
+			if !r[x] {
+				r[x] = true
+				walk(x)
+			}
+		}
+	}
+	walk(p)
+	d.reaches[p] = r
+	return r
 }
 
 // reportSilence: a framework imported where no handler was found through
