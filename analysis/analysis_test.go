@@ -123,7 +123,7 @@ func TestFrameworks(t *testing.T) {
 		model analysis.Model
 		want  []string // handlers, by the name findings give them
 	}{
-		{"wrapped", analysis.ModelConcurrent, []string{"GET /count", "POST /add", "POST /login", "POST /tally", "POST /done"}},
+		{"wrapped", analysis.ModelConcurrent, []string{"GET /count", "POST /add", "POST /login", "POST /tally", "POST /done", "maintenance"}},
 		{"chiapp", analysis.ModelConcurrent, []string{"GET /articles/{articleID}", "PUT /articles/{articleID}", "POST /admin/purge", "GET /health"}},
 		{"ginapp", analysis.ModelConcurrent, []string{"GET /api/items", "POST /api/items"}},
 		{"echo4app", analysis.ModelConcurrent, []string{"GET /users/:id", "POST /users/:id"}},

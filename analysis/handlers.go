@@ -229,6 +229,7 @@ type disc struct {
 	// from the table stands for that entry.
 	subst   map[ssa.Value]source
 	reaches map[*types.Package]map[*types.Package]bool
+	onPhi   map[*ssa.Phi]bool
 }
 
 // fnArgUse: a function given to chi's Route or Group.
@@ -254,7 +255,7 @@ type candidate struct {
 func (a *analyzer) findHandlers(l *loaded, fns []*ssa.Function, spec *Spec) ([]found, []Problem) {
 	d := &disc{a: a, l: l, spec: spec, roots: map[*types.Package]bool{}, byKey: map[string]*found{},
 		applied: map[*ssa.Function]bool{}, consumed: map[ssa.Instruction]bool{}, via: map[string]bool{},
-		routers: map[ssa.Value]*router{}, subst: map[ssa.Value]source{}, reaches: map[*types.Package]map[*types.Package]bool{}, uses: map[ssa.Value][]mwRef{}, fnArgs: map[*ssa.Function][]fnArgUse{}}
+		routers: map[ssa.Value]*router{}, subst: map[ssa.Value]source{}, reaches: map[*types.Package]map[*types.Package]bool{}, onPhi: map[*ssa.Phi]bool{}, uses: map[ssa.Value][]mwRef{}, fnArgs: map[*ssa.Function][]fnArgUse{}}
 	for _, p := range l.roots {
 		d.roots[p.Types] = true
 	}
@@ -280,10 +281,14 @@ func (a *analyzer) findHandlers(l *loaded, fns []*ssa.Function, spec *Spec) ([]f
 	}
 	var regs []reg
 	var cands []candidate
+	var stores []*ssa.Store // http.Server{Handler: h}
 	for _, fn := range fns {
 		for _, b := range fn.Blocks {
 			for _, instr := range b.Instrs {
 				cands = d.conversions(fn, instr, cands)
+				if st, ok := instr.(*ssa.Store); ok && isServerHandler(st.Addr) {
+					stores = append(stores, st)
+				}
 				call, ok := instr.(ssa.CallInstruction)
 				if !ok {
 					continue
@@ -307,6 +312,10 @@ func (a *analyzer) findHandlers(l *loaded, fns []*ssa.Function, spec *Spec) ([]f
 	}
 	for _, g := range regs {
 		d.register(g.in, g.call, g.r)
+	}
+	for _, st := range stores {
+		r := Registration{Package: "net/http", Model: ModelConcurrent}
+		d.registerValue(st.Parent(), st, st.Val, r, func(string) string { return "" }, "Server.Handler", nil)
 	}
 	covered := d.covered()
 	for _, c := range cands {
@@ -550,7 +559,7 @@ func (d *disc) register(fn *ssa.Function, call ssa.CallInstruction, r Registrati
 
 // registerValue registers the handler that v, given to call in fn, holds;
 // a value loaded from a table of handlers registers each entry.
-func (d *disc) registerValue(fn *ssa.Function, call ssa.CallInstruction, v ssa.Value, r Registration, route func(string) string, label string, mws []mwRef) {
+func (d *disc) registerValue(fn *ssa.Function, call ssa.Instruction, v ssa.Value, r Registration, route func(string) string, label string, mws []mwRef) {
 	if _, isConst := v.(*ssa.Const); isConst {
 		return
 	}
@@ -600,7 +609,7 @@ func (d *disc) tableLoad(v ssa.Value, fn *ssa.Function, depth int) ssa.Value {
 
 // registerBinding adds the handler b holds, wrapped in mws; it returns how
 // many handlers it added.
-func (d *disc) registerBinding(b binding, call ssa.CallInstruction, r Registration, route, label string, mws []mwRef) int {
+func (d *disc) registerBinding(b binding, call ssa.Instruction, r Registration, route, label string, mws []mwRef) int {
 	if b.fn == nil {
 		if b.lib {
 			// A library's wrapper of handlers (a logging handler): those
@@ -662,6 +671,15 @@ func (d *disc) registerBinding(b binding, call ssa.CallInstruction, r Registrati
 	return 1
 }
 
+// isServerHandler: addr is the Handler field of an http.Server.
+func isServerHandler(addr ssa.Value) bool {
+	fa, ok := addr.(*ssa.FieldAddr)
+	if !ok || !namedIs(pointee(fa.X.Type()), "net/http", "Server") {
+		return false
+	}
+	return pointee(fa.X.Type()).Underlying().(*types.Struct).Field(fa.Field).Name() == "Handler"
+}
+
 // argLabel names a handler by what registers it, where it has no route:
 // the function and the parameter it is given as ("ListenAndServe accept").
 func argLabel(c *ssa.CallCommon, i int) string {
@@ -683,22 +701,21 @@ func argLabel(c *ssa.CallCommon, i int) string {
 // given to ListenAndServe): it runs around every handler of the router.
 func (d *disc) isAround(f *found) bool {
 	for depth := 0; f != nil && depth < maxWrap; depth++ {
-		lib := false
 		var next *found
 		for _, b := range f.env {
-			lib = lib || b.lib
+			if b.lib {
+				return true
+			}
 			if b.fn != nil {
 				next = b.fn
 			}
 		}
-		for _, b := range f.fields {
-			lib = lib || b.lib
-			if b.fn != nil {
+		for _, i := range sortedKeys(f.fields) {
+			if b := f.fields[i]; b.lib {
+				return true
+			} else if b.fn != nil {
 				next = b.fn
 			}
-		}
-		if next == nil {
-			return lib
 		}
 		f = next
 	}

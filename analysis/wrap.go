@@ -3,6 +3,7 @@ package analysis
 import (
 	"go/token"
 	"go/types"
+	"slices"
 
 	"golang.org/x/tools/go/ssa"
 )
@@ -88,6 +89,8 @@ func (d *disc) resolve(v ssa.Value, fr *frame, m Model, depth int) binding {
 		}
 	case *ssa.MakeInterface:
 		return d.resolveValue(x, fr, m)
+	case *ssa.Phi:
+		return d.resolvePhi(x, fr, m, depth)
 	case *ssa.UnOp:
 		// A load of a captured variable: what it holds.
 		if x.Op != token.MUL {
@@ -130,6 +133,47 @@ func (d *disc) resolve(v ssa.Value, fr *frame, m Model, depth int) binding {
 		return d.apply(callee.fn, args, m, depth+1)
 	}
 	return plain
+}
+
+// resolvePhi resolves a variable assigned on several paths (`h = mux; if
+// off { h = closed }`): the first function is what runs, the others run
+// with it (also); a library router among them makes the binding lib too.
+func (d *disc) resolvePhi(x *ssa.Phi, fr *frame, m Model, depth int) binding {
+	if d.onPhi[x] {
+		return binding{val: x, in: fr.fn} // a loop: what it carries is seen on its other edges
+	}
+	d.onPhi[x] = true
+	defer delete(d.onPhi, x)
+	var first *found
+	var rest []*found
+	lib := false
+	for _, e := range x.Edges {
+		if e == x {
+			continue
+		}
+		b := d.resolve(e, fr, m, depth+1)
+		switch {
+		case b.fn != nil && first == nil:
+			first = b.fn
+		case b.fn != nil:
+			rest = append(rest, b.fn)
+		case b.lib:
+			lib = true
+		default:
+			if _, isConst := e.(*ssa.Const); !isConst {
+				return binding{val: x, in: fr.fn}
+			}
+		}
+	}
+	if first == nil {
+		return binding{val: x, in: fr.fn, lib: lib}
+	}
+	if len(rest) > 0 {
+		c := *first
+		c.also = append(slices.Clone(c.also), rest...)
+		first = &c
+	}
+	return binding{fn: first, lib: lib}
 }
 
 // resolveCell resolves a closure's binding: a captured variable that

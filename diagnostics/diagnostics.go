@@ -91,7 +91,7 @@ func Findings(r *analysis.Result) []Finding {
 			}
 			code, sev := codeFor(h.Model, acc.Partners)
 			msg := describe(r, h, acc)
-			rel := related(r, acc)
+			rel := related(r, acc, files)
 			pos := userPos(files, h, acc)
 			// One finding per line and variable: `todos = append(todos,
 			// t)` reads todos, writes it and writes an element of it.
@@ -251,14 +251,23 @@ func contains(ss []string, s string) bool {
 	return false
 }
 
-func related(r *analysis.Result, acc *analysis.Access) []Related {
+// related points at the partners' accesses and along the call chain, in
+// the workspace only (a library's positions name files the editor cannot
+// open, such as $GOROOT/src/...).
+func related(r *analysis.Result, acc *analysis.Access, files map[string]bool) []Related {
 	var out []Related
 	for _, p := range acc.Partners {
 		ph := r.Handlers[p.Access.Handler]
+		if !files[p.Access.Pos.Filename] {
+			continue
+		}
 		out = append(out, Related{Pos: p.Access.Pos,
 			Message: fmt.Sprintf("%s %s %s here", Name(ph), verb(p.Access.Op), p.Access.Short)})
 	}
 	for _, c := range acc.Via {
+		if !files[c.Pos.Filename] {
+			continue
+		}
 		out = append(out, Related{Pos: c.Pos, Message: "call of " + c.Short})
 	}
 	return out

@@ -2,6 +2,7 @@ package diagnostics_test
 
 import (
 	"context"
+	"go/token"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -97,6 +98,11 @@ func TestFindingsInWorkspace(t *testing.T) {
 		if !files[f.Pos.Filename] || f.Pos.Line < 1 {
 			t.Errorf("finding outside the workspace: %s: %s", f.Pos, f.Message)
 		}
+		for _, rel := range f.Related {
+			if !files[rel.Pos.Filename] {
+				t.Errorf("finding %s: related information outside the workspace: %s: %s", f.Pos, rel.Pos, rel.Message)
+			}
+		}
 	}
 	for _, h := range r.Handlers {
 		if !files[h.Pos.Filename] {
@@ -134,5 +140,42 @@ func TestHoverModels(t *testing.T) {
 		if h.Short == "handleSend" && !strings.Contains(diagnostics.Hover(r, i), "Hue 1") {
 			t.Errorf("loop handler's hover lacks its hue:\n%s", diagnostics.Hover(r, i))
 		}
+	}
+}
+
+// TestLibraryAccessMoved: an access inside library code (its position in
+// $GOROOT, from export data) is reported at the deepest call of its chain
+// in the workspace, and related information never points into the library.
+func TestLibraryAccessMoved(t *testing.T) {
+	user := "/w/srv/main.go"
+	lib := token.Position{Filename: "$GOROOT/src/net/http/server.go", Line: 2300, Column: 2}
+	h := &analysis.Handler{Name: "example.com/srv.index", Short: "index", Display: "GET /", Model: analysis.ModelConcurrent,
+		Pos: token.Position{Filename: user, Line: 10, Column: 6}}
+	a := &analysis.Access{Short: "(*http.ServeMux).mu", Op: analysis.Write, Pos: lib, Handler: 0,
+		Via: []analysis.Call{
+			{Short: "helper", Pos: token.Position{Filename: user, Line: 12, Column: 8}},
+			{Short: "(*http.ServeMux).Handle", Pos: token.Position{Filename: user, Line: 20, Column: 14}},
+			{Short: "(*http.ServeMux).register", Pos: token.Position{Filename: lib.Filename, Line: 2200, Column: 3}},
+		}}
+	a.Partners = []analysis.Partner{{Access: a, Kind: analysis.Global}}
+	a.NPartners = 1
+	h.Accesses = []*analysis.Access{a}
+	r := &analysis.Result{Handlers: []*analysis.Handler{h}, Files: []string{user}}
+	fs := diagnostics.Findings(r)
+	if len(fs) == 0 {
+		t.Fatal("no finding")
+	}
+	for _, f := range fs {
+		if f.Pos.Filename != user {
+			t.Errorf("finding placed at %s: %s", f.Pos, f.Message)
+		}
+		for _, rel := range f.Related {
+			if rel.Pos.Filename != user {
+				t.Errorf("related information at %s: %s", rel.Pos, rel.Message)
+			}
+		}
+	}
+	if fs[len(fs)-1].Pos.Line != 20 {
+		t.Errorf("access reported at line %d, want 20 (the deepest call in the workspace)", fs[len(fs)-1].Pos.Line)
 	}
 }

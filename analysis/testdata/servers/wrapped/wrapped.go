@@ -6,6 +6,7 @@ package main
 
 import (
 	"net/http"
+	"os"
 	"sync"
 )
 
@@ -82,5 +83,13 @@ func main() {
 	for _, rt := range routes {
 		mux.Handle(rt.pattern, withAudit(rt.h))
 	}
-	http.ListenAndServe("127.0.0.1:0", logRequests(mux))
+	// The whole mux behind middleware, in a server, unless in maintenance.
+	var h http.Handler = mux
+	if len(os.Args) > 1 {
+		h = http.HandlerFunc(maintenance)
+	}
+	srv := &http.Server{Addr: "127.0.0.1:0", Handler: logRequests(h)}
+	srv.ListenAndServe()
 }
+
+func maintenance(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }
