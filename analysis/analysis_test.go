@@ -128,7 +128,7 @@ func TestFrameworks(t *testing.T) {
 		{"ginapp", analysis.ModelConcurrent, []string{"GET /api/items", "POST /api/items"}},
 		{"echo4app", analysis.ModelConcurrent, []string{"GET /users/:id", "POST /users/:id"}},
 		{"echo5app", analysis.ModelConcurrent, []string{"GET /notes", "POST /notes"}},
-		{"muxapp", analysis.ModelConcurrent, []string{"GET /books/{id}", "PUT /api/books/{id}"}},
+		{"muxapp", analysis.ModelConcurrent, []string{"GET /books/{id}", "PUT /api/books/{id}", "DELETE /books/{id}", "GET /books"}},
 		{"redconapp", analysis.ModelConcurrent, []string{"set", "get", "ListenAndServe accept", "ListenAndServe closed"}},
 		{"evioapp", analysis.ModelConcurrent, []string{"Events.Opened", "Events.Data"}},
 		{"gnet1app", analysis.ModelConcurrent, []string{"(*echoServer).React"}},

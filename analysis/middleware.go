@@ -148,6 +148,11 @@ func boundValue(fn *ssa.Function, v ssa.Value, free map[int]binding, fields map[
 	switch x := unwrap(v).(type) {
 	case *ssa.FreeVar:
 		return freeVar(x, false)
+	case *ssa.Parameter:
+		if len(fn.Params) > 0 && x == fn.Params[0] && fn.Signature.Recv() != nil {
+			b, ok := fields[recvField]
+			return b, ok && b.fn != nil
+		}
 	case *ssa.UnOp:
 		if x.Op != token.MUL {
 			break

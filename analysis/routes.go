@@ -372,21 +372,30 @@ func (d *disc) route(call *ssa.Call, c *ssa.CallCommon, r Registration, rt *rout
 	return strings.Join(parts, " ")
 }
 
-// laterVerbs: gorilla's `r.HandleFunc("/x", h).Methods("GET")`.
+// laterVerbs: gorilla's `r.HandleFunc("/x", h).Name("x").Methods("GET")`.
 func (d *disc) laterVerbs(call *ssa.Call) string {
-	for _, ref := range *call.Referrers() {
-		c, ok := ref.(*ssa.Call)
-		if !ok {
-			continue
-		}
-		if obj := calleeObj(c.Common()); obj != nil && obj.Name() == "Methods" && obj.Pkg() != nil && obj.Pkg().Path() == gorm {
-			args := callArgs(c.Common())
-			var vs []string
-			for _, a := range variadic(args[len(args)-1]) {
-				vs = append(vs, d.constText(a))
+	for depth := 0; call != nil && depth < 8; depth++ {
+		var next *ssa.Call
+		for _, ref := range *call.Referrers() {
+			c, ok := ref.(*ssa.Call)
+			if !ok {
+				continue
 			}
-			return strings.Join(vs, ",")
+			obj := calleeObj(c.Common())
+			if obj == nil || obj.Pkg() == nil || obj.Pkg().Path() != gorm {
+				continue
+			}
+			if obj.Name() == "Methods" {
+				args := callArgs(c.Common())
+				var vs []string
+				for _, a := range variadic(args[len(args)-1]) {
+					vs = append(vs, d.constText(a))
+				}
+				return strings.Join(vs, ",")
+			}
+			next = c
 		}
+		call = next
 	}
 	return ""
 }

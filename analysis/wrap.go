@@ -54,6 +54,11 @@ func (d *disc) resolve(v ssa.Value, fr *frame, m Model, depth int) binding {
 	if s, ok := d.subst[v]; ok {
 		return d.resolve(s.v, &frame{fn: s.in}, m, depth+1)
 	}
+	if mi, ok := v.(*ssa.MakeInterface); ok && d.userMethod(mi) {
+		// A function of a named type whose handler method is the user's
+		// (web.Handler(list)): that method runs, calling the function.
+		return d.resolveValue(mi, fr, m)
+	}
 	switch x := unwrap(v).(type) {
 	case *ssa.Function:
 		return binding{fn: &found{fn: x, model: m}}
@@ -225,10 +230,33 @@ func (d *disc) resolveValue(mi *ssa.MakeInterface, fr *frame, m Model) binding {
 		return plain
 	}
 	f := &found{fn: meth, model: m, recv: mi.X, recvFn: fr.fn}
+	if _, isFunc := mi.X.Type().Underlying().(*types.Signature); isFunc {
+		// A function converted to a named function type whose ServeHTTP
+		// calls it (web.Handler(list)): the receiver is bound to it.
+		if b := d.resolve(mi.X, fr, m, 1); b.fn != nil {
+			f.fields = map[int]binding{recvField: b}
+		}
+		return binding{fn: f}
+	}
 	// Made with handlers in its fields (&logger{next: h}): what they hold.
 	f.fields = d.fieldBindings(mi.X, fr, m)
 	return binding{fn: f}
 }
+
+// userMethod: mi converts a value whose handler method (for the interface
+// it makes) is the workspace's.
+func (d *disc) userMethod(mi *ssa.MakeInterface) bool {
+	it, ok := d.spec.iface(mi.Type())
+	if !ok || len(it.Methods) != 1 {
+		return false
+	}
+	meth := d.methodOf(mi.X.Type(), it.Methods[0])
+	return meth != nil && meth.Blocks != nil && d.inWorkspace(meth)
+}
+
+// recvField is the key of found.fields for a receiver that is itself a
+// function (a method of a named function type).
+const recvField = -1
 
 // fieldBindings: the function-valued fields stored into the struct that
 // x points to, where fr makes it.
