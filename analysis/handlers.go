@@ -102,6 +102,19 @@ func (f *found) inner() *found {
 	return f
 }
 
+// innerUser is the innermost function of the wrapping that user says is
+// the user's; f if none is.
+func (f *found) innerUser(user func(*found) bool) *found {
+	best := f
+	for depth := 0; f != nil && depth < maxWrap; depth++ {
+		if user(f) {
+			best = f
+		}
+		f = f.boundFn()
+	}
+	return best
+}
+
 // boundFn is the first function f's environment or fields bind.
 func (f *found) boundFn() *found {
 	for _, b := range f.env {
@@ -286,7 +299,7 @@ func (a *analyzer) findHandlers(l *loaded, fns []*ssa.Function, spec *Spec) ([]f
 		for _, b := range fn.Blocks {
 			for _, instr := range b.Instrs {
 				cands = d.conversions(fn, instr, cands)
-				if st, ok := instr.(*ssa.Store); ok && isServerHandler(st.Addr) {
+				if st, ok := instr.(*ssa.Store); ok && handlerField(st.Addr) != "" {
 					stores = append(stores, st)
 				}
 				call, ok := instr.(ssa.CallInstruction)
@@ -315,12 +328,12 @@ func (a *analyzer) findHandlers(l *loaded, fns []*ssa.Function, spec *Spec) ([]f
 	}
 	for _, st := range stores {
 		r := Registration{Package: "net/http", Model: ModelConcurrent}
-		d.registerValue(st.Parent(), st, st.Val, r, func(string) string { return "" }, "Server.Handler", nil)
+		d.registerValue(st.Parent(), st, st.Val, r, func(string) string { return "" }, handlerField(st.Addr), nil)
 	}
 	covered := d.covered()
 	for _, c := range cands {
-		if d.consumed[c.instr] || d.applied[c.in] || covered[c.f.key()] {
-			continue
+		if d.consumed[c.instr] || d.applied[c.in] || covered[c.f.key()] || !d.inWorkspace(c.f.fn) {
+			continue // middleware, a wrapper's result, or a library's handler (pprof.Index)
 		}
 		f := c.f
 		f.regIn = c.in
@@ -671,13 +684,28 @@ func (d *disc) registerBinding(b binding, call ssa.Instruction, r Registration, 
 	return 1
 }
 
-// isServerHandler: addr is the Handler field of an http.Server.
-func isServerHandler(addr ssa.Value) bool {
+// handlerFields are the fields of library types that hold an http.Handler
+// the library runs: http.Server's Handler, gorilla's fallbacks.
+var handlerFields = []struct{ pkg, typ, field string }{
+	{"net/http", "Server", "Handler"},
+	{gorm, "Router", "NotFoundHandler"},
+	{gorm, "Router", "MethodNotAllowedHandler"},
+}
+
+// handlerField names the handler field addr selects ("Server.Handler"),
+// "" if it selects none.
+func handlerField(addr ssa.Value) string {
 	fa, ok := addr.(*ssa.FieldAddr)
-	if !ok || !namedIs(pointee(fa.X.Type()), "net/http", "Server") {
-		return false
+	if !ok {
+		return ""
 	}
-	return pointee(fa.X.Type()).Underlying().(*types.Struct).Field(fa.Field).Name() == "Handler"
+	st := pointee(fa.X.Type())
+	for _, f := range handlerFields {
+		if namedIs(st, f.pkg, f.typ) && st.Underlying().(*types.Struct).Field(fa.Field).Name() == f.field {
+			return f.typ + "." + f.field
+		}
+	}
+	return ""
 }
 
 // argLabel names a handler by what registers it, where it has no route:

@@ -15,14 +15,23 @@ import (
 // made up (main$3, main.main.func3).
 
 // nameHandlers fills in, for each handler, its route, display name and
-// registration; found is in the order of res.Handlers.
-func nameHandlers(a *analyzer, res *Result, found []found) {
-	for i := range found {
+// registration; fs is in the order of res.Handlers.
+func nameHandlers(a *analyzer, res *Result, fs []found) {
+	files := map[string]bool{}
+	for _, name := range res.Files {
+		files[name] = true
+	}
+	for i := range fs {
 		if i >= len(res.Handlers) {
 			break
 		}
-		f, h := &found[i], res.Handlers[i]
+		f, h := &fs[i], res.Handlers[i]
 		in := f.inner()
+		if !files[a.position(in.fn.Pos()).Filename] {
+			// The innermost is a library's (pprof.Index behind the
+			// user's middleware): name the user's code around it.
+			in = f.innerUser(func(g *found) bool { return files[a.position(g.fn.Pos()).Filename] })
+		}
 		if in != f {
 			h.Name, h.Short = funcName(in.fn), shortFuncName(in.fn)
 			h.Pos = a.position(in.fn.Pos())

@@ -182,6 +182,9 @@ func (d *disc) routerOf0(v ssa.Value, fn *ssa.Function, depth int) *router {
 		r := &router{parent: d.routerOf(args[0], fn, depth+1), id: x}
 		if op.prefix > 0 && op.prefix < len(args) {
 			r.prefix = d.constText(args[op.prefix])
+			if texts := d.argTexts(c); r.prefix == "" && op.prefix < len(texts) {
+				r.prefix = texts[op.prefix] // as written: prefix("/static")
+			}
 		}
 		if obj := calleeObj(c); obj != nil && obj.Name() == "Methods" {
 			var vs []string
