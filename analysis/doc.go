@@ -7,6 +7,11 @@
 //
 //	load.go      packages.Load + SSA, broken packages set aside
 //	handlers.go  handler discovery (loop.Post, //safels:handler, the table)
+//	wrap.go      following a registered value through wrappers (middleware)
+//	routes.go    routers: their middleware (Use, With, groups) and routes
+//	slots.go     handlers kept in tables and registered in a loop
+//	middleware.go  a wrapped handler's accesses, its bound calls resolved
+//	names.go     handlers and objects named as the developer knows them
 //	spec.go      the handler table: net/http, frameworks, .safels.json
 //	loc.go       abstract memory locations: a root and a field path
 //	summary.go   per-function access summaries, bottom-up over call-graph SCCs

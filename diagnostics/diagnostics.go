@@ -1,6 +1,7 @@
 // Package diagnostics turns analysis results into positioned, explained
 // findings, shared by `safels check` and the language server. Start at
-// Findings. It knows nothing of the LSP: positions are token.Position.
+// Findings; Hover (hover.go) is a handler's summary for the editor. It
+// knows nothing of the LSP: positions are token.Position.
 package diagnostics
 
 import (

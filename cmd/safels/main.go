@@ -1,6 +1,8 @@
 // Command safels is the one binary of safels: with no arguments (or
 // `safels serve`) it is a language server on stdio; `safels check` reports
-// handler conflicts like `go vet`; `safels version` prints its version.
+// handler conflicts like `go vet` (check.go; SARIF: sarif.go), and safels
+// also runs as `go vet -vettool` (vet.go); `safels gen` writes the loop's
+// constraint table; `safels version` prints its version.
 package main
 
 import (
