@@ -2,6 +2,7 @@ package analysis_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -153,6 +154,32 @@ func TestFrameworks(t *testing.T) {
 				t.Errorf("unexpected problem: %s: %s", p.Pos, p.Message)
 			}
 		})
+	}
+}
+
+// TestSilence: where discovery cannot follow a registration, and where a
+// framework is imported but no handler was found through it, the result
+// says so at the registration and at the import, instead of silence.
+func TestSilence(t *testing.T) {
+	r, err := analysis.Run(context.Background(), analysis.Config{Dir: "testdata/servers/silentapp", Patterns: []string{"."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Handlers) != 0 {
+		t.Errorf("handlers %d, want none", len(r.Handlers))
+	}
+	want := map[string]string{
+		"silentapp.go:10:8": "cannot tell which handler is registered here",
+		"silentapp.go:5:8":  "imports github.com/labstack/echo/v4 but no handler registered through it was found",
+	}
+	for _, p := range r.Problems {
+		at := fmt.Sprintf("%s:%d:%d", filepath.Base(p.Pos.Filename), p.Pos.Line, p.Pos.Column)
+		if w, ok := want[at]; ok && strings.Contains(p.Message, w) && p.Warning {
+			delete(want, at)
+		}
+	}
+	for at, w := range want {
+		t.Errorf("no warning %q at %s; problems: %v", w, at, r.Problems)
 	}
 }
 
