@@ -56,6 +56,16 @@ type found struct {
 	label  string
 	reg    token.Pos
 	regIn  *ssa.Function // the function holding the registration
+
+	// memo keeps the accesses of a found that runs with many handlers
+	// (middleware around a router is in the also of each): computed once.
+	// Set only after discovery, when founds no longer change.
+	memo *accessMemo
+}
+
+type accessMemo struct {
+	accs   []*rawAccess
+	stores []*rawStore
 }
 
 // wrapped: the handler runs more than fn alone would say.

@@ -43,9 +43,12 @@ func (a *analyzer) wrappedAccesses(h found) ([]*rawAccess, []*rawStore) {
 		stores = append(stores, st...)
 	}
 	for _, x := range h.also {
-		in, st := a.handlerAccesses(*x)
-		accs = append(accs, in...)
-		stores = append(stores, st...)
+		if x.memo == nil {
+			in, st := a.handlerAccesses(*x)
+			x.memo = &accessMemo{in, st}
+		}
+		accs = append(accs, x.memo.accs...)
+		stores = append(stores, x.memo.stores...)
 	}
 	return accs, stores
 }
