@@ -7,6 +7,7 @@
 //
 //	load.go      packages.Load + SSA, broken packages set aside
 //	handlers.go  handler discovery (loop.Post, //safels:handler, the table)
+//	register.go  registrations followed to the handlers they register
 //	wrap.go      following a registered value through wrappers (middleware)
 //	routes.go    routers: their middleware (Use, With, groups) and routes
 //	slots.go     handlers kept in tables and registered in a loop
