@@ -123,7 +123,7 @@ func TestHoverModels(t *testing.T) {
 			continue
 		}
 		got := diagnostics.Hover(r, i)
-		for _, want := range []string{"**/**", "function `index`", "concurrently", "May race with", "/ (another invocation): visits", "`visits`"} {
+		for _, want := range []string{"**/** · safels handler (concurrent", "function `index`", "May race with", "/ (another invocation): visits", "`visits`"} {
 			if !strings.Contains(got, want) {
 				t.Errorf("hover lacks %q:\n%s", want, got)
 			}

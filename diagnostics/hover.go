@@ -17,11 +17,11 @@ func Hover(r *analysis.Result, i int) string {
 	h := r.Handlers[i]
 	var b strings.Builder
 	concurrent := h.Model == analysis.ModelConcurrent
-	kind := "event handler run by the safels loop"
+	kind := "loop model: the safels loop runs it"
 	if concurrent {
-		kind = "handler run concurrently with every other request"
+		kind = "concurrent: it runs at the same time as other requests"
 	}
-	fmt.Fprintf(&b, "**%s** · %s", Name(h), kind)
+	fmt.Fprintf(&b, "**%s** · safels handler (%s)", Name(h), kind)
 	if fn := h.Short; fn != Name(h) {
 		fmt.Fprintf(&b, " · function `%s`", fn)
 	}
