@@ -385,14 +385,19 @@ func (s *server) prepareLocked(snap *snapshot) []protocol.PublishDiagnosticsPara
 		if sentBefore && prev.hash == h && prev.version == version {
 			continue
 		}
+		// Problems first: they say why findings may be missing.
 		diags := []protocol.Diagnostic{}
-		for _, f := range fd.findings {
-			diags = append(diags, s.diagnostic(snap, f))
-		}
 		for _, p := range fd.problems {
 			diags = append(diags, s.problem(snap, p))
 		}
-		p := protocol.PublishDiagnosticsParams{URI: uri.File(name), Diagnostics: diags}
+		for _, f := range fd.findings {
+			if len(diags) > maxDiagnostics {
+				diags = append(diags, protocol.Diagnostic{}) // only counted
+				continue
+			}
+			diags = append(diags, s.diagnostic(snap, f))
+		}
+		p := protocol.PublishDiagnosticsParams{URI: uri.File(name), Diagnostics: capDiagnostics(diags)}
 		if open {
 			p.Version = protocol.NewOptional(version)
 		}
@@ -430,15 +435,17 @@ func (s *server) diagHash(snap *snapshot, findings []diagnostics.Finding, proble
 	return h.Sum64()
 }
 
-// diagnostic converts a finding into the client's terms.
+// diagnostic converts a finding into the client's terms, within the caps
+// of limits.go.
 func (s *server) diagnostic(snap *snapshot, f diagnostics.Finding) protocol.Diagnostic {
 	d := protocol.Diagnostic{
 		Range:    snap.rangeAt(f.Pos.Filename, f.Pos.Line, f.Pos.Column),
 		Severity: s.config.severity(f.Code),
 		Code:     protocol.String(f.Code),
 		Source:   protocol.NewOptional("safels"),
-		Message:  protocol.String(f.Message),
+		Message:  protocol.String(shorten(f.Message, maxMessage)),
 	}
+	defer capRelated(&d, protocol.Location{URI: uri.File(f.Pos.Filename), Range: d.Range})
 	for _, r := range f.Related {
 		if r.Pos.Filename == "" {
 			continue
@@ -454,9 +461,15 @@ func (s *server) diagnostic(snap *snapshot, f diagnostics.Finding) protocol.Diag
 func (s *server) problem(snap *snapshot, p analysis.Problem) protocol.Diagnostic {
 	sev, code := protocol.DiagnosticSeverityError, "not-analysed"
 	msg := p.Message
-	if p.Warning {
+	switch {
+	case p.Package == "" || strings.Contains(msg, p.Package):
+		if p.Warning {
+			sev, code = protocol.DiagnosticSeverityWarning, "incomplete"
+		}
+	case p.Warning:
 		sev, code = protocol.DiagnosticSeverityWarning, "incomplete"
-	} else if p.Package != "" && !strings.Contains(msg, p.Package) {
+		msg = fmt.Sprintf("%s (in package %s: its findings may be incomplete)", msg, p.Package)
+	default:
 		msg = fmt.Sprintf("package %s was not analysed: %s", p.Package, msg)
 	}
 	return protocol.Diagnostic{
@@ -464,7 +477,7 @@ func (s *server) problem(snap *snapshot, p analysis.Problem) protocol.Diagnostic
 		Severity: sev,
 		Code:     protocol.String(code),
 		Source:   protocol.NewOptional("safels"),
-		Message:  protocol.String(msg),
+		Message:  protocol.String(shorten(msg, maxMessage)),
 	}
 }
 
