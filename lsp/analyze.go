@@ -445,7 +445,6 @@ func (s *server) diagnostic(snap *snapshot, f diagnostics.Finding) protocol.Diag
 		Source:   protocol.NewOptional("safels"),
 		Message:  protocol.String(shorten(f.Message, maxMessage)),
 	}
-	defer capRelated(&d, protocol.Location{URI: uri.File(f.Pos.Filename), Range: d.Range})
 	for _, r := range f.Related {
 		if r.Pos.Filename == "" {
 			continue
@@ -455,6 +454,7 @@ func (s *server) diagnostic(snap *snapshot, f diagnostics.Finding) protocol.Diag
 			Message:  r.Message,
 		})
 	}
+	capRelated(&d, protocol.Location{URI: uri.File(f.Pos.Filename), Range: d.Range})
 	return d
 }
 
