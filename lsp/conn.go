@@ -32,8 +32,19 @@ func (s *server) newHandler() jsonrpc2.Handler {
 	return func(ctx context.Context, req *jsonrpc2.Request) (any, error) {
 		method := strings.Clone(req.Method()) // req's memory is reused after Async
 		if !req.IsCall() {
+			if !served[method] {
+				// Once per method: a client may send one on every keystroke.
+				if _, seen := s.ignored.LoadOrStore(method, true); !seen {
+					s.log.Info("ignoring notifications the server does not handle (logged once per method)", "method", method)
+				}
+				return nil, nil
+			}
 			s.notification(ctx, method, req, methods)
 			return nil, nil
+		}
+		if !served[method] {
+			// Answered without decoding params that would only be dropped.
+			return nil, jsonrpc2.NewError(jsonrpc2.MethodNotFound, fmt.Sprintf("safels: method %q is not served", method))
 		}
 		if method == protocol.MethodInitialize || method == protocol.MethodShutdown {
 			return s.call(ctx, method, req, methods)
@@ -79,6 +90,27 @@ func (r *requests) cancel(id jsonrpc2.ID) {
 	}
 }
 
+// served are the methods the server handles; the rest are answered
+// "method not found" (requests) or ignored (notifications) at once.
+var served = map[string]bool{
+	protocol.MethodInitialize:                      true,
+	protocol.MethodShutdown:                        true,
+	protocol.MethodTextDocumentHover:               true,
+	protocol.MethodTextDocumentCodeAction:          true,
+	protocol.MethodTextDocumentCodeLens:            true,
+	protocol.MethodWorkspaceExecuteCommand:         true,
+	protocol.MethodInitialized:                     true,
+	protocol.MethodExit:                            true,
+	protocol.MethodSetTrace:                        true,
+	protocol.MethodCancelRequest:                   true,
+	protocol.MethodTextDocumentDidOpen:             true,
+	protocol.MethodTextDocumentDidChange:           true,
+	protocol.MethodTextDocumentDidSave:             true,
+	protocol.MethodTextDocumentDidClose:            true,
+	protocol.MethodWorkspaceDidChangeConfiguration: true,
+	protocol.MethodWorkspaceDidChangeWatchedFiles:  true,
+}
+
 // call answers a request; a panic becomes an internal error, and params that
 // do not decode an invalid-params error (the library says "parse error",
 // which JSON-RPC reserves for a body that is not JSON).
@@ -118,11 +150,6 @@ func (s *server) notification(ctx context.Context, method string, req *jsonrpc2.
 	case err == nil:
 	case errors.Is(err, jsonrpc2.ErrParse):
 		s.log.Warn("ignoring a malformed notification", "method", method, "error", err, "params", abbreviate(req.Params()))
-	case errors.Is(err, jsonrpc2.ErrMethodNotFound):
-		// Once per method: a client may send one on every keystroke.
-		if _, seen := s.ignored.LoadOrStore(method, true); !seen {
-			s.log.Info("ignoring notifications the server does not handle (logged once per method)", "method", method)
-		}
 	default:
 		s.log.Warn("notification failed", "method", method, "error", err)
 	}

@@ -281,6 +281,7 @@ func (s *server) Initialized(ctx context.Context, params *protocol.InitializedPa
 	}
 	s.mu.Lock()
 	caps := s.caps
+	s.pending = true // the first analysis, once the configuration is known
 	s.mu.Unlock()
 	// Requests to the client must not run on the read loop: their answers
 	// are read by it. Each is bounded by ReplyTimeout: a client that never
