@@ -143,12 +143,21 @@ func (s *server) run(ctx context.Context) {
 	s.mu.Unlock()
 
 	go s.watchMemory(runCtx, cancel)
+	go func() {
+		// Told at once, not when the analysis notices: a step of it may
+		// take long before it looks at its context again.
+		<-runCtx.Done()
+		var bound boundError
+		if cause := context.Cause(runCtx); errors.As(cause, &bound) && ctx.Err() == nil {
+			s.giveUp(ctx, root, bound)
+		}
+	}()
 	s.log.Info("analysis started", "root", root, "overlays", len(overlay))
 	endProgress := s.startProgress(ctx, token, "analysing "+root)
 	start := time.Now()
 	res, err := analysis.Run(runCtx, analysis.Config{Dir: root, Overlay: overlay, Env: s.opts.Env, Cache: cache})
 	if runCtx.Err() != nil {
-		s.cancelled(ctx, runCtx, root, time.Since(start))
+		s.cancelled(ctx, runCtx, time.Since(start))
 		endProgress("stopped: " + context.Cause(runCtx).Error())
 		return
 	}
@@ -184,22 +193,26 @@ func (s *server) run(ctx context.Context) {
 	}
 }
 
-// cancelled logs why a run stopped, and tells the user when it was a bound
-// of the server: silence would leave them with stale diagnostics and no
-// idea why.
-func (s *server) cancelled(ctx, runCtx context.Context, root string, elapsed time.Duration) {
+// cancelled logs why a run stopped.
+func (s *server) cancelled(ctx, runCtx context.Context, elapsed time.Duration) {
 	cause := context.Cause(runCtx)
 	var bound boundError
 	switch {
 	case ctx.Err() != nil:
 		s.log.Info("analysis cancelled", "reason", "the server is stopping", "elapsed", elapsed)
 	case errors.As(cause, &bound):
-		s.log.Warn("analysis given up", "root", root, "reason", cause, "elapsed", elapsed)
-		msg := fmt.Sprintf("safels: the analysis of %s (./...) was given up: %v. The diagnostics shown are those of the last complete analysis, if any; `safels check ./...` in that directory runs it without the language server's bounds.", root, cause)
-		s.client.ShowMessage(ctx, &protocol.ShowMessageParams{Type: protocol.MessageTypeWarning, Message: msg})
+		s.log.Info("analysis stopped after it was given up", "elapsed", elapsed)
 	default:
 		s.log.Debug("analysis cancelled", "reason", cause, "elapsed", elapsed)
 	}
+}
+
+// giveUp tells the user that a bound of the server stopped a run: silence
+// would leave them with stale diagnostics and no idea why.
+func (s *server) giveUp(ctx context.Context, root string, bound boundError) {
+	s.log.Warn("analysis given up", "root", root, "reason", bound)
+	msg := fmt.Sprintf("safels: the analysis of %s (./...) was given up: %v. The diagnostics shown are those of the last complete analysis, if any; `safels check ./...` in that directory runs it without the language server's bounds.", root, bound)
+	s.client.ShowMessage(ctx, &protocol.ShowMessageParams{Type: protocol.MessageTypeWarning, Message: msg})
 }
 
 // unplacedLocked returns the window messages for the problems of a run
@@ -231,14 +244,16 @@ func (s *server) unplacedLocked(res *analysis.Result) []protocol.ShowMessagePara
 	return out
 }
 
-// watchMemory cancels the run when the Go heap grows past MaxMemory (the
-// garbage collector is set to work hard before that: see cmd/safels).
+// watchMemory cancels the run when the live Go heap, as the last garbage
+// collection measured it, grows past MaxMemory. (cmd/safels sets the
+// collector's soft limit above that, so that collections come often as the
+// heap nears it, and do not thrash below it.)
 func (s *server) watchMemory(ctx context.Context, cancel context.CancelCauseFunc) {
 	limit := s.opts.MaxMemory
 	if limit == 0 {
 		return
 	}
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {

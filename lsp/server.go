@@ -96,20 +96,13 @@ func Serve(ctx context.Context, in io.Reader, out io.WriteCloser, opts Options) 
 		defer close(done)
 		s.analyzer(ctx)
 	}()
-	var why error
 	select {
 	case <-st.ended:
-		why = fmt.Errorf("safels: the client closed the connection (%v)", st.err)
-		if errors.Is(st.err, io.EOF) {
-			why = errors.New("safels: end of input")
-		}
-	case <-conn.Done(): // the stream broke (a failed write)
-		why = fmt.Errorf("safels: the connection ended: %v", conn.Err())
+	case <-conn.Done(): // after the end of input, or a failed write
 	case <-s.exited:
-		why = errors.New("safels: exit")
 	case <-ctx.Done():
-		why = fmt.Errorf("safels: stopped: %v", context.Cause(ctx))
 	}
+	why := s.why(ctx, st, conn)
 	s.mu.Lock()
 	shutdown, running := s.shutdown, s.inflight
 	s.mu.Unlock()
@@ -124,6 +117,27 @@ func Serve(ctx context.Context, in io.Reader, out io.WriteCloser, opts Options) 
 		return nil
 	}
 	return fmt.Errorf("%v without shutdown", why)
+}
+
+// why says why the session ended, for the log and Serve's error.
+func (s *server) why(ctx context.Context, st *stream, conn jsonrpc2.Conn) error {
+	select {
+	case <-s.exited:
+		return errors.New("safels: exit")
+	default:
+	}
+	select {
+	case <-st.ended:
+		if errors.Is(st.err, io.EOF) {
+			return errors.New("safels: end of input")
+		}
+		return fmt.Errorf("safels: the input ended: %v", st.err)
+	default:
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("safels: stopped: %v", context.Cause(ctx))
+	}
+	return fmt.Errorf("safels: the connection ended: %v", conn.Err())
 }
 
 // server holds the session state, under mu: notifications are handled one

@@ -119,9 +119,11 @@ func serve(args []string, stderr io.Writer) int {
 	}
 	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 	if maxMemory > 0 {
-		// The collector works harder as the heap nears the bound, so that
+		// The server gives an analysis up when the live heap passes
+		// -max-memory; the collector works harder as memory nears a bit
+		// more than that, so that the process stays near the bound and
 		// only what an analysis really holds trips it.
-		debug.SetMemoryLimit(int64(maxMemory))
+		debug.SetMemoryLimit(int64(maxMemory + maxMemory/4))
 	}
 	err := lsp.Serve(stopOnSignal(log), os.Stdin, os.Stdout, lsp.Options{
 		Log: log, Version: version, Debug: *debugCmds,
