@@ -125,33 +125,14 @@ func (s *server) run(ctx context.Context) {
 		s.inflight = false
 		s.mu.Unlock()
 	}()
-	overlay := map[string][]byte{}
-	versions := map[string]int32{}
-	for name, d := range s.docs {
-		versions[name] = d.version
-		// Only buffers that differ from the file on disk are overlays: the
-		// go command does not cache what it lists with -overlay, which costs
-		// seconds per save on large workspaces, and after a save the buffer
-		// is the file.
-		if disk, err := os.ReadFile(name); err != nil || !bytes.Equal(disk, d.text) {
-			overlay[name] = d.text
-		}
-	}
+	overlay, versions := s.buffersLocked()
 	root, cache := s.root, s.cache
 	s.runs++
 	token := fmt.Sprintf("safels/analysis/%d", s.runs)
 	s.mu.Unlock()
 
 	go s.watchMemory(runCtx, cancel)
-	go func() {
-		// Told at once, not when the analysis notices: a step of it may
-		// take long before it looks at its context again.
-		<-runCtx.Done()
-		var bound boundError
-		if cause := context.Cause(runCtx); errors.As(cause, &bound) && ctx.Err() == nil {
-			s.giveUp(ctx, root, bound)
-		}
-	}()
+	go s.reportBounds(ctx, runCtx, root)
 	s.log.Info("analysis started", "root", root, "overlays", len(overlay))
 	endProgress := s.startProgress(ctx, token, "analysing "+root)
 	start := time.Now()
@@ -190,6 +171,32 @@ func (s *server) run(ctx context.Context) {
 	s.send(ctx, msgs)
 	for _, n := range notes {
 		s.client.ShowMessage(ctx, &n)
+	}
+}
+
+// buffersLocked returns the open documents' versions, and the text of
+// those that differ from the file on disk. Only those are overlays: the go
+// command does not cache what it lists with -overlay, which costs seconds
+// per save on large workspaces, and after a save the buffer is the file.
+func (s *server) buffersLocked() (overlay map[string][]byte, versions map[string]int32) {
+	overlay, versions = map[string][]byte{}, map[string]int32{}
+	for name, d := range s.docs {
+		versions[name] = d.version
+		if disk, err := os.ReadFile(name); err != nil || !bytes.Equal(disk, d.text) {
+			overlay[name] = d.text
+		}
+	}
+	return overlay, versions
+}
+
+// reportBounds tells the user when a bound of the server stops the run, at
+// once, not when the analysis notices: a step of it may take long before
+// it looks at its context again.
+func (s *server) reportBounds(ctx, runCtx context.Context, root string) {
+	<-runCtx.Done()
+	var bound boundError
+	if cause := context.Cause(runCtx); errors.As(cause, &bound) && ctx.Err() == nil {
+		s.giveUp(ctx, root, bound)
 	}
 }
 
