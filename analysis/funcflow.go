@@ -43,14 +43,14 @@ type flowKey struct {
 }
 
 type funcFlow struct {
-	ids   map[flowKey]flowNode
-	sets  [][]int32 // per node: the functions it may hold, by id, sorted
-	delta [][]int32 // per node: those not yet passed on
-	open  []bool    // per node: may hold functions from unknown code
-	fnIDs map[*ssa.Function]int32
-	fnOf  []*ssa.Function
-	succ  [][]flowNode
-	work  []flowNode
+	ids    map[flowKey]flowNode
+	sets   [][]int32 // per node: the functions it may hold, by id, sorted
+	delta  [][]int32 // per node: those not yet passed on
+	open   []bool    // per node: may hold functions from unknown code
+	fnIDs  map[*ssa.Function]int32
+	fnOf   []*ssa.Function
+	succ   [][]flowNode
+	work   []flowNode
 	queued []bool
 	// dynamic calls whose callee value is a node: resolved as the node's
 	// set grows, which adds argument and result edges.
