@@ -346,7 +346,7 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 	}
 	var out []*rawAccess
 	seen := map[string]bool{}
-	for _, acc := range sum.accesses {
+	add := func(acc *rawAccess) {
 		var locks []held
 		for _, hl := range acc.locks {
 			if ls := rebase(hl.loc); len(ls) == 1 && !ls[0].imprecise() {
@@ -371,15 +371,44 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 			out = append(out, &c)
 		}
 	}
+	for _, acc := range sum.accesses {
+		add(acc)
+	}
+	// What its calls reach, once per call site: each is a place where
+	// the user may defer the call.
+	for _, e := range sum.calls {
+		a.reach([]*edge{e}, nil, func(acc *rawAccess, path []rawCall, locks []held) {
+			c := *acc
+			c.via = append(append(make([]rawCall, 0, len(path)+len(acc.via)), path...), acc.via...)
+			c.locks = unionLocks(locks, acc.locks)
+			add(&c)
+		})
+	}
 	var stores []*rawStore
-	for _, st := range sum.stores {
+	addStore := func(st *rawStore) {
 		for _, d := range rebase(st.dst) {
 			for _, v := range rebase(st.val) {
 				stores = append(stores, &rawStore{dst: d, val: v, pos: st.pos})
 			}
 		}
 	}
+	for _, st := range sum.stores {
+		addStore(st)
+	}
+	a.reachStores(sum.calls, addStore)
 	return out, stores
+}
+
+// setupStores are the stores of a setup function (main, an initializer)
+// and of everything it calls.
+func (a *analyzer) setupStores(fn *ssa.Function) []*rawStore {
+	sum := a.sums[fn]
+	if sum == nil {
+		return nil
+	}
+	stores := append([]*rawStore(nil), sum.stores...)
+	a.reachStores(sum.calls, func(st *rawStore) { stores = append(stores, st) })
+	return stores
 }
 
 // registeredLoc names an object handed to a framework at registration after
