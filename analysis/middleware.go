@@ -180,12 +180,17 @@ func (a *analyzer) ownAccesses(h found, skip map[rawCall]bool) ([]*rawAccess, []
 	}
 	var out []*rawAccess
 	seen := map[string]bool{}
-next:
-	for _, acc := range sum.accesses {
-		for _, c := range acc.via {
+	skipped := func(via []rawCall) bool {
+		for _, c := range via {
 			if skip[rawCall{pos: c.pos, caller: c.caller}] {
-				continue next
+				return true
 			}
+		}
+		return false
+	}
+	add := func(acc *rawAccess) {
+		if skipped(acc.via) {
+			return
 		}
 		var locks []held
 		for _, hl := range acc.locks {
@@ -208,14 +213,37 @@ next:
 			out = append(out, &c)
 		}
 	}
+	for _, acc := range sum.accesses {
+		add(acc)
+	}
+	// What its calls reach (reach.go), but for the calls of bound
+	// variables, whose targets the caller adds.
+	var edges []*edge
+	for _, e := range sum.calls {
+		if !skip[rawCall{pos: e.pos, caller: e.caller}] {
+			edges = append(edges, e)
+		}
+	}
+	for _, e := range edges {
+		a.reach([]*edge{e}, nil, func(acc *rawAccess, path []rawCall, locks []held) {
+			c := *acc
+			c.via = append(append(make([]rawCall, 0, len(path)+len(acc.via)), path...), acc.via...)
+			c.locks = unionLocks(locks, acc.locks)
+			add(&c)
+		})
+	}
 	var stores []*rawStore
-	for _, st := range sum.stores {
+	addStore := func(st *rawStore) {
 		for _, d := range a.envRebase(h, st.dst) {
 			for _, v := range a.envRebase(h, st.val) {
 				stores = append(stores, &rawStore{dst: d, val: v, pos: st.pos})
 			}
 		}
 	}
+	for _, st := range sum.stores {
+		addStore(st)
+	}
+	a.reachStores(edges, addStore)
 	return out, stores
 }
 
