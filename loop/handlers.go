@@ -84,7 +84,8 @@ type handlerInfo struct {
 	exclusive bool
 	color     colorMode // how to color its context
 	ctype     reflect.Type
-	err       error // WithStrictTable: Post of it fails with err
+	ctypeWord unsafe.Pointer // typeWord of its context's type
+	err       error          // WithStrictTable: Post of it fails with err
 	invoke    func(l *Loop, fn unsafe.Pointer, ctx any)
 	// slow: an invocation was seen to run longer than slowHandler; a
 	// chain that starts with this handler is timed from its start (see
@@ -94,40 +95,61 @@ type handlerInfo struct {
 
 // handlerCache maps a handler's code address to its info. Reads are a
 // lookup in an immutable map; a new handler copies it (handlers are few).
+// The instantiations of a generic handler for context types of one shape
+// share their code, so an entry is checked against the context's type,
+// and others of the same code are kept aside.
 type handlerCache struct {
-	m  atomic.Pointer[map[uintptr]*handlerInfo]
-	mu sync.Mutex
+	m      atomic.Pointer[map[uintptr]*handlerInfo]
+	mu     sync.Mutex
+	shared map[handlerKey]*handlerInfo // code shared with the entry in m
 }
 
-func (c *handlerCache) get(pc uintptr) *handlerInfo {
-	if m := c.m.Load(); m != nil {
-		return (*m)[pc]
-	}
-	return nil
+type handlerKey struct {
+	pc    uintptr
+	ctype unsafe.Pointer
 }
 
-func (c *handlerCache) add(pc uintptr, hi *handlerInfo) *handlerInfo {
+func (c *handlerCache) add(k handlerKey, hi *handlerInfo) *handlerInfo {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	old := map[uintptr]*handlerInfo{}
 	if m := c.m.Load(); m != nil {
-		if got := (*m)[pc]; got != nil {
-			return got
-		}
 		old = *m
 	}
+	if got := old[k.pc]; got != nil {
+		if got.ctypeWord == k.ctype {
+			return got
+		}
+		if c.shared == nil {
+			c.shared = map[handlerKey]*handlerInfo{}
+		}
+		if got := c.shared[k]; got != nil {
+			return got
+		}
+		c.shared[k] = hi
+		return hi
+	}
 	m := maps.Clone(old)
-	m[pc] = hi
+	m[k.pc] = hi
 	c.m.Store(&m)
 	return hi
 }
 
+// shared1 returns the info kept aside for k, if any.
+func (c *handlerCache) shared1(k handlerKey) *handlerInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.shared[k]
+}
+
 func (c *handlerCache) all() []*handlerInfo {
-	m := c.m.Load()
-	if m == nil {
-		return nil
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []*handlerInfo
+	if m := c.m.Load(); m != nil {
+		out = slices.Collect(maps.Values(*m))
 	}
-	return slices.Collect(maps.Values(*m))
+	return append(out, slices.Collect(maps.Values(c.shared))...)
 }
 
 // codePtr is the address of h's code: a func value points to a record
@@ -138,15 +160,27 @@ func codePtr[C any](h func(*Loop, C)) uintptr {
 	return **(**uintptr)(unsafe.Pointer(&h))
 }
 
+// typeWord identifies C: the type word of an interface holding a *C.
+func typeWord[C any]() unsafe.Pointer {
+	x := any((*C)(nil))
+	return (*[2]unsafe.Pointer)(unsafe.Pointer(&x))[0]
+}
+
 // info returns what the loop knows of h, looking it up the first time.
 func info[C any](s *sched, h func(*Loop, C)) *handlerInfo {
-	pc := codePtr(h)
-	if hi := s.handlers.get(pc); hi != nil {
+	k := handlerKey{codePtr(h), typeWord[C]()}
+	if m := s.handlers.m.Load(); m != nil {
+		if hi := (*m)[k.pc]; hi != nil && hi.ctypeWord == k.ctype {
+			return hi
+		}
+	}
+	if hi := s.handlers.shared1(k); hi != nil {
 		return hi
 	}
-	hi := s.lookup(pc, reflect.TypeFor[C]())
+	hi := s.lookup(k.pc, reflect.TypeFor[C]())
+	hi.ctypeWord = k.ctype
 	hi.invoke = invokeAs[C]
-	return s.handlers.add(pc, hi)
+	return s.handlers.add(k, hi)
 }
 
 // lookup makes the info of the handler whose code is at pc and whose

@@ -94,7 +94,8 @@ func parsePos(pos string) (file string, first, end int, ok bool) {
 
 // indexClosures groups the table's closures that have a position by shape.
 // A closure of package main has two entries (its name in the program and
-// in a test binary): one is kept, the first by name.
+// in a test binary, with the same constraint): one is kept, the first by
+// name.
 func (ts *tableState) indexClosures() {
 	ts.closures = map[closureShape][]closureEntry{}
 	names := slices.Sorted(maps.Keys(ts.cons))
@@ -109,12 +110,21 @@ func (ts *tableState) indexClosures() {
 			continue
 		}
 		es := ts.closures[shape]
-		if i := slices.IndexFunc(es, func(e closureEntry) bool { return e.file == file && e.first == first && e.end == end }); i >= 0 {
-			es[i].c = merge(es[i].c, c)
-			continue
+		local := localName(name)
+		if i := slices.IndexFunc(es, func(e closureEntry) bool {
+			return e.file == file && e.first == first && localName(e.name) == local
+		}); i >= 0 {
+			continue // the same closure under its other name
 		}
 		ts.closures[shape] = append(es, closureEntry{name, c, file, first, end})
 	}
+}
+
+// localName is a runtime name without its package path: "schedule.func1"
+// for "main.schedule.func1" and "example.com/m.schedule.func1".
+func localName(name string) string {
+	rest := name[strings.LastIndexByte(name, '/')+1:]
+	return rest[strings.IndexByte(rest, '.')+1:]
 }
 
 // sameFile reports whether the runtime's path of a file (absolute, or

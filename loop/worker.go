@@ -154,11 +154,15 @@ func (w *worker) find() bool {
 }
 
 // takeFrom moves a share of q into w's queue, where other workers may
-// steal them back if w is slow to run them.
+// steal them back if w is slow to run them (one is woken to, if more than
+// one was taken).
 func (w *worker) takeFrom(q *runQueue, share func(int) int) bool {
 	n := q.take(w.batch[:], share)
 	w.q.pushAll(w.batch[:n])
 	clear(w.batch[:n])
+	if n > 1 {
+		w.s.signal()
+	}
 	return n > 0
 }
 
@@ -263,6 +267,10 @@ func (w *worker) run() {
 		if !w.find() && !w.idle() {
 			break
 		}
+		if s.stopped() {
+			w.q.push(&w.cur) // found as the loop stopped: for Drain
+			break
+		}
 		if !w.runChain() {
 			return // a new goroutine carries on
 		}
@@ -285,6 +293,9 @@ func (w *worker) runSingle() {
 				w.bi-- // idle took w.cur from the batch: run it from there
 				w.batch[w.bi] = w.cur
 			}
+		}
+		if s.stopped() {
+			break // what is left in the batch is for Drain
 		}
 		v := &w.batch[w.bi]
 		w.bi++ // first: a handler that ends the goroutine is not run again
