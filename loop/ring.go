@@ -56,31 +56,32 @@ func granted(v *inv) bool {
 // empties gives its memory back for the next.
 type ring struct {
 	head, tail *segment
-	hd, tl     int // next to pop in head, next to push in tail
 	n          int
 }
 
 const segSize = 32
 
+// segment holds buf[lo:hi] of a ring, in order.
 type segment struct {
-	buf  [segSize]inv
-	next *segment
+	buf    [segSize]inv
+	lo, hi int
+	next   *segment
 }
 
 var segments = sync.Pool{New: func() any { return new(segment) }}
 
 func (r *ring) push(v *inv) {
-	if r.tail == nil || r.tl == segSize {
+	if r.tail == nil || r.tail.hi == segSize {
 		s := segments.Get().(*segment)
 		if r.tail == nil {
-			r.head, r.hd = s, 0
+			r.head = s
 		} else {
 			r.tail.next = s
 		}
-		r.tail, r.tl = s, 0
+		r.tail = s
 	}
-	r.tail.buf[r.tl] = *v
-	r.tl++
+	r.tail.buf[r.tail.hi] = *v
+	r.tail.hi++
 	r.n++
 }
 
@@ -90,22 +91,52 @@ func (r *ring) popTo(dst *inv) bool {
 		return false
 	}
 	s := r.head
-	*dst = s.buf[r.hd]
-	s.buf[r.hd] = inv{}
-	r.hd++
+	*dst = s.buf[s.lo]
+	s.buf[s.lo] = inv{}
+	s.lo++
 	r.n--
-	if r.hd == segSize || r.n == 0 {
-		// Done with s: every slot taken is cleared.
-		next := s.next
-		s.next = nil
-		segments.Put(s)
-		if r.n == 0 {
-			r.head, r.tail, r.hd, r.tl = nil, nil, 0, 0
-		} else {
-			r.head, r.hd = next, 0
+	if s.lo == s.hi {
+		// Done with s: every slot is clear.
+		r.head = s.next
+		if r.head == nil {
+			r.tail = nil
 		}
+		s.lo, s.hi, s.next = 0, 0, nil
+		segments.Put(s)
 	}
 	return true
+}
+
+// pushFront puts vs (at most segSize) back at the front of r, in order.
+func (r *ring) pushFront(vs []inv) {
+	k := len(vs)
+	if k == 0 {
+		return
+	}
+	if r.head == nil || r.head.lo < k {
+		s := segments.Get().(*segment)
+		s.lo, s.hi = segSize, segSize
+		s.next = r.head
+		r.head = s
+		if r.tail == nil {
+			r.tail = s
+		}
+	}
+	h := r.head
+	h.lo -= k
+	copy(h.buf[h.lo:], vs)
+	r.n += k
+}
+
+// popPlain moves to dst the first invocations of r, up to len(dst),
+// stopping at a stand-in (which waits for a hue too); it returns how many.
+func (r *ring) popPlain(dst []inv) int {
+	n := 0
+	for n < len(dst) && r.n > 0 && r.head.buf[r.head.lo].info != nil {
+		r.popTo(&dst[n])
+		n++
+	}
+	return n
 }
 
 // runQueue is a FIFO of runnable invocations under a lock, with whether

@@ -83,18 +83,34 @@ func (s *sched) admit(v *inv, shard *colorShard, key *colorKey) bool {
 // invocation waiting for it, its hue to the next of its hue. Of those that
 // now have all they need, worker w runs one next (w.next: the hue's, a
 // hue being the bottleneck) and queues the other.
+//
+// The invocations waiting for a color are taken several at a time (those
+// that wait for no hue), into w.crun, which w then hands the color to in
+// turn, with no lock: w keeps the color until w.crun is empty, or gives the
+// rest back to the front of the color's queue (giveBack) when the color's
+// chain leaves w.
 func (s *sched) release(w *worker, v *inv) {
 	var a inv
 	aok := false
 	if e := v.ce; e != nil {
-		sh := e.shard
-		sh.mu.Lock()
-		aok = e.q.popTo(&a)
-		if !aok {
-			sh.free(e)
+		if w.crun.e == e && w.crun.i < w.crun.n {
+			a = w.crun.buf[w.crun.i]
+			w.crun.buf[w.crun.i] = inv{}
+			w.crun.i++
+			aok = true
+		} else {
+			w.giveBack()
+			sh := e.shard
+			sh.mu.Lock()
+			aok = e.q.popTo(&a)
+			if !aok {
+				sh.free(e)
+			} else if a.info != nil {
+				w.crun.e, w.crun.i, w.crun.n = e, 0, e.q.popPlain(w.crun.buf[:])
+			}
+			sh.mu.Unlock()
+			aok = aok && granted(&a)
 		}
-		sh.mu.Unlock()
-		aok = aok && granted(&a)
 	}
 	if hue := v.info.hue; hue > 0 && !s.single {
 		h := &s.hues[hue]
@@ -107,6 +123,7 @@ func (s *sched) release(w *worker, v *inv) {
 		if ok && granted(&w.next) {
 			w.hasNext = true
 			if aok {
+				w.giveBack() // a's color leaves w with a
 				s.enqueue(&a, w)
 			}
 			return
@@ -115,6 +132,29 @@ func (s *sched) release(w *worker, v *inv) {
 	if aok {
 		w.next, w.hasNext = a, true
 	}
+}
+
+// colorRun is what a worker took at once from the queue of a color that
+// it holds (see release).
+type colorRun struct {
+	e    *colorEntry
+	buf  [16]inv
+	i, n int
+}
+
+// giveBack returns what is left of w.crun to the front of its color's
+// queue, in order: the color's chain leaves w (queued for any worker,
+// or the loop stops).
+func (w *worker) giveBack() {
+	r := &w.crun
+	if r.i < r.n {
+		sh := r.e.shard
+		sh.mu.Lock()
+		r.e.q.pushFront(r.buf[r.i:r.n])
+		sh.mu.Unlock()
+		clear(r.buf[r.i:r.n])
+	}
+	r.e, r.i, r.n = nil, 0, 0
 }
 
 // unfinished is the number of admitted invocations that have not

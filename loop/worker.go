@@ -29,10 +29,10 @@ type worker struct {
 	// chain).
 	cur, next inv
 	hasNext   bool
-	// batch holds what the worker took from a queue at once, private: a
-	// single worker takes its invocations from inject there in batches
-	// (nobody could steal them); several move theirs to q, where idle
-	// workers may steal them.
+	crun      colorRun // invocations of the color w.next holds, taken at once
+	// batch holds what a single worker took from inject at once, private
+	// (nobody could steal them); with several, a worker moves a share of
+	// inject to q, where idle workers may steal them (batch is scratch).
 	batch      [32]inv
 	bi, bn     int
 	ran, ended uint64 // started and finished, not yet published
@@ -134,6 +134,9 @@ func (w *worker) find() bool {
 		}
 		return w.find()
 	}
+	// Invocations are taken from w's queue one at a time: one held aside
+	// while w runs a handler that blocks could be one that the handler
+	// waits for, which another worker must be able to steal.
 	if w.q.popTo(&w.cur) {
 		return true
 	}
@@ -252,7 +255,7 @@ func (s *sched) unpark(w *worker) bool {
 // othersWait reports whether invocations wait for w (or for any worker):
 // a racy hint, read after each handler of a chain.
 func (w *worker) othersWait() bool {
-	return w.q.any.Load() || w.s.inject.any.Load()
+	return w.bi < w.bn || w.q.any.Load() || w.s.inject.any.Load()
 }
 
 // run is a worker's goroutine.
@@ -391,6 +394,7 @@ func (w *worker) runChain() bool {
 			return true
 		}
 		if s.stopped() {
+			w.giveBack()
 			w.q.push(&w.next) // for Drain
 			return true
 		}
@@ -412,6 +416,7 @@ func (w *worker) runChain() bool {
 		if start < 0 {
 			start = now
 		} else if now-start > chainSlice {
+			w.giveBack()
 			s.enqueue(&w.cur, w)
 			return true
 		}
@@ -454,6 +459,7 @@ func (w *worker) runOne() (ok bool) {
 		s.complete(w, v)
 		if w.hasNext {
 			w.hasNext = false
+			w.giveBack()
 			s.enqueue(&w.next, w)
 		}
 		w.replace()
