@@ -24,6 +24,10 @@ type worker struct {
 	q    runQueue
 	wake chan struct{} // a token: Stop, or work for a parked worker
 	rnd  uint32
+	// tick counts finds; yielded says w put a chain back in its queue
+	// (see find).
+	tick    uint32
+	yielded bool
 	// cur is the invocation the worker runs; next, if hasNext, the one
 	// that finishing it made runnable, for the worker to run next (see
 	// chain).
@@ -134,6 +138,15 @@ func (w *worker) find() bool {
 		}
 		return w.find()
 	}
+	// Now and then, and after w put a chain back for others to pass it,
+	// inject first: what goroutines outside the loop post (a new
+	// connection) is not held up behind what w's handlers keep posting.
+	w.tick++
+	if (w.tick%16 == 0 || w.yielded) && w.takeFrom(&s.inject, s.fairShare) {
+		w.yielded = false
+		return true
+	}
+	w.yielded = false
 	// Invocations are taken from w's queue one at a time: one held aside
 	// while w runs a handler that blocks could be one that the handler
 	// waits for, which another worker must be able to steal.
@@ -143,30 +156,34 @@ func (w *worker) find() bool {
 	// A fair share of what waits in inject, so that other workers find
 	// some; then half of another worker's queue, starting at a random one.
 	if w.takeFrom(&s.inject, s.fairShare) {
-		return w.q.popTo(&w.cur)
+		return true
 	}
 	w.rnd = w.rnd*1664525 + 1013904223
 	start := int(w.rnd>>16) % len(s.workers)
 	for i := range s.workers {
 		x := s.workers[(start+i)%len(s.workers)]
 		if x != w && w.takeFrom(&x.q, half) {
-			return w.q.popTo(&w.cur)
+			return true
 		}
 	}
 	return false
 }
 
-// takeFrom moves a share of q into w's queue, where other workers may
-// steal them back if w is slow to run them (one is woken to, if more than
-// one was taken).
+// takeFrom takes a share of q: the first (the oldest) to w.cur, the rest
+// to w's queue, where other workers may steal them back if w is slow to
+// run them (one is woken to, if there are some).
 func (w *worker) takeFrom(q *runQueue, share func(int) int) bool {
 	n := q.take(w.batch[:], share)
-	w.q.pushAll(w.batch[:n])
+	if n == 0 {
+		return false
+	}
+	w.cur = w.batch[0]
+	w.q.pushAll(w.batch[1:n])
 	clear(w.batch[:n])
 	if n > 1 {
 		w.s.signal()
 	}
-	return n > 0
+	return true
 }
 
 func all(n int) int  { return n }
@@ -418,6 +435,7 @@ func (w *worker) runChain() bool {
 		} else if now-start > chainSlice {
 			w.giveBack()
 			s.enqueue(&w.cur, w)
+			w.yielded = true
 			return true
 		}
 		last = now
