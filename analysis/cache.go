@@ -248,6 +248,21 @@ func (a *analyzer) fingerprint(s *summary) fp {
 		w(a.stablePos(st.pos))
 		w("\n")
 	}
+	for _, e := range s.calls {
+		w("C")
+		w(a.stablePos(e.pos))
+		w(a.funcName(e.caller))
+		w(" ")
+		w(a.funcName(e.callee))
+		for _, l := range e.locks {
+			w("|L")
+			w(a.stableLoc(l.loc))
+			if l.write {
+				w("!")
+			}
+		}
+		w("\n")
+	}
 	for i, r := range s.returns {
 		w("R" + itoa(i))
 		for _, l := range r {

@@ -51,9 +51,7 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 		pol.add(stores)
 	}
 	for _, fn := range setup {
-		if sum := a.sums[fn]; sum != nil {
-			pol.add(sum.stores)
-		}
+		pol.add(a.setupStores(fn))
 	}
 	for i, f := range found {
 		h := &Handler{Name: funcName(f.fn), Short: shortFuncName(f.fn), Pos: a.position(f.fn.Pos()), Model: f.model}

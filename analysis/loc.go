@@ -1,9 +1,10 @@
 package analysis
 
 import (
-	"fmt"
 	"go/types"
+	"strconv"
 	"strings"
+	"unsafe"
 
 	"golang.org/x/tools/go/ssa"
 )
@@ -14,8 +15,9 @@ import (
 type loc struct {
 	base *base
 	path []elem
-	// trunc: the path was cut at maxPath; the loc stands for everything
-	// below its prefix, which keeps recursion over linked data finite.
+	// trunc: the path was cut (widened, see with); the loc stands for
+	// everything below its prefix, which keeps recursion over linked data
+	// finite.
 	trunc bool
 	key   string // identity, for deduplication and grouping
 }
@@ -66,7 +68,8 @@ type elem struct {
 }
 
 // maxPath bounds paths, so summaries of recursive code over recursive types
-// reach a fixpoint.
+// reach a fixpoint. The type-based widening in with usually cuts a path
+// long before.
 const maxPath = 8
 
 func (b *base) String() string { return b.key }
@@ -82,20 +85,64 @@ func (l loc) memType() types.Type {
 	return l.base.typ
 }
 
+// with is l followed by e, widened where a path would repeat itself: a
+// dereference into a type the path already passed through (a list's next,
+// a tree's children, an interface of the recursion) cuts the path there,
+// and the loc stands for everything below (trunc). Without it, recursion
+// over data with K child fields would make K^depth paths per access
+// (every node kind's field at every level); with it, paths over recursive
+// data are a few steps long and summaries of recursive code reach a
+// fixpoint quickly. Conservative: a cut path overlaps everything under it.
 func (l loc) with(e elem) loc {
 	if l.trunc {
 		return l
 	}
+	if len(l.path) >= maxPath || e.kind == eDeref && indirect(l.memType()) && l.passedThrough(e.typ) {
+		return l.deep()
+	}
 	n := loc{base: l.base, path: make([]elem, len(l.path), len(l.path)+1)}
 	copy(n.path, l.path)
-	if len(n.path) >= maxPath {
-		n.trunc = true
-	} else {
-		n.path = append(n.path, e)
-	}
-	n.key = n.computeKey()
+	n.path = append(n.path, e)
+	n.key = appendKey(l.key, e)
 	return n
 }
+
+// passedThrough: the path starts at memory of type t, or already followed
+// a pointer or interface into memory of type t.
+func (l loc) passedThrough(t types.Type) bool {
+	if t == nil {
+		return false
+	}
+	if _, iface := t.Underlying().(*types.Interface); !iface && l.base.typ != nil && identical(l.base.typ, t) {
+		// (An interface's dereference is typed as the interface itself:
+		// the root holding one has not passed through what it holds.)
+		return true
+	}
+	prev := l.base.typ
+	for _, e := range l.path {
+		if e.kind == eDeref && indirect(prev) && identical(e.typ, t) {
+			return true
+		}
+		prev = e.typ
+	}
+	return false
+}
+
+// indirect: dereferencing a value of type t leads to other memory, which
+// may be of any depth (a pointer or interface); a slice's, map's or
+// channel's dereference is its own backing store, one step down.
+func indirect(t types.Type) bool {
+	if t == nil {
+		return false
+	}
+	switch t.Underlying().(type) {
+	case *types.Pointer, *types.Interface:
+		return true
+	}
+	return false
+}
+
+func identical(a, b types.Type) bool { return a == b || types.Identical(a, b) }
 
 // extend appends path (and the "everything below" mark of trunc) to l.
 func (l loc) extend(path []elem, trunc bool) loc {
@@ -132,7 +179,25 @@ func (l loc) deref(t types.Type) loc {
 }
 
 func (l loc) computeKey() string {
-	return l.spell(func(sb *strings.Builder, e elem) { fmt.Fprintf(sb, ".%s@%p", e.field.Name(), e.field) })
+	return l.spell(func(sb *strings.Builder, e elem) { sb.WriteString(fieldKeyOf(e.field)) })
+}
+
+// appendKey is the key of a loc whose path is that of key followed by e:
+// keys grow by one element, not rebuilt from the root.
+func appendKey(key string, e elem) string {
+	switch e.kind {
+	case eField:
+		return key + fieldKeyOf(e.field)
+	case eIndex:
+		return key + "[]"
+	}
+	return key + "*"
+}
+
+// fieldKeyOf spells a field in keys: its name and its identity (two
+// fields of one name in different structs are different memory).
+func fieldKeyOf(f *types.Var) string {
+	return "." + f.Name() + "@" + strconv.FormatUint(uint64(uintptr(unsafe.Pointer(f))), 36)
 }
 
 // spell writes the loc as its base key and path, fields as field says.

@@ -5,12 +5,9 @@ import (
 	"fmt"
 	"go/token"
 	"go/types"
-	"slices"
 	"sort"
-	"strings"
 	"time"
 
-	"golang.org/x/tools/go/callgraph/cha"
 	"golang.org/x/tools/go/ssa"
 	"golang.org/x/tools/go/ssa/ssautil"
 )
@@ -87,43 +84,12 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		return nil, err
 	}
 
-	// Dynamic calls (interface methods, function values) are resolved by
-	// class-hierarchy analysis: every method or address-taken function that
-	// fits. Conservative, and fast enough to run on every save.
 	start := time.Now()
 	phase := func(name string) {
 		res.Phases = append(res.Phases, Phase{name, time.Since(start)})
 		start = time.Now()
 	}
-	cg := cha.CallGraph(l.prog)
-	taken := addressTaken(fns)
-	for _, fn := range fns {
-		if n := cg.Nodes[fn]; n != nil {
-			for _, e := range n.Out {
-				if e.Site == nil || e.Site.Common().StaticCallee() != nil {
-					continue
-				}
-				// A function value can only be one whose address was taken.
-				if !e.Site.Common().IsInvoke() && e.Callee.Func.Blocks != nil && !taken[e.Callee.Func] {
-					continue
-				}
-				a.sites[e.Site] = append(a.sites[e.Site], e.Callee.Func)
-			}
-		}
-		for _, b := range fn.Blocks {
-			for _, instr := range b.Instrs {
-				if call, ok := instr.(ssa.CallInstruction); ok && len(a.sites[call]) > 1 {
-					// The call graph's edges come in map order: sort them,
-					// so that a run summarizes alike every time.
-					slices.SortFunc(a.sites[call], func(x, y *ssa.Function) int { return strings.Compare(x.String(), y.String()) })
-				}
-				if mc, ok := instr.(*ssa.MakeClosure); ok {
-					cl := mc.Fn.(*ssa.Function)
-					a.closures[cl] = append(a.closures[cl], mc)
-				}
-			}
-		}
-	}
+	a.resolveCalls(fns)
 
 	phase("callgraph")
 	spec, prob := loadSpec(cfg.Dir)
@@ -380,7 +346,7 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 	}
 	var out []*rawAccess
 	seen := map[string]bool{}
-	for _, acc := range sum.accesses {
+	add := func(acc *rawAccess) {
 		var locks []held
 		for _, hl := range acc.locks {
 			if ls := rebase(hl.loc); len(ls) == 1 && !ls[0].imprecise() {
@@ -405,15 +371,44 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 			out = append(out, &c)
 		}
 	}
+	for _, acc := range sum.accesses {
+		add(acc)
+	}
+	// What its calls reach, once per call site: each is a place where
+	// the user may defer the call.
+	for _, e := range sum.calls {
+		a.reach([]*edge{e}, nil, func(acc *rawAccess, path []rawCall, locks []held) {
+			c := *acc
+			c.via = append(append(make([]rawCall, 0, len(path)+len(acc.via)), path...), acc.via...)
+			c.locks = unionLocks(locks, acc.locks)
+			add(&c)
+		})
+	}
 	var stores []*rawStore
-	for _, st := range sum.stores {
+	addStore := func(st *rawStore) {
 		for _, d := range rebase(st.dst) {
 			for _, v := range rebase(st.val) {
 				stores = append(stores, &rawStore{dst: d, val: v, pos: st.pos})
 			}
 		}
 	}
+	for _, st := range sum.stores {
+		addStore(st)
+	}
+	a.reachStores(sum.calls, addStore)
 	return out, stores
+}
+
+// setupStores are the stores of a setup function (main, an initializer)
+// and of everything it calls.
+func (a *analyzer) setupStores(fn *ssa.Function) []*rawStore {
+	sum := a.sums[fn]
+	if sum == nil {
+		return nil
+	}
+	stores := append([]*rawStore(nil), sum.stores...)
+	a.reachStores(sum.calls, func(st *rawStore) { stores = append(stores, st) })
+	return stores
 }
 
 // registeredLoc names an object handed to a framework at registration after

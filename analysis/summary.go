@@ -77,10 +77,83 @@ type summary struct {
 	returns  [][]loc // per result: what a returned pointer may point to
 	// stores are the pointers it stores (pollution.go).
 	stores []*rawStore
+	// calls are the calls through which the callee's own accesses of
+	// memory named absolutely (globals, shared and unknown memory) are
+	// reached rather than copied (reach.go): only accesses relative to
+	// the callee's parameters, or under its callers' locks that depend on
+	// them, are rewritten into this summary.
+	calls []*edge
+	// width counts locs per reference and base (widen); widened says a
+	// group was widened, for the report of bounds hit.
+	width   map[string]*widthGroup
+	widened bool
+}
+
+// maxWidth bounds how many locs of one base one reference may touch in a
+// summary before they are widened into their common prefix. Recursion over
+// data with several child fields (a tree of node kinds) otherwise yields a
+// loc per combination of fields walked; the bound on path length keeps that
+// finite but still exponential in it.
+const maxWidth = 8
+
+// widen returns the loc to record for l in the group g (one reference: its
+// op, position, function, call site and locks). Past maxWidth distinct
+// locs of l's base in g, it returns the longest prefix l shares with what
+// the group was already widened to, truncated: a truncated loc overlaps
+// everything below it, so the wider loc stands for every loc it replaces.
+// The widened prefix only shortens, so a group holds at most maxWidth plus
+// the path length locs.
+func (s *summary) widen(l loc, g string) loc {
+	if len(l.path) == 0 {
+		return l
+	}
+	gk := g + "|" + l.base.key
+	if s.width == nil {
+		s.width = map[string]*widthGroup{}
+	}
+	w := s.width[gk]
+	if w == nil {
+		w = &widthGroup{}
+		s.width[gk] = w
+	}
+	if w.wide != nil {
+		if p := commonPrefix(*w.wide, l); len(p.path) < len(w.wide.path) {
+			w.wide = &p
+		}
+		return *w.wide
+	}
+	if w.n < maxWidth || s.seen[l.key+"|"+g] {
+		if !s.seen[l.key+"|"+g] {
+			w.n++
+			w.first = l
+		}
+		return l
+	}
+	p := commonPrefix(w.first, l)
+	w.wide = &p
+	s.widened = true
+	return p
+}
+
+// widthGroup counts the locs of one base one reference touches (widen).
+type widthGroup struct {
+	n     int
+	first loc
+	wide  *loc
+}
+
+// commonPrefix is the longest path a and b (of one base) share, truncated.
+func commonPrefix(a, b loc) loc {
+	n := 0
+	for n < len(a.path) && n < len(b.path) && sameElem(a.path[n], b.path[n]) {
+		n++
+	}
+	p := loc{base: a.base, path: a.path[:n:n]}
+	return p.deep()
 }
 
 func (s *summary) size() int {
-	n := len(s.accesses) + len(s.stores)
+	n := len(s.accesses) + len(s.stores) + len(s.calls)
 	for _, r := range s.returns {
 		n += len(r)
 	}
@@ -218,6 +291,7 @@ type fnState struct {
 	origins map[ssa.Value][]loc
 	loads   map[ssa.Value][]loc
 	escaped map[*base]bool
+	cur     []held // while summarizing: the locks held at the instruction visited
 }
 
 func (a *analyzer) state(fn *ssa.Function) *fnState {
@@ -683,9 +757,8 @@ func (a *analyzer) summarize(fn *ssa.Function) *summary {
 	}
 	s.escaped = s.findEscapes()
 	inLocks := s.lockStates()
-	var cur []held // locks held at the instruction being visited
 	rec := func(l loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via []rawCall, locks []held) {
-		locks = unionLocks(cur, locks)
+		locks = unionLocks(s.cur, locks)
 		if l.base.kind == bFresh {
 			if d := firstDeref(l); d >= 0 {
 				// Memory reached through a pointer kept in fresh memory
@@ -699,15 +772,17 @@ func (a *analyzer) summarize(fn *ssa.Function) *summary {
 				l = a.unknownLoc(l.base.typ).extend(l.path, l.trunc)
 			}
 		}
-		k := l.key + "|" + op.String() + "|" + itoa(int(pos)) + "|" + at.String() + "|" + locksKey(locks)
+		g := op.String() + "|" + itoa(int(pos)) + "|" + at.String() + "|" + locksKey(locks)
 		if len(via) > 0 {
 			// Each call site in this function keeps its own copy: each is
 			// a place where the user may defer the call.
-			k += "|" + itoa(int(via[0].pos))
+			g += "|" + itoa(int(via[0].pos))
 		}
 		if atomic {
-			k += "|atomic"
+			g += "|atomic"
 		}
+		l = sum.widen(l, g)
+		k := l.key + "|" + g
 		if sum.seen[k] {
 			return
 		}
@@ -720,11 +795,11 @@ func (a *analyzer) summarize(fn *ssa.Function) *summary {
 		}
 	}
 	for _, b := range fn.Blocks {
-		cur = inLocks[b]
+		s.cur = inLocks[b]
 		for _, instr := range b.Instrs {
 			pos := instrPos(instr)
 			if c, ok := instr.(*ssa.Call); ok {
-				cur = s.lockStep(cur, c)
+				s.cur = s.lockStep(s.cur, c)
 			}
 			switch in := instr.(type) {
 			case *ssa.UnOp:
@@ -764,17 +839,17 @@ func (a *analyzer) summarize(fn *ssa.Function) *summary {
 				if !pos.IsValid() {
 					pos = instrPos(in)
 				}
-				made := cur
-				cur = s.closureLocks(inLocks, in)
+				made := s.cur
+				s.cur = s.closureLocks(inLocks, in)
 				a.applySummary(s, cl, nil, in.Bindings, pos, rec)
-				cur = made
+				s.cur = made
 			case *ssa.Defer:
 				// A deferred call runs when the function returns, after the
 				// locks held here may have been released.
-				at := cur
-				cur = s.deferLocks(cur, in)
+				at := s.cur
+				s.cur = s.deferLocks(s.cur, in)
 				a.call(s, in, rec)
-				cur = at
+				s.cur = at
 			case ssa.CallInstruction:
 				a.call(s, in, rec)
 			}
@@ -786,7 +861,15 @@ func (a *analyzer) summarize(fn *ssa.Function) *summary {
 type recorder func(l loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via []rawCall, locks []held)
 
 // applySummary adds callee's accesses, rewritten for this call, to the
-// caller's summary.
+// caller's summary. What the callee does to memory it names absolutely
+// (not through its parameters) is the same whoever calls it, so it is not
+// copied: the call is kept as an edge and the accesses are reached through
+// it (reach.go). Copying them into every caller kept a private copy of
+// everything a function reaches in each function above it: quadratic in
+// memory on large programs. Where a lock that depends on the caller's
+// parameters is held at the call, the callee's accesses are all copied
+// (also those reached through its own edges) so that the lock is
+// rewritten with them.
 func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []ssa.Value, pos token.Pos, rec recorder) {
 	if isPackageInit(callee) {
 		// One package's initializer calls those of the packages it
@@ -801,9 +884,11 @@ func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []
 		return
 	}
 	step := rawCall{pos: pos, caller: s.fn, callee: callee}
-	for _, acc := range sum.accesses {
-		via := make([]rawCall, 0, len(acc.via)+1)
+	plain := s.sum != nil && !anyRelative(s.cur)
+	apply := func(acc *rawAccess, prefix []rawCall) {
+		via := make([]rawCall, 0, len(prefix)+len(acc.via)+1)
 		via = append(via, step)
+		via = append(via, prefix...)
 		via = append(via, acc.via...)
 		var locks []held
 		for _, h := range acc.locks {
@@ -817,13 +902,34 @@ func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []
 			rec(l, acc.op, acc.atomic, acc.pos, acc.fn, via, locks)
 		}
 	}
+	for _, acc := range sum.accesses {
+		if plain && !acc.relative() {
+			continue // reached through the edge
+		}
+		apply(acc, nil)
+	}
+	if plain {
+		s.sum.addCall(&edge{pos: pos, caller: s.fn, callee: callee, locks: s.cur})
+	} else {
+		a.reach(sum.calls, nil, func(acc *rawAccess, path []rawCall, locks []held) {
+			c := *acc
+			c.locks = unionLocks(locks, acc.locks)
+			apply(&c, path)
+		})
+	}
 	if s.sum != nil {
 		for _, st := range sum.stores {
+			if plain && !st.relative() {
+				continue // reached through the edge
+			}
 			for _, d := range s.subst(st.dst, callee, args, binds) {
 				for _, v := range s.subst(st.val, callee, args, binds) {
 					s.sum.addStore(d, v, st.pos)
 				}
 			}
+		}
+		if !plain {
+			a.reachStores(sum.calls, func(st *rawStore) { s.sum.addStore(st.dst, st.val, st.pos) })
 		}
 	}
 }

@@ -79,6 +79,16 @@ func (t *translator) summary(s *summary) (*summary, bool) {
 		}
 		out.stores = append(out.stores, &rawStore{dst: d, val: v, pos: pos})
 	}
+	for _, e := range s.calls {
+		pos, ok1 := t.pos(e.pos)
+		caller, ok2 := t.fn(e.caller)
+		callee, ok3 := t.fn(e.callee)
+		locks, ok4 := t.locks(e.locks)
+		if !ok1 || !ok2 || !ok3 || !ok4 {
+			return nil, false
+		}
+		out.calls = append(out.calls, &edge{pos: pos, caller: caller, callee: callee, locks: locks})
+	}
 	if s.returns != nil {
 		out.returns = make([][]loc, len(s.returns))
 		for i, r := range s.returns {
@@ -118,17 +128,27 @@ func (t *translator) access(acc *rawAccess) (*rawAccess, bool) {
 			n.via[i] = rawCall{pos: p, caller: caller, callee: callee}
 		}
 	}
-	if len(acc.locks) > 0 {
-		n.locks = make([]held, len(acc.locks))
-		for i, h := range acc.locks {
-			l, ok := t.loc(h.loc)
-			if !ok {
-				return nil, false
-			}
-			n.locks[i] = held{loc: l, write: h.write}
-		}
+	locks, ok := t.locks(acc.locks)
+	if !ok {
+		return nil, false
 	}
+	n.locks = locks
 	return n, true
+}
+
+func (t *translator) locks(hs []held) ([]held, bool) {
+	if len(hs) == 0 {
+		return nil, true
+	}
+	out := make([]held, len(hs))
+	for i, h := range hs {
+		l, ok := t.loc(h.loc)
+		if !ok {
+			return nil, false
+		}
+		out[i] = held{loc: l, write: h.write}
+	}
+	return out, true
 }
 
 func (t *translator) locList(ls []loc) ([]loc, bool) {

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"go/token"
 	"hash/maphash"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/metrics"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,8 +57,9 @@ func (sn *snapshot) text(name string) *text {
 func (s *server) schedule() {
 	s.mu.Lock()
 	if s.cancelRun != nil {
-		s.cancelRun()
+		s.cancelRun(errSuperseded)
 	}
+	s.pending = true
 	s.mu.Unlock()
 	select {
 	case s.trigger <- struct{}{}:
@@ -90,56 +93,62 @@ func (s *server) analyzer(ctx context.Context) {
 	}
 }
 
+// Why a run was cancelled, besides the server stopping.
+var (
+	errSuperseded  = errors.New("superseded by a newer change")
+	errShutdownRun = errors.New("the client asked for shutdown")
+)
+
+// boundError says which bound of the server stopped a run.
+type boundError struct{ what string }
+
+func (e boundError) Error() string { return e.what }
+
 func (s *server) run(ctx context.Context) {
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	if s.opts.MaxTime > 0 {
+		var stop context.CancelFunc
+		runCtx, stop = context.WithTimeoutCause(runCtx, s.opts.MaxTime,
+			boundError{fmt.Sprintf("it took longer than %v (safels serve -max-time)", s.opts.MaxTime)})
+		defer stop()
+	}
 	s.mu.Lock()
+	s.pending = false
 	if s.shutdown {
 		s.mu.Unlock()
 		return
 	}
-	s.cancelRun = cancel
-	overlay := map[string][]byte{}
-	versions := map[string]int32{}
-	for name, d := range s.docs {
-		versions[name] = d.version
-		// Only buffers that differ from the file on disk are overlays: the
-		// go command does not cache what it lists with -overlay, which costs
-		// seconds per save on large workspaces, and after a save the buffer
-		// is the file.
-		if disk, err := os.ReadFile(name); err != nil || !bytes.Equal(disk, d.text) {
-			overlay[name] = d.text
-		}
-	}
+	s.cancelRun, s.inflight = cancel, true
+	defer func() {
+		s.mu.Lock()
+		s.inflight = false
+		s.mu.Unlock()
+	}()
+	overlay, versions := s.buffersLocked()
 	root, cache := s.root, s.cache
 	s.runs++
 	token := fmt.Sprintf("safels/analysis/%d", s.runs)
-	progress := s.caps.Window != nil && s.caps.Window.WorkDoneProgress != nil && *s.caps.Window.WorkDoneProgress
 	s.mu.Unlock()
 
-	if progress {
-		s.progress(ctx, token, "begin", "analysing "+root)
-	}
+	go s.watchMemory(runCtx, cancel)
+	go s.reportBounds(ctx, runCtx, root)
+	s.log.Info("analysis started", "root", root, "overlays", len(overlay))
+	endProgress := s.startProgress(ctx, token, "analysing "+root)
 	start := time.Now()
 	res, err := analysis.Run(runCtx, analysis.Config{Dir: root, Overlay: overlay, Env: s.opts.Env, Cache: cache})
-	if progress {
-		msg := "done"
-		if runCtx.Err() != nil {
-			msg = "superseded by a newer save"
-		} else if res != nil {
-			msg = fmt.Sprintf("%d handlers in %d packages", len(res.Handlers), res.Packages)
-		}
-		s.progress(ctx, token, "end", msg)
-	}
 	if runCtx.Err() != nil {
-		s.log.Debug("analysis superseded", "elapsed", time.Since(start))
+		s.cancelled(ctx, runCtx, time.Since(start))
+		endProgress("stopped: " + context.Cause(runCtx).Error())
 		return
 	}
 	if err != nil {
+		endProgress("failed")
 		s.log.Error("analysis failed", "error", err)
 		s.client.ShowMessage(ctx, &protocol.ShowMessageParams{Type: protocol.MessageTypeError, Message: "safels: " + err.Error()})
 		return
 	}
+	endProgress(fmt.Sprintf("%d handlers in %d packages", len(res.Handlers), res.Packages))
 	s.log.Info("analysis", "elapsed", time.Since(start), "handlers", len(res.Handlers), "conflicts", len(res.Conflicts), "problems", len(res.Problems),
 		"summarized", len(res.Summarized), "reused", res.Reused, "phases", phases(res.Phases))
 	if s.log.Enabled(ctx, slog.LevelDebug) { // the list is long on a large workspace
@@ -157,8 +166,115 @@ func (s *server) run(ctx context.Context) {
 	s.snap = snap
 	s.cancelRun = nil
 	msgs := s.prepareLocked(snap)
+	notes := s.unplacedLocked(res)
 	s.mu.Unlock()
 	s.send(ctx, msgs)
+	for _, n := range notes {
+		s.client.ShowMessage(ctx, &n)
+	}
+}
+
+// buffersLocked returns the open documents' versions, and the text of
+// those that differ from the file on disk. Only those are overlays: the go
+// command does not cache what it lists with -overlay, which costs seconds
+// per save on large workspaces, and after a save the buffer is the file.
+func (s *server) buffersLocked() (overlay map[string][]byte, versions map[string]int32) {
+	overlay, versions = map[string][]byte{}, map[string]int32{}
+	for name, d := range s.docs {
+		versions[name] = d.version
+		if disk, err := os.ReadFile(name); err != nil || !bytes.Equal(disk, d.text) {
+			overlay[name] = d.text
+		}
+	}
+	return overlay, versions
+}
+
+// reportBounds tells the user when a bound of the server stops the run, at
+// once, not when the analysis notices: a step of it may take long before
+// it looks at its context again.
+func (s *server) reportBounds(ctx, runCtx context.Context, root string) {
+	<-runCtx.Done()
+	var bound boundError
+	if cause := context.Cause(runCtx); errors.As(cause, &bound) && ctx.Err() == nil {
+		s.giveUp(ctx, root, bound)
+	}
+}
+
+// cancelled logs why a run stopped.
+func (s *server) cancelled(ctx, runCtx context.Context, elapsed time.Duration) {
+	cause := context.Cause(runCtx)
+	var bound boundError
+	switch {
+	case ctx.Err() != nil:
+		s.log.Info("analysis cancelled", "reason", "the server is stopping", "elapsed", elapsed)
+	case errors.As(cause, &bound):
+		s.log.Info("analysis stopped after it was given up", "elapsed", elapsed)
+	default:
+		s.log.Debug("analysis cancelled", "reason", cause, "elapsed", elapsed)
+	}
+}
+
+// giveUp tells the user that a bound of the server stopped a run: silence
+// would leave them with stale diagnostics and no idea why.
+func (s *server) giveUp(ctx context.Context, root string, bound boundError) {
+	s.log.Warn("analysis given up", "root", root, "reason", bound)
+	msg := fmt.Sprintf("safels: the analysis of %s (./...) was given up: %v. The diagnostics shown are those of the last complete analysis, if any; `safels check ./...` in that directory runs it without the language server's bounds.", root, bound)
+	s.client.ShowMessage(ctx, &protocol.ShowMessageParams{Type: protocol.MessageTypeWarning, Message: msg})
+}
+
+// unplacedLocked returns the window messages for the problems of a run
+// that have no file to be shown in (a package the go command could not
+// load, an internal error of the analysis), each once while it lasts.
+func (s *server) unplacedLocked(res *analysis.Result) []protocol.ShowMessageParams {
+	var out []protocol.ShowMessageParams
+	now := map[string]bool{}
+	for _, p := range res.Problems {
+		if p.Pos.Filename != "" {
+			continue
+		}
+		msg := p.Message
+		if p.Package != "" && !strings.Contains(msg, p.Package) {
+			msg = fmt.Sprintf("package %s: %s", p.Package, msg)
+		}
+		msg = "safels: " + msg
+		now[msg] = true
+		if s.shown[msg] {
+			continue
+		}
+		typ := protocol.MessageTypeError
+		if p.Warning {
+			typ = protocol.MessageTypeWarning
+		}
+		out = append(out, protocol.ShowMessageParams{Type: typ, Message: msg})
+	}
+	s.shown = now
+	return out
+}
+
+// watchMemory cancels the run when the live Go heap, as the last garbage
+// collection measured it, grows past MaxMemory. (cmd/safels sets the
+// collector's soft limit above that, so that collections come often as the
+// heap nears it, and do not thrash below it.)
+func (s *server) watchMemory(ctx context.Context, cancel context.CancelCauseFunc) {
+	limit := s.opts.MaxMemory
+	if limit == 0 {
+		return
+	}
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		metrics.Read(sample)
+		if used := sample[0].Value.Uint64(); used > limit {
+			cancel(boundError{fmt.Sprintf("it needed more than %d MiB of memory (safels serve -max-memory)", limit>>20)})
+			return
+		}
+	}
 }
 
 // phases prints where an analysis' time went, for the log.
@@ -170,17 +286,43 @@ func phases(ps []analysis.Phase) string {
 	return strings.Join(parts, " ")
 }
 
-// progress reports work done; failures only cost the progress bar.
-func (s *server) progress(ctx context.Context, token, kind, msg string) {
-	if kind == "begin" {
-		if err := s.client.WorkDoneProgressCreate(ctx, &protocol.WorkDoneProgressCreateParams{Token: protocol.String(token)}); err != nil {
-			s.log.Debug("window/workDoneProgress/create", "error", err)
+// startProgress shows a progress bar for a run, where the client supports
+// it, without making the run wait for the client: the bar is created on
+// its own goroutine, and end closes it. A client that does not answer the
+// creation in time gets no more progress reports this session.
+func (s *server) startProgress(ctx context.Context, token, msg string) (end func(msg string)) {
+	s.mu.Lock()
+	w := s.caps.Window
+	s.mu.Unlock()
+	if w == nil || w.WorkDoneProgress == nil || !*w.WorkDoneProgress || s.noProgress.Load() {
+		return func(string) {}
+	}
+	ended := make(chan string, 1)
+	go func() {
+		cctx, cancel := context.WithTimeout(ctx, s.opts.ReplyTimeout)
+		err := s.client.WorkDoneProgressCreate(cctx, &protocol.WorkDoneProgressCreateParams{Token: protocol.String(token)})
+		cancel()
+		if err != nil {
+			if ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
+				s.noProgress.Store(true)
+				s.log.Warn("the client did not answer window/workDoneProgress/create in time; no progress reports this session", "timeout", s.opts.ReplyTimeout)
+			} else {
+				s.log.Debug("window/workDoneProgress/create", "error", err)
+			}
+			return
 		}
-	}
-	var v any = protocol.WorkDoneProgressEnd{Kind: "end", Message: &msg}
-	if kind == "begin" {
-		v = protocol.WorkDoneProgressBegin{Kind: "begin", Title: "safels", Message: &msg}
-	}
+		s.notifyProgress(ctx, token, protocol.WorkDoneProgressBegin{Kind: "begin", Title: "safels", Message: &msg})
+		select {
+		case done := <-ended:
+			s.notifyProgress(ctx, token, protocol.WorkDoneProgressEnd{Kind: "end", Message: &done})
+		case <-ctx.Done():
+		}
+	}()
+	return func(msg string) { ended <- msg }
+}
+
+// notifyProgress sends one progress report; failures only cost the bar.
+func (s *server) notifyProgress(ctx context.Context, token string, v any) {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return
@@ -265,14 +407,19 @@ func (s *server) prepareLocked(snap *snapshot) []protocol.PublishDiagnosticsPara
 		if sentBefore && prev.hash == h && prev.version == version {
 			continue
 		}
+		// Problems first: they say why findings may be missing.
 		diags := []protocol.Diagnostic{}
-		for _, f := range fd.findings {
-			diags = append(diags, s.diagnostic(snap, f))
-		}
 		for _, p := range fd.problems {
 			diags = append(diags, s.problem(snap, p))
 		}
-		p := protocol.PublishDiagnosticsParams{URI: uri.File(name), Diagnostics: diags}
+		for _, f := range fd.findings {
+			if len(diags) > maxDiagnostics {
+				diags = append(diags, protocol.Diagnostic{}) // only counted
+				continue
+			}
+			diags = append(diags, s.diagnostic(snap, f))
+		}
+		p := protocol.PublishDiagnosticsParams{URI: uri.File(name), Diagnostics: capDiagnostics(diags)}
 		if open {
 			p.Version = protocol.NewOptional(version)
 		}
@@ -310,14 +457,15 @@ func (s *server) diagHash(snap *snapshot, findings []diagnostics.Finding, proble
 	return h.Sum64()
 }
 
-// diagnostic converts a finding into the client's terms.
+// diagnostic converts a finding into the client's terms, within the caps
+// of limits.go.
 func (s *server) diagnostic(snap *snapshot, f diagnostics.Finding) protocol.Diagnostic {
 	d := protocol.Diagnostic{
 		Range:    snap.rangeAt(f.Pos.Filename, f.Pos.Line, f.Pos.Column),
 		Severity: s.config.severity(f.Code),
 		Code:     protocol.String(f.Code),
 		Source:   protocol.NewOptional("safels"),
-		Message:  protocol.String(f.Message),
+		Message:  protocol.String(shorten(f.Message, maxMessage)),
 	}
 	for _, r := range f.Related {
 		if r.Pos.Filename == "" {
@@ -328,15 +476,22 @@ func (s *server) diagnostic(snap *snapshot, f diagnostics.Finding) protocol.Diag
 			Message:  r.Message,
 		})
 	}
+	capRelated(&d, protocol.Location{URI: uri.File(f.Pos.Filename), Range: d.Range})
 	return d
 }
 
 func (s *server) problem(snap *snapshot, p analysis.Problem) protocol.Diagnostic {
 	sev, code := protocol.DiagnosticSeverityError, "not-analysed"
 	msg := p.Message
-	if p.Warning {
+	switch {
+	case p.Package == "" || strings.Contains(msg, p.Package):
+		if p.Warning {
+			sev, code = protocol.DiagnosticSeverityWarning, "incomplete"
+		}
+	case p.Warning:
 		sev, code = protocol.DiagnosticSeverityWarning, "incomplete"
-	} else if p.Package != "" && !strings.Contains(msg, p.Package) {
+		msg = fmt.Sprintf("%s (in package %s: its findings may be incomplete)", msg, p.Package)
+	default:
 		msg = fmt.Sprintf("package %s was not analysed: %s", p.Package, msg)
 	}
 	return protocol.Diagnostic{
@@ -344,7 +499,7 @@ func (s *server) problem(snap *snapshot, p analysis.Problem) protocol.Diagnostic
 		Severity: sev,
 		Code:     protocol.String(code),
 		Source:   protocol.NewOptional("safels"),
-		Message:  protocol.String(msg),
+		Message:  protocol.String(shorten(msg, maxMessage)),
 	}
 }
 

@@ -397,6 +397,10 @@ func (s *server) ExecuteCommand(ctx context.Context, params *protocol.ExecuteCom
 		if s.opts.Debug {
 			panic("safels.debug.panic was executed")
 		}
+	case cmdDebugStats:
+		if s.opts.Debug {
+			return json.Marshal(s.debugStats())
+		}
 	}
 	return nil, jsonrpc2.NewError(jsonrpc2.InvalidParams, fmt.Sprintf("safels: unknown command %q", params.Command))
 }

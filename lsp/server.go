@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.lsp.dev/jsonrpc2"
@@ -30,24 +31,47 @@ type Options struct {
 	// Debounce is how long a save waits for more saves before the analysis
 	// starts. Default 150ms.
 	Debounce time.Duration
+	// ReplyTimeout bounds the wait for the client's answer to a request of
+	// the server (progress, configuration, file watchers): a client that
+	// never answers must not hold up diagnostics. Default 5s.
+	ReplyTimeout time.Duration
+	// MaxTime and MaxMemory bound one analysis: past either, the run is
+	// cancelled and the user told so. Zero: no bound.
+	MaxTime   time.Duration
+	MaxMemory uint64 // bytes of Go heap
 	// Env, if non-nil, replaces the environment of the go command.
 	Env []string
-	// Debug enables the "safels.debug.panic" command, which tests use to
-	// check that a panicking request does not take the server down.
+	// Debug enables the commands "safels.debug.panic", which tests use to
+	// check that a panicking request does not take the server down, and
+	// "safels.debug.stats", the server's goroutines and heap.
 	Debug bool
 	// Version is reported in serverInfo.
 	Version string
 }
 
-// Serve runs a language server over in and out until the client sends exit
-// or closes the stream. It returns nil after shutdown+exit, and an error if
-// the client exits without shutdown or the stream fails.
+// stopWait is how long Serve waits, once it is told to stop, for the
+// analysis in flight to notice its cancellation. The process exits then
+// anyway: the analysis checks for cancellation between steps, and one step
+// on a large workspace can take longer.
+const stopWait = 3 * time.Second
+
+// Serve runs a language server over in and out until the client sends exit,
+// closes in, or ctx is done (the process got SIGTERM or SIGINT). The
+// analysis in flight is cancelled. Serve returns nil if the client asked for
+// shutdown before, and an error saying why the session ended otherwise: the
+// LSP's exit code is 0 after shutdown and 1 without.
+//
+// Serve may return while a goroutine still reads in (a blocking read of
+// stdin cannot be interrupted); the process is meant to exit then.
 func Serve(ctx context.Context, in io.Reader, out io.WriteCloser, opts Options) error {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	if opts.Debounce == 0 {
 		opts.Debounce = 150 * time.Millisecond
+	}
+	if opts.ReplyTimeout == 0 {
+		opts.ReplyTimeout = 5 * time.Second
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -63,37 +87,62 @@ func Serve(ctx context.Context, in io.Reader, out io.WriteCloser, opts Options) 
 		ctx:     ctx,
 		cache:   analysis.NewCache(),
 	}
-	_, conn, client := protocol.NewServer(ctx, s, newStream(in, out, opts.Log))
-	s.conn, s.client = conn, client
+	st := newStream(in, out, opts.Log)
+	conn := jsonrpc2.NewConn(st, jsonrpc2.WithCodec(codec{}))
+	s.conn, s.client = conn, protocol.ClientDispatcher(conn)
+	conn.Go(ctx, s.newHandler())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		s.analyzer(ctx)
 	}()
-	var err error
 	select {
-	case <-conn.Done():
-		err = conn.Err()
-		if errors.Is(err, io.EOF) {
-			err = errors.New("safels: client closed the connection without exit")
-		}
+	case <-st.ended:
+	case <-conn.Done(): // after the end of input, or a failed write
 	case <-s.exited:
-		// No conn.Close: it waits for the read loop, which may sit in a read
-		// of stdin that only the client can end. The caller exits.
-		s.mu.Lock()
-		if !s.shutdown {
-			err = errors.New("safels: exit without shutdown")
-		}
-		s.mu.Unlock()
+	case <-ctx.Done():
 	}
+	why := s.why(ctx, st, conn)
+	s.mu.Lock()
+	shutdown, running := s.shutdown, s.inflight
+	s.mu.Unlock()
+	s.log.Info("stopping", "reason", why, "after shutdown", shutdown, "analysis in flight", running)
 	cancel()
-	<-done
-	return err
+	select {
+	case <-done:
+	case <-time.After(stopWait):
+		s.log.Warn("the analysis in flight did not stop in time; exiting without it", "waited", stopWait)
+	}
+	if shutdown {
+		return nil
+	}
+	return fmt.Errorf("%v without shutdown", why)
 }
 
-// server holds the session state. The jsonrpc2 read loop calls its methods
-// one at a time; the analyzer goroutine is the only other goroutine that
-// touches state, always under mu. Handlers never wait for an analysis.
+// why says why the session ended, for the log and Serve's error.
+func (s *server) why(ctx context.Context, st *stream, conn jsonrpc2.Conn) error {
+	select {
+	case <-s.exited:
+		return errors.New("safels: exit")
+	default:
+	}
+	select {
+	case <-st.ended:
+		if errors.Is(st.err, io.EOF) {
+			return errors.New("safels: end of input")
+		}
+		return fmt.Errorf("safels: the input ended: %v", st.err)
+	default:
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("safels: stopped: %v", context.Cause(ctx))
+	}
+	return fmt.Errorf("safels: the connection ended: %v", conn.Err())
+}
+
+// server holds the session state, under mu: notifications are handled one
+// at a time on the read loop (conn.go), requests concurrently, the analysis
+// on its own goroutine. Handlers never wait for an analysis.
 type server struct {
 	protocol.UnimplementedServer
 	opts   Options
@@ -110,11 +159,14 @@ type server struct {
 	docs        map[string]*document // by absolute file name
 	config      config
 	caps        protocol.ClientCapabilities
-	snap        *snapshot           // latest published analysis
-	sent        map[string]sentFile // what the client shows, per file
-	seed        maphash.Seed        // of sentFile.hash
-	cancelRun   context.CancelFunc  // cancels the analysis in flight
-	runs        int                 // analyses started (for progress tokens)
+	snap        *snapshot               // latest published analysis
+	sent        map[string]sentFile     // what the client shows, per file
+	seed        maphash.Seed            // of sentFile.hash
+	cancelRun   context.CancelCauseFunc // cancels the analysis in flight
+	shown       map[string]bool         // window messages about the last run's problems
+	pending     bool                    // an analysis is scheduled and not started
+	inflight    bool                    // an analysis runs
+	runs        int                     // analyses started (for progress tokens)
 	// cache carries summaries from one analysis to the next, so that a
 	// save re-summarizes only what it can have changed.
 	cache *analysis.Cache
@@ -122,6 +174,10 @@ type server struct {
 	trigger chan struct{} // one token: "the workspace changed"
 	exited  chan struct{}
 	exitMu  sync.Once
+
+	requests   requests    // answered concurrently, for $/cancelRequest
+	ignored    sync.Map    // notification methods already logged as not handled
+	noProgress atomic.Bool // the client did not answer a progress request in time
 }
 
 // document is an open buffer.
@@ -165,6 +221,7 @@ func (s *server) ready() error {
 const (
 	cmdMatrix     = "safels.matrix"
 	cmdDebugPanic = "safels.debug.panic"
+	cmdDebugStats = "safels.debug.stats"
 )
 
 func (s *server) Initialize(ctx context.Context, params *protocol.InitializeParams) (res *protocol.InitializeResult, err error) {
@@ -212,7 +269,7 @@ func (s *server) Initialize(ctx context.Context, params *protocol.InitializePara
 	}
 	cmds := []string{cmdMatrix}
 	if s.opts.Debug {
-		cmds = append(cmds, cmdDebugPanic)
+		cmds = append(cmds, cmdDebugPanic, cmdDebugStats)
 	}
 	return &protocol.InitializeResult{
 		ServerInfo: info,
@@ -238,17 +295,30 @@ func (s *server) Initialized(ctx context.Context, params *protocol.InitializedPa
 	}
 	s.mu.Lock()
 	caps := s.caps
+	s.pending = true // the first analysis, once the configuration is known
 	s.mu.Unlock()
 	// Requests to the client must not run on the read loop: their answers
-	// are read by it.
+	// are read by it. Each is bounded by ReplyTimeout: a client that never
+	// answers delays the first analysis by that much, once.
+	if ws := caps.Workspace; ws != nil && ws.DidChangeWatchedFiles != nil && ws.DidChangeWatchedFiles.DynamicRegistration != nil && *ws.DidChangeWatchedFiles.DynamicRegistration {
+		go s.registerWatchers(s.ctx)
+	}
 	go func() {
-		if ws := caps.Workspace; ws != nil && ws.DidChangeWatchedFiles != nil && ws.DidChangeWatchedFiles.DynamicRegistration != nil && *ws.DidChangeWatchedFiles.DynamicRegistration {
-			s.registerWatchers(s.ctx)
-		}
 		s.fetchConfiguration(s.ctx)
 		s.schedule()
 	}()
 	return nil
+}
+
+// replyLost logs a request to the client that got no answer.
+func (s *server) replyLost(ctx, cctx context.Context, method string, err error, then string) {
+	switch {
+	case ctx.Err() != nil: // the server is stopping
+	case errors.Is(cctx.Err(), context.DeadlineExceeded):
+		s.log.Warn("the client did not answer "+method+" in time; "+then, "timeout", s.opts.ReplyTimeout)
+	default:
+		s.log.Warn(method, "error", err)
+	}
 }
 
 func (s *server) registerWatchers(ctx context.Context) {
@@ -261,11 +331,13 @@ func (s *server) registerWatchers(ctx context.Context) {
 		s.log.Error("watchers", "error", err)
 		return
 	}
-	err = s.client.RegisterCapability(ctx, &protocol.RegistrationParams{Registrations: []protocol.Registration{{
+	cctx, cancel := context.WithTimeout(ctx, s.opts.ReplyTimeout)
+	defer cancel()
+	err = s.client.RegisterCapability(cctx, &protocol.RegistrationParams{Registrations: []protocol.Registration{{
 		ID: "safels-watch", Method: "workspace/didChangeWatchedFiles", RegisterOptions: opts,
 	}}})
 	if err != nil {
-		s.log.Warn("client refused file watchers", "error", err)
+		s.replyLost(ctx, cctx, "client/registerCapability", err, "files changed outside the editor are seen at the next save")
 	}
 }
 
@@ -279,10 +351,12 @@ func (s *server) fetchConfiguration(ctx context.Context) {
 		return
 	}
 	section := "safels"
-	vals, err := s.client.Configuration(ctx, &protocol.ConfigurationParams{Items: []protocol.ConfigurationItem{{Section: &section}}})
+	cctx, cancel := context.WithTimeout(ctx, s.opts.ReplyTimeout)
+	defer cancel()
+	vals, err := s.client.Configuration(cctx, &protocol.ConfigurationParams{Items: []protocol.ConfigurationItem{{Section: &section}}})
 	if err != nil || len(vals) == 0 {
 		if err != nil {
-			s.log.Warn("workspace/configuration", "error", err)
+			s.replyLost(ctx, cctx, "workspace/configuration", err, "going on with the settings it has")
 		}
 		return
 	}
@@ -333,7 +407,7 @@ func (s *server) Shutdown(ctx context.Context) (err error) {
 	}
 	s.shutdown = true
 	if s.cancelRun != nil {
-		s.cancelRun()
+		s.cancelRun(errShutdownRun)
 	}
 	return nil
 }
@@ -384,8 +458,11 @@ func (s *server) DidChange(ctx context.Context, params *protocol.DidChangeTextDo
 	defer s.mu.Unlock()
 	d := s.docs[name]
 	if d == nil {
-		d = &document{}
-		s.docs[name] = d
+		// The LSP says a change comes after didOpen. Taking it as the
+		// whole text would make a ranged change empty the file for the
+		// analysis; the file on disk stays the truth instead.
+		s.log.Warn("ignoring didChange of a document that is not open", "file", name)
+		return nil
 	}
 	for _, ch := range params.ContentChanges {
 		switch ch := ch.(type) {

@@ -29,6 +29,7 @@ func check(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print one JSON object: handlers and conflicts")
 	matrix := fs.Bool("matrix", false, "print the conflict matrix (b1b0 per cell: bit 0 global, bit 1 same context)")
 	verbose := fs.Bool("v", false, "report on stderr how many packages and handlers were analysed and where the time went")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the analysis to `file` (for a report of a slow run)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: safels check [-json] [-matrix] [-v] [patterns...]\n\n"+
 			"Reports every reference through which two event handlers may touch the same\n"+
@@ -37,6 +38,14 @@ func check(args []string, stdout, stderr io.Writer) int {
 	}
 	if err := fs.Parse(args); err != nil {
 		return exitError
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "safels: %v\n", err)
+			return exitError
+		}
+		defer stop()
 	}
 	wd, _ := os.Getwd()
 	res, err := analysis.Run(context.Background(), analysis.Config{Dir: wd, Patterns: fs.Args()})

@@ -9,9 +9,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -24,12 +28,12 @@ var version = "devel"
 const usage = `usage: safels <command> [arguments]
 
 commands:
-  serve [-log file] [-v] [-cpuprofile f]  the language server on stdio (the default)
+  serve [-log file] [-v] [-debounce d]    the language server on stdio (the default)
   check [-json] [-matrix] [-v] [pkgs...]  report handlers that may share data unsafely
   gen [-o file] [dir]                     write the constraint table the loop runtime reads
   version                                 print the version
 
-Run 'safels check -h' for the flags of check.
+Run 'safels serve -h' or 'safels check -h' for all the flags of a command.
 `
 
 func main() {
@@ -73,14 +77,20 @@ func startCPUProfile(file string) (stop func(), err error) {
 }
 
 // serve runs the language server on stdin/stdout. Logs go to stderr or a
-// file: stdout is the protocol.
+// file: stdout is the protocol. The exit code is the LSP's: 0 when the
+// client asked for shutdown before the session ended (by exit, end of
+// input, SIGTERM or SIGINT), 1 otherwise.
 func serve(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	logFile := fs.String("log", "", "write the log to `file` instead of stderr")
 	verbose := fs.Bool("v", false, "log debug messages")
 	debounce := fs.Duration("debounce", 150*time.Millisecond, "wait this long after a save for more saves before analysing")
-	debugCmds := fs.Bool("debug", os.Getenv("SAFELS_DEBUG") == "1", "enable debugging commands (safels.debug.panic)")
+	replyTimeout := fs.Duration("reply-timeout", 5*time.Second, "wait this long for the client's answer to a request of the server (progress, configuration) before going on without it")
+	maxTime := fs.Duration("max-time", 5*time.Minute, "give up an analysis that takes longer, and say so (0: no limit)")
+	maxMemory := byteSize(4 << 30)
+	fs.Var(&maxMemory, "max-memory", "give up an analysis whose Go heap grows past this `size` (e.g. 4GiB, 512MiB; 0: no limit), and say so")
+	debugCmds := fs.Bool("debug", os.Getenv("SAFELS_DEBUG") == "1", "enable debugging commands (safels.debug.panic, safels.debug.stats)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole session to `file` (for reports of a slow server)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -108,12 +118,69 @@ func serve(args []string, stderr io.Writer) int {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err := lsp.Serve(ctx, os.Stdin, os.Stdout, lsp.Options{Log: log, Version: version, Debug: *debugCmds, Debounce: max(*debounce, time.Millisecond)})
+	if maxMemory > 0 {
+		// The server gives an analysis up when the live heap passes
+		// -max-memory; the collector works harder as memory nears a bit
+		// more than that, so that the process stays near the bound and
+		// only what an analysis really holds trips it.
+		debug.SetMemoryLimit(int64(maxMemory + maxMemory/4))
+	}
+	err := lsp.Serve(stopOnSignal(log), os.Stdin, os.Stdout, lsp.Options{
+		Log: log, Version: version, Debug: *debugCmds,
+		Debounce: max(*debounce, time.Millisecond), ReplyTimeout: max(*replyTimeout, time.Millisecond),
+		MaxTime: max(*maxTime, 0), MaxMemory: uint64(maxMemory),
+	})
 	if err != nil {
-		log.Error("server stopped", "error", err)
+		log.Info("server stopped", "exit code", 1, "reason", err)
 		return 1
 	}
+	log.Info("server stopped", "exit code", 0)
 	return 0
+}
+
+// stopOnSignal returns a context cancelled by the first SIGTERM or SIGINT;
+// a second one kills the process at once, as if safels did not catch it.
+func stopOnSignal(log *slog.Logger) context.Context {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		signal.Stop(sigs)
+		log.Info("received a signal", "signal", sig)
+		cancel(fmt.Errorf("received %v", sig))
+	}()
+	return ctx
+}
+
+// byteSize is a flag of a number of bytes: 4GiB, 512MiB, 64KiB, or bytes.
+type byteSize uint64
+
+func (b *byteSize) String() string {
+	switch v := uint64(*b); {
+	case v != 0 && v%(1<<30) == 0:
+		return fmt.Sprintf("%dGiB", v>>30)
+	case v != 0 && v%(1<<20) == 0:
+		return fmt.Sprintf("%dMiB", v>>20)
+	}
+	return strconv.FormatUint(uint64(*b), 10)
+}
+
+func (b *byteSize) Set(s string) error {
+	unit := uint64(1)
+	for _, u := range []struct {
+		suffix string
+		n      uint64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if v, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, unit = v, u.n
+			break
+		}
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || n > math.MaxUint64/unit {
+		return fmt.Errorf("%q is not a size like 4GiB, 512MiB, 64KiB or a number of bytes", s)
+	}
+	*b = byteSize(n * unit)
+	return nil
 }

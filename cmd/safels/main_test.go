@@ -222,3 +222,27 @@ func TestCheckVerbose(t *testing.T) {
 		t.Errorf("outside a module: exit %d, stderr %q", code, stderr)
 	}
 }
+
+func TestByteSizeFlag(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want uint64
+		ok   bool
+	}{
+		{"4GiB", 4 << 30, true}, {"512MiB", 512 << 20, true}, {"64KiB", 64 << 10, true},
+		{"1000", 1000, true}, {"0", 0, true},
+		{"4GB", 0, false}, {"-1MiB", 0, false}, {"MiB", 0, false}, {"20000000000GiB", 0, false},
+	} {
+		var b byteSize
+		err := b.Set(c.in)
+		if (err == nil) != c.ok || c.ok && uint64(b) != c.want {
+			t.Errorf("Set(%q) = %d, %v; want %d, ok %v", c.in, b, err, c.want, c.ok)
+		}
+		if c.ok && c.want != 0 {
+			var again byteSize
+			if err := again.Set(b.String()); err != nil || again != b {
+				t.Errorf("%q prints as %q, which reads back as %d, %v", c.in, b.String(), again, err)
+			}
+		}
+	}
+}

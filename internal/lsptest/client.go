@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -69,6 +70,7 @@ type Client struct {
 	Config  any // answer to workspace/configuration
 	Stderr  *bytes.Buffer
 	cmd     *exec.Cmd
+	silent  map[string]bool // methods of server requests left unanswered
 }
 
 // Start runs bin (with args) and returns a client talking to it. The
@@ -206,7 +208,26 @@ func (c *Client) record(m Message) {
 	c.mu.Unlock()
 }
 
+// Unanswered makes the client never answer the server's requests of these
+// methods, as a broken client would.
+func (c *Client) Unanswered(methods ...string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.silent == nil {
+		c.silent = map[string]bool{}
+	}
+	for _, m := range methods {
+		c.silent[m] = true
+	}
+}
+
 func (c *Client) answer(m Message) {
+	c.mu.Lock()
+	silent := c.silent[m.Method]
+	c.mu.Unlock()
+	if silent {
+		return
+	}
 	var result any
 	switch m.Method {
 	case "workspace/configuration":
@@ -258,6 +279,34 @@ func (c *Client) Raw(body []byte) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	fmt.Fprintf(c.in, "Content-Length: %d\r\n\r\n%s", len(body), body)
+}
+
+// Write writes bytes as they are, framed or not.
+func (c *Client) Write(b []byte) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.in.Write(b)
+}
+
+// CloseInput closes the server's standard input: the end of input.
+func (c *Client) CloseInput() {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.in.Close()
+}
+
+// Signal sends sig to the server process.
+func (c *Client) Signal(sig os.Signal) {
+	if err := c.cmd.Process.Signal(sig); err != nil {
+		c.t.Fatalf("signal %v: %v", sig, err)
+	}
+}
+
+// Closed reports whether the server closed its output.
+func (c *Client) Closed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
 }
 
 // Call sends a request and waits for its response.

@@ -1,0 +1,758 @@
+package analysis
+
+import (
+	"go/token"
+	"go/types"
+	"slices"
+	"strings"
+
+	"golang.org/x/tools/go/callgraph/cha"
+	"golang.org/x/tools/go/ssa"
+)
+
+// Calls of function values are resolved by where the values flow, not by
+// their signature: a `defer cancel()` calls the cancel function it was
+// given, not every func() of the program (which would make every handler
+// reach every other's code).
+//
+// The flow is flow-insensitive and field-based, as in variable type
+// analysis: a node is an SSA value, a struct field (all objects alike), a
+// global, a local variable's cell, the elements of an array, slice, map or
+// channel type, the results of a function, or "memory of type T" reached
+// through a pointer nobody tracks. Functions and closures enter where they
+// are named and move along assignments, calls (arguments to parameters,
+// returns to results, bindings to free variables), loads and stores.
+//
+// What comes from code without a body here (a library's result, a library
+// struct's field, a parameter of a function that library code may call) is
+// not known: such a node is "open" and resolves, as before, to every
+// function of the call's signature that is used as a value. So the flow is
+// as conservative as the class hierarchy where it cannot see, and precise
+// where it can.
+
+type flowNode int32
+
+type flowKey struct {
+	v     ssa.Value  // an SSA value
+	field *types.Var // a struct field
+	cell  ssa.Value  // a global or an Alloc whose address stays local
+	elem  typeKeyT   // elements of containers of this element type
+	mem   typeKeyT   // memory of this type reached through a pointer
+	ret   *ssa.Function
+	idx   int // ret: which result
+}
+
+type funcFlow struct {
+	ids    map[flowKey]flowNode
+	sets   [][]int32 // per node: the functions it may hold, by id, sorted
+	delta  [][]int32 // per node: those not yet passed on
+	open   []bool    // per node: may hold functions from unknown code
+	fnIDs  map[*ssa.Function]int32
+	fnOf   []*ssa.Function
+	succ   [][]flowNode
+	work   []flowNode
+	queued []bool
+	// dynamic calls whose callee value is a node: resolved as the node's
+	// set grows, which adds argument and result edges.
+	calls   map[flowNode][]ssa.CallInstruction
+	linked  map[ssa.CallInstruction]map[*ssa.Function]bool
+	visited map[*ssa.Function]bool // functions whose edges were added
+	scanned map[*ssa.Function]bool // functions whose escapes were found
+	own     map[*types.Package]bool
+	escapes map[ssa.Value]bool // addresses used other than to load or store
+	carries map[types.Type]bool
+	fnTypes []types.Type // named func types with methods: what interfaces may hold
+	// cellOf: a closure's free variable that is a captured variable,
+	// bound to one cell everywhere the closure is made.
+	cellOf   map[*ssa.FreeVar]*ssa.Alloc
+	closures map[*ssa.Function][]*ssa.MakeClosure
+	invoke   func(ssa.CallInstruction) []*ssa.Function
+}
+
+// flowFuncs computes, for every dynamic call of a function value in fns,
+// the functions it may call; open reports that the value may also come
+// from code without a body here.
+//
+// invoke resolves interface method calls (by the class hierarchy): their
+// arguments and results flow to and from the methods they may call.
+func flowFuncs(fns []*ssa.Function, closures map[*ssa.Function][]*ssa.MakeClosure, invoke func(ssa.CallInstruction) []*ssa.Function) (targets map[ssa.CallInstruction][]*ssa.Function, open map[ssa.CallInstruction]bool) {
+	f := &funcFlow{
+		ids:      map[flowKey]flowNode{},
+		fnIDs:    map[*ssa.Function]int32{},
+		calls:    map[flowNode][]ssa.CallInstruction{},
+		linked:   map[ssa.CallInstruction]map[*ssa.Function]bool{},
+		visited:  map[*ssa.Function]bool{},
+		scanned:  map[*ssa.Function]bool{},
+		own:      map[*types.Package]bool{},
+		escapes:  map[ssa.Value]bool{},
+		carries:  map[types.Type]bool{},
+		cellOf:   map[*ssa.FreeVar]*ssa.Alloc{},
+		closures: closures,
+		invoke:   invoke,
+	}
+	for _, fn := range fns {
+		if fn.Pkg != nil {
+			f.own[fn.Pkg.Pkg] = true
+		}
+	}
+	f.collectFuncTypes(fns)
+	f.findCells()
+	for _, fn := range fns {
+		f.findEscapes(fn)
+	}
+	for fv, al := range f.cellOf {
+		if f.escapes[fv] {
+			f.escapes[al] = true // the cell is reached through a copy of its address
+		}
+	}
+	for _, fn := range fns {
+		f.visit(fn)
+	}
+	f.propagate()
+	targets = map[ssa.CallInstruction][]*ssa.Function{}
+	open = map[ssa.CallInstruction]bool{}
+	for n, calls := range f.calls {
+		for _, c := range calls {
+			targets[c] = f.matching(f.sets[n], c.Common().Signature())
+			if f.open[n] {
+				open[c] = true
+			}
+		}
+	}
+	return targets, open
+}
+
+// matching keeps the functions a call of signature sig may run.
+func (f *funcFlow) matching(ids []int32, sig *types.Signature) []*ssa.Function {
+	var out []*ssa.Function
+	for _, id := range ids {
+		fn := f.fnOf[id]
+		if types.Identical(dropRecv(fn.Signature), dropRecv(sig)) {
+			out = append(out, fn)
+		}
+	}
+	slices.SortFunc(out, func(x, y *ssa.Function) int { return strings.Compare(x.String(), y.String()) })
+	return out
+}
+
+func dropRecv(s *types.Signature) *types.Signature {
+	if s.Recv() == nil {
+		return s
+	}
+	return types.NewSignatureType(nil, nil, nil, s.Params(), s.Results(), s.Variadic())
+}
+
+// collectFuncTypes finds the named function types with methods: only
+// interfaces such a type implements can hold a function.
+func (f *funcFlow) collectFuncTypes(fns []*ssa.Function) {
+	seen := map[*types.Package]bool{}
+	var visit func(p *types.Package)
+	visit = func(p *types.Package) {
+		if p == nil || seen[p] {
+			return
+		}
+		seen[p] = true
+		scope := p.Scope()
+		for _, name := range scope.Names() {
+			tn, ok := scope.Lookup(name).(*types.TypeName)
+			if !ok {
+				continue
+			}
+			if _, ok := tn.Type().Underlying().(*types.Signature); !ok {
+				continue
+			}
+			if n, ok := tn.Type().(*types.Named); ok && n.NumMethods() > 0 {
+				f.fnTypes = append(f.fnTypes, n)
+			}
+		}
+		for _, imp := range p.Imports() {
+			visit(imp)
+		}
+	}
+	for _, fn := range fns {
+		if fn.Pkg != nil {
+			visit(fn.Pkg.Pkg)
+		}
+	}
+}
+
+// carriesFuncs: a value of type t may be (or directly hold) a function.
+// Pointers, structs and containers do not: what they point to or hold is
+// reached through field, element and memory nodes.
+func (f *funcFlow) carriesFuncs(t types.Type) bool {
+	if c, ok := f.carries[t]; ok {
+		return c
+	}
+	c := false
+	switch u := t.Underlying().(type) {
+	case *types.Signature:
+		c = true
+	case *types.Interface:
+		if u.Empty() {
+			c = true
+		} else {
+			for _, ft := range f.fnTypes {
+				if types.Implements(ft, u) || types.Implements(types.NewPointer(ft), u) {
+					c = true
+					break
+				}
+			}
+		}
+	case *types.Tuple:
+		for i := 0; i < u.Len(); i++ {
+			if f.carriesFuncs(u.At(i).Type()) {
+				c = true
+			}
+		}
+	case *types.TypeParam:
+		c = true
+	}
+	f.carries[t] = c
+	return c
+}
+
+func (f *funcFlow) node(k flowKey) flowNode {
+	if n, ok := f.ids[k]; ok {
+		return n
+	}
+	n := flowNode(len(f.sets))
+	f.ids[k] = n
+	f.sets = append(f.sets, nil)
+	f.delta = append(f.delta, nil)
+	f.open = append(f.open, false)
+	f.succ = append(f.succ, nil)
+	f.queued = append(f.queued, false)
+	return n
+}
+
+func (f *funcFlow) val(v ssa.Value) flowNode { return f.node(flowKey{v: v}) }
+
+// edge: whatever from holds, to holds too.
+func (f *funcFlow) edge(from, to flowNode) {
+	if from == to || slices.Contains(f.succ[from], to) {
+		return
+	}
+	f.succ[from] = append(f.succ[from], to)
+	for _, id := range f.sets[from] {
+		f.add(to, id)
+	}
+	if f.open[from] {
+		f.setOpen(to)
+	}
+}
+
+func (f *funcFlow) enqueue(n flowNode) {
+	if !f.queued[n] {
+		f.queued[n] = true
+		f.work = append(f.work, n)
+	}
+}
+
+func (f *funcFlow) addFunc(n flowNode, fn *ssa.Function) {
+	id, ok := f.fnIDs[fn]
+	if !ok {
+		id = int32(len(f.fnOf))
+		f.fnIDs[fn] = id
+		f.fnOf = append(f.fnOf, fn)
+	}
+	f.add(n, id)
+}
+
+// add puts function id in n's set; what is new is passed on later
+// (difference propagation: each function crosses each edge once).
+func (f *funcFlow) add(n flowNode, id int32) {
+	i, found := slices.BinarySearch(f.sets[n], id)
+	if found {
+		return
+	}
+	f.sets[n] = slices.Insert(f.sets[n], i, id)
+	f.delta[n] = append(f.delta[n], id)
+	f.enqueue(n)
+}
+
+func (f *funcFlow) setOpen(n flowNode) {
+	if !f.open[n] {
+		f.open[n] = true
+		f.enqueue(n)
+	}
+}
+
+// addr is the node of the memory an address designates.
+func (f *funcFlow) addr(v ssa.Value) flowNode {
+	t := pointee(v.Type())
+	switch a := v.(type) {
+	case *ssa.FieldAddr:
+		st, ok := pointee(a.X.Type()).Underlying().(*types.Struct)
+		if ok && !f.escapes[a] {
+			return f.fieldNode(st.Field(a.Field))
+		}
+	case *ssa.IndexAddr:
+		if !f.escapes[a] {
+			return f.elemNode(t)
+		}
+	case *ssa.Global:
+		if !f.escapes[a] {
+			return f.node(flowKey{cell: a})
+		}
+	case *ssa.Alloc:
+		if !f.escapes[a] {
+			return f.node(flowKey{cell: a})
+		}
+	case *ssa.FreeVar:
+		if al := f.cellOf[a]; al != nil && !f.escapes[al] && !f.escapes[a] {
+			return f.node(flowKey{cell: al})
+		}
+	}
+	return f.memNode(t)
+}
+
+// fieldNode: a field of a type declared without a body here may be set by
+// code we do not see.
+func (f *funcFlow) fieldNode(fld *types.Var) flowNode {
+	n := f.node(flowKey{field: fld})
+	if fld.Pkg() != nil && !f.ownPkg(fld.Pkg()) {
+		f.setOpen(n)
+	}
+	return n
+}
+
+func (f *funcFlow) elemNode(t types.Type) flowNode {
+	return f.node(flowKey{elem: typeKey(t)})
+}
+
+// memNode is memory of type t reached through a pointer not tracked: a
+// pointer handed to code we do not see may have been written there.
+func (f *funcFlow) memNode(t types.Type) flowNode {
+	n := f.node(flowKey{mem: typeKey(t)})
+	f.setOpen(n)
+	return n
+}
+
+func (f *funcFlow) ownPkg(p *types.Package) bool { return f.own[p] }
+
+// findCells finds the captured variables each closure's free variables
+// stand for: where a closure is made in one place only, its free variable
+// is that cell, and loads and stores through it are the cell's.
+func (f *funcFlow) findCells() {
+	for changed := true; changed; {
+		changed = false
+		for cl, mcs := range f.closures {
+			if len(mcs) != 1 {
+				continue
+			}
+			for i, b := range mcs[0].Bindings {
+				if i >= len(cl.FreeVars) || f.cellOf[cl.FreeVars[i]] != nil {
+					continue
+				}
+				al, _ := b.(*ssa.Alloc)
+				if fv, ok := b.(*ssa.FreeVar); ok {
+					al = f.cellOf[fv] // a closure in a closure
+				}
+				if al != nil {
+					f.cellOf[cl.FreeVars[i]] = al
+					changed = true
+				}
+			}
+		}
+	}
+}
+
+// visit adds fn's edges, once.
+func (f *funcFlow) visit(fn *ssa.Function) {
+	if fn.Blocks == nil || f.visited[fn] {
+		return
+	}
+	f.findEscapes(fn) // a wrapper, found by a call, was not scanned yet
+	f.visited[fn] = true
+	for _, b := range fn.Blocks {
+		for _, instr := range b.Instrs {
+			f.instr(fn, instr)
+		}
+	}
+}
+
+// findEscapes marks the addresses of fields, elements, globals and cells
+// that are used other than to load from or store to them: what is stored
+// there may then be reached through any pointer of its type.
+func (f *funcFlow) findEscapes(fn *ssa.Function) {
+	if f.scanned[fn] {
+		return
+	}
+	f.scanned[fn] = true
+	for _, b := range fn.Blocks {
+		for _, instr := range b.Instrs {
+			var ops []*ssa.Value
+			ops = instr.Operands(ops)
+			for i, op := range ops {
+				switch (*op).(type) {
+				case *ssa.FieldAddr, *ssa.IndexAddr, *ssa.Global, *ssa.Alloc, *ssa.FreeVar:
+				default:
+					continue
+				}
+				switch in := instr.(type) {
+				case *ssa.MakeClosure:
+					// Capturing a variable: the closure's free variable
+					// is the same cell (findCells), as long as the
+					// closure only loads and stores through it.
+					if i > 0 && i-1 < len(in.Fn.(*ssa.Function).FreeVars) {
+						if fv := in.Fn.(*ssa.Function).FreeVars[i-1]; f.cellOf[fv] == *op || f.cellOf[fv] != nil && f.cellOf[fv] == f.cellOf[asFreeVar(*op)] {
+							continue
+						}
+					}
+				case *ssa.Store:
+					if i == 0 { // the address stored to
+						continue
+					}
+				case *ssa.UnOp:
+					if in.Op == token.MUL {
+						continue
+					}
+				case *ssa.FieldAddr, *ssa.IndexAddr, *ssa.DebugRef:
+					continue
+				}
+				if carriesFuncsDeep(pointee((*op).Type())) {
+					f.escapes[*op] = true
+				}
+			}
+		}
+	}
+}
+
+func asFreeVar(v ssa.Value) *ssa.FreeVar {
+	fv, _ := v.(*ssa.FreeVar)
+	return fv
+}
+
+// carriesFuncsDeep: memory of type t holds, in place, a function or an
+// interface (which may hold one).
+func carriesFuncsDeep(t types.Type) bool {
+	switch u := t.Underlying().(type) {
+	case *types.Signature, *types.Interface, *types.TypeParam:
+		return true
+	case *types.Struct:
+		for i := 0; i < u.NumFields(); i++ {
+			if carriesFuncsDeep(u.Field(i).Type()) {
+				return true
+			}
+		}
+	case *types.Array:
+		return carriesFuncsDeep(u.Elem())
+	}
+	return false
+}
+
+func (f *funcFlow) instr(fn *ssa.Function, instr ssa.Instruction) {
+	// Function values enter where they are named.
+	var ops []*ssa.Value
+	for _, op := range instr.Operands(ops) {
+		if v, ok := (*op).(*ssa.Function); ok {
+			f.addFunc(f.val(v), v)
+		}
+	}
+	switch in := instr.(type) {
+	case *ssa.MakeClosure:
+		cl := in.Fn.(*ssa.Function)
+		f.addFunc(f.val(in), cl)
+		for i, b := range in.Bindings {
+			if i < len(cl.FreeVars) && f.carriesFuncs(b.Type()) {
+				f.edge(f.val(b), f.val(cl.FreeVars[i]))
+			}
+			if i < len(cl.FreeVars) && f.cellOf[cl.FreeVars[i]] == nil && pointerLike(b.Type()) && carriesFuncsDeep(pointee(b.Type())) {
+				// A cell the closure shares with others: what it holds
+				// is memory of its type.
+				f.edge(f.addr(b), f.memNode(pointee(b.Type())))
+				f.edge(f.memNode(pointee(b.Type())), f.addr(b))
+			}
+		}
+	case *ssa.Phi:
+		if f.carriesFuncs(in.Type()) {
+			for _, e := range in.Edges {
+				f.edge(f.val(e), f.val(in))
+			}
+		}
+	case *ssa.ChangeType, *ssa.Convert, *ssa.MakeInterface, *ssa.ChangeInterface, *ssa.TypeAssert, *ssa.MultiConvert:
+		v := in.(ssa.Value)
+		x := in.Operands(nil)[0]
+		if f.carriesFuncs(v.Type()) || f.carriesFuncs((*x).Type()) {
+			f.edge(f.val(*x), f.val(v))
+		}
+	case *ssa.Extract:
+		if f.carriesFuncs(in.Type()) {
+			f.edge(f.val(in.Tuple), f.val(in))
+		}
+	case *ssa.UnOp:
+		switch in.Op {
+		case token.MUL:
+			if f.carriesFuncs(in.Type()) {
+				f.edge(f.addr(in.X), f.val(in))
+			}
+		case token.ARROW:
+			if ch, ok := in.X.Type().Underlying().(*types.Chan); ok && f.carriesFuncs(ch.Elem()) {
+				f.edge(f.elemNode(ch.Elem()), f.val(in))
+			}
+		}
+	case *ssa.Store:
+		if f.carriesFuncs(in.Val.Type()) {
+			f.edge(f.val(in.Val), f.addr(in.Addr))
+		}
+	case *ssa.Field:
+		st := in.X.Type().Underlying().(*types.Struct)
+		if fld := st.Field(in.Field); f.carriesFuncs(fld.Type()) {
+			f.edge(f.fieldNode(fld), f.val(in))
+		}
+	case *ssa.Index:
+		if f.carriesFuncs(in.Type()) {
+			f.edge(f.elemNode(in.Type()), f.val(in))
+		}
+	case *ssa.Lookup:
+		if m, ok := in.X.Type().Underlying().(*types.Map); ok && f.carriesFuncs(m.Elem()) {
+			f.edge(f.elemNode(m.Elem()), f.val(in))
+		}
+	case *ssa.MapUpdate:
+		m := in.Map.Type().Underlying().(*types.Map)
+		if f.carriesFuncs(m.Elem()) {
+			f.edge(f.val(in.Value), f.elemNode(m.Elem()))
+		}
+	case *ssa.Next:
+		if f.carriesFuncs(in.Type()) {
+			if r, ok := in.Iter.(*ssa.Range); ok {
+				if m, ok := r.X.Type().Underlying().(*types.Map); ok {
+					f.edge(f.elemNode(m.Elem()), f.val(in))
+				}
+			}
+		}
+	case *ssa.Send:
+		if f.carriesFuncs(in.X.Type()) {
+			f.edge(f.val(in.X), f.elemNode(in.X.Type()))
+		}
+	case *ssa.Select:
+		for _, st := range in.States {
+			if st.Dir == types.SendOnly && st.Send != nil && f.carriesFuncs(st.Send.Type()) {
+				f.edge(f.val(st.Send), f.elemNode(st.Send.Type()))
+			}
+		}
+		if f.carriesFuncs(in.Type()) {
+			for _, st := range in.States {
+				if st.Dir == types.RecvOnly {
+					if ch, ok := st.Chan.Type().Underlying().(*types.Chan); ok {
+						f.edge(f.elemNode(ch.Elem()), f.val(in))
+					}
+				}
+			}
+		}
+	case *ssa.Return:
+		for i, r := range in.Results {
+			if f.carriesFuncs(r.Type()) {
+				f.edge(f.val(r), f.node(flowKey{ret: fn, idx: i}))
+			}
+		}
+	case *ssa.Slice:
+		// A slice of an array shares its elements: elements go by type.
+	}
+	if call, ok := instr.(ssa.CallInstruction); ok {
+		f.call(call)
+	}
+}
+
+// call links a call's arguments and results with its callees; a dynamic
+// call of a function value waits for the value's set to grow.
+func (f *funcFlow) call(call ssa.CallInstruction) {
+	c := call.Common()
+	if b, ok := c.Value.(*ssa.Builtin); ok {
+		if b.Name() == "append" && len(c.Args) == 2 {
+			if sl, ok := c.Args[1].Type().Underlying().(*types.Slice); ok && f.carriesFuncs(sl.Elem()) {
+				// append(s, x...) of a slice of functions: elements go by type.
+				f.edge(f.val(c.Args[1]), f.elemNode(sl.Elem()))
+			}
+		}
+		return
+	}
+	if callee := c.StaticCallee(); callee != nil {
+		f.link(call, callee)
+		return
+	}
+	if c.IsInvoke() {
+		// Interface methods: resolved by the class hierarchy; an
+		// implementation without a body here makes the call unknown.
+		for _, m := range f.invoke(call) {
+			f.link(call, m)
+		}
+		if len(f.invoke(call)) == 0 {
+			f.unknownCall(call)
+		}
+		return
+	}
+	n := f.val(c.Value)
+	f.calls[n] = append(f.calls[n], call)
+	f.enqueue(n)
+}
+
+// link connects arguments to callee's parameters and its results to the
+// call's value.
+func (f *funcFlow) link(call ssa.CallInstruction, callee *ssa.Function) {
+	if f.linked[call] == nil {
+		f.linked[call] = map[*ssa.Function]bool{}
+	}
+	if f.linked[call][callee] {
+		return
+	}
+	f.linked[call][callee] = true
+	c := call.Common()
+	if callee.Blocks == nil {
+		f.unknownCall(call)
+		return
+	}
+	f.visit(callee)
+	args := c.Args
+	if len(callee.Params) == len(args)+1 && c.IsInvoke() {
+		args = append([]ssa.Value{c.Value}, args...)
+	}
+	for i, a := range args {
+		if i < len(callee.Params) && f.carriesFuncs(a.Type()) {
+			f.edge(f.val(a), f.val(callee.Params[i]))
+		}
+	}
+	if v := call.Value(); v != nil && f.carriesFuncs(v.Type()) {
+		res := callee.Signature.Results()
+		if res.Len() == 1 {
+			f.edge(f.node(flowKey{ret: callee, idx: 0}), f.val(v))
+		} else {
+			// A tuple: its Extracts read the tuple's node, which holds
+			// every result (as precise as result types keep apart).
+			for i := 0; i < res.Len(); i++ {
+				f.edge(f.node(flowKey{ret: callee, idx: i}), f.val(v))
+			}
+		}
+	}
+}
+
+// unknownCall: a call into code without a body here returns what it
+// likes; the functions it is given may be called there (the summaries see
+// to that) with arguments we do not know.
+func (f *funcFlow) unknownCall(call ssa.CallInstruction) {
+	if v := call.Value(); v != nil && f.carriesFuncs(v.Type()) {
+		f.setOpen(f.val(v))
+	}
+	for _, a := range call.Common().Args {
+		if f.carriesFuncs(a.Type()) {
+			f.edge(f.val(a), f.node(flowKey{mem: "called by unknown code"}))
+		}
+	}
+}
+
+// propagate moves functions along edges until nothing changes; dynamic
+// calls link their new callees as they appear. Sets only grow and are
+// bounded by the functions of the program, so this ends.
+func (f *funcFlow) propagate() {
+	escaped := f.node(flowKey{mem: "called by unknown code"})
+	for len(f.work) > 0 {
+		n := f.work[len(f.work)-1]
+		f.work = f.work[:len(f.work)-1]
+		f.queued[n] = false
+		d := f.delta[n]
+		f.delta[n] = nil
+		for _, call := range f.calls[n] {
+			for _, id := range d {
+				f.link(call, f.fnOf[id])
+			}
+		}
+		if n == escaped {
+			// Functions handed to unknown code are called there with
+			// arguments it chooses: their parameters are open.
+			for _, id := range d {
+				for _, p := range f.fnOf[id].Params {
+					if f.carriesFuncs(p.Type()) {
+						f.setOpen(f.val(p))
+					}
+				}
+			}
+		}
+		for _, m := range f.succ[n] {
+			for _, id := range d {
+				f.add(m, id)
+			}
+			if f.open[n] {
+				f.setOpen(m)
+			}
+		}
+	}
+}
+
+// resolveCalls finds the targets of every dynamic call in fns: interface
+// method calls by the class hierarchy (every method that fits); calls of
+// function values by where the values flow (flowFuncs), and where a value
+// may come from code without a body here, also by the class hierarchy
+// (every function of the signature used as a value).
+func (a *analyzer) resolveCalls(fns []*ssa.Function) {
+	cg := cha.CallGraph(a.prog)
+	taken := addressTaken(fns)
+	for _, fn := range fns {
+		for _, b := range fn.Blocks {
+			for _, instr := range b.Instrs {
+				if mc, ok := instr.(*ssa.MakeClosure); ok {
+					cl := mc.Fn.(*ssa.Function)
+					a.closures[cl] = append(a.closures[cl], mc)
+				}
+			}
+		}
+	}
+	bySite := map[ssa.CallInstruction][]*ssa.Function{}
+	grouped := map[*ssa.Function]bool{}
+	chaOf := func(site ssa.CallInstruction) []*ssa.Function {
+		if caller := site.Parent(); !grouped[caller] {
+			// The caller's edges, grouped by site once.
+			grouped[caller] = true
+			mine := map[ssa.CallInstruction][]*ssa.Function{}
+			if n := cg.Nodes[caller]; n != nil {
+				for _, e := range n.Out {
+					// A function value can only be one whose address was taken.
+					if e.Site == nil || !e.Site.Common().IsInvoke() && e.Callee.Func.Blocks != nil && !taken[e.Callee.Func] {
+						continue
+					}
+					mine[e.Site] = append(mine[e.Site], e.Callee.Func)
+				}
+			}
+			for s, fns := range mine {
+				// The call graph's edges come in map order: sort them,
+				// so that a run summarizes alike every time.
+				slices.SortFunc(fns, func(x, y *ssa.Function) int { return strings.Compare(x.String(), y.String()) })
+				bySite[s] = fns
+			}
+		}
+		return bySite[site]
+	}
+	flow, open := flowFuncs(fns, a.closures, chaOf)
+	for _, fn := range fns {
+		for _, b := range fn.Blocks {
+			for _, instr := range b.Instrs {
+				call, ok := instr.(ssa.CallInstruction)
+				if !ok || call.Common().StaticCallee() != nil {
+					continue
+				}
+				if _, ok := call.Common().Value.(*ssa.Builtin); ok {
+					continue
+				}
+				if call.Common().IsInvoke() {
+					a.sites[call] = chaOf(call)
+					continue
+				}
+				targets := flow[call]
+				if open[call] {
+					targets = unionFuncs(targets, chaOf(call))
+				}
+				a.sites[call] = targets
+			}
+		}
+	}
+}
+
+func unionFuncs(a, b []*ssa.Function) []*ssa.Function {
+	out := slices.Clone(a)
+	for _, f := range b {
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	slices.SortFunc(out, func(x, y *ssa.Function) int { return strings.Compare(x.String(), y.String()) })
+	return out
+}

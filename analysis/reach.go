@@ -1,0 +1,119 @@
+package analysis
+
+import (
+	"go/token"
+
+	"golang.org/x/tools/go/ssa"
+)
+
+// A summary copies from its callees only what depends on the call: the
+// accesses and stores relative to the callee's parameters and free
+// variables, rewritten in the caller's terms. What a callee does to memory
+// it names absolutely (a global, main's locals, memory known only by its
+// type) is the same from every caller: it stays in the callee's summary,
+// and the call is kept as an edge. A handler's accesses are then its own
+// plus what its edges reach, found by walking them once per handler call
+// site (each is where the user may defer the call). So a function's
+// summary is about the size of its own code and of what depends on its
+// parameters, instead of everything below it, and a large recursive
+// component no longer keeps one copy of everything it reaches per member.
+
+// An edge is a call whose callee's absolute accesses are reached, not
+// copied, with the locks held at the call (none of them relative to the
+// caller's parameters: those calls are copied whole).
+type edge struct {
+	pos    token.Pos
+	caller *ssa.Function
+	callee *ssa.Function
+	locks  []held
+}
+
+func (e *edge) step() rawCall { return rawCall{pos: e.pos, caller: e.caller, callee: e.callee} }
+
+func (sum *summary) addCall(e *edge) {
+	k := "C|" + itoa(int(e.pos)) + "|" + e.callee.String() + "|" + locksKey(e.locks)
+	if sum.seen[k] {
+		return
+	}
+	sum.seen[k] = true
+	sum.calls = append(sum.calls, e)
+}
+
+// relative: the access depends on who calls: its memory or a lock held at
+// it is named through a parameter or free variable.
+func (acc *rawAccess) relative() bool {
+	return isRelative(acc.loc) || anyRelative(acc.locks)
+}
+
+func (st *rawStore) relative() bool { return isRelative(st.dst) || isRelative(st.val) }
+
+func isRelative(l loc) bool { return l.base.kind == bParam || l.base.kind == bFree }
+
+func anyRelative(hs []held) bool {
+	for _, h := range hs {
+		if isRelative(h.loc) {
+			return true
+		}
+	}
+	return false
+}
+
+// reach walks edges and what the callees' edges lead to, and calls emit
+// with every absolute access found, the call path from the first edge
+// down to the function holding it, and the locks held along that path.
+// Each function is visited once per set of locks held.
+func (a *analyzer) reach(edges []*edge, outer []held, emit func(acc *rawAccess, path []rawCall, locks []held)) {
+	seen := map[string]bool{}
+	var walk func(e *edge, path []rawCall, locks []held)
+	walk = func(e *edge, path []rawCall, locks []held) {
+		locks = unionLocks(locks, e.locks)
+		k := e.callee.String() + "|" + locksKey(locks)
+		if seen[k] {
+			return
+		}
+		seen[k] = true
+		sum := a.sumOf(e.callee) // recorded as read, for the cache
+		if sum == nil {
+			return
+		}
+		path = append(path[:len(path):len(path)], e.step())
+		for _, acc := range sum.accesses {
+			if !acc.relative() {
+				emit(acc, path, locks)
+			}
+		}
+		for _, next := range sum.calls {
+			walk(next, path, locks)
+		}
+	}
+	for _, e := range edges {
+		walk(e, nil, outer)
+	}
+}
+
+// reachStores calls emit with every absolute store that edges reach, once.
+func (a *analyzer) reachStores(edges []*edge, emit func(st *rawStore)) {
+	seen := map[*ssa.Function]bool{}
+	var walk func(fn *ssa.Function)
+	walk = func(fn *ssa.Function) {
+		if seen[fn] {
+			return
+		}
+		seen[fn] = true
+		sum := a.sumOf(fn)
+		if sum == nil {
+			return
+		}
+		for _, st := range sum.stores {
+			if !st.relative() {
+				emit(st)
+			}
+		}
+		for _, e := range sum.calls {
+			walk(e.callee)
+		}
+	}
+	for _, e := range edges {
+		walk(e.callee)
+	}
+}
