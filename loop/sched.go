@@ -184,11 +184,11 @@ func (s *sched) post(v *inv, w *worker, shard *colorShard, key *colorKey) error 
 	if v.info.exclusive && !s.single {
 		return s.postExclusive(v, w)
 	}
-	if s.mode.Load() == 0 {
+	if fastPost(s.mode.Load(), w) {
 		v.seq = s.posted.Add(1)
 		// posted then mode, while a barrier sets mode then reads posted:
 		// one of the two sees the other.
-		if s.mode.Load() == 0 {
+		if fastPost(s.mode.Load(), w) {
 			if s.admit(v, shard, key) {
 				s.enqueue(v, w)
 			}
@@ -197,6 +197,16 @@ func (s *sched) post(v *inv, w *worker, shard *colorShard, key *colorKey) error 
 		return s.postSlow(v, w, shard, key, true)
 	}
 	return s.postSlow(v, w, shard, key, false)
+}
+
+// fastPost says whether a post from worker w (nil: from outside the loop)
+// may skip the gate while the loop is in mode m: when nothing is pending,
+// or only a Shutdown and the post comes from a handler. The Shutdown
+// cannot find the loop idle while that handler runs, so it counts the
+// post; one from outside could slip in as it stops the loop, and must
+// learn that it did (ErrStopped).
+func fastPost(m uint32, w *worker) bool {
+	return m == 0 || m == modeShutdown && w != nil
 }
 
 // postSlow queues v while a barrier, a Shutdown or Stop is pending;

@@ -365,11 +365,3 @@ func runLoopOpts(w *workload, ev []event, workers int, opts ...loop.Option) time
 	<-done
 	return time.Since(start)
 }
-
-func BenchmarkTmpLoopOnly(b *testing.B) {
-	wl := &workload{spins: calibrate() / 10, conns: newConns()}
-	ev := events("uniform", 10240)
-	for i := 0; i < b.N; i++ {
-		runLoop(wl, ev, runtime.GOMAXPROCS(0))
-	}
-}
