@@ -526,10 +526,7 @@ func (s *sched) collect(admitted, held []inv) ([]inv, []inv) {
 	}
 	s.inject.drain(take)
 	for _, w := range s.workers {
-		for i := w.bi; i < w.bn; i++ {
-			take(&w.batch[i])
-		}
-		w.bi, w.bn = 0, 0
+		drainRing(&w.own)
 		w.q.drain(take)
 	}
 	for i := range s.shards {

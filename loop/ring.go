@@ -188,6 +188,18 @@ func (q *runQueue) take(dst []inv, share func(n int) int) int {
 	return k
 }
 
+// takeAll moves everything q holds to dst, which must be empty: the
+// segments change hands, the invocations stay where they are.
+func (q *runQueue) takeAll(dst *ring) {
+	if !q.any.Load() {
+		return
+	}
+	q.mu.Lock()
+	*dst, q.r = q.r, ring{}
+	q.any.Store(false)
+	q.mu.Unlock()
+}
+
 // pushAll queues vs, in order.
 func (q *runQueue) pushAll(vs []inv) {
 	if len(vs) == 0 {

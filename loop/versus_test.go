@@ -339,10 +339,6 @@ func runLoop(w *workload, ev []event, workers int) time.Duration {
 	return runLoopOpts(w, ev, workers)
 }
 
-func runLoopLimit(w *workload, ev []event, workers int) time.Duration {
-	return runLoopOpts(w, ev, workers, loop.WithQueueLimit(1024, loop.Block))
-}
-
 func runLoopOpts(w *workload, ev []event, workers int, opts ...loop.Option) time.Duration {
 	versusOnce.Do(func() { versusTab = versusTable(nil) })
 	wl = w

@@ -34,11 +34,12 @@ type worker struct {
 	cur, next inv
 	hasNext   bool
 	crun      colorRun // invocations of the color w.next holds, taken at once
-	// batch holds what a single worker took from inject at once, private
-	// (nobody could steal them); with several, a worker moves a share of
-	// inject to q, where idle workers may steal them (batch is scratch).
+	// own holds what a single worker took from inject at once: all of
+	// it, segments and all, with no copy. With several workers, a worker
+	// moves a share of inject to q through batch (scratch), where idle
+	// workers may steal them.
+	own        ring
 	batch      [32]inv
-	bi, bn     int
 	ran, ended uint64 // started and finished, not yet published
 	_          [64]byte
 	// started and finished count this worker's invocations (exclusive
@@ -125,18 +126,11 @@ func (s *sched) wakeAll() {
 // find moves an invocation for w to run to w.cur; false if there is none.
 func (w *worker) find() bool {
 	s := w.s
-	if w.bi < w.bn {
-		w.cur = w.batch[w.bi]
-		w.batch[w.bi] = inv{}
-		w.bi++
-		return true
-	}
 	if s.single {
-		w.bi, w.bn = 0, s.inject.take(w.batch[:], all)
-		if w.bn == 0 {
-			return false
+		if w.own.n == 0 {
+			s.inject.takeAll(&w.own)
 		}
-		return w.find()
+		return w.own.popTo(&w.cur)
 	}
 	// Now and then, and after w put a chain back for others to pass it,
 	// inject first: what goroutines outside the loop post (a new
@@ -186,7 +180,6 @@ func (w *worker) takeFrom(q *runQueue, share func(int) int) bool {
 	return true
 }
 
-func all(n int) int  { return n }
 func half(n int) int { return (n + 1) / 2 }
 
 func (s *sched) fairShare(n int) int { return n/len(s.workers) + 1 }
@@ -250,7 +243,7 @@ func (w *worker) idle() bool {
 // parallelism ramps up.
 func (w *worker) maybeWakeAnother() {
 	s := w.s
-	if w.bi < w.bn || w.q.any.Load() || s.inject.any.Load() {
+	if w.own.n > 0 || w.q.any.Load() || s.inject.any.Load() {
 		s.signal()
 	}
 }
@@ -272,7 +265,7 @@ func (s *sched) unpark(w *worker) bool {
 // othersWait reports whether invocations wait for w (or for any worker):
 // a racy hint, read after each handler of a chain.
 func (w *worker) othersWait() bool {
-	return w.bi < w.bn || w.q.any.Load() || w.s.inject.any.Load()
+	return w.own.n > 0 || w.q.any.Load() || w.s.inject.any.Load()
 }
 
 // run is a worker's goroutine.
@@ -299,30 +292,29 @@ func (w *worker) run() {
 }
 
 // runSingle is the loop of a single worker: it runs what Post queued on
-// inject, in batches, in the order posted; no hue, color or barrier needs
-// keeping (nothing could overlap).
+// inject, taken all at once, in the order posted; no hue, color or
+// barrier needs keeping (nothing could overlap).
 func (w *worker) runSingle() {
 	s := w.s
 	for !s.stopped() {
-		if w.bi == w.bn {
-			w.bi, w.bn = 0, s.inject.take(w.batch[:], all)
-			if w.bn == 0 {
-				if !w.idle() {
-					break
-				}
-				w.bi-- // idle took w.cur from the batch: run it from there
-				w.batch[w.bi] = w.cur
+		if w.own.n == 0 {
+			s.inject.takeAll(&w.own)
+		}
+		if !w.own.popTo(&w.cur) {
+			w.cur = inv{} // let the last context go while idle
+			if !w.idle() {
+				break
 			}
 		}
 		if s.stopped() {
-			break // what is left in the batch is for Drain
+			w.own.push(&w.cur) // for Drain, which sorts what it finds
+			break
 		}
-		v := &w.batch[w.bi]
-		w.bi++ // first: a handler that ends the goroutine is not run again
-		if !w.runAlone(v) {
+		// w.cur is off the queue first: a handler that ends the goroutine
+		// is not run again by the one that takes its place.
+		if !w.runAlone(&w.cur) {
 			return // a new goroutine carries on
 		}
-		*v = inv{}
 	}
 	w.publish()
 }
