@@ -126,3 +126,25 @@ func TestCodePtr(t *testing.T) {
 		t.Errorf("a method value's code is %s", name)
 	}
 }
+
+func fastA(*Loop, int) {}
+func fastB(*Loop, int) {}
+
+// A handler finds its own info even when another handler's sits in its
+// slot of the fast table (their code addresses share it), and takes the
+// slot back.
+func TestFastSlotShared(t *testing.T) {
+	l := New(WithTable(Table{}))
+	a, b := info(l.s, fastA), info(l.s, fastB)
+	if a == b || a.name == b.name {
+		t.Fatalf("fastA and fastB share an info: %s", a.name)
+	}
+	slot := &l.s.handlers.fast[fastSlot(codePtr(fastA))]
+	slot.Store(b) // as if fastB's address mapped to fastA's slot
+	if got := info(l.s, fastA); got != a {
+		t.Errorf("fastA, with fastB in its slot, got the info of %s", got.name)
+	}
+	if slot.Load() != a {
+		t.Errorf("fastA did not take its slot back")
+	}
+}
