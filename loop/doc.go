@@ -80,20 +80,21 @@
 // # Scheduling
 //
 // As in "Safe at Any Speed" (Jannotti & Pamnany), extending libasync-smp's
-// colors with hues: each hue and each color is a lock that grants itself
-// in the order asked, and an invocation runs once it holds both (sched.go).
-// The runnable ones wait in run queues, one per worker plus one for posts
-// from outside the loop; workers take from their own, then from the shared
-// one in batches, then steal half of another's, and spin a little before
-// they park (worker.go). A Post allocates nothing when its context is
-// pointer-shaped. A worker that finishes an invocation runs the one it
-// made runnable (the next of its hue, or of its color) itself: a hue is a
-// chain that never overlaps, the bottleneck. But while other invocations
-// wait, it follows a chain for at most half a millisecond, checked after a
-// handler (each one, once a handler is seen to be slow), then puts the
-// chain back in its queue: neither busy hues nor a chain of slow handlers
-// (a connection's disk-bound sends) hold the others up for longer than
-// that and one handler.
+// colors with hues: each hue and each color is a lock that grants itself in
+// the order asked, and an invocation runs once it holds both (sched.go). The
+// runnable ones wait in run queues, one per worker plus one for posts from
+// outside the loop; workers take from their own, then from the shared one
+// (inject) in batches, then steal half of another's, and spin a little
+// before they park (worker.go); a single worker takes all that inject holds
+// at once. A Post allocates nothing when its context is pointer-shaped, and
+// finds its handler by code address in a small table (handlers.go). A worker
+// that finishes an invocation runs the one it made runnable (the next of its
+// hue, or of its color) itself: a hue is a chain that never overlaps, the
+// bottleneck. But while other invocations wait, it follows a chain for at
+// most half a millisecond, checked after a handler (each one, once a handler
+// is seen to be slow), then puts the chain back in its queue: neither busy
+// hues nor a chain of slow handlers (a connection's disk-bound sends) hold
+// the others up for longer than that and one handler.
 //
 // Panics in handlers are recovered and reported (WithPanicHandler; by
 // default logged) with the handler's name, and the loop goes on, unless

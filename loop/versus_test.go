@@ -47,7 +47,7 @@ import (
 // above 1 the loop is faster), medians over the benchmark's rounds. Run
 // it, on one core and on all, with
 //
-//	go test -run '^$' -bench Versus -benchtime 5x -cpu 1,2 ./loop/
+//	go test -run '^$' -bench Versus -benchtime 7x -cpu 1,2 ./loop/
 //
 // ns/op is the time of one round of all four: ignore it.
 func BenchmarkVersus(b *testing.B) {
