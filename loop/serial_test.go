@@ -91,13 +91,16 @@ func TestContextCancel(t *testing.T) {
 	}
 }
 
-// TestPostAfterStop: after Stop, posted handlers never run.
+// TestPostAfterStop: after Stop, Post returns ErrStopped and the handler
+// never runs.
 func TestPostAfterStop(t *testing.T) {
 	l := loop.New()
 	l.Stop()
 	l.Stop() // twice is fine
 	ran := false
-	loop.Post(l, func(*loop.Loop, int) { ran = true }, 0)
+	if err := loop.Post(l, func(*loop.Loop, int) { ran = true }, 0); !errors.Is(err, loop.ErrStopped) {
+		t.Errorf("Post after Stop = %v, want ErrStopped", err)
+	}
 	if err := l.Run(context.Background()); !errors.Is(err, loop.ErrStopped) {
 		t.Fatalf("Run = %v", err)
 	}

@@ -5,7 +5,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"go/ast"
 	"go/format"
+	"go/parser"
+	"go/token"
 	"io"
 	"os"
 	"path/filepath"
@@ -131,13 +134,24 @@ func generate(ctx context.Context, dir string) ([]byte, []string, error) {
 	if pkg.Name == "main" {
 		mainPath = pkg.PkgPath
 	}
-	table := map[string]analysis.Handler{}
+	// Each analysed handler under each of its runtime names. The
+	// instantiations of a generic handler share a runtime name: what the
+	// analysis proved of each is merged, as strict as the strictest.
+	table := map[string]entry{}
 	for _, h := range res.Handlers {
 		if h.Model != analysis.ModelLoop {
 			continue
 		}
+		c := loop.Constraint{Hue: h.Hue, Colored: h.Colored, Pos: closurePos(h, dir)}
 		for _, name := range runtimeNames(h.Name, mainPath) {
-			table[name] = *h
+			e, ok := table[name]
+			if !ok {
+				table[name] = entry{c, []string{h.Short}}
+				continue
+			}
+			e.c = mergeConstraints(e.c, c)
+			e.shorts = append(e.shorts, h.Short)
+			table[name] = e
 		}
 	}
 	if len(table) == 0 {
@@ -165,8 +179,12 @@ func generate(ctx context.Context, dir string) ([]byte, []string, error) {
 	}
 	fmt.Fprintf(&b, "\t\t},\n\t\tHandlers: map[string]loop.Constraint{\n")
 	for _, n := range names {
-		h := table[n]
-		fmt.Fprintf(&b, "\t\t\t%q: {Hue: %d, Colored: %t}, // %s\n", n, h.Hue, h.Colored, h.Short)
+		e := table[n]
+		pos := ""
+		if e.c.Pos != "" {
+			pos = fmt.Sprintf(", Pos: %q", e.c.Pos)
+		}
+		fmt.Fprintf(&b, "\t\t\t%q: {Hue: %d, Colored: %t%s}, // %s\n", n, e.c.Hue, e.c.Colored, pos, strings.Join(e.shorts, ", "))
 	}
 	fmt.Fprintf(&b, "\t\t},\n\t})\n}\n")
 	src, err := format.Source(b.Bytes())
@@ -176,7 +194,83 @@ func generate(ctx context.Context, dir string) ([]byte, []string, error) {
 	return src, warnings, nil
 }
 
+// entry is a table entry: the constraint and the handlers it is for.
+type entry struct {
+	c      loop.Constraint
+	shorts []string
+}
+
+// mergeConstraints is a constraint as strict as a and b: both colors, the
+// hue of either if the other has none, and exclusive (a negative hue) if
+// they have different hues, which one hue cannot stand for.
+func mergeConstraints(a, b loop.Constraint) loop.Constraint {
+	m := loop.Constraint{Colored: a.Colored || b.Colored}
+	switch {
+	case a.Hue < 0 || b.Hue < 0:
+		m.Hue = -1
+	case a.Hue == b.Hue || b.Hue == 0:
+		m.Hue = a.Hue
+	case a.Hue == 0:
+		m.Hue = b.Hue
+	default:
+		m.Hue = -1
+	}
+	if a.Pos == b.Pos {
+		m.Pos = a.Pos
+	}
+	return m
+}
+
+// closurePos is Constraint.Pos for a closure handler h in a file under
+// dir: "rel/file.go:first-last", the lines of its function literal, by
+// which the loop recognises the copy the compiler makes of it when it
+// inlines the function that makes it (and renames it). Empty for other
+// handlers, and for closures outside dir (the table's files are there).
+func closurePos(h *analysis.Handler, dir string) string {
+	if !strings.Contains(h.Name, "$") || h.Pos.Filename == "" {
+		return ""
+	}
+	rel, err := filepath.Rel(dir, h.Pos.Filename)
+	if err != nil || strings.HasPrefix(rel, "..") || filepath.IsAbs(rel) {
+		return ""
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, h.Pos.Filename, nil, parser.SkipObjectResolution)
+	if err != nil {
+		return ""
+	}
+	last := 0
+	ast.Inspect(f, func(n ast.Node) bool {
+		if lit, ok := n.(*ast.FuncLit); ok {
+			if p := fset.Position(lit.Pos()); p.Line == h.Pos.Line && p.Column == h.Pos.Column {
+				last = fset.Position(lit.End()).Line
+			}
+		}
+		return last == 0
+	})
+	if last == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d-%d", filepath.ToSlash(rel), h.Pos.Line, last)
+}
+
 var closureSuffix = regexp.MustCompile(`\$(\d+)`)
+
+// typeArgs matches the type arguments of an instantiated function or type
+// in an analysis name, innermost first ("[int]", "[*example.com/m.conn]").
+var typeArgs = regexp.MustCompile(`\[[^\[\]]*\]`)
+
+// genericNames replaces the type arguments in name by the runtime's
+// "[...]" (here a placeholder without dots, put back by the caller).
+func genericNames(name string) string {
+	for {
+		next := typeArgs.ReplaceAllString(name, "\x00")
+		if next == name {
+			return name
+		}
+		name = next
+	}
+}
 
 // runtimeNames maps a handler's analysis name (types.Func.FullName, or the
 // SSA name of a closure) to the names the Go runtime gives its function
@@ -190,8 +284,18 @@ var closureSuffix = regexp.MustCompile(`\$(\d+)`)
 //     handler in the other, silently, so it is keyed by both;
 //   - "(*p.T).m" is "p.(*T).m", and "p.(*T).m-fm" when passed as a method
 //     value (h.m);
-//   - closures "p.f$1$2" are "p.f.func1.2".
+//   - closures "p.f$1$2" are "p.f.func1.2";
+//   - instantiations "p.f[int]", "(*p.T[int]).m" are "p.f[...]",
+//     "p.(*T[...]).m", whatever the type arguments.
 func runtimeNames(name, mainPath string) []string {
+	names := runtimeNames1(genericNames(name), mainPath)
+	for i, n := range names {
+		names[i] = strings.ReplaceAll(n, "\x00", "[...]")
+	}
+	return names
+}
+
+func runtimeNames1(name, mainPath string) []string {
 	var path, rest string
 	method := strings.HasPrefix(name, "(")
 	if method {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/safels/safels/internal/testmod"
+	"github.com/safels/safels/loop"
 )
 
 const genProgram = `package main
@@ -46,11 +47,17 @@ func main() {
 	loop.Post(l, top, new(int))
 	loop.Post(l, s.handle, new(int))
 	loop.Post(l, inner, new(int))
-	loop.Post(l, func(l *loop.Loop, c *int) { l.Stop() }, new(int))
 	fmt.Println(name(top))
 	fmt.Println(name(s.handle))
 	fmt.Println(name(inner))
-	if err := l.Run(context.Background()); err != loop.ErrStopped {
+	done := make(chan error)
+	go func() { done <- l.Run(context.Background()) }()
+	// Once everything posted has run (nested included): a handler that
+	// stops the loop would be independent, and could run first.
+	if err := l.Shutdown(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	if err := <-done; err != loop.ErrStopped {
 		fmt.Fprintln(os.Stderr, err)
 	}
 }
@@ -259,7 +266,8 @@ func TestGenTableUnderGoTest(t *testing.T) {
 }
 
 // runtimeNames: each form of analysis name, in a main package (both
-// names) and elsewhere, with a path that symbol names escape.
+// names) and elsewhere, with a path that symbol names escape, generic
+// instantiations (whose type arguments hold dots and brackets) included.
 func TestRuntimeNames(t *testing.T) {
 	for _, tc := range []struct {
 		name, mainPath string
@@ -272,9 +280,207 @@ func TestRuntimeNames(t *testing.T) {
 		{"example.com/m/sub.F", "example.com/m", []string{"example.com/m/sub.F"}},
 		{"example.com/lib.v2.F", "", []string{"example.com/lib%2ev2.F"}},
 		{"(*gopkg.in/x.v1.T).M", "", []string{"gopkg.in/x%2ev1.(*T).M", "gopkg.in/x%2ev1.(*T).M-fm"}},
+		{"example.com/m.handle[*example.com/m.conn]", "example.com/m", []string{"example.com/m.handle[...]", "main.handle[...]"}},
+		{"example.com/lib.Handle[map[string][]int]", "", []string{"example.com/lib.Handle[...]"}},
+		{"(*example.com/m.G[example.com/m.x, int]).m", "example.com/m", []string{"example.com/m.(*G[...]).m", "example.com/m.(*G[...]).m-fm", "main.(*G[...]).m", "main.(*G[...]).m-fm"}},
+		{"example.com/m.MakeG[int]$1", "", []string{"example.com/m.MakeG[...].func1"}},
 	} {
 		if got := runtimeNames(tc.name, tc.mainPath); strings.Join(got, " ") != strings.Join(tc.want, " ") {
 			t.Errorf("runtimeNames(%q, %q) = %q, want %q", tc.name, tc.mainPath, got, tc.want)
+		}
+	}
+}
+
+// parallelProgram has two handlers that the analysis proves independent
+// (no hue, not colored) but whose runtime names the table cannot hold as
+// they are: a generic function (the runtime names every instantiation
+// "main.meetG[...]") and a closure made in a helper that the compiler
+// inlines into its caller (which renames the closure after the caller).
+// Each is posted twice; the two invocations wait for each other, which they
+// can do only if the loop runs them at once: a handler not matched to its
+// entry would run alone. It prints how the loop runs them and exits 1 if
+// they did not meet.
+const parallelProgram = `package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"reflect"
+	"runtime"
+	"time"
+
+	"github.com/safels/safels/loop"
+)
+
+// rendezvous is where two invocations wait for each other.
+type rendezvous struct {
+	arrived chan struct{}
+	all     chan struct{}
+}
+
+func newRendezvous() *rendezvous {
+	return &rendezvous{arrived: make(chan struct{}), all: make(chan struct{})}
+}
+
+// meetG touches no shared state and writes nothing through its context.
+func meetG[T any](l *loop.Loop, r *rendezvous) {
+	r.arrived <- struct{}{}
+	<-r.all
+}
+
+// schedule is small enough for the compiler to inline it into its
+// callers, and the closure with it.
+func schedule(l *loop.Loop, r *rendezvous) {
+	loop.Post(l, func(l *loop.Loop, r *rendezvous) {
+		r.arrived <- struct{}{}
+		<-r.all
+	}, r)
+}
+
+// both posts each handler twice and reports whether each pair met.
+func both(l *loop.Loop) error {
+	for _, post := range []func(*rendezvous){
+		func(r *rendezvous) { loop.Post(l, meetG[int], r) },
+		func(r *rendezvous) { schedule(l, r) },
+	} {
+		r := newRendezvous()
+		post(r)
+		post(r)
+		for i := range 2 {
+			select {
+			case <-r.arrived:
+			case <-time.After(20 * time.Second): // only keeps a failure from hanging
+				close(r.all)
+				return fmt.Errorf("%d of 2 invocations started: the loop runs the handler alone", i)
+			}
+		}
+		close(r.all)
+	}
+	return nil
+}
+
+func name(h any) string { return runtime.FuncForPC(reflect.ValueOf(h).Pointer()).Name() }
+
+func main() {
+	l := loop.New(loop.WithWorkers(2), loop.WithStrictTable())
+	go l.Run(context.Background())
+	err := both(l)
+	for _, s := range l.Schedules() {
+		fmt.Println(s)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	l.Shutdown(context.Background())
+}
+`
+
+const parallelTest = `package main
+
+import (
+	"context"
+	"testing"
+
+	"github.com/safels/safels/loop"
+)
+
+func TestParallel(t *testing.T) {
+	l := loop.New(loop.WithWorkers(2), loop.WithStrictTable())
+	go l.Run(context.Background())
+	defer l.Shutdown(context.Background())
+	if err := both(l); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range l.Schedules() {
+		t.Log(s)
+		if s.Exclusive || s.Constraint.Hue != 0 || s.Constraint.Colored {
+			t.Errorf("%v: want independent", s)
+		}
+	}
+}
+`
+
+// Generic handlers and closures made in a helper the compiler inlines are
+// matched to their table entries, so that the handlers the analysis
+// proved independent run in parallel: in the program built with go build,
+// and under go test (whose binary names package main by its import path).
+func TestGenTableGenericAndInlined(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{"main.go": parallelProgram, "main_test.go": parallelTest} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testmod.Init(t, dir, "example.com/par")
+	t.Setenv("GOFLAGS", "-mod=mod")
+	if _, stderr, code := runSafels(t, dir, "gen"); code != 0 {
+		t.Fatalf("safels gen: exit %d\n%s", code, stderr)
+	}
+	table, err := os.ReadFile(filepath.Join(dir, genFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"main.meetG\[\.\.\.\]":\s+\{Hue: 0, Colored: false\}`, `"main.schedule.func1":\s+\{Hue: 0, Colored: false, Pos: "main.go:33-36"\}`} {
+		if !regexp.MustCompile(want).Match(table) {
+			t.Errorf("the table has no %s:\n%s", want, table)
+		}
+	}
+
+	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
+	bin := filepath.Join(dir, "par")
+	build := exec.Command(goCmd, "build", "-o", bin, ".")
+	build.Dir = dir
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin).CombinedOutput()
+	if err != nil {
+		t.Fatalf("the built program: %v\n%s\n---\n%s", err, out, table)
+	}
+	checkRenamed(t, "the built program", string(out))
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if !strings.Contains(line, "hue 0, colored false") {
+			t.Errorf("the program runs %s", line)
+		}
+	}
+
+	test := exec.Command(goCmd, "test", "-count=1", "-v", "-run", "TestParallel", ".")
+	test.Dir = dir
+	out, err = test.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go test: %v\n%s\n---\n%s", err, out, table)
+	}
+	checkRenamed(t, "go test", string(out))
+}
+
+// checkRenamed checks, in the schedules a program printed, that the
+// closure ran under the name the compiler gave its inlined copy, not the
+// table's (what the test is about: if schedule were not inlined, the names
+// would match as they are).
+func checkRenamed(t *testing.T, what, out string) {
+	t.Helper()
+	m := regexp.MustCompile(`(\S+\.schedule\.\S+): hue 0, colored false \(the table's (\S+)\)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Errorf("%s: no schedule of the closure:\n%s", what, out)
+	} else if m[1] == m[2] {
+		t.Errorf("%s: the closure kept its name %s (schedule not inlined?)", what, m[1])
+	}
+}
+
+// The instantiations of a generic handler share a runtime name: their
+// constraints merge into one as strict as each.
+func TestMergeConstraints(t *testing.T) {
+	for _, tc := range []struct{ a, b, want loop.Constraint }{
+		{loop.Constraint{}, loop.Constraint{Colored: true}, loop.Constraint{Colored: true}},
+		{loop.Constraint{Hue: 3}, loop.Constraint{}, loop.Constraint{Hue: 3}},
+		{loop.Constraint{}, loop.Constraint{Hue: 3}, loop.Constraint{Hue: 3}},
+		{loop.Constraint{Hue: 3}, loop.Constraint{Hue: 4}, loop.Constraint{Hue: -1}},
+		{loop.Constraint{Hue: -1, Colored: true}, loop.Constraint{Hue: 2}, loop.Constraint{Hue: -1, Colored: true}},
+	} {
+		if got := mergeConstraints(tc.a, tc.b); got != tc.want {
+			t.Errorf("mergeConstraints(%+v, %+v) = %+v, want %+v", tc.a, tc.b, got, tc.want)
 		}
 	}
 }

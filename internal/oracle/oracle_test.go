@@ -407,7 +407,7 @@ func accesses(res *analysis.Result) string {
 	return b.String()
 }
 
-var tableLine = regexp.MustCompile(`"([^"]+)":\s+\{Hue: (\d+), Colored: (true|false)\},\s+// (.+)`)
+var tableLine = regexp.MustCompile(`"([^"]+)":\s+\{Hue: (-?\d+), Colored: (true|false)(?:, Pos: "[^"]*")?\},\s+// (.+)`)
 
 // checkTable checks that the table safels gen wrote says what the analysis
 // found: each handler's hue and color, by its short name.

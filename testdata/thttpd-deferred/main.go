@@ -143,13 +143,19 @@ func serve(ctx context.Context, ln net.Listener, root string) error {
 	}()
 	context.AfterFunc(ctx, func() { ln.Close() })
 
-	// acceptLoop posts handleShutdown after its last handleAccept, so Run
-	// returns with every accepted connection in the table.
+	// acceptLoop posts handleShutdown after its last handleAccept. Under a
+	// table, handleShutdown conflicts with nothing and may run before
+	// handleAccepts still queued: what the loop left is run here, alone
+	// (no handler runs once Run returns; their posts fail), so that every
+	// accepted connection ends in the table.
 	if err := l.Run(context.Background()); !errors.Is(err, loop.ErrStopped) {
 		return err
 	}
 	cancel()
 	wg.Wait()
+	for _, inv := range l.Drain() {
+		inv.Run()
+	}
 	// The loop has stopped: no handler runs, so the table is ours.
 	for _, c := range connTable {
 		if c != nil {

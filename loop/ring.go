@@ -1,0 +1,225 @@
+package loop
+
+import (
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// inv is an invocation, held by value in the queues: a Post of a handler
+// whose context is a pointer (or any pointer-shaped value) allocates
+// nothing. It is passed by pointer: copies of it are few.
+type inv struct {
+	// info is the handler's; nil marks a stand-in for an invocation that
+	// waits for its hue and its color at once: ctx holds the *pending,
+	// which sits in both wait lists, and whichever grants it last makes it
+	// runnable.
+	info *handlerInfo
+	fn   unsafe.Pointer // the handler: a func(*Loop, C) value
+	ctx  any            // the context
+	ce   *colorEntry    // its color's entry, if colored
+	seq  uint64         // from posted: the order posted, for Drain
+}
+
+type pending struct {
+	waits   atomic.Int32
+	inv     inv
+	drained bool
+}
+
+func (v *inv) run(l *Loop) { v.info.invoke(l, v.fn, v.ctx) }
+
+// invokeAs calls a handler taking a C, given as an inv holds it.
+func invokeAs[C any](l *Loop, fn unsafe.Pointer, ctx any) {
+	h := *(*func(*Loop, C))(unsafe.Pointer(&fn))
+	c, _ := ctx.(C) // a nil interface context: the zero C
+	h(l, c)
+}
+
+// granted is called on an invocation just granted a resource it waited
+// for; it reports whether it has all it needs now, and replaces a
+// stand-in by the invocation it stands for.
+func granted(v *inv) bool {
+	if v.info != nil {
+		return true
+	}
+	p := v.ctx.(*pending)
+	if p.waits.Add(-1) != 0 {
+		return false
+	}
+	*v = p.inv
+	return true
+}
+
+// ring is a FIFO of invocations, in segments of segSize taken from and
+// returned to a pool: a queue that grows copies nothing, and one that
+// empties gives its memory back for the next.
+type ring struct {
+	head, tail *segment
+	n          int
+}
+
+const segSize = 32
+
+// segment holds buf[lo:hi] of a ring, in order.
+type segment struct {
+	buf    [segSize]inv
+	lo, hi int
+	next   *segment
+}
+
+var segments = sync.Pool{New: func() any { return new(segment) }}
+
+func (r *ring) push(v *inv) {
+	if r.tail == nil || r.tail.hi == segSize {
+		s := segments.Get().(*segment)
+		if r.tail == nil {
+			r.head = s
+		} else {
+			r.tail.next = s
+		}
+		r.tail = s
+	}
+	r.tail.buf[r.tail.hi] = *v
+	r.tail.hi++
+	r.n++
+}
+
+// popTo moves the first invocation to dst; false if there is none.
+func (r *ring) popTo(dst *inv) bool {
+	if r.n == 0 {
+		return false
+	}
+	s := r.head
+	*dst = s.buf[s.lo]
+	s.buf[s.lo] = inv{}
+	s.lo++
+	r.n--
+	if s.lo == s.hi {
+		// Done with s: every slot is clear.
+		r.head = s.next
+		if r.head == nil {
+			r.tail = nil
+		}
+		s.lo, s.hi, s.next = 0, 0, nil
+		segments.Put(s)
+	}
+	return true
+}
+
+// pushFront puts vs (at most segSize) back at the front of r, in order.
+func (r *ring) pushFront(vs []inv) {
+	k := len(vs)
+	if k == 0 {
+		return
+	}
+	if r.head == nil || r.head.lo < k {
+		s := segments.Get().(*segment)
+		s.lo, s.hi = segSize, segSize
+		s.next = r.head
+		r.head = s
+		if r.tail == nil {
+			r.tail = s
+		}
+	}
+	h := r.head
+	h.lo -= k
+	copy(h.buf[h.lo:], vs)
+	r.n += k
+}
+
+// popPlain moves to dst the first invocations of r, up to len(dst),
+// stopping at a stand-in (which waits for a hue too); it returns how many.
+func (r *ring) popPlain(dst []inv) int {
+	n := 0
+	for n < len(dst) && r.n > 0 && r.head.buf[r.head.lo].info != nil {
+		r.popTo(&dst[n])
+		n++
+	}
+	return n
+}
+
+// runQueue is a FIFO of runnable invocations under a lock, with whether
+// it holds any readable without it (set when it becomes non-empty and
+// cleared when it empties: not on every push and pop).
+type runQueue struct {
+	mu  sync.Mutex
+	r   ring
+	any atomic.Bool
+}
+
+func (q *runQueue) push(v *inv) {
+	q.mu.Lock()
+	q.r.push(v)
+	if q.r.n == 1 {
+		q.any.Store(true)
+	}
+	q.mu.Unlock()
+}
+
+func (q *runQueue) popTo(dst *inv) bool {
+	if !q.any.Load() {
+		return false
+	}
+	q.mu.Lock()
+	ok := q.r.popTo(dst)
+	if q.r.n == 0 {
+		q.any.Store(false)
+	}
+	q.mu.Unlock()
+	return ok
+}
+
+// take moves invocations of q, the oldest, into dst: share(n) of the n
+// that q holds (at least one, at most len(dst)). It returns how many.
+func (q *runQueue) take(dst []inv, share func(n int) int) int {
+	if !q.any.Load() {
+		return 0
+	}
+	q.mu.Lock()
+	k := min(share(q.r.n), q.r.n, len(dst))
+	for i := 0; i < k; i++ {
+		q.r.popTo(&dst[i])
+	}
+	if q.r.n == 0 {
+		q.any.Store(false)
+	}
+	q.mu.Unlock()
+	return k
+}
+
+// takeAll moves everything q holds to dst, which must be empty: the
+// segments change hands, the invocations stay where they are.
+func (q *runQueue) takeAll(dst *ring) {
+	if !q.any.Load() {
+		return
+	}
+	q.mu.Lock()
+	*dst, q.r = q.r, ring{}
+	q.any.Store(false)
+	q.mu.Unlock()
+}
+
+// pushAll queues vs, in order.
+func (q *runQueue) pushAll(vs []inv) {
+	if len(vs) == 0 {
+		return
+	}
+	q.mu.Lock()
+	for i := range vs {
+		q.r.push(&vs[i])
+	}
+	q.any.Store(true)
+	q.mu.Unlock()
+}
+
+// drain takes everything (Drain, once the workers are gone).
+func (q *runQueue) drain(take func(*inv)) {
+	q.mu.Lock()
+	var v inv
+	for q.r.popTo(&v) {
+		take(&v)
+	}
+	q.any.Store(false)
+	q.mu.Unlock()
+}

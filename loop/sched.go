@@ -1,0 +1,360 @@
+package loop
+
+import "sync"
+
+// The scheduler: which invocations may run now. An invocation (a task)
+// needs up to two resources, its hue and its color; each is a lock that
+// grants itself in the order asked (a FIFO). Post asks for both at once,
+// holding the hue's lock and then the color shard's while it queues the
+// task on each that is busy, so every resource's queue is in one global
+// order (the order of these critical sections, which is the order posted
+// for posts that do not race), and the first invocation in that order that
+// waits can always be granted what it waits for: no deadlock. A task
+// whose resources are all granted goes to a run queue (worker.go); when it
+// finishes it releases them, granting each to the next task waiting.
+//
+// Exclusive invocations (handlers the table does not name) are barriers,
+// kept under one lock (gate): while one is pending, Post holds later
+// invocations back in a list (held); when the invocations admitted before
+// it have finished, it runs alone; then the held ones are admitted, in
+// order. Counting "finished" must cost Post and workers little: Post adds
+// one to posted, and each worker counts what it finished on a cache line
+// of its own; the two are compared only while a barrier or a Shutdown is
+// pending, which mode (a word written rarely, read by everyone) says.
+
+// mode bits.
+const (
+	modeClosing  = 1 << iota // an exclusive invocation waits or runs: Post holds
+	modeShutdown             // Shutdown: stop once idle
+	modeStopped              // Stop: Post fails, workers leave
+)
+
+// hueQueue is one hue: busy while an invocation holds it, with the
+// invocations waiting for it in order.
+type hueQueue struct {
+	mu   sync.Mutex
+	busy bool
+	q    ring
+	_    [64]byte
+}
+
+// admit asks for v's resources; it returns true if v has them all and
+// may run now, else v waits in their queues. v is counted in posted.
+func (s *sched) admit(v *inv, shard *colorShard, key *colorKey) bool {
+	hi := v.info
+	if s.single || hi.hue == 0 && !hi.colored {
+		return true
+	}
+	var h *hueQueue
+	if hi.hue > 0 {
+		h = &s.hues[hi.hue]
+		h.mu.Lock()
+	}
+	if hi.colored {
+		shard.mu.Lock()
+		v.ce = shard.entry(*key)
+	}
+	hueBusy := h != nil && h.busy
+	colorBusy := v.ce != nil && v.ce.busy
+	switch {
+	case hueBusy && colorBusy:
+		p := &pending{inv: *v}
+		p.waits.Store(2)
+		stand := inv{ctx: p, seq: v.seq}
+		h.q.push(&stand)
+		v.ce.q.push(&stand)
+	case hueBusy:
+		h.q.push(v)
+	case colorBusy:
+		v.ce.q.push(v)
+	}
+	if h != nil {
+		h.busy = true
+		h.mu.Unlock()
+	}
+	if v.ce != nil {
+		v.ce.busy = true
+		shard.mu.Unlock()
+	}
+	return !hueBusy && !colorBusy
+}
+
+// release gives up what v, finished, held: its color goes to the next
+// invocation waiting for it, its hue to the next of its hue. Of those that
+// now have all they need, worker w runs one next (w.next: the hue's, a
+// hue being the bottleneck) and queues the other.
+//
+// The invocations waiting for a color are taken several at a time (those
+// that wait for no hue), into w.crun, which w then hands the color to in
+// turn, with no lock: w keeps the color until w.crun is empty, or gives the
+// rest back to the front of the color's queue (giveBack) when the color's
+// chain leaves w.
+func (s *sched) release(w *worker, v *inv) {
+	var a inv
+	aok := false
+	if e := v.ce; e != nil {
+		if w.crun.e == e && w.crun.i < w.crun.n {
+			a = w.crun.buf[w.crun.i]
+			w.crun.buf[w.crun.i] = inv{}
+			w.crun.i++
+			aok = true
+		} else {
+			w.giveBack()
+			sh := e.shard
+			sh.mu.Lock()
+			aok = e.q.popTo(&a)
+			if !aok {
+				sh.free(e)
+			} else if a.info != nil {
+				w.crun.e, w.crun.i, w.crun.n = e, 0, e.q.popPlain(w.crun.buf[:])
+			}
+			sh.mu.Unlock()
+			aok = aok && granted(&a)
+		}
+	}
+	if hue := v.info.hue; hue > 0 && !s.single {
+		h := &s.hues[hue]
+		h.mu.Lock()
+		ok := h.q.popTo(&w.next)
+		if !ok {
+			h.busy = false
+		}
+		h.mu.Unlock()
+		if ok && granted(&w.next) {
+			w.hasNext = true
+			if aok {
+				w.giveBack() // a's color leaves w with a
+				s.enqueue(&a, w)
+			}
+			return
+		}
+	}
+	if aok {
+		w.next, w.hasNext = a, true
+	}
+}
+
+// colorRun is what a worker took at once from the queue of a color that
+// it holds (see release).
+type colorRun struct {
+	e    *colorEntry
+	buf  [16]inv
+	i, n int
+}
+
+// giveBack returns what is left of w.crun to the front of its color's
+// queue, in order: the color's chain leaves w (queued for any worker,
+// or the loop stops).
+func (w *worker) giveBack() {
+	r := &w.crun
+	if r.i < r.n {
+		sh := r.e.shard
+		sh.mu.Lock()
+		r.e.q.pushFront(r.buf[r.i:r.n])
+		sh.mu.Unlock()
+		clear(r.buf[r.i:r.n])
+	}
+	r.e, r.i, r.n = nil, 0, 0
+}
+
+// unfinished is the number of admitted invocations that have not
+// finished. Exact only while nothing is admitted (under gate, with
+// modeClosing or modeShutdown set, posts take the gate) and every worker
+// has published its counts.
+func (s *sched) unfinished() uint64 {
+	n := s.posted.Load()
+	for _, w := range s.workers {
+		n -= w.finished.Load()
+	}
+	return n
+}
+
+// queued is the number of invocations posted and not started: a snapshot.
+func (s *sched) queued() int {
+	n := int64(s.posted.Load())
+	for _, w := range s.workers {
+		n -= int64(w.started.Load())
+	}
+	n += int64(s.heldN.Load())
+	return int(max(n, 0))
+}
+
+// post queues v, posted from worker w (nil: from outside the loop).
+func (s *sched) post(v *inv, w *worker, shard *colorShard, key *colorKey) error {
+	if v.info.exclusive && !s.single {
+		return s.postExclusive(v, w)
+	}
+	if fastPost(s.mode.Load(), w) {
+		v.seq = s.posted.Add(1)
+		// posted then mode, while a barrier sets mode then reads posted:
+		// one of the two sees the other.
+		if fastPost(s.mode.Load(), w) {
+			if s.admit(v, shard, key) {
+				s.enqueue(v, w)
+			}
+			return nil
+		}
+		return s.postSlow(v, w, shard, key, true)
+	}
+	return s.postSlow(v, w, shard, key, false)
+}
+
+// fastPost says whether a post from worker w (nil: from outside the loop)
+// may skip the gate while the loop is in mode m: when nothing is pending,
+// or only a Shutdown and the post comes from a handler. The Shutdown
+// cannot find the loop idle while that handler runs, so it counts the
+// post; one from outside could slip in as it stops the loop, and must
+// learn that it did (ErrStopped).
+func fastPost(m uint32, w *worker) bool {
+	return m == 0 || m == modeShutdown && w != nil
+}
+
+// postSlow queues v while a barrier, a Shutdown or Stop is pending;
+// counted says v is in posted already.
+func (s *sched) postSlow(v *inv, w *worker, shard *colorShard, key *colorKey, counted bool) error {
+	s.gate.Lock()
+	m := s.mode.Load()
+	if m&(modeStopped|modeClosing) != 0 {
+		if counted {
+			s.posted.Add(^uint64(0))
+		}
+		var err error
+		if m&modeStopped != 0 {
+			err = ErrStopped
+		} else {
+			s.hold(v, shard, key)
+		}
+		var e inv
+		ok := s.check(&e)
+		s.gate.Unlock()
+		if ok {
+			s.enqueue(&e, w)
+		}
+		return err
+	}
+	if !counted {
+		v.seq = s.posted.Add(1)
+	}
+	s.gate.Unlock()
+	if s.admit(v, shard, key) {
+		s.enqueue(v, w)
+	}
+	return nil
+}
+
+// heldInv is an invocation behind a barrier, with what admitting it
+// needs.
+type heldInv struct {
+	v     inv
+	shard *colorShard
+	key   colorKey
+}
+
+func (s *sched) hold(v *inv, shard *colorShard, key *colorKey) {
+	h := heldInv{v: *v, shard: shard}
+	if key != nil {
+		h.key = *key
+	}
+	s.held = append(s.held, h)
+	s.heldN.Add(1)
+}
+
+func (s *sched) postExclusive(v *inv, w *worker) error {
+	s.gate.Lock()
+	if s.mode.Load()&modeStopped != 0 {
+		s.gate.Unlock()
+		return ErrStopped
+	}
+	v.seq = s.posted.Load()
+	s.hold(v, nil, nil)
+	s.mode.Or(modeClosing)
+	var e inv
+	ok := s.check(&e)
+	s.gate.Unlock()
+	if ok {
+		s.enqueue(&e, w)
+	}
+	return nil
+}
+
+// check acts on what the invocations finished so far allow, under gate:
+// it moves the exclusive invocation that may start now, if any, to dst,
+// and stops the loop if a Shutdown waits for it to be idle.
+func (s *sched) check(dst *inv) bool {
+	if s.exclRunning {
+		return false
+	}
+	m := s.mode.Load()
+	if m&(modeClosing|modeShutdown) == 0 || m&modeStopped != 0 {
+		return false
+	}
+	if s.unfinished() != 0 {
+		return false
+	}
+	if len(s.held) > 0 {
+		if h := &s.held[0]; h.v.info.exclusive {
+			*dst = h.v
+			s.held = s.held[1:]
+			s.heldN.Add(-1)
+			s.exclRunning = true
+			return true
+		}
+		return false
+	}
+	if m&modeShutdown != 0 {
+		s.idle = true
+		s.stopLocked(ErrStopped)
+	}
+	return false
+}
+
+// complete is called by worker w when v finished: it releases what v held
+// and leaves in w.next an invocation that may run now, for w to run next,
+// if there is one.
+func (s *sched) complete(w *worker, v *inv) {
+	w.hasNext = false
+	if v.info.exclusive && !s.single {
+		s.completeExclusive(w)
+		return
+	}
+	s.release(w, v)
+	// Counted after the release: an exclusive invocation that starts
+	// once this count allows finds the hue and color free.
+	w.ended++
+	if w.ended%publishEvery == 0 {
+		w.publish()
+	}
+	// A barrier or a Shutdown waits for every admitted invocation to
+	// finish; while this worker has one to run next, or queued, they
+	// have not. So the check is made by the worker that runs out of
+	// work, in idle, after publishing its counts.
+}
+
+// completeExclusive lifts the barrier: the invocations held behind it up
+// to the next exclusive one are admitted, in order, and if there are none
+// the next exclusive one starts.
+func (s *sched) completeExclusive(w *worker) {
+	s.gate.Lock()
+	defer s.gate.Unlock()
+	s.exclRunning = false
+	for len(s.held) > 0 && !s.held[0].v.info.exclusive {
+		h := &s.held[0]
+		h.v.seq = s.posted.Add(1)
+		if s.admit(&h.v, h.shard, &h.key) {
+			if !w.hasNext {
+				w.next, w.hasNext = h.v, true
+			} else {
+				s.enqueue(&h.v, w)
+			}
+		}
+		s.held = s.held[1:]
+		s.heldN.Add(-1)
+	}
+	if len(s.held) == 0 {
+		s.held = nil
+		s.mode.And(^uint32(modeClosing))
+	}
+	if !w.hasNext {
+		w.hasNext = s.check(&w.next)
+	}
+}

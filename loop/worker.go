@@ -1,0 +1,480 @@
+package loop
+
+import (
+	"runtime"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+)
+
+// Workers and run queues. Each worker has a queue of its own, for what
+// its handlers post and what the invocations it finishes make runnable;
+// what goroutines outside the loop post goes to a shared queue (inject).
+// A worker takes from its own queue, then a batch from inject, then half
+// of another worker's queue; with nothing to do it spins a little (one or
+// a few workers at a time) and then parks. Posting to a queue wakes a
+// parked worker only when no worker is spinning: a worker busy posting
+// does not pay a wake-up per invocation.
+
+// worker is one of the goroutines that run handlers.
+type worker struct {
+	s    *sched
+	id   int
+	self Loop // the loop as its handlers see it: their posts come here
+	q    runQueue
+	wake chan struct{} // a token: Stop, or work for a parked worker
+	rnd  uint32
+	// tick counts finds; yielded says w put a chain back in its queue
+	// (see find).
+	tick    uint32
+	yielded bool
+	// cur is the invocation the worker runs; next, if hasNext, the one
+	// that finishing it made runnable, for the worker to run next (see
+	// chain).
+	cur, next inv
+	hasNext   bool
+	crun      colorRun // invocations of the color w.next holds, taken at once
+	// own holds what a single worker took from inject at once: all of
+	// it, segments and all, with no copy. With several workers, a worker
+	// moves a share of inject to q through batch (scratch), where idle
+	// workers may steal them.
+	own        ring
+	batch      [32]inv
+	ran, ended uint64 // started and finished, not yet published
+	_          [64]byte
+	// started and finished count this worker's invocations (exclusive
+	// ones not included, but with a single worker): written by it alone,
+	// read by others. It publishes them every few invocations, before
+	// it looks for work elsewhere or parks, and when it ends.
+	started  atomic.Uint64
+	finished atomic.Uint64
+	_        [64]byte
+}
+
+// publishEvery is how many invocations a worker may run before it
+// publishes its counts when nothing waits for them.
+const publishEvery = 16
+
+// publish makes w's counts visible to others.
+func (w *worker) publish() {
+	w.started.Store(w.ran)
+	w.finished.Store(w.ended)
+}
+
+const (
+	// chainSlice is how long a worker may follow a chain while other
+	// invocations wait; a handler that runs longer than slowHandler is
+	// timed from its start when it starts a chain (see chain).
+	chainSlice  = 500 * time.Microsecond
+	slowHandler = chainSlice / 8
+	// spinRounds is how many times an idle worker looks for work before
+	// it parks.
+	spinRounds = 16
+)
+
+// enqueue queues a runnable invocation: on worker w's queue if w is not
+// nil (posted by its handler, or made runnable by what it finished), else
+// on inject; then wakes a worker if none is looking for work. With a
+// single worker, everything goes through inject, in the order posted.
+func (s *sched) enqueue(v *inv, w *worker) {
+	if w != nil && !s.single {
+		w.q.push(v)
+	} else {
+		s.inject.push(v)
+	}
+	s.signal()
+}
+
+// signal wakes a parked worker if there is one and no worker is spinning:
+// a spinning worker finds the invocation queued before (it checks the
+// queues after it stops spinning and before it parks).
+func (s *sched) signal() {
+	if s.nidle.Load() == 0 || s.spinning.Load() != 0 {
+		return
+	}
+	s.wakeOne()
+}
+
+func (s *sched) wakeOne() {
+	s.idleMu.Lock()
+	n := len(s.idleList)
+	if n == 0 {
+		s.idleMu.Unlock()
+		return
+	}
+	w := s.idleList[n-1]
+	s.idleList = s.idleList[:n-1]
+	s.nidle.Add(-1)
+	s.spinning.Add(1) // on its behalf: it looks for work once awake
+	s.idleMu.Unlock()
+	w.wake <- struct{}{}
+}
+
+// wakeAll wakes every parked worker (Stop).
+func (s *sched) wakeAll() {
+	s.idleMu.Lock()
+	ws := s.idleList
+	s.idleList = nil
+	s.nidle.Store(0)
+	s.spinning.Add(int32(len(ws)))
+	s.idleMu.Unlock()
+	for _, w := range ws {
+		w.wake <- struct{}{}
+	}
+}
+
+// find moves an invocation for w to run to w.cur; false if there is none.
+func (w *worker) find() bool {
+	s := w.s
+	if s.single {
+		if w.own.n == 0 {
+			s.inject.takeAll(&w.own)
+		}
+		return w.own.popTo(&w.cur)
+	}
+	// Now and then, and after w put a chain back for others to pass it,
+	// inject first: what goroutines outside the loop post (a new
+	// connection) is not held up behind what w's handlers keep posting.
+	w.tick++
+	if (w.tick%16 == 0 || w.yielded) && w.takeFrom(&s.inject, s.fairShare) {
+		w.yielded = false
+		return true
+	}
+	w.yielded = false
+	// Invocations are taken from w's queue one at a time: one held aside
+	// while w runs a handler that blocks could be one that the handler
+	// waits for, which another worker must be able to steal.
+	if w.q.popTo(&w.cur) {
+		return true
+	}
+	// A fair share of what waits in inject, so that other workers find
+	// some; then half of another worker's queue, starting at a random one.
+	if w.takeFrom(&s.inject, s.fairShare) {
+		return true
+	}
+	w.rnd = w.rnd*1664525 + 1013904223
+	start := int(w.rnd>>16) % len(s.workers)
+	for i := range s.workers {
+		x := s.workers[(start+i)%len(s.workers)]
+		if x != w && w.takeFrom(&x.q, half) {
+			return true
+		}
+	}
+	return false
+}
+
+// takeFrom takes a share of q: the first (the oldest) to w.cur, the rest
+// to w's queue, where other workers may steal them back if w is slow to
+// run them (one is woken to, if there are some).
+func (w *worker) takeFrom(q *runQueue, share func(int) int) bool {
+	n := q.take(w.batch[:], share)
+	if n == 0 {
+		return false
+	}
+	w.cur = w.batch[0]
+	w.q.pushAll(w.batch[1:n])
+	clear(w.batch[:n])
+	if n > 1 {
+		w.s.signal()
+	}
+	return true
+}
+
+func half(n int) int { return (n + 1) / 2 }
+
+func (s *sched) fairShare(n int) int { return n/len(s.workers) + 1 }
+
+// idle waits for work: spins a little, then parks. It moves the work found
+// to w.cur, and returns false if the loop stopped.
+func (w *worker) idle() bool {
+	s := w.s
+	w.publish()
+	if s.mode.Load() != 0 {
+		// A barrier or Shutdown may be waiting for the counts just
+		// published: the check falls to the worker that runs out of work.
+		s.gate.Lock()
+		ok := s.check(&w.cur)
+		s.gate.Unlock()
+		if ok {
+			return true
+		}
+	}
+	if s.spinning.Add(1) <= s.maxSpin {
+		for i := 0; i < spinRounds && !s.stopped(); i++ {
+			runtime.Gosched()
+			if w.find() {
+				s.spinning.Add(-1)
+				w.maybeWakeAnother()
+				return true
+			}
+		}
+	}
+	s.spinning.Add(-1)
+	for !s.stopped() {
+		s.idleMu.Lock()
+		s.idleList = append(s.idleList, w)
+		s.nidle.Add(1)
+		s.idleMu.Unlock()
+		// Look again: what was queued before we were on the list did
+		// not wake us.
+		found := w.find()
+		if found || s.stopped() {
+			if !s.unpark(w) {
+				<-w.wake // a waker took us off the list: take its token
+				s.spinning.Add(-1)
+			}
+			if found {
+				w.maybeWakeAnother()
+			}
+			return found
+		}
+		<-w.wake
+		found = w.find()
+		s.spinning.Add(-1)
+		if found {
+			w.maybeWakeAnother()
+			return true
+		}
+	}
+	return false
+}
+
+// maybeWakeAnother wakes another worker if more work waits, so that
+// parallelism ramps up.
+func (w *worker) maybeWakeAnother() {
+	s := w.s
+	if w.own.n > 0 || w.q.any.Load() || s.inject.any.Load() {
+		s.signal()
+	}
+}
+
+// unpark takes w off the idle list; false if a waker did first.
+func (s *sched) unpark(w *worker) bool {
+	s.idleMu.Lock()
+	defer s.idleMu.Unlock()
+	for i, x := range s.idleList {
+		if x == w {
+			s.idleList = append(s.idleList[:i], s.idleList[i+1:]...)
+			s.nidle.Add(-1)
+			return true
+		}
+	}
+	return false
+}
+
+// othersWait reports whether invocations wait for w (or for any worker):
+// a racy hint, read after each handler of a chain.
+func (w *worker) othersWait() bool {
+	return w.own.n > 0 || w.q.any.Load() || w.s.inject.any.Load()
+}
+
+// run is a worker's goroutine.
+func (w *worker) run() {
+	s := w.s
+	defer s.wg.Done()
+	if s.single {
+		w.runSingle()
+		return
+	}
+	for !s.stopped() {
+		if !w.find() && !w.idle() {
+			break
+		}
+		if s.stopped() {
+			w.q.push(&w.cur) // found as the loop stopped: for Drain
+			break
+		}
+		if !w.runChain() {
+			return // a new goroutine carries on
+		}
+	}
+	w.publish()
+}
+
+// runSingle is the loop of a single worker: it runs what Post queued on
+// inject, taken all at once, in the order posted; no hue, color or
+// barrier needs keeping (nothing could overlap).
+func (w *worker) runSingle() {
+	s := w.s
+	for !s.stopped() {
+		if w.own.n == 0 {
+			s.inject.takeAll(&w.own)
+		}
+		if !w.own.popTo(&w.cur) {
+			w.cur = inv{} // let the last context go while idle
+			if !w.idle() {
+				break
+			}
+		}
+		if s.stopped() {
+			w.own.push(&w.cur) // for Drain, which sorts what it finds
+			break
+		}
+		// w.cur is off the queue first: a handler that ends the goroutine
+		// is not run again by the one that takes its place.
+		if !w.runAlone(&w.cur) {
+			return // a new goroutine carries on
+		}
+	}
+	w.publish()
+}
+
+// runAlone runs v for a single worker. It returns false if the handler
+// ended the goroutine (a new one took its place).
+func (w *worker) runAlone(v *inv) (ok bool) {
+	s := w.s
+	w.ran++
+	if s.limit > 0 {
+		w.roomMade()
+	}
+	defer func() {
+		if ok {
+			return
+		}
+		w.ended++
+		if !s.crash {
+			if x := recover(); x != nil {
+				s.onPanic(v.info.name, x, debug.Stack())
+				ok = true
+				return
+			}
+		}
+		w.replace()
+	}()
+	v.run(&w.self)
+	w.ended++
+	if w.ended%publishEvery == 0 {
+		w.publish()
+	}
+	return true
+}
+
+// replace starts a goroutine in the place of w's, which a handler is
+// ending (runtime.Goexit, or a panic about to crash the program): it
+// carries on with w's queues and counts, so the ending one touches w no
+// more.
+func (w *worker) replace() {
+	w.publish()
+	w.s.wg.Add(1)
+	go w.run()
+}
+
+// roomMade publishes that w started an invocation, for posters waiting
+// for room in the queue (WithQueueLimit).
+func (w *worker) roomMade() {
+	s := w.s
+	w.started.Store(w.ran)
+	if s.roomWaiters.Load() > 0 {
+		s.roomMu.Lock()
+		s.room.Broadcast()
+		s.roomMu.Unlock()
+	}
+}
+
+// runChain runs w.cur and then, as long as it may, the invocation that
+// finishing one made runnable (the next of its hue or color) itself,
+// rather than hand it to another worker and put a wake-up on the chain's
+// critical path. But while other invocations wait, it follows the chain
+// for no longer than chainSlice: a chain of slow handlers (a disk-bound
+// response, 1 ms a chunk) yields after one of them, not after a count of
+// them.
+//
+// The clock is read after a handler that has a successor while others
+// wait, at steps 1, 2, 4, 8, 16 and every 32 after (a clock read per
+// handler would cost fast handlers more than the slice saves), at every
+// step for a handler seen to be slow, and at the start of a chain whose
+// first handler was seen to be slow. A handler is seen to be slow when two
+// readings bracket it alone: the first time it follows another in a chain
+// while others wait. It returns false if a handler ended the goroutine
+// (a new one took its place).
+func (w *worker) runChain() bool {
+	s := w.s
+	start := time.Duration(-1) // when the chain started; -1: not read
+	if w.cur.info.slow.Load() {
+		start = monotonic()
+	}
+	last := start // the reading just before w.cur started; -1: none
+	step := 0
+	for {
+		if !w.runOne() {
+			return false
+		}
+		if !w.hasNext {
+			return true
+		}
+		if s.stopped() {
+			w.giveBack()
+			w.q.push(&w.next) // for Drain
+			return true
+		}
+		ran := w.cur.info
+		w.cur = w.next
+		if !w.othersWait() {
+			last, step = -1, 0
+			continue
+		}
+		step++
+		if !ran.slow.Load() && !w.cur.info.slow.Load() && step&(step-1) != 0 && step%32 != 0 {
+			last = -1
+			continue
+		}
+		now := monotonic()
+		if last >= 0 && now-last > slowHandler && !ran.slow.Load() {
+			ran.slow.Store(true)
+		}
+		if start < 0 {
+			start = now
+		} else if now-start > chainSlice {
+			w.giveBack()
+			s.enqueue(&w.cur, w)
+			w.yielded = true
+			return true
+		}
+		last = now
+	}
+}
+
+// epoch makes monotonic a single read of the monotonic clock: time.Now
+// also reads the wall clock, which a duration does not need.
+var epoch = time.Now()
+
+func monotonic() time.Duration { return time.Since(epoch) }
+
+// runOne runs w.cur and completes it (complete leaves in w.next what w
+// may run next). It returns false if the handler ended its goroutine
+// (runtime.Goexit, as t.FailNow does in tests).
+func (w *worker) runOne() (ok bool) {
+	s := w.s
+	v := &w.cur
+	if !v.info.exclusive {
+		w.ran++
+		if s.limit > 0 {
+			w.roomMade()
+		}
+	}
+	defer func() {
+		if ok {
+			return
+		}
+		if !s.crash {
+			if x := recover(); x != nil {
+				s.onPanic(v.info.name, x, debug.Stack())
+				s.complete(w, v)
+				ok = true
+				return
+			}
+		}
+		// Goexit (or a panic that is about to crash the program): release
+		// what v holds and put a goroutine in this one's place.
+		s.complete(w, v)
+		if w.hasNext {
+			w.hasNext = false
+			w.giveBack()
+			s.enqueue(&w.next, w)
+		}
+		w.replace()
+	}()
+	v.run(&w.self)
+	s.complete(w, v)
+	return true
+}
