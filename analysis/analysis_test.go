@@ -310,3 +310,27 @@ func TestCapturedContext(t *testing.T) {
 		t.Errorf("handleEach/handleEach = %02b, want 11 (c.m on the same context, done always)", got)
 	}
 }
+
+// TestRecursion: recursion over a tree of ten node kinds and a reference
+// to ten fields at once end with their summaries widened, each widening
+// said as a note at its function, and the widened accesses still conflict.
+func TestRecursion(t *testing.T) {
+	r := wanttest.Run(t, "testdata/recursion")
+	notes := map[string]bool{}
+	for _, p := range r.Problems {
+		if p.Note {
+			notes[strings.Fields(p.Message)[0]] = true
+		}
+	}
+	for _, fn := range []string{"pick", "(*K0).eval", "(*K9).eval"} {
+		if !notes[fn] {
+			t.Errorf("no note that %s's summary was widened; notes: %v", fn, notes)
+		}
+	}
+	if got := cell(t, r, "handlePick", "handlePick"); got&analysis.Global == 0 {
+		t.Errorf("handlePick/handlePick = %b, want the global bit: the widened write of shared still conflicts", got)
+	}
+	if got := cell(t, r, "handleEval", "handleEval"); got&analysis.Global == 0 {
+		t.Errorf("handleEval/handleEval = %b, want the global bit (global.count)", got)
+	}
+}

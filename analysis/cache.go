@@ -223,7 +223,7 @@ func (a *analyzer) fingerprint(s *summary) fp {
 		w("|")
 		w(a.stablePos(acc.pos))
 		w(a.funcName(acc.fn))
-		for _, c := range acc.via {
+		for c := range acc.via.all() {
 			w("|>")
 			w(a.stablePos(c.pos))
 			w(a.funcName(c.caller))

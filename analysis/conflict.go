@@ -368,7 +368,7 @@ func (a *analyzer) publish(r *rawAccess, h int) *Access {
 		Context: r.loc.base.kind == bContext,
 		Handler: h,
 	}
-	for _, c := range r.via {
+	for c := range r.via.all() {
 		acc.Via = append(acc.Via, Call{Callee: funcName(c.callee), Short: shortFuncName(c.callee), Pos: a.position(c.pos)})
 	}
 	return acc

@@ -5,18 +5,42 @@
 //
 // Start at Run, which returns a Result. The pipeline is:
 //
-//	load.go      packages.Load + SSA, broken packages set aside
-//	handlers.go  handler discovery (loop.Post, //safels:handler, the table)
-//	register.go  registrations followed to the handlers they register
-//	wrap.go      following a registered value through wrappers (middleware)
-//	routes.go    routers: their middleware (Use, With, groups) and routes
-//	slots.go     handlers kept in tables and registered in a loop
-//	middleware.go  a wrapped handler's accesses, its bound calls resolved
-//	names.go     handlers and objects named as the developer knows them
-//	spec.go      the handler table: net/http, frameworks, .safels.json
-//	loc.go       abstract memory locations: a root and a field path
-//	summary.go   per-function access summaries, bottom-up over call-graph SCCs
-//	conflict.go  pairwise conflicts, the matrix, hues and colors
+//	load.go       packages.Load + SSA, broken packages set aside
+//	listing.go    the go command's package listing, kept between runs
+//	typecheck.go  type-checking from export data, soft errors tolerated
+//	handlers.go   handler discovery (loop.Post, //safels:handler, the table)
+//	register.go   registrations followed to the handlers they register
+//	wrap.go       following a registered value through wrappers (middleware)
+//	routes.go     routers: their middleware (Use, With, groups) and routes
+//	slots.go      handlers kept in tables and registered in a loop
+//	middleware.go a wrapped handler's accesses, its bound calls resolved
+//	names.go      handlers and objects named as the developer knows them
+//	spec.go       the handler table: net/http, frameworks, .safels.json
+//	funcflow.go   calls of function values resolved by where the values flow
+//	loc.go        abstract memory locations: a root and a field path
+//	summary.go    per-function access summaries, bottom-up over call-graph SCCs
+//	reach.go      call edges: absolute accesses reached, not copied
+//	pollution.go  pointer stores: what may reach a context besides it
+//	run.go        Run: the phases, recursive components, bound notes
+//	conflict.go   pairwise conflicts, the matrix, hues and colors
+//	cache.go      summaries kept between runs (the language server)
+//	translate.go  a kept summary rewritten into this run's objects
+//	result.go     the Result and its parts
+//
+// Termination and size are properties of the abstraction, never a timeout.
+// A path stops where it would dereference into a type it already passed
+// through, and at maxPath elements (loc.with); one reference keeps at most
+// maxWidth locs of one root before they are merged into their common
+// prefix (summary.widen), and one access at most maxSites call sites of a
+// function (summary.newSite). Summaries of a recursive component only grow
+// from pass to pass, so the component settles; past settleBy passes every
+// reference is widened to its root. A truncated loc ("x...") overlaps all
+// that lies under it, so each bound costs precision, never soundness, and
+// each one hit is reported as a Problem with Note set, at the function
+// (`safels check -v`, an Information diagnostic in the editor). A summary
+// copies only what depends on its caller (accesses under its parameters);
+// accesses of globals and shared memory stay with the function that makes
+// them and are reached through call edges once per handler (reach.go).
 //
 // The analysis is conservative: where it cannot tell whether two accesses
 // touch the same memory it assumes they do. It knows nothing of the LSP;

@@ -97,7 +97,7 @@ func (l loc) with(e elem) loc {
 	if l.trunc {
 		return l
 	}
-	if len(l.path) >= maxPath || e.kind == eDeref && indirect(l.memType()) && l.passedThrough(e.typ) {
+	if l.cuts(e) {
 		return l.deep()
 	}
 	n := loc{base: l.base, path: make([]elem, len(l.path), len(l.path)+1)}
@@ -105,6 +105,11 @@ func (l loc) with(e elem) loc {
 	n.path = append(n.path, e)
 	n.key = appendKey(l.key, e)
 	return n
+}
+
+// cuts: appending e to l's path would repeat it (with).
+func (l loc) cuts(e elem) bool {
+	return len(l.path) >= maxPath || e.kind == eDeref && indirect(l.memType()) && l.passedThrough(e.typ)
 }
 
 // passedThrough: the path starts at memory of type t, or already followed
@@ -145,14 +150,37 @@ func indirect(t types.Type) bool {
 func identical(a, b types.Type) bool { return a == b || types.Identical(a, b) }
 
 // extend appends path (and the "everything below" mark of trunc) to l.
+// It is with applied element by element, building the path and key once:
+// substituting a summary's locs at every call makes this the analysis's
+// most frequent operation.
 func (l loc) extend(path []elem, trunc bool) loc {
+	if l.trunc || len(path) == 0 {
+		if trunc {
+			return l.deep()
+		}
+		return l
+	}
+	n := loc{base: l.base, path: make([]elem, len(l.path), len(l.path)+len(path))}
+	copy(n.path, l.path)
+	var sb strings.Builder
+	sb.Grow(len(l.key) + 16*len(path))
+	sb.WriteString(l.key)
 	for _, e := range path {
-		l = l.with(e)
+		if n.cuts(e) {
+			n.trunc = true
+			break
+		}
+		n.path = append(n.path, e)
+		writeElemKey(&sb, e)
 	}
 	if trunc {
-		l = l.deep()
+		n.trunc = true
 	}
-	return l
+	if n.trunc {
+		sb.WriteString("...")
+	}
+	n.key = sb.String()
+	return n
 }
 
 func (l loc) field(f *types.Var, parent types.Type) loc {
@@ -184,6 +212,17 @@ func (l loc) computeKey() string {
 
 // appendKey is the key of a loc whose path is that of key followed by e:
 // keys grow by one element, not rebuilt from the root.
+func writeElemKey(sb *strings.Builder, e elem) {
+	switch e.kind {
+	case eField:
+		sb.WriteString(fieldKeyOf(e.field))
+	case eIndex:
+		sb.WriteString("[]")
+	default:
+		sb.WriteString("*")
+	}
+}
+
 func appendKey(key string, e elem) string {
 	switch e.kind {
 	case eField:
@@ -300,7 +339,7 @@ func (l loc) deep() loc {
 	}
 	n := l
 	n.trunc = true
-	n.key = n.computeKey()
+	n.key = l.key + "..." // as spell writes it
 	return n
 }
 

@@ -180,8 +180,8 @@ func (a *analyzer) ownAccesses(h found, skip map[rawCall]bool) ([]*rawAccess, []
 	}
 	var out []*rawAccess
 	seen := map[string]bool{}
-	skipped := func(via []rawCall) bool {
-		for _, c := range via {
+	skipped := func(via *chain) bool {
+		for c := range via.all() {
 			if skip[rawCall{pos: c.pos, caller: c.caller}] {
 				return true
 			}
@@ -200,8 +200,8 @@ func (a *analyzer) ownAccesses(h found, skip map[rawCall]bool) ([]*rawAccess, []
 		}
 		for _, n := range a.envRebase(h, acc.loc) {
 			k := n.key + "|" + acc.op.String() + "|" + itoa(int(acc.pos)) + "|" + locksKey(locks)
-			if len(acc.via) > 0 {
-				k += "|" + itoa(int(acc.via[0].pos))
+			if acc.via != nil {
+				k += "|" + itoa(int(acc.via.call.pos))
 			}
 			if seen[k] {
 				continue
@@ -227,7 +227,7 @@ func (a *analyzer) ownAccesses(h found, skip map[rawCall]bool) ([]*rawAccess, []
 	for _, e := range edges {
 		a.reach([]*edge{e}, nil, func(acc *rawAccess, path []rawCall, locks []held) {
 			c := *acc
-			c.via = append(append(make([]rawCall, 0, len(path)+len(acc.via)), path...), acc.via...)
+			c.via = push(path, acc.via)
 			c.locks = unionLocks(locks, acc.locks)
 			add(&c)
 		})

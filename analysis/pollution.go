@@ -52,11 +52,14 @@ func slotOf(l loc) slot {
 }
 
 func (sum *summary) addStore(dst, val loc, pos token.Pos) {
-	k := "S|" + dst.key + "|" + val.key
-	if sum.seen[k] {
+	k := [2]string{dst.key, val.key}
+	if _, dup := sum.storeSeen[k]; dup {
 		return
 	}
-	sum.seen[k] = true
+	if sum.storeSeen == nil {
+		sum.storeSeen = map[[2]string]struct{}{}
+	}
+	sum.storeSeen[k] = struct{}{}
 	sum.stores = append(sum.stores, &rawStore{dst: dst, val: val, pos: pos})
 }
 

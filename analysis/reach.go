@@ -28,14 +28,25 @@ type edge struct {
 	locks  []held
 }
 
+// callKey identifies a call edge in a summary, and (without pos) a
+// function reached under a set of locks.
+type callKey struct {
+	pos    token.Pos
+	callee *ssa.Function
+	locks  string
+}
+
 func (e *edge) step() rawCall { return rawCall{pos: e.pos, caller: e.caller, callee: e.callee} }
 
 func (sum *summary) addCall(e *edge) {
-	k := "C|" + itoa(int(e.pos)) + "|" + e.callee.String() + "|" + locksKey(e.locks)
-	if sum.seen[k] {
+	k := callKey{e.pos, e.callee, locksKey(e.locks)}
+	if _, dup := sum.callSeen[k]; dup {
 		return
 	}
-	sum.seen[k] = true
+	if sum.callSeen == nil {
+		sum.callSeen = map[callKey]struct{}{}
+	}
+	sum.callSeen[k] = struct{}{}
 	sum.calls = append(sum.calls, e)
 }
 
@@ -63,11 +74,11 @@ func anyRelative(hs []held) bool {
 // down to the function holding it, and the locks held along that path.
 // Each function is visited once per set of locks held.
 func (a *analyzer) reach(edges []*edge, outer []held, emit func(acc *rawAccess, path []rawCall, locks []held)) {
-	seen := map[string]bool{}
+	seen := map[callKey]bool{}
 	var walk func(e *edge, path []rawCall, locks []held)
 	walk = func(e *edge, path []rawCall, locks []held) {
 		locks = unionLocks(locks, e.locks)
-		k := e.callee.String() + "|" + locksKey(locks)
+		k := callKey{callee: e.callee, locks: locksKey(locks)}
 		if seen[k] {
 			return
 		}

@@ -132,6 +132,10 @@ type Problem struct {
 	Package string
 	Message string
 	Warning bool // true: analysis went on; the finding may be incomplete
+	// Note: not a fault but a bound the analysis hit (a summary widened);
+	// the result stays sound and is less precise there. `safels check`
+	// prints notes with -v only.
+	Note bool
 }
 
 // Phase is one step of a run and how long it took.

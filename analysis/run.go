@@ -111,6 +111,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		return nil, err
 	}
 	phase("summaries")
+	res.Problems = append(res.Problems, a.boundNotes(l.files)...)
 	res.Summarized, res.Reused = a.summarized, a.reused
 	a.conflicts(res, found, setup)
 	nameHandlers(a, res, found)
@@ -262,23 +263,85 @@ func (a *analyzer) summarizeSCC(scc []*ssa.Function, succ map[*ssa.Function][]*s
 		return
 	}
 	for _, fn := range scc {
-		a.sums[fn] = &summary{seen: map[string]bool{}}
+		a.sums[fn] = &summary{}
 	}
-	// Summaries only grow and paths are bounded, so this terminates; the
-	// cap guards against a bug turning into a hang.
-	for iter := 0; iter < 100; iter++ {
+	// Summaries only grow (each pass adds to the last), paths are bounded
+	// in length (with) and in width (widen), so this settles. Past
+	// settleBy passes it is forced to: every reference is widened to its
+	// base (everything under a parameter, a global, memory of a type),
+	// of which there are finitely many, and the component is reported.
+	for iter := 0; ; iter++ {
+		if iter == settleBy {
+			for _, fn := range scc {
+				a.sums[fn].collapse = true
+			}
+			a.bounds = append(a.bounds, Problem{Pos: a.fset.Position(scc[0].Pos()), Note: true,
+				Message: fmt.Sprintf("the summaries of %s and the %d functions recursive with it did not settle in %d passes: each reference is widened to all the memory under its root", scc[0].Name(), len(scc)-1, settleBy)})
+		}
 		changed := false
 		for _, fn := range scc {
-			s := a.summarize(fn)
-			if s.size() != a.sums[fn].size() {
+			before := a.sums[fn].size()
+			if a.summarizeInto(fn, a.sums[fn]).size() != before {
 				changed = true
 			}
-			a.sums[fn] = s
 		}
 		if !changed {
 			return
 		}
 	}
+}
+
+// rootName names a loc's root as fn's code does: a parameter or a captured
+// variable by its name, else as findings do.
+func rootName(fn *ssa.Function, l *loc) string {
+	switch b := l.base; {
+	case b.kind == bParam && b.idx < len(fn.Params):
+		return fn.Params[b.idx].Name()
+	case b.kind == bFree && b.idx < len(fn.FreeVars):
+		return fn.FreeVars[b.idx].Name()
+	}
+	short, _ := loc{base: l.base}.names()
+	return short
+}
+
+// spellIn spells a loc of fn's summary with its root named by rootName.
+func spellIn(fn *ssa.Function, l loc) string {
+	root := rootName(fn, &l)
+	short, _ := loc{base: &base{name: root}, path: l.path, trunc: l.trunc}.names()
+	return short
+}
+
+// settleBy is how many passes a recursive component gets before its
+// summaries are widened to their roots (summarizeSCC). Components of real
+// servers settle in under ten.
+const settleBy = 30
+
+// boundNotes are the notes on the bounds the summaries hit: a function
+// whose summary was widened, said at its declaration.
+func (a *analyzer) boundNotes(files []string) []Problem {
+	mine := map[string]bool{}
+	for _, f := range files {
+		mine[f] = true
+	}
+	out := a.bounds
+	for fn, s := range a.sums {
+		if s != nil && s.widened != nil && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
+			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
+				Message: fmt.Sprintf("%s touches more than %d places under %s at one reference: merged into %s (less precise, not less safe)",
+					shortFuncName(fn), maxWidth, rootName(fn, s.widened), spellIn(fn, *s.widened))})
+		}
+		if s != nil && s.sitesCut && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
+			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
+				Message: fmt.Sprintf("%s reaches one access through more than %d of its calls: findings name the first %d as places to defer", shortFuncName(fn), maxSites, maxSites)})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Pos.Filename != out[j].Pos.Filename {
+			return out[i].Pos.Filename < out[j].Pos.Filename
+		}
+		return out[i].Pos.Offset < out[j].Pos.Offset
+	})
+	return out
 }
 
 // handlerAccesses rewrites a handler's summary for an invocation: its
@@ -359,8 +422,8 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 		}
 		for _, n := range rebase(acc.loc) {
 			k := n.key + "|" + acc.op.String() + "|" + itoa(int(acc.pos)) + "|" + locksKey(locks)
-			if len(acc.via) > 0 {
-				k += "|" + itoa(int(acc.via[0].pos))
+			if acc.via != nil {
+				k += "|" + itoa(int(acc.via.call.pos))
 			}
 			if seen[k] {
 				continue
@@ -369,8 +432,8 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 			c := *acc
 			c.loc = n
 			c.locks = locks
-			if isBound(h.fn) && len(c.via) > 0 {
-				c.via = c.via[1:] // the method value's wrapper is not user code
+			if isBound(h.fn) && c.via != nil {
+				c.via = c.via.next // the method value's wrapper is not user code
 			}
 			out = append(out, &c)
 		}
@@ -383,7 +446,7 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 	for _, e := range sum.calls {
 		a.reach([]*edge{e}, nil, func(acc *rawAccess, path []rawCall, locks []held) {
 			c := *acc
-			c.via = append(append(make([]rawCall, 0, len(path)+len(acc.via)), path...), acc.via...)
+			c.via = push(path, acc.via)
 			c.locks = unionLocks(locks, acc.locks)
 			add(&c)
 		})

@@ -19,7 +19,7 @@ type rawAccess struct {
 	atomic bool
 	pos    token.Pos
 	fn     *ssa.Function // the function holding the reference
-	via    []rawCall     // from the summarized function down to fn
+	via    *chain        // from the summarized function down to fn
 	locks  []held        // locks held at the access, callers' included
 }
 
@@ -70,10 +70,36 @@ type rawCall struct {
 	callee *ssa.Function
 }
 
+// chain is a call path, first call first. Paths share their tails: a
+// caller's copy of a callee's access prepends one call rather than copying
+// the whole path, which in recursive code is long and copied per access.
+type chain struct {
+	call rawCall
+	next *chain
+}
+
+// all yields the calls in order.
+func (c *chain) all() func(yield func(rawCall) bool) {
+	return func(yield func(rawCall) bool) {
+		for ; c != nil; c = c.next {
+			if !yield(c.call) {
+				return
+			}
+		}
+	}
+}
+
+// push prepends path to tail.
+func push(path []rawCall, tail *chain) *chain {
+	for i := len(path) - 1; i >= 0; i-- {
+		tail = &chain{call: path[i], next: tail}
+	}
+	return tail
+}
+
 // summary is what a function does to memory that outlives its invocation.
 type summary struct {
 	accesses []*rawAccess
-	seen     map[string]bool
 	returns  [][]loc // per result: what a returned pointer may point to
 	// stores are the pointers it stores (pollution.go).
 	stores []*rawStore
@@ -83,10 +109,22 @@ type summary struct {
 	// the callee's parameters, or under its callers' locks that depend on
 	// them, are rewritten into this summary.
 	calls []*edge
-	// width counts locs per reference and base (widen); widened says a
-	// group was widened, for the report of bounds hit.
-	width   map[string]*widthGroup
-	widened bool
+	// accSeen, callSeen and storeSeen deduplicate accesses, calls and
+	// stores as they are added.
+	accSeen   map[accKey]struct{}
+	callSeen  map[callKey]struct{}
+	storeSeen map[[2]string]struct{}
+	// width counts locs per reference and base (widen); widened says what
+	// was widened first, for the report of bounds hit; collapse widens
+	// every reference to its base (the fallback of a recursive component
+	// that did not settle: summarizeSCC).
+	width   map[widthKey]*widthGroup
+	widened *loc
+	// sites counts the call sites keeping each access (newSite);
+	// sitesCut says the bound was hit.
+	sites    map[accKey]int
+	sitesCut bool
+	collapse bool
 }
 
 // maxWidth bounds how many locs of one base one reference may touch in a
@@ -103,13 +141,13 @@ const maxWidth = 8
 // everything below it, so the wider loc stands for every loc it replaces.
 // The widened prefix only shortens, so a group holds at most maxWidth plus
 // the path length locs.
-func (s *summary) widen(l loc, g string) loc {
+func (s *summary) widen(l loc, g refKey) loc {
 	if len(l.path) == 0 {
 		return l
 	}
-	gk := g + "|" + l.base.key
+	gk := widthKey{g, l.base.key}
 	if s.width == nil {
-		s.width = map[string]*widthGroup{}
+		s.width = map[widthKey]*widthGroup{}
 	}
 	w := s.width[gk]
 	if w == nil {
@@ -117,22 +155,75 @@ func (s *summary) widen(l loc, g string) loc {
 		s.width[gk] = w
 	}
 	if w.wide != nil {
-		if p := commonPrefix(*w.wide, l); len(p.path) < len(w.wide.path) {
+		if p := commonPrefix(*w.wide, l); len(p.path) < len(w.wide.path) || s.collapse && len(w.wide.path) > 0 {
+			if s.collapse {
+				p = loc{base: l.base, key: l.base.key}.deep()
+			}
 			w.wide = &p
 		}
 		return *w.wide
 	}
-	if w.n < maxWidth || s.seen[l.key+"|"+g] {
-		if !s.seen[l.key+"|"+g] {
+	if _, dup := s.accSeen[accKey{l.key, g}]; !s.collapse && (w.n < maxWidth || dup) {
+		if !dup {
 			w.n++
 			w.first = l
 		}
 		return l
 	}
 	p := commonPrefix(w.first, l)
+	if s.collapse {
+		p = loc{base: l.base, key: l.base.key}.deep()
+	}
 	w.wide = &p
-	s.widened = true
+	if s.widened == nil {
+		s.widened = &p
+	}
 	return p
+}
+
+// refKey is one reference in a summary: what it does where, in which
+// function, reached through which call site of the summarized function,
+// under which locks. Accesses are deduplicated by it and their loc.
+type refKey struct {
+	op     Op
+	atomic bool
+	pos    token.Pos
+	at     *ssa.Function
+	locks  string
+	site   token.Pos
+}
+
+type accKey struct {
+	loc string
+	ref refKey
+}
+
+type widthKey struct {
+	ref  refKey
+	base string
+}
+
+// maxSites bounds the call sites of one function through which one access
+// is kept. The copies differ only in where a finding is placed (each call
+// site is a place where the user may defer the call); the conflict is the
+// same. A function that calls a parser's helpers hundreds of times would
+// otherwise keep each helper's accesses once per call.
+const maxSites = 4
+
+// newSite: the access of l at g may be kept for g's call site, fewer than
+// maxSites sites keeping it so far. Past the bound the summary says so.
+func (s *summary) newSite(l loc, g refKey) bool {
+	k := accKey{loc: l.key, ref: g}
+	k.ref.site = token.NoPos
+	if s.sites == nil {
+		s.sites = map[accKey]int{}
+	}
+	if s.sites[k] >= maxSites {
+		s.sitesCut = true
+		return false
+	}
+	s.sites[k]++
+	return true
 }
 
 // widthGroup counts the locs of one base one reference touches (widen).
@@ -148,8 +239,9 @@ func commonPrefix(a, b loc) loc {
 	for n < len(a.path) && n < len(b.path) && sameElem(a.path[n], b.path[n]) {
 		n++
 	}
-	p := loc{base: a.base, path: a.path[:n:n]}
-	return p.deep()
+	p := loc{base: a.base, path: a.path[:n:n], trunc: true}
+	p.key = p.computeKey()
+	return p
 }
 
 func (s *summary) size() int {
@@ -168,6 +260,7 @@ type analyzer struct {
 	sites    map[ssa.CallInstruction][]*ssa.Function // dynamic call targets
 	sums     map[*ssa.Function]*summary
 	closures map[*ssa.Function][]*ssa.MakeClosure // where each closure is made
+	bounds   []Problem                            // recursive components forced to settle
 	bases    map[string]*base
 	states   map[*ssa.Function]*fnState
 	cells    map[*ssa.Alloc]cell // captured variables (cellValues)
@@ -742,6 +835,14 @@ func (a *analyzer) targets(s *fnState, call ssa.CallInstruction) ([]*ssa.Functio
 // summarize computes fn's summary from scratch, using the current summaries
 // of its callees (partial ones inside a recursive cycle).
 func (a *analyzer) summarize(fn *ssa.Function) *summary {
+	return a.summarizeInto(fn, &summary{})
+}
+
+// summarizeInto adds what fn does to sum, which holds what an earlier pass
+// over fn found: in a recursive component summaries are joined pass after
+// pass, never rebuilt, so that they only grow (widening included) and the
+// iteration ends.
+func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 	if a.next != nil {
 		log := &readLog{}
 		a.reads = log
@@ -749,15 +850,17 @@ func (a *analyzer) summarize(fn *ssa.Function) *summary {
 		defer func() { a.reads = nil }()
 	}
 	s := a.newState(fn)
-	sum := &summary{seen: map[string]bool{}}
+	if sum.accSeen == nil {
+		sum.accSeen = map[accKey]struct{}{}
+	}
 	s.sum = sum
 	defer func() { s.sum = nil }()
-	if fn.Signature.Results().Len() > 0 {
+	if n := fn.Signature.Results().Len(); n > 0 && len(sum.returns) != n {
 		sum.returns = make([][]loc, fn.Signature.Results().Len())
 	}
 	s.escaped = s.findEscapes()
 	inLocks := s.lockStates()
-	rec := func(l loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via []rawCall, locks []held) {
+	rec := func(l loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via *chain, locks []held) {
 		locks = unionLocks(s.cur, locks)
 		if l.base.kind == bFresh {
 			if d := firstDeref(l); d >= 0 {
@@ -772,21 +875,21 @@ func (a *analyzer) summarize(fn *ssa.Function) *summary {
 				l = a.unknownLoc(l.base.typ).extend(l.path, l.trunc)
 			}
 		}
-		g := op.String() + "|" + itoa(int(pos)) + "|" + at.String() + "|" + locksKey(locks)
-		if len(via) > 0 {
+		g := refKey{op: op, atomic: atomic, pos: pos, at: at, locks: locksKey(locks)}
+		if via != nil {
 			// Each call site in this function keeps its own copy: each is
 			// a place where the user may defer the call.
-			g += "|" + itoa(int(via[0].pos))
-		}
-		if atomic {
-			g += "|atomic"
+			g.site = via.call.pos
 		}
 		l = sum.widen(l, g)
-		k := l.key + "|" + g
-		if sum.seen[k] {
+		k := accKey{loc: l.key, ref: g}
+		if _, dup := sum.accSeen[k]; dup {
 			return
 		}
-		sum.seen[k] = true
+		if g.site != token.NoPos && !sum.newSite(l, g) {
+			return // the access is kept at maxSites call sites already
+		}
+		sum.accSeen[k] = struct{}{}
 		sum.accesses = append(sum.accesses, &rawAccess{loc: l, op: op, atomic: atomic, pos: pos, fn: at, via: via, locks: locks})
 	}
 	here := func(l []loc, op Op, atomic bool, pos token.Pos) {
@@ -858,7 +961,7 @@ func (a *analyzer) summarize(fn *ssa.Function) *summary {
 	return sum
 }
 
-type recorder func(l loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via []rawCall, locks []held)
+type recorder func(l loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via *chain, locks []held)
 
 // applySummary adds callee's accesses, rewritten for this call, to the
 // caller's summary. What the callee does to memory it names absolutely
@@ -886,10 +989,7 @@ func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []
 	step := rawCall{pos: pos, caller: s.fn, callee: callee}
 	plain := s.sum != nil && !anyRelative(s.cur)
 	apply := func(acc *rawAccess, prefix []rawCall) {
-		via := make([]rawCall, 0, len(prefix)+len(acc.via)+1)
-		via = append(via, step)
-		via = append(via, prefix...)
-		via = append(via, acc.via...)
+		via := &chain{call: step, next: push(prefix, acc.via)}
 		var locks []held
 		for _, h := range acc.locks {
 			// A lock reached through a parameter is the caller's lock; one

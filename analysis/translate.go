@@ -62,7 +62,7 @@ func (a *analyzer) translator(prev *generation) *translator {
 }
 
 func (t *translator) summary(s *summary) (*summary, bool) {
-	out := &summary{accesses: make([]*rawAccess, 0, len(s.accesses))}
+	out := &summary{accesses: make([]*rawAccess, 0, len(s.accesses)), widened: s.widened}
 	for _, acc := range s.accesses {
 		n, ok := t.access(acc)
 		if !ok {
@@ -116,17 +116,18 @@ func (t *translator) access(acc *rawAccess) (*rawAccess, bool) {
 		return nil, false
 	}
 	n := &rawAccess{loc: l, op: acc.op, atomic: acc.atomic, pos: pos, fn: fn}
-	if len(acc.via) > 0 {
-		n.via = make([]rawCall, len(acc.via))
-		for i, c := range acc.via {
+	if acc.via != nil {
+		var via []rawCall
+		for c := range acc.via.all() {
 			p, ok1 := t.pos(c.pos)
 			caller, ok2 := t.fn(c.caller)
 			callee, ok3 := t.fn(c.callee)
 			if !ok1 || !ok2 || !ok3 {
 				return nil, false
 			}
-			n.via[i] = rawCall{pos: p, caller: caller, callee: callee}
+			via = append(via, rawCall{pos: p, caller: caller, callee: callee})
 		}
+		n.via = push(via, nil)
 	}
 	locks, ok := t.locks(acc.locks)
 	if !ok {

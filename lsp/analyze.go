@@ -484,6 +484,8 @@ func (s *server) problem(snap *snapshot, p analysis.Problem) protocol.Diagnostic
 	sev, code := protocol.DiagnosticSeverityError, "not-analysed"
 	msg := p.Message
 	switch {
+	case p.Note:
+		sev, code = protocol.DiagnosticSeverityInformation, "widened"
 	case p.Package == "" || strings.Contains(msg, p.Package):
 		if p.Warning {
 			sev, code = protocol.DiagnosticSeverityWarning, "incomplete"

@@ -68,6 +68,9 @@ func check(args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	for _, p := range res.Problems {
+		if p.Note && !*verbose {
+			continue // a bound hit: with -v
+		}
 		where := p.Package
 		if p.Pos.Filename != "" {
 			where = rel(wd, p.Pos)
@@ -76,8 +79,11 @@ func check(args []string, stdout, stderr io.Writer) int {
 			where = "safels"
 		}
 		kind := ""
-		if p.Warning {
+		switch {
+		case p.Warning:
 			kind = "warning: "
+		case p.Note:
+			kind = "note: "
 		}
 		fmt.Fprintf(stderr, "%s: %s%s\n", where, kind, p.Message)
 	}
@@ -217,7 +223,9 @@ func writeJSON(w io.Writer, wd string, res *analysis.Result) error {
 		out.Matrix = append(out.Matrix, cells)
 	}
 	for _, p := range res.Problems {
-		out.Errors = append(out.Errors, rel(wd, p.Pos)+": "+p.Message)
+		if !p.Note {
+			out.Errors = append(out.Errors, rel(wd, p.Pos)+": "+p.Message)
+		}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

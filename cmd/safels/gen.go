@@ -102,7 +102,7 @@ func generate(ctx context.Context, dir string) ([]byte, []string, error) {
 	}
 	var warnings []string
 	for _, p := range res.Problems {
-		if !p.Warning {
+		if !p.Warning && !p.Note {
 			// A package that was not analysed may hold accesses that a
 			// table would then ignore: refuse rather than be unsafe.
 			return nil, nil, fmt.Errorf("%s: %s (fix it, then run safels gen again)", p.Pos, p.Message)

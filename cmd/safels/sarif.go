@@ -166,6 +166,8 @@ func writeSARIF(w io.Writer, wd string, res *analysis.Result) error {
 		n := sarifNotification{Level: "error", Message: sarifMessage{p.Message}}
 		if p.Warning {
 			n.Level = "warning"
+		} else if p.Note {
+			n.Level = "note"
 		}
 		if p.Pos.Filename != "" {
 			n.Locations = []sarifLocation{loc(posOf(p.Pos.Filename, p.Pos.Line, p.Pos.Column), "")}

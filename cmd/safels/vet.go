@@ -135,7 +135,7 @@ func vet(args []string, stdout, stderr io.Writer) int {
 	}
 	var diags []vetDiagnostic
 	for _, p := range res.Problems {
-		if files[p.Pos.Filename] {
+		if files[p.Pos.Filename] && !p.Note {
 			diags = append(diags, vetDiagnostic{Posn: p.Pos.String(), Message: "safels: " + p.Message})
 		}
 	}
