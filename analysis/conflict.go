@@ -45,6 +45,7 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 	var all []entry
 	accesses := make([][]*rawAccess, len(found))
 	pol := newPollution()
+	pol.owners = a.owners
 	for i, f := range found {
 		var stores []*rawStore
 		accesses[i], stores = a.handlerAccesses(f)

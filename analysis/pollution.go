@@ -114,6 +114,9 @@ type pollution struct {
 	// connection table does): shared memory of such a type may be a
 	// context.
 	posted []types.Type
+	// owners: which slots hold only owned pointers, and which struct
+	// types may be contexts inside other memory (owner.go).
+	owners *owners
 }
 
 // targets are what a slot's pointers may point to: these locs, or, where
@@ -211,6 +214,11 @@ func (p *pollution) apply(l loc) (loc, []loc) {
 	if own == ownFresh {
 		return l, nil
 	}
+	if own == ownContext && p.owners != nil && p.owners.interior[typeKey(l.base.typ)] {
+		// The context may be memory inside another (&c.timer posted):
+		// it is memory of its type wherever it is.
+		return unknownOf(l.base.typ).extend(l.path, l.trunc), nil
+	}
 	var path []elem
 	var extra []loc
 	for d, e := range l.path {
@@ -232,6 +240,11 @@ func (p *pollution) apply(l loc) (loc, []loc) {
 				}
 				extra = append(extra, x)
 			}
+		}
+		if own == ownContext && !crossed && !p.owners.ownedSlot(sl, loc{base: l.base, path: l.path[:d]}.memType()) {
+			// A pointer not proven the context's own was kept here: what
+			// it leads to may be another's (owner.go).
+			crossed = true
 		}
 		if imprecise || crossed {
 			if path == nil {

@@ -112,6 +112,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	}
 	phase("summaries")
 	res.Summarized, res.Reused = a.summarized, a.reused
+	a.owners = a.scanOwnership(fns)
 	a.conflicts(res, found, setup)
 	nameHandlers(a, res, found)
 	phase("conflicts")
