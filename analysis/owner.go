@@ -40,7 +40,7 @@ import (
 // context's memory: contexts of that type are then memory of unknown
 // origin (owners.interior), and all their conflicts are global.
 //
-// Locks follow the same rule (commonLock): a lock keeps two accesses apart
+// Locks follow the same rule (mustAliasLock): a lock keeps two accesses apart
 // only when it is one concrete mutex, never "some element of this array"
 // (accounts[i].mu does not guard accounts[j].bal).
 //
@@ -65,6 +65,29 @@ func (o *owners) ownedSlot(sl slot, held types.Type) bool {
 	}
 	if held != nil && o.byType[typeKey(held)] {
 		return false
+	}
+	return true
+}
+
+// ownsBelow: a loc cut at slot sl (loc.with) holds only owned pointers
+// there and, one level down, in the pointer fields of what they point to.
+// Deeper, recursion goes on through the same slots.
+func (o *owners) ownsBelow(sl slot, held types.Type) bool {
+	if !o.ownedSlot(sl, held) {
+		return false
+	}
+	st, ok := pointee(held).Underlying().(*types.Struct)
+	if !ok {
+		return !pointerLike(pointee(held)) || o.ownedSlot(slot{elem: typeKey(pointee(held))}, pointee(held))
+	}
+	for i := 0; i < st.NumFields(); i++ {
+		f := st.Field(i)
+		if holdsPointers(f.Type(), 0) && !o.ownedSlot(slot{field: f}, f.Type()) {
+			return false
+		}
+		if a, isArr := f.Type().Underlying().(*types.Array); isArr && pointerLike(a.Elem()) && !o.ownedSlot(slot{elem: typeKey(a.Elem())}, a.Elem()) {
+			return false
+		}
 	}
 	return true
 }

@@ -261,6 +261,11 @@ func (p *pollution) apply(l loc) (loc, []loc) {
 		// Everything below l: also what its pointers lead to (a
 		// container outside the workspace, kept whole).
 		sl := slotOf(loc{base: l.base, path: l.path})
+		if own == ownContext && !p.owners.ownsBelow(sl, l.memType()) {
+			// Cut at a pointer (c.peer..., a list): what lies below may
+			// be any memory of its type.
+			extra = append(extra, unknownOf(pointee(l.memType())).deep())
+		}
 		if t := p.toShared[sl]; own == ownContext && t != nil {
 			for _, target := range t.locs {
 				extra = append(extra, target.deep())
