@@ -22,8 +22,6 @@ type conn struct {
 	srv    *server // main's one server, injected into every connection
 	own    *server // a server of this connection's own
 	buf    []byte  // a buffer allocated for this connection
-	peer   *conn   // linked by main
-	out    int
 	window int
 	timer  timer // posted as a context of its own
 	tick   *tick // allocated for this connection, posted whole
@@ -55,21 +53,21 @@ var (
 
 // 1. The injected server is every connection's.
 func handleRequest(l *loop.Loop, c *conn) {
-	c.srv.requests++
-	c.srv.perPath["/"]++
+	c.srv.requests++ // want "handleRequest writes c\\.srv\\.requests; handleRequest \\(another invocation\\) reads and writes it \\(owned.go:56\\), handleOwn"
+	c.srv.perPath["/"]++ // want "handleRequest writes c\\.srv\\.perPath\\[i\\]; handleRequest \\(another invocation\\)"
 }
 
 // What is allocated for the connection is its own.
 func handleOwn(l *loop.Loop, c *conn) {
-	c.own.requests++
-	c.buf[0]++
+	c.own.requests++ // want "handleOwn writes c\\.own\\.requests; handleRequest"
+	c.buf[0]++ // want "handleOwn writes c\\.buf\\[i\\]; handleOwn \\(another invocation\\) reads and writes it \\(owned.go:63\\) on the same context$"
 }
 
 // The server's own mutex guards its fields, whichever connection leads
 // there.
 func handleLocked(l *loop.Loop, c *conn) {
 	c.srv.mu.Lock()
-	c.srv.locked++
+	c.srv.locked++ // want "handleLocked writes c\\.srv\\.locked; handleLocked \\(another invocation\\) reads and writes it \\(owned.go:70\\)$"
 	c.srv.mu.Unlock()
 }
 
@@ -79,37 +77,26 @@ func handleAccept(l *loop.Loop, ln *listener) {
 	loop.Post(l, handleRequest, c)
 }
 
-// 2. Peers: c.peer.out is another connection's out.
-func handlePeer(l *loop.Loop, c *conn) {
-	if c.peer != nil {
-		c.peer.out++
-	}
-}
-
-func handleOut(l *loop.Loop, c *conn) {
-	c.out = 0
-}
-
 // 3. A stream spends the window its connection refills.
 func handleData(l *loop.Loop, c *conn) {
-	c.window += 100
+	c.window += 100 // want "handleData writes c\\.window.*handleStream"
 	loop.Post(l, handleStream, &stream{conn: c, data: make([]byte, 8)})
 }
 
 func handleStream(l *loop.Loop, s *stream) {
-	s.sent++
-	s.data[0]++
-	s.conn.window--
+	s.sent++ // want "handleStream writes s\\.sent; .* on the same context$"
+	s.data[0]++ // want "handleStream writes s\\.data\\[i\\]; .* on the same context$"
+	s.conn.window-- // want "handleStream writes s\\.conn\\.window; .*handleData reads and writes c\\.window"
 }
 
 // 4. The timer inside the connection is posted as a context.
 func handleArm(l *loop.Loop, c *conn) {
-	c.timer.fired = 0
+	c.timer.fired = 0 // want "handleArm writes c\\.timer\\.fired; .*handleTimer reads and writes \\(\\*main\\.timer\\)\\.fired"
 	loop.Post(l, handleTimer, &c.timer)
 }
 
 func handleTimer(l *loop.Loop, t *timer) {
-	t.fired++
+	t.fired++ // want "handleTimer writes \\(\\*main\\.timer\\)\\.fired"
 }
 
 // A tick allocated for the connection, posted whole, is the tick's.
@@ -118,14 +105,14 @@ func handleTicker(l *loop.Loop, c *conn) {
 }
 
 func handleTick(l *loop.Loop, t *tick) {
-	t.n++
+	t.n++ // want "handleTick writes t\\.n; handleTick \\(another invocation\\) reads and writes it \\(owned.go:108\\) on the same context$"
 }
 
 // 5. accounts[i].mu is not accounts[j].mu.
 func handleTransfer(l *loop.Loop, c *conn) {
-	i, j := c.out&3, (c.out+1)&3
+	i, j := c.window&3, (c.window+1)&3 // want "handleTransfer reads c\\.window"
 	accounts[i].mu.Lock()
-	accounts[j].bal += 10
+	accounts[j].bal += 10 // want "handleTransfer writes accounts\\[i\\]\\.bal; handleTransfer \\(another invocation\\) reads and writes it"
 	accounts[i].mu.Unlock()
 }
 
@@ -143,14 +130,11 @@ func newConn(srv *server) *conn {
 func main() {
 	srv := &server{perPath: map[string]int{}}
 	a, b := newConn(srv), newConn(srv)
-	a.peer, b.peer = b, a
 	l := loop.New()
 	for _, c := range []*conn{a, b} {
 		loop.Post(l, handleRequest, c)
 		loop.Post(l, handleOwn, c)
 		loop.Post(l, handleLocked, c)
-		loop.Post(l, handlePeer, c)
-		loop.Post(l, handleOut, c)
 		loop.Post(l, handleData, c)
 		loop.Post(l, handleArm, c)
 		loop.Post(l, handleTicker, c)
