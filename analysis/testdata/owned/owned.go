@@ -53,14 +53,14 @@ var (
 
 // 1. The injected server is every connection's.
 func handleRequest(l *loop.Loop, c *conn) {
-	c.srv.requests++ // want "handleRequest writes c\\.srv\\.requests; handleRequest \\(another invocation\\) reads and writes it \\(owned.go:56\\), handleOwn"
+	c.srv.requests++     // want "handleRequest writes c\\.srv\\.requests; handleRequest \\(another invocation\\) reads and writes it \\(owned.go:56\\), handleOwn"
 	c.srv.perPath["/"]++ // want "handleRequest writes c\\.srv\\.perPath\\[i\\]; handleRequest \\(another invocation\\)"
 }
 
 // What is allocated for the connection is its own.
 func handleOwn(l *loop.Loop, c *conn) {
 	c.own.requests++ // want "handleOwn writes c\\.own\\.requests; handleRequest"
-	c.buf[0]++ // want "handleOwn writes c\\.buf\\[i\\]; handleOwn \\(another invocation\\) reads and writes it \\(owned.go:63\\) on the same context$"
+	c.buf[0]++       // want "handleOwn writes c\\.buf\\[i\\]; handleOwn \\(another invocation\\) reads and writes it \\(owned.go:63\\) on the same context$"
 }
 
 // The server's own mutex guards its fields, whichever connection leads
@@ -84,8 +84,8 @@ func handleData(l *loop.Loop, c *conn) {
 }
 
 func handleStream(l *loop.Loop, s *stream) {
-	s.sent++ // want "handleStream writes s\\.sent; .* on the same context$"
-	s.data[0]++ // want "handleStream writes s\\.data\\[i\\]; .* on the same context$"
+	s.sent++        // want "handleStream writes s\\.sent; .* on the same context$"
+	s.data[0]++     // want "handleStream writes s\\.data\\[i\\]; .* on the same context$"
 	s.conn.window-- // want "handleStream writes s\\.conn\\.window; .*handleData reads and writes c\\.window"
 }
 
