@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"cmp"
+	"go/types"
 	"slices"
 	"sort"
 	"strings"
@@ -50,6 +51,11 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 		var stores []*rawStore
 		accesses[i], stores = a.handlerAccesses(f)
 		pol.add(stores)
+		for _, r := range accesses[i] {
+			if r.loc.base.kind == bContext && !slices.ContainsFunc(pol.ctxTypes, func(t types.Type) bool { return types.Identical(t, r.loc.base.typ) }) {
+				pol.ctxTypes = append(pol.ctxTypes, r.loc.base.typ)
+			}
+		}
 	}
 	for _, fn := range setup {
 		pol.add(a.setupStores(fn))
