@@ -334,3 +334,32 @@ func TestRecursion(t *testing.T) {
 		t.Errorf("handleEval/handleEval = %b, want the global bit (global.count)", got)
 	}
 }
+
+// TestOwnership: memory reached through a context is the context's own
+// only when allocated for it and stored only into it (issue 13); each
+// shape both ways (a stream's own data: its want says same-context only).
+func TestOwnership(t *testing.T) {
+	r := wanttest.Run(t, "testdata/owned")
+	for _, tc := range []struct {
+		a, b string
+		want analysis.Kind
+		why  string
+	}{
+		{"handleRequest", "handleRequest", analysis.Global, "main's one server is in every connection"},
+		{"handleRequest", "handleAccept", 0, "the listener only passes its server on"},
+		{"handleOwn", "handleOwn", 0, "a server and a buffer allocated for each connection are its own"},
+		{"handleData", "handleStream", analysis.Global, "a stream spends the window of the connection it points back to"},
+		{"handleArm", "handleTimer", analysis.Global, "the timer posted is memory inside a connection"},
+		{"handleTick", "handleTick", 0, "a tick allocated for its connection and posted whole is the tick's"},
+		{"handleTransfer", "handleTransfer", analysis.Global, "accounts[i].mu does not guard accounts[j].bal"},
+		{"handleDeposit", "handleDeposit", 0, "one concrete mutex guards bank"},
+	} {
+		if got := cell(t, r, tc.a, tc.b); got&analysis.Global != tc.want {
+			t.Errorf("%s/%s = %02b, want bit 0 = %d: %s", tc.a, tc.b, got, tc.want, tc.why)
+		}
+	}
+	r = wanttest.Run(t, "testdata/peers")
+	if got := cell(t, r, "handlePeer", "handleOut"); got&analysis.Global == 0 {
+		t.Errorf("handlePeer/handleOut = %02b, want a global conflict: c.peer.out is the other connection's out", got)
+	}
+}

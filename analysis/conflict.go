@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"cmp"
+	"go/types"
 	"slices"
 	"sort"
 	"strings"
@@ -45,10 +46,16 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 	var all []entry
 	accesses := make([][]*rawAccess, len(found))
 	pol := newPollution()
+	pol.owners = a.owners
 	for i, f := range found {
 		var stores []*rawStore
 		accesses[i], stores = a.handlerAccesses(f)
 		pol.add(stores)
+		for _, r := range accesses[i] {
+			if r.loc.base.kind == bContext && !slices.ContainsFunc(pol.ctxTypes, func(t types.Type) bool { return types.Identical(t, r.loc.base.typ) }) {
+				pol.ctxTypes = append(pol.ctxTypes, r.loc.base.typ)
+			}
+		}
 	}
 	for _, fn := range setup {
 		pol.add(a.setupStores(fn))
@@ -61,7 +68,7 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 			l, extra := pol.apply(r.loc)
 			for j, x := range append([]loc{l}, extra...) {
 				raw := r
-				if j > 0 || !slices.Equal(x.path, r.loc.path) {
+				if j > 0 || x.base != r.loc.base || !slices.Equal(x.path, r.loc.path) {
 					c := *r
 					c.loc = x
 					raw = &c
@@ -176,7 +183,7 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 		if k == 0 {
 			return
 		}
-		if g := commonLock(x.rep.locks, y.rep.locks, k); g != "" {
+		if g := commonLock(x.rep, y.rep, k); g != "" {
 			x.guards = appendOnce(x.guards, g)
 			y.guards = appendOnce(y.guards, g)
 			return
@@ -375,12 +382,13 @@ func (a *analyzer) publish(r *rawAccess, h int) *Access {
 }
 
 // commonLock returns the name of a lock that keeps two accesses apart: one
-// both hold, at least one for writing. A lock inside the context only
-// separates invocations on the same context.
-func commonLock(a, b []held, k Kind) string {
-	for _, x := range a {
-		for _, y := range b {
-			if x.loc.key != y.loc.key || !x.write && !y.write {
+// both hold, at least one for writing, that is provably one mutex
+// (mustAliasLock). A lock inside the context only separates invocations on
+// the same context.
+func commonLock(xa, ya *rawAccess, k Kind) string {
+	for _, x := range xa.locks {
+		for _, y := range ya.locks {
+			if x.loc.key != y.loc.key || !x.write && !y.write || !mustAliasLock(x.loc) {
 				continue
 			}
 			if x.loc.base.kind == bContext && k != Context {
@@ -391,6 +399,22 @@ func commonLock(a, b []held, k Kind) string {
 		}
 	}
 	return ""
+}
+
+// mustAliasLock: every invocation that holds a lock at l holds the same
+// mutex as any other that does: not an element of an array, slice or map
+// (accounts[i].mu is not accounts[j].mu), nothing reached through a
+// pointer of unknown target.
+func mustAliasLock(l loc) bool {
+	if l.base.kind == bUnknown || l.trunc || l.imprecise() {
+		return false
+	}
+	for _, e := range l.path {
+		if e.kind == eIndex {
+			return false
+		}
+	}
+	return true
 }
 
 func appendOnce(ss []string, s string) []string {

@@ -19,6 +19,7 @@
 //	funcflow.go   calls of function values resolved by where the values flow
 //	loc.go        abstract memory locations: a root and a field path
 //	summary.go    per-function access summaries, bottom-up over call-graph SCCs
+//	owner.go      ownership: which memory a context reaches is its own
 //	reach.go      call edges: absolute accesses reached, not copied
 //	pollution.go  pointer stores: what may reach a context besides it
 //	run.go        Run: the phases, recursive components, bound notes
@@ -41,6 +42,19 @@
 // copies only what depends on its caller (accesses under its parameters);
 // accesses of globals and shared memory stay with the function that makes
 // them and are reached through call edges once per handler (reach.go).
+//
+// Ownership: every abstract object is a root (a global, a context, a
+// registered or captured value, memory of unknown origin) or has an
+// allocation site. Memory a handler reaches through its context is the
+// context's own only when proven so: every pointer ever stored, anywhere in
+// the workspace, into the slot it goes through was an allocation made for
+// that store and used for nothing else (owner.go). Anything else there (an
+// injected *Server, a peer, the connection a stream points back to) is
+// shared memory, and conflicts on it are global (a hue), never only the
+// context's (a color). A context posted from inside another object
+// (&c.timer) is memory of unknown origin; a lock guards only when it is one
+// concrete mutex, not an element of an array or map. Colors are an
+// optimisation for provably disjoint contexts, never an assumption.
 //
 // The analysis is conservative: where it cannot tell whether two accesses
 // touch the same memory it assumes they do. It knows nothing of the LSP;

@@ -117,6 +117,13 @@ type pollution struct {
 	// connection table does): shared memory of such a type may be a
 	// context.
 	posted []types.Type
+	// owners: which slots hold only owned pointers, and which struct
+	// types may be contexts inside other memory (owner.go).
+	owners *owners
+	// ctxTypes: the types of the handlers' contexts; ctxHeld: slots that
+	// held a pointer into a context.
+	ctxTypes []types.Type
+	ctxHeld  map[slot]bool
 }
 
 // targets are what a slot's pointers may point to: these locs, or, where
@@ -128,7 +135,7 @@ type targets struct {
 }
 
 func newPollution() *pollution {
-	return &pollution{toShared: map[slot]*targets{}, toContext: map[slot][]types.Type{}}
+	return &pollution{toShared: map[slot]*targets{}, toContext: map[slot][]types.Type{}, ctxHeld: map[slot]bool{}}
 }
 
 func (p *pollution) shared(sl slot) *targets {
@@ -167,6 +174,7 @@ func (p *pollution) add(stores []*rawStore) {
 			}
 		case ownContext:
 			p.context(sl, st.val.memType())
+			p.ctxHeld[sl] = true
 		case ownFresh:
 			d := fresh[st.val.base.key]
 			if d == nil {
@@ -190,6 +198,7 @@ func (p *pollution) add(stores []*rawStore) {
 		}
 		for _, sl := range d.shr {
 			p.context(sl, d.typ)
+			p.ctxHeld[sl] = true
 		}
 	}
 }
@@ -214,6 +223,11 @@ func (p *pollution) apply(l loc) (loc, []loc) {
 	if own == ownFresh {
 		return l, nil
 	}
+	if own == ownContext && p.owners != nil && p.owners.interior[typeKey(l.base.typ)] {
+		// The context may be memory inside another (&c.timer posted):
+		// it is memory of its type wherever it is.
+		return unknownOf(l.base.typ).extend(l.path, l.trunc), nil
+	}
 	var path []elem
 	var extra []loc
 	for d, e := range l.path {
@@ -236,6 +250,11 @@ func (p *pollution) apply(l loc) (loc, []loc) {
 				extra = append(extra, x)
 			}
 		}
+		if own == ownContext && !crossed && !p.owners.ownedSlot(sl, loc{base: l.base, path: l.path[:d]}.memType()) {
+			// A pointer not proven the context's own was kept here: what
+			// it leads to may be another's (owner.go).
+			crossed = true
+		}
 		if imprecise || crossed {
 			if path == nil {
 				path = append([]elem(nil), l.path...)
@@ -251,6 +270,13 @@ func (p *pollution) apply(l loc) (loc, []loc) {
 		// Everything below l: also what its pointers lead to (a
 		// container outside the workspace, kept whole).
 		sl := slotOf(loc{base: l.base, path: l.path})
+		if own == ownContext && indirect(l.memType()) && !p.owners.ownsBelow(sl, l.memType()) {
+			// Cut at a pointer (c.peer..., a list): what lies below may
+			// be any memory of its type. (A slice or map cut by a call
+			// outside the workspace keeps its known targets only: see
+			// the package doc's limits.)
+			extra = append(extra, unknownOf(pointee(l.memType())).deep())
+		}
 		if t := p.toShared[sl]; own == ownContext && t != nil {
 			for _, target := range t.locs {
 				extra = append(extra, target.deep())
@@ -274,10 +300,27 @@ func (p *pollution) mayReachContext(l loc) bool {
 		return true
 	}
 	for d, e := range l.path {
-		if e.kind != eDeref || e.precise {
+		if e.kind != eDeref || e.precise && !e.crossed {
 			continue
 		}
 		prefix := loc{base: l.base, path: l.path[:d]}
+		if e.crossed {
+			// Reached from a context through a slot it does not own: a
+			// context's memory only if a pointer into one was kept there,
+			// or the slot may hold another context (a peer, the
+			// connection a stream points back to).
+			if p.ctxHeld[slotOf(prefix)] {
+				return true
+			}
+			// A slot a context does not own may hold another context
+			// (a peer, the connection a stream points back to).
+			for _, t := range p.ctxTypes {
+				if typeContains(e.typ, t) {
+					return true
+				}
+			}
+			continue
+		}
 		if len(p.toContext[slotOf(prefix)]) > 0 {
 			return true
 		}
@@ -318,7 +361,12 @@ func holdsPointers(t types.Type, depth int) bool {
 // imprecise access of shared memory.
 func (p *pollution) mayAlias(x, y loc) bool {
 	own := func(l loc) bool { return ownerOf(l) == ownContext && !l.loose() }
-	far := func(l loc) bool { return ownerOf(l) == ownShared && l.base.kind != bUnknown && l.imprecise() }
+	// Far: shared memory known only by its type, or reached from a
+	// context through a slot it does not own (owner.go).
+	far := func(l loc) bool {
+		return ownerOf(l) == ownShared && l.base.kind != bUnknown && l.imprecise() ||
+			ownerOf(l) == ownContext && l.imprecise()
+	}
 	switch {
 	case own(x) && far(y):
 		return p.mayReachContext(y)

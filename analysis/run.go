@@ -113,6 +113,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	phase("summaries")
 	res.Problems = append(res.Problems, a.boundNotes(l.files)...)
 	res.Summarized, res.Reused = a.summarized, a.reused
+	a.owners = a.scanOwnership(fns)
 	a.conflicts(res, found, setup)
 	nameHandlers(a, res, found)
 	phase("conflicts")

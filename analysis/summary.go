@@ -281,6 +281,7 @@ type analyzer struct {
 	tr         *translator
 	reused     int
 	summarized []string
+	owners     *owners // which memory a context owns (owner.go)
 }
 
 func (a *analyzer) intern(b *base) *base {

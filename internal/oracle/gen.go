@@ -74,6 +74,16 @@ type Conn struct {
 	M   map[int]int
 	S   Store
 	Mu  sync.Mutex
+	// Reached through pointers (the ownership shapes, owned.go): the
+	// server injected into every connection or one of its own, the peer
+	// linked to it, a window streams spend, a timer posted as a context
+	// of its own, a list its own or shared.
+	Srv   *Server
+	Own   *Server
+	Peer  *Conn
+	Win   int
+	Timer Timer
+	List  *Node
 }
 
 type Store interface {
@@ -94,6 +104,26 @@ func (s *cntStore) Get(k int) int { return s.n }
 type Server struct {
 	n    int
 	hits [4]int
+	per  map[int]int
+}
+
+type Timer struct{ N, Fired int }
+
+// Stream is a context made by a connection's handler, pointing back to it.
+type Stream struct {
+	Conn *Conn
+	Sent int
+}
+
+type Account struct {
+	Mu  sync.Mutex
+	Bal int
+}
+
+type Node struct {
+	V    int
+	Next *Node
+	Kids [2]*Node
 }
 
 var (
@@ -112,8 +142,11 @@ var (
 	hook   = func(p *int) { *p += 2 }
 	next   = counter()
 	conns  [4]*Conn
-	srv    = &Server{}
+	srv    = &Server{per: map[int]int{}}
 	limit  = 10 // never written
+	accounts [4]Account
+	lastConn *Conn
+	shared   = mkList(3)
 )
 
 func bump(p *int)             { *p++ }
@@ -166,6 +199,30 @@ func spin(n int) int {
 //go:noinline
 func keep(int) {}
 
+func mkList(n int) *Node {
+	var l *Node
+	for i := 0; i < n; i++ {
+		l = &Node{V: i, Next: l, Kids: [2]*Node{l, nil}}
+	}
+	return l
+}
+
+func sumList(n *Node) int {
+	if n == nil {
+		return 0
+	}
+	return n.V + sumList(n.Next)
+}
+
+func bumpTree(n *Node) {
+	if n == nil {
+		return
+	}
+	n.V++
+	bumpTree(n.Kids[0])
+	bumpTree(n.Kids[1])
+}
+
 // Table is the program's constraint table: zz_safels_constraints.go,
 // written by safels gen, registers it here (one binary runs many programs,
 // and loop.Register takes one table per program).
@@ -173,9 +230,18 @@ var Table loop.Table
 
 func register(t loop.Table) { Table = t }
 
-// NewConn makes a context with memory of its own.
+// NewConn makes a context with memory of its own, and what the program
+// shares with it.
 func NewConn(id int) *Conn {
-	return &Conn{ID: id, P: &Inner{}, Buf: make([]int, 4), M: map[int]int{}, S: &memStore{m: map[int]int{}}}
+	c := &Conn{ID: id, P: &Inner{}, Buf: make([]int, 4), M: map[int]int{}, S: &memStore{m: map[int]int{}},
+		Srv: %s, Own: &Server{per: map[int]int{}}, List: %s}
+%s	return c
+}
+
+// accept makes a connection in a handler, with its listener's server.
+func accept(c *Conn) *Conn {
+	return &Conn{ID: c.ID + 100, P: &Inner{}, Buf: make([]int, 4), M: map[int]int{}, S: &memStore{m: map[int]int{}},
+		Srv: c.Srv, Own: &Server{per: map[int]int{}}, List: &Node{}}
 }
 `
 
@@ -193,14 +259,30 @@ func Generate(seed uint64, index int) *Program {
 	sp := pick(r, "&st", "&Stats{}")
 	pg := pick(r, "&g1", "&gin.Y", "new(int)")
 	store := pick(r, "&memStore{m: map[int]int{}}", "&cntStore{}")
+	// The ownership shapes draw from a stream of their own, so that the
+	// rest of a program is what it was before they were added.
+	r2 := rand.New(rand.NewPCG(seed^0x6f776e6564, uint64(index)))
+	shapes := r2.IntN(3) != 0
+	srvExpr, listExpr, peers := "&Server{per: map[int]int{}}", "&Node{}", ""
+	if shapes {
+		srvExpr = pick(r2, "srv", "srv", "&Server{per: map[int]int{}}")
+		listExpr = pick(r2, "shared", "mkList(3)", "&Node{}")
+		if r2.IntN(2) == 0 {
+			peers = "\tif lastConn != nil {\n\t\tc.Peer, lastConn.Peer = lastConn, c\n\t}\n\tlastConn = c\n"
+		}
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, prelude, p.Pkg, sp, pg, store)
+	fmt.Fprintf(&b, prelude, p.Pkg, sp, pg, store, srvExpr, listExpr, peers)
 
 	n := 2 + r.IntN(4)
 	var cases []string
+	var named []string // plain handlers so far, which later ones may post
 	closures := 0
 	for k := 0; k < n; k++ {
 		g := &gen{r: r, style: p.Style, depth: 1}
+		if shapes {
+			g.r2, g.posts = r2, named
+		}
 		kind := r.IntN(6)
 		switch {
 		case kind == 0 && k > 0:
@@ -221,7 +303,20 @@ func Generate(seed uint64, index int) *Program {
 			fmt.Fprintf(&b, "\nfunc %s(l *loop.Loop, c *Conn) {\n%s}\n", name, g.body())
 			cases = append(cases, fmt.Sprintf("loop.Post(l, %s, c)", name))
 			p.Handlers = append(p.Handlers, Handler{Case: k, Short: name, Frame: name})
+			named = append(named, name)
 		}
+	}
+	if shapes {
+		// A stream pointing back to its connection, and a timer inside
+		// the connection, posted as contexts of their own: from Schedule,
+		// so that they run in every mode, and from handlers.
+		g := &gen{r: r2, r2: r2, style: p.Style, depth: 1}
+		fmt.Fprintf(&b, "\nfunc hStream(l *loop.Loop, st *Stream) {\n%s}\n", g.streamBody())
+		g = &gen{r: r2, r2: r2, style: p.Style, depth: 1}
+		fmt.Fprintf(&b, "\nfunc hTimer(l *loop.Loop, t *Timer) {\n%s}\n", g.timerBody())
+		cases = append(cases, "loop.Post(l, hStream, &Stream{Conn: c})", "loop.Post(l, hTimer, &c.Timer)")
+		p.Handlers = append(p.Handlers, Handler{Case: n, Short: "hStream", Frame: "hStream"}, Handler{Case: n + 1, Short: "hTimer", Frame: "hTimer"})
+		n += 2
 	}
 	fmt.Fprintf(&b, "\n// Handlers is how many cases Schedule has.\nconst Handlers = %d\n", n)
 	b.WriteString("\n// Schedule posts handler k on c: the registrations the analysis finds.\nfunc Schedule(l *loop.Loop, k int, c *Conn) {\n\tswitch k {\n")
@@ -247,6 +342,8 @@ type gen struct {
 	method      bool // sv is the receiver
 	style       Style
 	vars        int
+	r2          *rand.Rand // the ownership shapes' stream; nil: none
+	posts       []string   // handlers this one may post on a new connection
 }
 
 func (g *gen) line(format string, args ...any) {
@@ -265,6 +362,9 @@ func (g *gen) pick(s ...string) string { return pick(g.r, s...) }
 func (g *gen) body() string {
 	g.line("s := c.ID")
 	for n := 1 + g.r.IntN(5); n > 0; n-- {
+		if g.r2 != nil && g.r2.IntN(2) == 0 {
+			g.shape()
+		}
 		g.stmt(true)
 		if g.r.IntN(3) == 0 {
 			g.line("s += spin(%d)", 10000+g.r.IntN(30000))
