@@ -16,6 +16,8 @@
 //	spec.go      the handler table: net/http, frameworks, .safels.json
 //	loc.go       abstract memory locations: a root and a field path
 //	summary.go   per-function access summaries, bottom-up over call-graph SCCs
+//	models.go    the table of models of library calls (and .safels.json's)
+//	library.go   calls into code without a body, as their models say
 //	conflict.go  pairwise conflicts, the matrix, hues and colors
 //
 // The analysis is conservative: where it cannot tell whether two accesses

@@ -15,3 +15,19 @@ import (
 func TestLibrary(t *testing.T) {
 	wanttest.Run(t, "testdata/library")
 }
+
+// TestByValue: a struct parameter and a value receiver are copies; an
+// element of the copy kept in shared memory does not make the copy
+// shared (a per-call command, as redcon passes it). Copying a global to
+// call a value method still reads all of it.
+func TestByValue(t *testing.T) {
+	wanttest.Run(t, "testdata/byvalue")
+}
+
+// TestGinLibrary: a gin server (testdata/servers, gin and zap at pinned
+// versions) rendering gin.H maps and fresh structs, binding requests into
+// fresh structs and logging with zap: only the real race on notes is
+// found.
+func TestGinLibrary(t *testing.T) {
+	wanttest.Run(t, "testdata/servers/ginlib")
+}
