@@ -407,6 +407,8 @@ var builtinModels = []CallModel{
 		Why: "a SugaredLogger is safe for concurrent use; it formats during the call"},
 	{Package: "github.com/microcosm-cc/bluemonday", Type: "*Policy", Names: []string{"Sanitize", "SanitizeBytes", "SanitizeReader", "SanitizeReaderToWriter"}, Receiver: EffectRead, Keeps: "nothing", Result: "fresh",
 		Why: "a Policy is safe for concurrent use once built; sanitizing reads it (and consumes a reader, fills a writer)"},
+	{Package: "github.com/gorilla/websocket", Type: "*Upgrader", Names: []string{"Upgrade"}, Receiver: EffectRead, Keeps: "result", Result: "fresh",
+		Why: "reads the options; the new Conn keeps the hijacked connection of the response writer"},
 	{Package: "github.com/gin-gonic/gin", Type: "*Context", Names: []string{"JSON", "IndentedJSON", "SecureJSON", "PureJSON", "AsciiJSON", "JSONP", "XML", "YAML", "TOML", "ProtoBuf", "String", "HTML", "Data", "Render", "AbortWithStatusJSON"}, Args: EffectRead, Keeps: "nothing",
 		Why: "renders the value into the response during the call"},
 	{Package: "github.com/gin-gonic/gin", Type: "*Context", Names: []string{"Bind", "BindJSON", "BindQuery", "BindUri", "BindHeader", "BindXML", "BindYAML", "ShouldBind", "ShouldBindJSON", "ShouldBindQuery", "ShouldBindUri", "ShouldBindHeader", "ShouldBindXML", "ShouldBindYAML", "ShouldBindWith", "BindWith", "MustBindWith"}, Keeps: "nothing",
