@@ -346,25 +346,33 @@ func (a *analyzer) assumedCalls(fn *ssa.Function) map[token.Pos]string {
 				continue
 			}
 			c := call.Common()
-			var k calleeKey
+			var keys []calleeKey
 			switch {
-			case c.IsInvoke():
-				if len(a.sites[call]) > 0 {
+			case c.StaticCallee() != nil:
+				if c.StaticCallee().Blocks == nil {
+					keys = append(keys, keyOf(c.StaticCallee()))
+				}
+			case c.IsInvoke() && len(a.sites[call]) == 0:
+				keys = append(keys, invokeKey(c))
+			default:
+				// A dynamic call: any of its targets may be library code
+				// (http.HandlerFunc's ServeHTTP).
+				for _, fn := range a.sites[call] {
+					if fn.Blocks == nil {
+						keys = append(keys, keyOf(fn))
+					}
+				}
+			}
+			for _, k := range keys {
+				if a.models.lookup(k) != nil || k.pkg == "sync/atomic" || synchronized(k.pkg) || k.pkg == "time" && !k.method {
 					continue
 				}
-				k = invokeKey(c)
-			case c.StaticCallee() != nil && c.StaticCallee().Blocks == nil:
-				k = keyOf(c.StaticCallee())
-			default:
-				continue
+				if out == nil {
+					out = map[token.Pos]string{}
+				}
+				out[instrPos(call)] = k.String()
+				break
 			}
-			if a.models.lookup(k) != nil || k.pkg == "sync/atomic" || synchronized(k.pkg) || k.pkg == "time" && !k.method {
-				continue
-			}
-			if out == nil {
-				out = map[token.Pos]string{}
-			}
-			out[instrPos(call)] = k.String()
 		}
 	}
 	return out
