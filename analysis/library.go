@@ -85,8 +85,10 @@ func firstResult(call *ssa.Call) (types.Type, bool) {
 // arguments reach, as for an unmodelled call.
 func (s *fnState) modelResults(m *CallModel, call *ssa.Call, idx int, t types.Type, method bool, args []ssa.Value) []loc {
 	var out []loc
+	// "first" is the built-in append's rule: the result is the first
+	// argument's memory, or new memory as untracked as append(nil, x)'s.
 	fresh := (m.Result == "fresh" || m.Result == "first") && idx == 0
-	if fresh {
+	if m.Result == "fresh" && idx == 0 {
 		out = append(out, s.a.freshLoc(call, pointee(t)))
 	}
 	first := 0

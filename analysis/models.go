@@ -59,8 +59,9 @@ type CallModel struct {
 	Keeps string `json:"keeps,omitempty"`
 	// Result is what pointers it returns refer to: "" (the default:
 	// anything its arguments reach, receiver included), "first" (what its
-	// first argument after the receiver reaches, or new memory: append-like
-	// calls and subslices of their input), "fresh" (new memory of this
+	// first argument after the receiver reaches, or new memory left
+	// untracked as the built-in append's: append-like calls and subslices
+	// of their input), "fresh" (new memory of this
 	// call, and what it keeps if Keeps is "result").
 	Result string `json:"result,omitempty"`
 	// Why justifies the model in one line.
