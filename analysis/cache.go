@@ -67,6 +67,7 @@ type generation struct {
 	fset    *token.FileSet
 	entries map[string]*cached // by function name
 	pkgKeys map[string]string  // by package path
+	models  string             // the project's models (models.go) they assumed
 }
 
 // cached is one function's summary and what it was computed from.

@@ -374,6 +374,7 @@ func (a *analyzer) publish(r *rawAccess, h int) *Access {
 		Func:    funcName(r.fn),
 		Context: r.loc.base.kind == bContext,
 		Handler: h,
+		Assumed: a.assumedAt(r.fn, r.pos),
 	}
 	for c := range r.via.all() {
 		acc.Via = append(acc.Via, Call{Callee: funcName(c.callee), Short: shortFuncName(c.callee), Pos: a.position(c.pos)})

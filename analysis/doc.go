@@ -19,6 +19,8 @@
 //	funcflow.go   calls of function values resolved by where the values flow
 //	loc.go        abstract memory locations: a root and a field path
 //	summary.go    per-function access summaries, bottom-up over call-graph SCCs
+//	models.go     the table of models of library calls (and .safels.json's)
+//	library.go    calls into code without a body, as their models say
 //	owner.go      ownership: which memory a context reaches is its own
 //	reach.go      call edges: absolute accesses reached, not copied
 //	pollution.go  pointer stores: what may reach a context besides it

@@ -75,6 +75,10 @@ type Access struct {
 	Func    string         // the function holding the reference
 	Via     []Call         // call chain from the handler; empty if in the handler itself
 	Context bool           // rooted at the handler's context
+	// Assumed names the call into code outside the workspace, neither
+	// analysed nor modelled, whose effect this access was assumed to be
+	// ("(*lib.T).M"); "" if none.
+	Assumed string
 	// GuardedBy names the locks that removed a conflict of this access.
 	GuardedBy []string
 	Handler   int // index of the handler in Result.Handlers

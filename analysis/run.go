@@ -96,6 +96,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	if prob != nil {
 		res.Problems = append(res.Problems, *prob)
 	}
+	a.useModels(spec.Models, fns)
 	found, problems := a.findHandlers(l, fns, spec)
 	res.Problems = append(res.Problems, problems...)
 	var entry []*ssa.Function

@@ -23,8 +23,11 @@ import (
 //	  "registrations": [{"package": "example.com/bus", "receiver": "Bus", "names": ["On"], "args": [2], "model": "loop"}],
 //	  "funcTypes":     [{"package": "example.com/bus", "name": "HandlerFunc", "model": "concurrent"}],
 //	  "interfaces":    [{"package": "example.com/bus", "name": "Listener", "methods": ["Handle"], "model": "concurrent"}],
-//	  "fields":        [{"package": "example.com/bus", "struct": "Hooks", "fields": ["OnData"], "model": "loop"}]
+//	  "fields":        [{"package": "example.com/bus", "struct": "Hooks", "fields": ["OnData"], "model": "loop"}],
+//	  "models":        [{"package": "example.com/cache", "type": "*LRU", "receiver": "none", "args": "read", "keeps": "nothing", "why": "..."}]
 //	}
+//
+// "models" describe calls into code outside the workspace (models.go).
 type Spec struct {
 	// Registrations are calls whose arguments at Args (receiver first;
 	// negative counts from the end) are handler functions.
@@ -36,6 +39,9 @@ type Spec struct {
 	Interfaces []InterfaceRef `json:"interfaces,omitempty"`
 	// Fields are struct fields that hold callbacks (evio's Events).
 	Fields []FieldRef `json:"fields,omitempty"`
+	// Models say what calls into code without a body here do to what
+	// they are given (models.go); they come before the built-in ones.
+	Models []CallModel `json:"models,omitempty"`
 }
 
 type Registration struct {
@@ -207,6 +213,7 @@ func loadSpec(dir string) (*Spec, *Problem) {
 	spec.FuncTypes = append(append([]TypeRef(nil), spec.FuncTypes...), extra.FuncTypes...)
 	spec.Interfaces = append(append([]InterfaceRef(nil), spec.Interfaces...), extra.Interfaces...)
 	spec.Fields = append(append([]FieldRef(nil), spec.Fields...), extra.Fields...)
+	spec.Models = extra.Models
 	return &spec, nil
 }
 
@@ -241,6 +248,11 @@ func (s *Spec) validate() error {
 	for i, f := range s.Fields {
 		if err := check("fields", i, f.Package, f.Model); err != nil {
 			return err
+		}
+	}
+	for i := range s.Models {
+		if err := s.Models[i].validate(); err != nil {
+			return fmt.Errorf("models[%d]: %v", i, err)
 		}
 	}
 	return nil

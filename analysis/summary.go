@@ -264,6 +264,7 @@ type analyzer struct {
 	bases    map[string]*base
 	states   map[*ssa.Function]*fnState
 	cells    map[*ssa.Alloc]cell // captured variables (cellValues)
+	models   *models             // calls into code without a body (models.go)
 
 	// Reuse of summaries across runs (cache.go); all nil without a Cache.
 	prev       *generation                // what the previous run left
@@ -626,6 +627,10 @@ func (s *fnState) callResults(call *ssa.Call, idx int) []loc {
 	targets, args, binds := s.a.targets(s, call)
 	for i, callee := range targets {
 		if callee.Blocks == nil {
+			if m := s.a.models.lookup(keyOf(callee)); m != nil {
+				out = append(out, s.modelResults(m, call, idx, t, callee.Signature.Recv() != nil, args)...)
+				continue
+			}
 			// Unknown code returns memory it made, or memory reachable
 			// from what it was given (strconv.AppendInt, bytes.Buffer.Bytes).
 			// Formatting and parsing keep nothing: what they return can
@@ -1057,11 +1062,19 @@ func (a *analyzer) call(s *fnState, call ssa.CallInstruction, rec recorder) {
 		if c.Method.Pkg() != nil {
 			pkg = c.Method.Pkg().Path()
 		}
+		if m := a.models.lookup(invokeKey(c)); m != nil {
+			a.modelCall(s, m, call, true, args, pos, rec)
+			return
+		}
 		a.externalCall(s, pkg, c.Method.Name(), true, args, pos, rec)
 		return
 	}
 	for i, fn := range fns {
 		if fn.Blocks == nil {
+			if m := a.models.lookup(keyOf(fn)); m != nil {
+				a.modelCall(s, m, call, fn.Signature.Recv() != nil, args, pos, rec)
+				continue
+			}
 			a.external(s, fn, args, pos, rec)
 			continue
 		}
@@ -1179,8 +1192,7 @@ func (a *analyzer) externalCall(s *fnState, pkg, name string, method bool, args 
 		if !pointerLike(t) || i == 0 && method && safeReceivers[pkg] {
 			continue
 		}
-		for _, l := range s.origin(arg) {
-			l = l.deep()
+		for _, l := range s.deepOrigins(arg) {
 			rec(l, Read, false, pos, s.fn, nil, nil)
 			if !readOnly {
 				rec(l, Write, false, pos, s.fn, nil, nil)
@@ -1262,7 +1274,9 @@ func (s *fnState) findEscapes() map[*base]bool {
 			return
 		}
 		for _, l := range s.origin(v) {
-			if l.base.kind == bFresh {
+			// A pointer loaded from fresh memory (a struct parameter's
+			// copy: cmd.Args[1]) leads elsewhere, not into it.
+			if l.base.kind == bFresh && firstDeref(l) < 0 {
 				esc[l.base] = true
 			}
 		}
@@ -1303,6 +1317,12 @@ func (s *fnState) findEscapes() map[*base]bool {
 						}
 					}
 					continue
+				}
+				if keeps, ok := s.a.modelKeeps(in); ok {
+					for _, arg := range keeps {
+						mark(arg)
+					}
+					continue // a model says what the call keeps
 				}
 				if callee := c.StaticCallee(); callee != nil && nonRetaining(calleePkg(callee)) {
 					continue // formatting and parsing keep nothing

@@ -92,6 +92,10 @@ func Findings(r *analysis.Result) []Finding {
 			}
 			code, sev := codeFor(h.Model, acc.Partners)
 			msg := describe(r, h, acc)
+			if acc.Assumed != "" {
+				// The access is what a call no one analysed might do.
+				msg += " (assumed: calls " + acc.Assumed + ", not analysed)"
+			}
 			rel := related(r, acc, files)
 			pos := userPos(files, h, acc)
 			// One finding per line and variable: `todos = append(todos,

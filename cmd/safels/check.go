@@ -161,6 +161,9 @@ type jsonAccess struct {
 	Atomic bool     `json:"atomic,omitempty"`
 	// GuardedBy names locks that kept this access apart from others.
 	GuardedBy []string `json:"guarded_by,omitempty"`
+	// Assumed names the call outside the workspace, neither analysed nor
+	// modelled, whose effect the access was assumed to be.
+	Assumed string `json:"assumed,omitempty"`
 }
 
 type jsonConflict struct {
@@ -197,7 +200,7 @@ func writeJSON(w io.Writer, wd string, res *analysis.Result) error {
 		out.Handlers = append(out.Handlers, jh)
 	}
 	access := func(a *analysis.Access) jsonAccess {
-		ja := jsonAccess{Pos: rel(wd, a.Pos), Op: a.Op.String(), Via: []string{}, Atomic: a.Atomic, GuardedBy: a.GuardedBy}
+		ja := jsonAccess{Pos: rel(wd, a.Pos), Op: a.Op.String(), Via: []string{}, Atomic: a.Atomic, GuardedBy: a.GuardedBy, Assumed: a.Assumed}
 		for _, c := range a.Via {
 			ja.Via = append(ja.Via, c.Callee)
 		}

@@ -1,0 +1,33 @@
+package analysis_test
+
+import (
+	"testing"
+
+	"github.com/safels/safels/internal/wanttest"
+)
+
+// TestLibrary runs a net/http server whose handlers call the standard
+// library as real servers do (issue 14's patterns): a global Regexp
+// matched, fresh responses encoded, a global sql.DB and template used, a
+// sync.Pool, a context carrying shared memory. Only the true races are
+// wanted, among them the write through a global's element that a decoder
+// makes (Decode(&req{Order: orders[0]})).
+func TestLibrary(t *testing.T) {
+	wanttest.Run(t, "testdata/library")
+}
+
+// TestByValue: a struct parameter and a value receiver are copies; an
+// element of the copy kept in shared memory does not make the copy
+// shared (a per-call command, as redcon passes it). Copying a global to
+// call a value method still reads all of it.
+func TestByValue(t *testing.T) {
+	wanttest.Run(t, "testdata/byvalue")
+}
+
+// TestGinLibrary: a gin server (testdata/servers, gin and zap at pinned
+// versions) rendering gin.H maps and fresh structs, binding requests into
+// fresh structs and logging with zap: only the real race on notes is
+// found.
+func TestGinLibrary(t *testing.T) {
+	wanttest.Run(t, "testdata/servers/ginlib")
+}
