@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/safels/safels/analysis"
+	"github.com/safels/safels/diagnostics"
 	"github.com/safels/safels/internal/wanttest"
 )
 
@@ -361,5 +362,39 @@ func TestOwnership(t *testing.T) {
 	r = wanttest.Run(t, "testdata/peers")
 	if got := cell(t, r, "handlePeer", "handleOut"); got&analysis.Global == 0 {
 		t.Errorf("handlePeer/handleOut = %02b, want a global conflict: c.peer.out is the other connection's out", got)
+	}
+}
+
+// TestRegistry: forty modules' objects through one loader. The store into
+// whichever module the loader is given, and the write each module's Setup
+// makes, are each bounded in the loader's summary (storebound.go, newRef);
+// the result says so, and the write still conflicts.
+func TestRegistry(t *testing.T) {
+	r, err := analysis.Run(context.Background(), analysis.Config{Dir: "testdata/registry", Patterns: []string{"."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notes []string
+	for _, p := range r.Problems {
+		if p.Note {
+			notes = append(notes, p.Message)
+		}
+	}
+	for _, want := range []string{"load reaches one access at more than", "load stores pointers to more than"} {
+		if !slices.ContainsFunc(notes, func(n string) bool { return strings.HasPrefix(n, want) }) {
+			t.Errorf("no note %q; notes: %q", want, notes)
+		}
+	}
+	if got := cell(t, r, "handleLoad", "handleReset"); got&analysis.Global == 0 {
+		t.Errorf("handleLoad/handleReset = %b, want the global bit: every module's Setup writes global.count", got)
+	}
+	setups := 0
+	for _, f := range diagnostics.Findings(r) {
+		if strings.Contains(f.Message, "handleReset writes global.count") {
+			setups++
+		}
+	}
+	if setups == 0 {
+		t.Errorf("no finding at handleReset's write of global.count")
 	}
 }

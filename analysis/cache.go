@@ -247,6 +247,9 @@ func (a *analyzer) fingerprint(s *summary) fp {
 		w(a.stableLoc(st.val))
 		w("|")
 		w(a.stablePos(st.pos))
+		if st.anyBase {
+			w("*")
+		}
 		w("\n")
 	}
 	for _, e := range s.calls {

@@ -19,11 +19,13 @@
 //	funcflow.go   calls of function values resolved by where the values flow
 //	loc.go        abstract memory locations: a root and a field path
 //	summary.go    per-function access summaries, bottom-up over call-graph SCCs
+//	typefilter.go a *T parameter is given only the origins of type T
 //	models.go     the table of models of library calls (and .safels.json's)
 //	library.go    calls into code without a body, as their models say
 //	owner.go      ownership: which memory a context reaches is its own
 //	reach.go      call edges: absolute accesses reached, not copied
 //	pollution.go  pointer stores: what may reach a context besides it
+//	storebound.go bounds on a summary's stores (destinations, values)
 //	run.go        Run: the phases, recursive components, bound notes
 //	conflict.go   pairwise conflicts, the matrix, hues and colors
 //	cache.go      summaries kept between runs (the language server)
@@ -34,8 +36,10 @@
 // A path stops where it would dereference into a type it already passed
 // through, and at maxPath elements (loc.with); one reference keeps at most
 // maxWidth locs of one root before they are merged into their common
-// prefix (summary.widen), and one access at most maxSites call sites of a
-// function (summary.newSite). Summaries of a recursive component only grow
+// prefix (summary.widen), one access at most maxSites call sites of a
+// function (summary.newSite) and maxRefs places below it (summary.newRef),
+// and one store at most maxWidth destination objects and value roots
+// before they merge (storebound.go). Summaries of a recursive component only grow
 // from pass to pass, so the component settles; past settleBy passes every
 // reference is widened to its root. A truncated loc ("x...") overlaps all
 // that lies under it, so each bound costs precision, never soundness, and

@@ -313,7 +313,7 @@ func (s *fnState) storedInto(b *base) []loc {
 	}
 	if s.sum != nil {
 		for _, st := range s.sum.stores {
-			if st.dst.base == b {
+			if st.dst.base == b || st.anyBase && b.kind == bFresh {
 				out = append(out, st.val)
 			}
 		}

@@ -30,6 +30,9 @@ import (
 type rawStore struct {
 	dst, val loc
 	pos      token.Pos
+	// anyBase: dst stands for stores into its slot in several fresh
+	// objects, not only its own (storebound.go).
+	anyBase bool
 }
 
 // slot names where a pointer is kept, for every object alike.
@@ -49,18 +52,6 @@ func slotOf(l loc) slot {
 		return slot{field: e.field}
 	}
 	return slot{elem: typeKey(l.memType())}
-}
-
-func (sum *summary) addStore(dst, val loc, pos token.Pos) {
-	k := [2]string{dst.key, val.key}
-	if _, dup := sum.storeSeen[k]; dup {
-		return
-	}
-	if sum.storeSeen == nil {
-		sum.storeSeen = map[[2]string]struct{}{}
-	}
-	sum.storeSeen[k] = struct{}{}
-	sum.stores = append(sum.stores, &rawStore{dst: dst, val: val, pos: pos})
 }
 
 // storePointer records the store of v into dsts, if v is a pointer.

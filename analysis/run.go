@@ -90,6 +90,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		start = time.Now()
 	}
 	a.resolveCalls(fns)
+	a.unsafeTargets = findUnsafeTargets(fns)
 
 	phase("callgraph")
 	spec, prob := loadSpec(cfg.Dir)
@@ -336,12 +337,23 @@ func (a *analyzer) boundNotes(files []string) []Problem {
 			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
 				Message: fmt.Sprintf("%s reaches one access through more than %d of its calls: findings name the first %d as places to defer", shortFuncName(fn), maxSites, maxSites)})
 		}
+		if s != nil && s.refsCut && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
+			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
+				Message: fmt.Sprintf("%s reaches one access at more than %d places: findings name the first %d (the conflict is the same)", shortFuncName(fn), maxRefs, maxRefs)})
+		}
+		if s != nil && s.storesCut && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
+			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
+				Message: fmt.Sprintf("%s stores pointers to more than %d objects, or into more than %d, at one place: they are merged (less precise, not less safe)", shortFuncName(fn), maxWidth, maxWidth)})
+		}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Pos.Filename != out[j].Pos.Filename {
 			return out[i].Pos.Filename < out[j].Pos.Filename
 		}
-		return out[i].Pos.Offset < out[j].Pos.Offset
+		if out[i].Pos.Offset != out[j].Pos.Offset {
+			return out[i].Pos.Offset < out[j].Pos.Offset
+		}
+		return out[i].Message < out[j].Message
 	})
 	return out
 }

@@ -114,6 +114,11 @@ type summary struct {
 	accSeen   map[accKey]struct{}
 	callSeen  map[callKey]struct{}
 	storeSeen map[[2]string]struct{}
+	// storeClasses and storeRel group stores by destination, storesCut
+	// says a bound on them was hit (storebound.go).
+	storeClasses map[storeClass]*storeGroup
+	storeRel     map[string]*storeGroup
+	storesCut    bool
 	// width counts locs per reference and base (widen); widened says what
 	// was widened first, for the report of bounds hit; collapse widens
 	// every reference to its base (the fallback of a recursive component
@@ -124,6 +129,10 @@ type summary struct {
 	// sitesCut says the bound was hit.
 	sites    map[accKey]int
 	sitesCut bool
+	// refs counts the places keeping each access (newRef); refsCut says
+	// the bound was hit.
+	refs     map[accKey]map[refPlace]bool
+	refsCut  bool
 	collapse bool
 }
 
@@ -163,8 +172,14 @@ func (s *summary) widen(l loc, g refKey) loc {
 		}
 		return *w.wide
 	}
-	if _, dup := s.accSeen[accKey{l.key, g}]; !s.collapse && (w.n < maxWidth || dup) {
+	// (Counted by the group's own record of locs: an access the summary
+	// then drops, past another bound, must not count again each pass.)
+	if dup := w.seen[l.key]; !s.collapse && (w.n < maxWidth || dup) {
 		if !dup {
+			if w.seen == nil {
+				w.seen = map[string]bool{}
+			}
+			w.seen[l.key] = true
 			w.n++
 			w.first = l
 		}
@@ -226,8 +241,46 @@ func (s *summary) newSite(l loc, g refKey) bool {
 	return true
 }
 
+// maxRefs bounds the places (line and function) below a function at which
+// one access (its loc, op and locks) is kept. In a large recursive
+// component every function reaches every other's accesses, and the same
+// field of a parameter is written at thousands of lines: each line is a
+// finding's place, but the conflict, and the table, are the same for all.
+const maxRefs = 16
+
+// newRef: the access of l at g's place may be kept, fewer than maxRefs
+// places keeping the same access so far. Past the bound the summary says
+// so.
+func (s *summary) newRef(l loc, g refKey) bool {
+	k := accKey{loc: l.key, ref: refKey{op: g.op, atomic: g.atomic, locks: g.locks}}
+	if s.refs == nil {
+		s.refs = map[accKey]map[refPlace]bool{}
+	}
+	places := s.refs[k]
+	p := refPlace{g.pos, g.at}
+	if places[p] {
+		return true
+	}
+	if len(places) >= maxRefs {
+		s.refsCut = true
+		return false
+	}
+	if places == nil {
+		places = map[refPlace]bool{}
+		s.refs[k] = places
+	}
+	places[p] = true
+	return true
+}
+
+type refPlace struct {
+	pos token.Pos
+	at  *ssa.Function
+}
+
 // widthGroup counts the locs of one base one reference touches (widen).
 type widthGroup struct {
+	seen  map[string]bool
 	n     int
 	first loc
 	wide  *loc
@@ -283,6 +336,9 @@ type analyzer struct {
 	reused     int
 	summarized []string
 	owners     *owners // which memory a context owns (owner.go)
+	// unsafeTargets: struct types made from an unsafe.Pointer somewhere,
+	// which fitsParam never filters (typefilter.go).
+	unsafeTargets map[typeKeyT]bool
 }
 
 func (a *analyzer) intern(b *base) *base {
@@ -681,6 +737,9 @@ func (s *fnState) subst(l loc, callee *ssa.Function, args []ssa.Value, binds []s
 	}
 	out := make([]loc, 0, len(roots))
 	for _, r := range roots {
+		if l.base.kind == bParam && !s.a.fitsParam(r, callee, l.base.idx) {
+			continue // memory of another type: not what the callee is given
+		}
 		if al, ok := r.base.site.(*ssa.Alloc); ok && r.base.kind == bFresh && len(r.path) == 0 && len(l.path) > 0 && l.path[0].kind == eDeref {
 			if vals, ok := s.a.cellValues(al); ok {
 				// The callee reads a captured variable: what was
@@ -895,6 +954,9 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 		if g.site != token.NoPos && !sum.newSite(l, g) {
 			return // the access is kept at maxSites call sites already
 		}
+		if via != nil && !sum.newRef(l, g) {
+			return // the same access is kept at maxRefs places already
+		}
 		sum.accSeen[k] = struct{}{}
 		sum.accesses = append(sum.accesses, &rawAccess{loc: l, op: op, atomic: atomic, pos: pos, fn: at, via: via, locks: locks})
 	}
@@ -1028,14 +1090,15 @@ func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []
 			if plain && !st.relative() {
 				continue // reached through the edge
 			}
+			vals := s.subst(st.val, callee, args, binds)
 			for _, d := range s.subst(st.dst, callee, args, binds) {
-				for _, v := range s.subst(st.val, callee, args, binds) {
-					s.sum.addStore(d, v, st.pos)
+				for _, v := range vals {
+					s.sum.addStoreAny(d, v, st.pos, st.anyBase)
 				}
 			}
 		}
 		if !plain {
-			a.reachStores(sum.calls, func(st *rawStore) { s.sum.addStore(st.dst, st.val, st.pos) })
+			a.reachStores(sum.calls, func(st *rawStore) { s.sum.addStoreAny(st.dst, st.val, st.pos, st.anyBase) })
 		}
 	}
 }

@@ -77,7 +77,7 @@ func (t *translator) summary(s *summary) (*summary, bool) {
 		if !ok1 || !ok2 || !ok3 {
 			return nil, false
 		}
-		out.stores = append(out.stores, &rawStore{dst: d, val: v, pos: pos})
+		out.stores = append(out.stores, &rawStore{dst: d, val: v, pos: pos, anyBase: st.anyBase})
 	}
 	for _, e := range s.calls {
 		pos, ok1 := t.pos(e.pos)
