@@ -233,7 +233,7 @@ func (a *analyzer) summarizeAll(ctx context.Context, entry []*ssa.Function) erro
 		if err != nil {
 			return
 		}
-		a.summarizeSCC(scc, succ)
+		err = a.summarizeSCC(ctx, scc, succ)
 	}
 	for _, fn := range entry {
 		if _, ok := index[fn]; !ok {
@@ -243,7 +243,7 @@ func (a *analyzer) summarizeAll(ctx context.Context, entry []*ssa.Function) erro
 	return err
 }
 
-func (a *analyzer) summarizeSCC(scc []*ssa.Function, succ map[*ssa.Function][]*ssa.Function) {
+func (a *analyzer) summarizeSCC(ctx context.Context, scc []*ssa.Function, succ map[*ssa.Function][]*ssa.Function) error {
 	recursive := len(scc) > 1
 	if !recursive {
 		for _, w := range succ[scc[0]] {
@@ -253,7 +253,7 @@ func (a *analyzer) summarizeSCC(scc []*ssa.Function, succ map[*ssa.Function][]*s
 		}
 	}
 	if a.next != nil && a.reuse(scc) {
-		return
+		return nil
 	}
 	defer func() {
 		for _, fn := range scc {
@@ -263,17 +263,31 @@ func (a *analyzer) summarizeSCC(scc []*ssa.Function, succ map[*ssa.Function][]*s
 	}()
 	if !recursive {
 		a.sums[scc[0]] = a.summarize(scc[0])
-		return
+		return nil
 	}
+	// callers within the component: whom a changed summary concerns.
+	in := map[*ssa.Function]bool{}
 	for _, fn := range scc {
+		in[fn] = true
 		a.sums[fn] = &summary{}
 	}
+	callers := map[*ssa.Function][]*ssa.Function{}
+	for _, fn := range scc {
+		for _, w := range succ[fn] {
+			if in[w] {
+				callers[w] = append(callers[w], fn)
+			}
+		}
+	}
 	// Summaries only grow (each pass adds to the last), paths are bounded
-	// in length (with) and in width (widen), so this settles. Past
-	// settleBy passes it is forced to: every reference is widened to its
-	// base (everything under a parameter, a global, memory of a type),
-	// of which there are finitely many, and the component is reported.
-	for iter := 0; ; iter++ {
+	// in length (with) and in width (widen), so this settles. A pass
+	// summarizes again only the members one of whose callees in the
+	// component grew in the pass before. Past settleBy passes it is
+	// forced to: every reference is widened to its base (everything under
+	// a parameter, a global, memory of a type), of which there are
+	// finitely many, and the component is reported.
+	dirty := in
+	for iter := 0; len(dirty) > 0; iter++ {
 		if iter == settleBy {
 			for _, fn := range scc {
 				a.sums[fn].collapse = true
@@ -281,17 +295,24 @@ func (a *analyzer) summarizeSCC(scc []*ssa.Function, succ map[*ssa.Function][]*s
 			a.bounds = append(a.bounds, Problem{Pos: a.fset.Position(scc[0].Pos()), Note: true,
 				Message: fmt.Sprintf("the summaries of %s and the %d functions recursive with it did not settle in %d passes: each reference is widened to all the memory under its root", scc[0].Name(), len(scc)-1, settleBy)})
 		}
-		changed := false
+		next := map[*ssa.Function]bool{}
 		for _, fn := range scc {
+			if !dirty[fn] {
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			before := a.sums[fn].size()
-			if a.summarizeInto(fn, a.sums[fn]).size() != before {
-				changed = true
+			if a.summarizeInto(fn, a.sums[fn]).size() != before || iter == settleBy {
+				for _, c := range callers[fn] {
+					next[c] = true
+				}
 			}
 		}
-		if !changed {
-			return
-		}
+		dirty = next
 	}
+	return nil
 }
 
 // rootName names a loc's root as fn's code does: a parameter or a captured
