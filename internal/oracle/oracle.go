@@ -44,7 +44,9 @@ func WriteModule(t testing.TB, dir string, progs []*Program, chunk int) []string
 		}
 	}
 	for _, p := range progs {
-		write(filepath.Join(p.Pkg, "prog.go"), p.Source)
+		for rel, src := range p.Files() {
+			write(filepath.Join(p.Pkg, rel), src)
+		}
 	}
 	var runners []string
 	for k := 0; k*chunk < len(progs); k++ {
