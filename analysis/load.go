@@ -117,13 +117,16 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 	}
 	l := &loaded{fset: fset, all: pkgs, listing: listed, hashes: map[string][sha256.Size]byte{}}
 	l.phases = append(l.phases, Phase{"list", time.Since(start)})
-	deps, err := typeCheck(ctx, cfg, files, fset, roots, prev, spec, &l.phases)
+	harmless := map[*packages.Package][]packages.Error{}
+	deps, err := typeCheck(ctx, cfg, files, fset, roots, prev, spec, &l.phases, harmless)
 	if err != nil {
 		return nil, err
 	}
 	l.deps = deps
 	// Broken packages are reported and set aside; the rest is analysed, so
-	// one file that does not parse does not hide every other finding.
+	// one file that does not parse does not hide every other finding. A
+	// package whose only errors are harmless (an unused variable) is
+	// analysed whole, and its errors reported beside its findings.
 	done := map[*packages.Package]bool{}
 	for _, p := range pkgs {
 		if done[p] {
@@ -136,6 +139,15 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 			// another version of a file.
 			data, _ := files.read(f)
 			l.hashes[f] = sha256.Sum256(data)
+		}
+		for _, e := range harmless[p] {
+			l.problems = append(l.problems, Problem{
+				Pos:     parsePos(e.Pos),
+				Package: p.PkgPath,
+				Message: e.Msg,
+				Warning: true,
+				Soft:    true,
+			})
 		}
 		if len(p.Errors) > 0 {
 			for _, e := range p.Errors {

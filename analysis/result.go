@@ -140,6 +140,10 @@ type Problem struct {
 	// the result stays sound and is less precise there. `safels check`
 	// prints notes with -v only.
 	Note bool
+	// Soft: a type error that changes nothing the analysis reads (a
+	// variable or import declared and not used); the package was analysed
+	// whole. Warning is set too.
+	Soft bool
 }
 
 // Phase is one step of a run and how long it took.

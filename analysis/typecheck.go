@@ -39,7 +39,11 @@ const listMode = packages.NeedName | packages.NeedFiles | packages.NeedCompiledG
 // Types of the packages they import, read from export data. It returns the
 // packages export data created (those the roots import and, in part, what
 // those refer to), and where the export data of each dependency is.
-func typeCheck(ctx context.Context, cfg Config, files *sources, fset *token.FileSet, roots []*packages.Package, prev *depState, spec chan exportResult, phases *[]Phase) (*depState, error) {
+//
+// Type errors that change nothing the analysis reads (see harmless) are
+// not among a package's Errors: they go to harmless, by package, and the
+// package is analysed.
+func typeCheck(ctx context.Context, cfg Config, files *sources, fset *token.FileSet, roots []*packages.Package, prev *depState, spec chan exportResult, phases *[]Phase, harmless map[*packages.Package][]packages.Error) (*depState, error) {
 	start := time.Now()
 	// Checked from source: the roots, and every package between two roots
 	// (a root imports it and it imports a root, as with `safels check
@@ -158,6 +162,7 @@ func typeCheck(ctx context.Context, cfg Config, files *sources, fset *token.File
 		done[p] = make(chan struct{})
 	}
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var mu sync.Mutex // guards harmless
 	var wg sync.WaitGroup
 	for _, p := range source {
 		wg.Add(1)
@@ -175,7 +180,11 @@ func typeCheck(ctx context.Context, cfg Config, files *sources, fset *token.File
 			}
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			checkPackage(cfg, files, fset, sizes, p, importErrs)
+			if soft := checkPackage(cfg, files, fset, sizes, p, importErrs); len(soft) > 0 {
+				mu.Lock()
+				harmless[p] = soft
+				mu.Unlock()
+			}
 		}()
 	}
 	wg.Wait()
@@ -198,7 +207,9 @@ type exportResult struct {
 	err   error
 }
 
-func checkPackage(cfg Config, files *sources, fset *token.FileSet, sizes types.Sizes, p *packages.Package, importErrs map[*packages.Package]error) {
+// checkPackage parses and type-checks p from source. Its errors go to
+// p.Errors, but for the harmless ones, which it returns.
+func checkPackage(cfg Config, files *sources, fset *token.FileSet, sizes types.Sizes, p *packages.Package, importErrs map[*packages.Package]error) (soft []packages.Error) {
 	p.Fset = fset
 	p.TypesSizes = sizes
 	for _, name := range p.CompiledGoFiles {
@@ -252,7 +263,12 @@ func checkPackage(cfg Config, files *sources, fset *token.FileSet, sizes types.S
 		Error: func(err error) {
 			var te types.Error
 			if errors.As(err, &te) {
-				p.Errors = append(p.Errors, packages.Error{Pos: fset.Position(te.Pos).String(), Msg: te.Msg, Kind: packages.TypeError})
+				e := packages.Error{Pos: fset.Position(te.Pos).String(), Msg: te.Msg, Kind: packages.TypeError}
+				if harmless(te) {
+					soft = append(soft, e)
+				} else {
+					p.Errors = append(p.Errors, e)
+				}
 				return
 			}
 			p.Errors = append(p.Errors, packages.Error{Pos: "-", Msg: err.Error(), Kind: packages.TypeError})
@@ -272,6 +288,26 @@ func checkPackage(cfg Config, files *sources, fset *token.FileSet, sizes types.S
 	if len(p.Errors) > 0 {
 		p.IllTyped = true
 	}
+	return soft
+}
+
+// harmless reports whether a type error leaves the package's types and
+// code exactly what they would be without it: a variable, import or label
+// declared and never used. go/types reports these as soft errors and
+// completes every type; the code builds to the same SSA as with the
+// declaration removed, so the analysis of the package is whole. An editor
+// sees such errors at nearly every keystroke (a variable declared before
+// its use is typed); setting the package aside for one would blank its
+// findings. Other soft errors (a range over a non-iterable value, invalid
+// type arguments) leave the code incomplete: the package is set aside, as
+// for any error. A wording go/types might change later is then taken as
+// an error of that kind: the cost is a package not analysed, never a
+// finding lost without a word.
+func harmless(te types.Error) bool {
+	// "declared and not used: x", "x declared and not used",
+	// "label l declared and not used", `"os" imported and not used`,
+	// `"os" imported as o and not used`.
+	return te.Soft && (strings.HasSuffix(te.Msg, " and not used") || strings.HasPrefix(te.Msg, "declared and not used: "))
 }
 
 type importerFunc func(path string) (*types.Package, error)

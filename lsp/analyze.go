@@ -486,6 +486,11 @@ func (s *server) problem(snap *snapshot, p analysis.Problem) protocol.Diagnostic
 	switch {
 	case p.Note:
 		sev, code = protocol.DiagnosticSeverityInformation, "widened"
+	case p.Soft:
+		// The compiler's error (gopls shows it too); the package's
+		// findings are whole.
+		sev, code = protocol.DiagnosticSeverityWarning, "type-error"
+		msg += " (safels analysed the package as if it were fixed)"
 	case p.Package == "" || strings.Contains(msg, p.Package):
 		if p.Warning {
 			sev, code = protocol.DiagnosticSeverityWarning, "incomplete"

@@ -2,6 +2,7 @@ package lsp_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -187,4 +188,62 @@ func TestChangeOfUnopenedDocument(t *testing.T) {
 	})
 	saveAndAwait(t, c, file)
 	awaitLog(t, c, `msg="ignoring didChange of a document that is not open"`, 1)
+}
+
+// An unused variable, the state of most buffers while their user types,
+// changes nothing the analysis reads: the file keeps every finding it
+// had, and the compiler's error is shown beside them as a warning. It
+// used to set the package aside: the findings vanished, replaced by
+// "package ... was not analysed".
+func TestUnusedVariableKeepsFindings(t *testing.T) {
+	root := testmod.Copy(t, "../testdata/thttpd")
+	c := start(t, root, nil)
+	file := filepath.Join(root, "handlers.go")
+	uri := open(c, file, 1)
+	before, cur := c.AwaitDiagnostics(0, uri, func(p lsptest.Published) bool { return len(p.Diagnostics) > 0 })
+
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A comment line inside handleSend becomes the declaration: no other
+	// line moves.
+	comment := "\t\t// The client is gone: no next request, nothing to drain.\n"
+	if !strings.Contains(string(src), comment) {
+		t.Fatal("the comment to replace is gone from handlers.go")
+	}
+	text := strings.Replace(string(src), comment, "\t\tunused := 0\n", 1)
+	c.Notify("textDocument/didChange", map[string]any{
+		"textDocument":   map[string]any{"uri": uri, "version": 2},
+		"contentChanges": []any{map[string]any{"text": text}},
+	})
+	c.Notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": uri}})
+	after, _ := c.AwaitDiagnostics(cur, uri, func(p lsptest.Published) bool { return len(p.Diagnostics) > 0 })
+
+	var typeErr []lsptest.Diagnostic
+	rest := map[string]int{}
+	for _, d := range after.Diagnostics {
+		if d.Code == "type-error" {
+			typeErr = append(typeErr, d)
+			continue
+		}
+		rest[fmt.Sprintf("%+v", d)]++
+	}
+	if len(typeErr) != 1 || typeErr[0].Range.Start.Line != 148 || typeErr[0].Severity != 2 ||
+		!strings.Contains(typeErr[0].Message, "declared and not used: unused") {
+		t.Errorf("want one warning for the unused variable at line 149, got %+v", typeErr)
+	}
+	for _, d := range before.Diagnostics {
+		k := fmt.Sprintf("%+v", d)
+		if rest[k] == 0 {
+			t.Errorf("finding lost after the edit: %s", k)
+			continue
+		}
+		rest[k]--
+	}
+	for k, n := range rest {
+		if n > 0 {
+			t.Errorf("finding that was not there before the edit: %s", k)
+		}
+	}
 }

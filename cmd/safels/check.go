@@ -126,7 +126,24 @@ func check(args []string, stdout, stderr io.Writer) int {
 	if len(res.Conflicts) > 0 {
 		return exitConflicts
 	}
+	// Code that was not analysed may be what the handlers share (they
+	// may call into the broken package): exit 0 would read as "no races".
+	if incomplete(res) {
+		fmt.Fprintln(stderr, "safels: no conflicts in what was analysed, but not all of it could be (above): fix that, then check again")
+		return exitError
+	}
 	return exitClean
+}
+
+// incomplete reports whether an error set code aside: a package that did
+// not type-check, a malformed .safels.json, an internal error.
+func incomplete(res *analysis.Result) bool {
+	for _, p := range res.Problems {
+		if !p.Warning && !p.Note {
+			return true
+		}
+	}
+	return false
 }
 
 // rel prints a position relative to the working directory, as go vet does.

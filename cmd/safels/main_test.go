@@ -163,6 +163,98 @@ func TestCheckBrokenPackage(t *testing.T) {
 	}
 }
 
+// Handlers that share a counter only through calls into a package that
+// does not type-check: that package is not analysed, so no conflict is
+// found, and the exit status must not say "clean" (it once did: 0).
+func TestCheckCallsIntoBrokenPackage(t *testing.T) {
+	dir := writeModule(t, map[string]string{
+		"b/b.go": "package b\n\nvar Count int\n\nfunc Bump() { Count++ }\n\nfunc Broken() { undefinedName() }\n",
+		"a/a.go": `package a
+
+import "example.com/m/b"
+
+type req struct{ n int }
+
+//safels:handler
+func Serve(r *req) { b.Bump() }
+
+//safels:handler
+func Read(r *req) int { return b.Count }
+`,
+	})
+	_, errOut, code := runSafels(t, dir, "check", "./...")
+	if code != 2 || !strings.Contains(errOut, "b/b.go:7:17: undefined: undefinedName") || !strings.Contains(errOut, "not all of it could be") {
+		t.Errorf("exit %d, stderr %q; want 2, the error, and that the rest is clean only as far as it was analysed", code, errOut)
+	}
+	// Fixed, the conflict is found.
+	if err := os.WriteFile(filepath.Join(dir, "b", "b.go"), []byte("package b\n\nvar Count int\n\nfunc Bump() { Count++ }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runSafels(t, dir, "check", "./...")
+	if code != 1 || !strings.Contains(out, "Read reads Count; Serve writes it") {
+		t.Errorf("fixed: exit %d, out %q, err %q; want 1 and the conflict on b.Count", code, out, errOut)
+	}
+}
+
+// An unused variable, import or label (what an editor's buffer holds at
+// most keystrokes) is a type error that changes nothing the analysis
+// reads: the package is analysed whole, its findings are those of the same
+// code without the error, and the error is said on stderr. Once one exited
+// 2 with "no package could be analysed" and nothing else.
+func TestCheckSoftTypeError(t *testing.T) {
+	clean := writeModule(t, map[string]string{"good/good.go": annotated})
+	want, _, code := runSafels(t, clean, "check", "-json")
+	if code != 1 {
+		t.Fatalf("clean program: exit %d, want 1", code)
+	}
+	// The same program with the errors; good.go keeps its positions.
+	soft := writeModule(t, map[string]string{
+		"good/good.go":  strings.Replace(annotated, "r.n++ }", "r.n++; unused := 0 }", 1),
+		"good/extra.go": "package good\n\nimport \"os\"\n\nfunc helper() {\nl:\n}\n",
+	})
+	got, errOut, code := runSafels(t, soft, "check", "-json")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (conflicts); stderr: %s", code, errOut)
+	}
+	for _, w := range []string{
+		"good/good.go:8:37: warning: declared and not used: unused",
+		`good/extra.go:3:8: warning: "os" imported and not used`,
+		"good/extra.go:6:1: warning: label l declared and not used",
+	} {
+		if !strings.Contains(errOut, w) {
+			t.Errorf("stderr does not say %q:\n%s", w, errOut)
+		}
+	}
+	var a, b struct {
+		Handlers, Conflicts, Matrix any
+		Errors                      []string
+	}
+	if err := json.Unmarshal([]byte(want), &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(got), &b); err != nil {
+		t.Fatal(err)
+	}
+	ja, _ := json.Marshal([]any{a.Handlers, a.Conflicts, a.Matrix})
+	jb, _ := json.Marshal([]any{b.Handlers, b.Conflicts, b.Matrix})
+	if string(ja) != string(jb) {
+		t.Errorf("findings differ from those of the program without the errors:\n%s\nwant\n%s", jb, ja)
+	}
+	if len(b.Errors) != 3 {
+		t.Errorf("the JSON lists errors %q, want the three", b.Errors)
+	}
+
+	// Other soft errors leave code go/types could not complete (a range
+	// over a number): the package is set aside and said to be.
+	odd := writeModule(t, map[string]string{
+		"good/good.go": strings.Replace(annotated, "r.n++ }", "r.n++; for range 1.5 {} }", 1),
+	})
+	_, errOut, code = runSafels(t, odd, "check")
+	if code != 2 || !strings.Contains(errOut, "cannot range over 1.5") || !strings.Contains(errOut, "no package could be analysed") {
+		t.Errorf("range over a float: exit %d, stderr %q; want 2, the error and that nothing was analysed", code, errOut)
+	}
+}
+
 func TestCheckClean(t *testing.T) {
 	dir := writeModule(t, map[string]string{"ok/ok.go": `package ok
 

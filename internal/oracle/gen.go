@@ -12,6 +12,7 @@ type Program struct {
 	Index    int
 	Pkg      string // package name and directory: "p17"
 	Source   string // prog.go
+	State    string // state/state.go, the package pN/state; "" if none (packages.go)
 	Handlers []Handler
 	Style    Style
 }
@@ -46,13 +47,13 @@ type Handler struct {
 // bodies pick from. Unused declarations cost nothing, and a fixed shape
 // keeps the generator simple; what varies is which handlers touch what,
 // how, and under which locks. %s are filled per program (what sp, pg and
-// store point to).
+// store point to, the ownership shapes', the state package's).
 const prelude = `package %s
 
 import (
 	"sync"
 	"sync/atomic"
-
+%s
 	"github.com/safels/safels/loop"
 )
 
@@ -84,7 +85,7 @@ type Conn struct {
 	Win   int
 	Timer Timer
 	List  *Node
-}
+%s}
 
 type Store interface {
 	Put(k, v int)
@@ -234,14 +235,14 @@ func register(t loop.Table) { Table = t }
 // shares with it.
 func NewConn(id int) *Conn {
 	c := &Conn{ID: id, P: &Inner{}, Buf: make([]int, 4), M: map[int]int{}, S: &memStore{m: map[int]int{}},
-		Srv: %s, Own: &Server{per: map[int]int{}}, List: %s}
+		Srv: %s, Own: &Server{per: map[int]int{}}, List: %s%s}
 %s	return c
 }
 
 // accept makes a connection in a handler, with its listener's server.
 func accept(c *Conn) *Conn {
 	return &Conn{ID: c.ID + 100, P: &Inner{}, Buf: make([]int, 4), M: map[int]int{}, S: &memStore{m: map[int]int{}},
-		Srv: c.Srv, Own: &Server{per: map[int]int{}}, List: &Node{}}
+		Srv: c.Srv, Own: &Server{per: map[int]int{}}, List: &Node{}%s}
 }
 `
 
@@ -271,8 +272,16 @@ func Generate(seed uint64, index int) *Program {
 			peers = "\tif lastConn != nil {\n\t\tc.Peer, lastConn.Peer = lastConn, c\n\t}\n\tlastConn = c\n"
 		}
 	}
+	// State in a package of its own, from a third stream: with it off,
+	// a program is what it was before.
+	r3 := rand.New(rand.NewPCG(seed^0x7061636b616765, uint64(index)))
+	var st *statePkg
+	if r3.IntN(2) == 0 {
+		st = newStatePkg(r3, p.Pkg)
+		p.State = stateSource
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, prelude, p.Pkg, sp, pg, store, srvExpr, listExpr, peers)
+	fmt.Fprintf(&b, prelude, p.Pkg, st.importLine(), st.field(), sp, pg, store, srvExpr, listExpr, st.newConn(), peers, st.accept())
 
 	n := 2 + r.IntN(4)
 	var cases []string
@@ -283,6 +292,7 @@ func Generate(seed uint64, index int) *Program {
 		if shapes {
 			g.r2, g.posts = r2, named
 		}
+		g.st = st
 		kind := r.IntN(6)
 		switch {
 		case kind == 0 && k > 0:
@@ -328,6 +338,15 @@ func Generate(seed uint64, index int) *Program {
 	return p
 }
 
+// Files are the program's sources by their path in its directory.
+func (p *Program) Files() map[string]string {
+	f := map[string]string{"prog.go": p.Source}
+	if p.State != "" {
+		f["state/state.go"] = p.State
+	}
+	return f
+}
+
 func pick(r *rand.Rand, s ...string) string { return s[r.IntN(len(s))] }
 
 // gen writes one handler body. Locks are never nested (inside a locked
@@ -344,6 +363,7 @@ type gen struct {
 	vars        int
 	r2          *rand.Rand // the ownership shapes' stream; nil: none
 	posts       []string   // handlers this one may post on a new connection
+	st          *statePkg  // the state package; nil: none
 }
 
 func (g *gen) line(format string, args ...any) {
@@ -364,6 +384,9 @@ func (g *gen) body() string {
 	for n := 1 + g.r.IntN(5); n > 0; n-- {
 		if g.r2 != nil && g.r2.IntN(2) == 0 {
 			g.shape()
+		}
+		if g.st != nil && g.st.r.IntN(2) == 0 {
+			g.cross()
 		}
 		g.stmt(true)
 		if g.r.IntN(3) == 0 {

@@ -2,6 +2,7 @@ package oracle
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -49,24 +50,36 @@ func (v Verdict) OK() bool { return v.How != Unmatched }
 
 // sideInfo is one side of a race as the program's code sees it.
 type sideInfo struct {
-	handler int   // index in Result.Handlers, -1 if the stack reaches none
-	lines   []int // program frames, outermost (the handler's) first
-	atomic  bool  // the access is in sync/atomic and its caller unknown
-	lost    bool  // the race detector could not restore the stack
+	handler int       // index in Result.Handlers, -1 if the stack reaches none
+	lines   []srcLine // program frames, outermost (the handler's) first
+	atomic  bool      // the access is in sync/atomic and its caller unknown
+	lost    bool      // the race detector could not restore the stack
 	cands   []*analysis.Access
 	frames  string // for messages
 }
 
-func (s *sideInfo) known() bool { return s.handler >= 0 }
-func (s *sideInfo) line() int   { return s.lines[len(s.lines)-1] }
+// srcLine is a line of one of the program's files (absolute name).
+type srcLine struct {
+	file string
+	line int
+}
+
+func (l srcLine) String() string { return fmt.Sprintf("%s:%d", filepath.Base(l.file), l.line) }
+
+func (s *sideInfo) known() bool   { return s.handler >= 0 }
+func (s *sideInfo) line() srcLine { return s.lines[len(s.lines)-1] }
 
 // Match checks that a race between two invocations of program p is a
 // conflict that the analysis reported: each side's innermost frame in the
-// program (file) is the position of an access of the handler on that
+// program (its files, in dir) is the position of an access of the handler on that
 // stack, and the two accesses are partners, with a kind in allowed
 // (Global for invocations on distinct contexts; Global|Context when they
 // may share one). See How for the weaker matches it accepts, and why.
-func Match(r Race, p *Program, res *analysis.Result, file string, allowed analysis.Kind) Verdict {
+func Match(r Race, p *Program, res *analysis.Result, dir string, allowed analysis.Kind) Verdict {
+	files := map[string]string{} // source by absolute name
+	for rel, src := range p.Files() {
+		files[filepath.Join(dir, rel)] = src
+	}
 	frameOf := map[string]int{} // traceback name -> handler index in res
 	for _, h := range p.Handlers {
 		for i, rh := range res.Handlers {
@@ -82,7 +95,7 @@ func Match(r Race, p *Program, res *analysis.Result, file string, allowed analys
 		for k := len(s.Frames) - 1; k >= 0; k-- {
 			f := s.Frames[k]
 			si.frames += fmt.Sprintf("  %s %s:%d\n", f.Func, f.File, f.Line)
-			if f.File != file {
+			if _, ok := files[f.File]; !ok {
 				continue
 			}
 			inProgram = true
@@ -90,7 +103,7 @@ func Match(r Race, p *Program, res *analysis.Result, file string, allowed analys
 				si.handler = handlerOf(frameOf, f.Func)
 			}
 			if si.handler >= 0 {
-				si.lines = append(si.lines, f.Line)
+				si.lines = append(si.lines, srcLine{f.File, f.Line})
 			}
 		}
 		if inProgram && !si.known() {
@@ -100,12 +113,14 @@ func Match(r Race, p *Program, res *analysis.Result, file string, allowed analys
 		si.atomic = !si.known() && !si.lost && strings.HasPrefix(s.Frames[0].Func, "sync/atomic.")
 		if si.known() {
 			for _, a := range res.Handlers[si.handler].Accesses {
-				if a.Pos.Filename == file && a.Pos.Line == si.line() {
+				if (srcLine{a.Pos.Filename, a.Pos.Line}) == si.line() {
 					si.cands = append(si.cands, a)
 				}
 			}
-			if len(si.cands) == 0 {
-				return Verdict{Reason: fmt.Sprintf("the analysis reports no access of %s at line %d (stack:\n%s)",
+			if len(si.cands) == 0 && !allocates(files[si.line().file], si.line().line) {
+				// (An allocation, where memory of the handler's own is
+				// written, is no access: it may still be a publication.)
+				return Verdict{Reason: fmt.Sprintf("the analysis reports no access of %s at %s (stack:\n%s)",
 					res.Handlers[si.handler].Short, si.line(), si.frames)}
 			}
 		}
@@ -132,7 +147,7 @@ func Match(r Race, p *Program, res *analysis.Result, file string, allowed analys
 				return Verdict{How: Truncated, Reason: describe(x)}
 			}
 		}
-		return Verdict{Reason: fmt.Sprintf("no access of %s at line %d has a %s partner (the other side is lost or atomic)",
+		return Verdict{Reason: fmt.Sprintf("no access of %s at %s has a %s partner (the other side is lost or atomic)",
 			res.Handlers[a.handler].Short, a.line(), kinds(allowed))}
 	}
 	cell := res.Matrix[a.handler][b.handler]
@@ -159,11 +174,11 @@ func Match(r Race, p *Program, res *analysis.Result, file string, allowed analys
 		return best
 	}
 	for _, s := range []sideInfo{a, b} {
-		if cell&allowed != 0 && allocates(p.Source, s.line()) {
-			return Verdict{How: Publication, Reason: fmt.Sprintf("memory allocated at line %d; matrix cell %02b", s.line(), cell)}
+		if cell&allowed != 0 && allocates(files[s.line().file], s.line().line) {
+			return Verdict{How: Publication, Reason: fmt.Sprintf("memory allocated at %s; matrix cell %02b", s.line(), cell)}
 		}
 	}
-	return Verdict{Reason: fmt.Sprintf("%s line %d and %s line %d: no pair of their accesses there is a %s conflict (matrix cell %02b)",
+	return Verdict{Reason: fmt.Sprintf("%s at %s and %s at %s: no pair of their accesses there is a %s conflict (matrix cell %02b)",
 		res.Handlers[a.handler].Short, a.line(), res.Handlers[b.handler].Short, b.line(), kinds(allowed), cell)}
 }
 
@@ -191,16 +206,16 @@ func partners(x, y *analysis.Access) (analysis.Kind, bool) {
 }
 
 // chain: the access's call chain is the stack (program frames only).
-func chain(a *analysis.Access, lines []int) bool {
+func chain(a *analysis.Access, lines []srcLine) bool {
 	if len(a.Via)+1 != len(lines) {
 		return false
 	}
 	for i, c := range a.Via {
-		if c.Pos.Line != lines[i] {
+		if (srcLine{c.Pos.Filename, c.Pos.Line}) != lines[i] {
 			return false
 		}
 	}
-	return a.Pos.Line == lines[len(lines)-1]
+	return srcLine{a.Pos.Filename, a.Pos.Line} == lines[len(lines)-1]
 }
 
 func describe(a *analysis.Access) string {

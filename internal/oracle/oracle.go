@@ -4,11 +4,13 @@
 // race the detector finds is a conflict the analysis reported, and that the
 // loop with the generated table runs race-free.
 //
-// Start at oracle_test.go (TestOracle): it writes the programs (Generate)
-// as packages of one throwaway module (WriteModule), analyses each with
-// analysis.Run and `safels gen`, builds one race-enabled runner per chunk
-// of programs (testdata/runner.go), runs them in each mode, and matches the
-// reports (ParseLog) to the analysis' accesses (Match).
+// Start at oracle_test.go (TestOracle): it writes the programs (Generate
+// in gen.go; the ownership shapes in owned.go, state kept in a package of
+// its own in packages.go) as packages of one throwaway module
+// (WriteModule), analyses each with analysis.Run and `safels gen`, builds
+// one race-enabled runner per chunk of programs (testdata/runner.go), runs
+// them in each mode, and matches the reports (ParseLog) to the analysis'
+// accesses (Match).
 package oracle
 
 import (
@@ -44,7 +46,9 @@ func WriteModule(t testing.TB, dir string, progs []*Program, chunk int) []string
 		}
 	}
 	for _, p := range progs {
-		write(filepath.Join(p.Pkg, "prog.go"), p.Source)
+		for rel, src := range p.Files() {
+			write(filepath.Join(p.Pkg, rel), src)
+		}
 	}
 	var runners []string
 	for k := 0; k*chunk < len(progs); k++ {

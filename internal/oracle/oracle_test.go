@@ -129,7 +129,14 @@ func TestOracle(t *testing.T) {
 			return
 		}
 		for _, pr := range res.Problems {
-			fail("program %d: analysis problem: %s: %s\n%s", i, pr.Pos, pr.Message, numbered(p.Source))
+			if pr.Warning && filepath.Base(pr.Pos.Filename) == "state.go" && strings.Contains(pr.Message, "not a function known here") {
+				// state.Later's loop.Post, whose handler is its
+				// parameter: every handler posted through it is one
+				// Schedule posts too, so it is in the table, and the
+				// runs check what the analysis made of its contexts.
+				continue
+			}
+			fail("program %d: analysis problem: %s: %s\n%s", i, pr.Pos, pr.Message, sources(p))
 		}
 		if len(res.Handlers) != len(p.Handlers) {
 			fail("program %d: the analysis found %d handlers, the program has %d", i, len(res.Handlers), len(p.Handlers))
@@ -186,7 +193,7 @@ func TestOracle(t *testing.T) {
 	})
 
 	// Check every race.
-	file := func(p *Program) string { return filepath.Join(dir, p.Pkg, "prog.go") }
+	pdir := func(p *Program) string { return filepath.Join(dir, p.Pkg) }
 	type stat struct {
 		races, programs, crashes int
 		how                      [nHow]int
@@ -226,14 +233,14 @@ func TestOracle(t *testing.T) {
 				}
 				src := ""
 				if !reported[p.Index] {
-					src = "\n" + numbered(p.Source)
+					src = "\n" + sources(p)
 				}
 				if m.allowed == 0 {
 					reported[p.Index] = true
 					fail("mode %s: program %d races under the loop with its generated table:\n%s%s", m.name, p.Index, r.Text, src)
 					continue
 				}
-				v := Match(r, p, res, file(p), m.allowed)
+				v := Match(r, p, res, pdir(p), m.allowed)
 				stats[jb.mode].how[v.How]++
 				if *flagV {
 					t.Logf("mode %s program %d: %s: %s", m.name, p.Index, v.How, v.Reason)
@@ -300,7 +307,7 @@ func TestOracle(t *testing.T) {
 		if blind[r.Program] == nil {
 			blind[r.Program] = conflictFree(results[r.Program])
 		}
-		if v := Match(r, progs[r.Program], blind[r.Program], file(progs[r.Program]), analysis.Global|analysis.Context); v.OK() {
+		if v := Match(r, progs[r.Program], blind[r.Program], pdir(progs[r.Program]), analysis.Global|analysis.Context); v.OK() {
 			t.Errorf("program %d: a race matched an analysis result with no conflict (%s: %s):\n%s", r.Program, v.How, v.Reason, r.Text)
 		}
 	}
@@ -380,6 +387,14 @@ func tail(s string) string {
 		return "..." + s[len(s)-4000:]
 	}
 	return s
+}
+
+// sources prints a program's files with line numbers.
+func sources(p *Program) string {
+	if p.State == "" {
+		return numbered(p.Source)
+	}
+	return "prog.go:\n" + numbered(p.Source) + "state/state.go:\n" + numbered(p.State)
 }
 
 // numbered prints a program with line numbers, as race reports cite them.
