@@ -69,20 +69,32 @@ type sched struct {
 	_      [64]byte
 
 	gate        sync.Mutex // guards held, exclRunning, idle, and changes of mode
-	held        []heldInv  // invocations behind a barrier, in order; the first is exclusive
+	held        []inv      // invocations behind a barrier, in order; the first is exclusive
 	heldN       atomic.Int32
-	exclRunning bool // an exclusive invocation was taken from held and has not finished
-	idle        bool // Shutdown stopped the loop once idle
+	exclRunning bool         // an exclusive invocation was taken from held and has not finished
+	exclQueued  atomic.Int32 // 1 while that invocation has not started (for queued)
+	idle        bool         // Shutdown stopped the loop once idle
 
-	inject   runQueue // what goroutines outside the loop post
-	_        [64]byte
-	workers  []*worker
-	idleMu   sync.Mutex
-	idleList []*worker // parked workers
-	nidle    atomic.Int32
-	spinning atomic.Int32 // workers looking for work (or woken to)
-	maxSpin  int32
-	wg       sync.WaitGroup
+	// posts holds what goroutines outside the loop post (and handlers,
+	// behind them), not yet admitted; admitMu is held by the worker that
+	// admits a batch of them, from admitQ, where it moves all of posts at
+	// once; admitting is set while it does and while admitQ holds some
+	// (see place and admitPosts).
+	posts     runQueue
+	_         [64]byte
+	admitMu   sync.Mutex
+	admitQ    ring // under admitMu
+	admitting atomic.Bool
+	_         [64]byte
+	inject    runQueue // runnable invocations that no worker made runnable
+	_         [64]byte
+	workers   []*worker
+	idleMu    sync.Mutex
+	idleList  []*worker // parked workers
+	nidle     atomic.Int32
+	spinning  atomic.Int32 // workers looking for work (or woken to)
+	maxSpin   int32
+	wg        sync.WaitGroup
 
 	roomMu      sync.Mutex // WithQueueLimit(n, Block): posters wait on room
 	room        sync.Cond
@@ -251,11 +263,7 @@ func Post[C any](l *Loop, h func(*Loop, C), c C) error {
 		}
 	}
 	v := inv{info: hi, fn: *(*unsafe.Pointer)(unsafe.Pointer(&h)), ctx: c}
-	if hi.colored && !s.single {
-		key := colorOf(hi, &c)
-		return s.post(&v, l.w, &s.shards[shardOf(key)], &key)
-	}
-	return s.post(&v, l.w, nil, nil)
+	return s.post(&v, l.w)
 }
 
 // waitRoom waits until the queue is below the limit (WithQueueLimit).
@@ -525,6 +533,8 @@ func (s *sched) collect(admitted, held []inv) ([]inv, []inv) {
 		}
 	}
 	s.inject.drain(take)
+	s.posts.drain(take)
+	drainRing(&s.admitQ)
 	for _, w := range s.workers {
 		drainRing(&w.own)
 		w.q.drain(take)
@@ -547,9 +557,7 @@ func (s *sched) collect(admitted, held []inv) ([]inv, []inv) {
 		h.mu.Unlock()
 	}
 	s.gate.Lock()
-	for _, h := range s.held {
-		held = append(held, h.v)
-	}
+	held = append(held, s.held...)
 	s.heldN.Add(-int32(len(s.held)))
 	s.held = nil
 	s.gate.Unlock()

@@ -70,6 +70,9 @@ const (
 	// spinRounds is how many times an idle worker looks for work before
 	// it parks.
 	spinRounds = 16
+	// probeFirst is how many times a handler is timed alone in a chain
+	// before chains are timed from their first step one in 8 only.
+	probeFirst = 16
 )
 
 // enqueue queues a runnable invocation: on worker w's queue if w is not
@@ -136,7 +139,7 @@ func (w *worker) find() bool {
 	// inject first: what goroutines outside the loop post (a new
 	// connection) is not held up behind what w's handlers keep posting.
 	w.tick++
-	if (w.tick%16 == 0 || w.yielded) && w.takeFrom(&s.inject, s.fairShare) {
+	if (w.tick%16 == 0 || w.yielded) && (w.takeFrom(&s.inject, s.fairShare) || w.admitPosts()) {
 		w.yielded = false
 		return true
 	}
@@ -149,7 +152,7 @@ func (w *worker) find() bool {
 	}
 	// A fair share of what waits in inject, so that other workers find
 	// some; then half of another worker's queue, starting at a random one.
-	if w.takeFrom(&s.inject, s.fairShare) {
+	if w.takeFrom(&s.inject, s.fairShare) || w.admitPosts() {
 		return true
 	}
 	w.rnd = w.rnd*1664525 + 1013904223
@@ -176,6 +179,51 @@ func (w *worker) takeFrom(q *runQueue, share func(int) int) bool {
 	clear(w.batch[:n])
 	if n > 1 {
 		w.s.signal()
+	}
+	return true
+}
+
+// admitPosts admits a batch of what waits in posts, in the order posted:
+// one worker at a time (another that finds one admitting looks
+// elsewhere). The worker takes all that posts holds at once, to
+// admitQ, and admits up to a batch from there; what it leaves, the next
+// to admit goes on with. What may run now goes to w.cur and w's queue,
+// as takeFrom does; the rest waits for its hue or color. It goes on until
+// something may run or nothing is left, and returns false if nothing may.
+func (w *worker) admitPosts() bool {
+	s := w.s
+	if !s.posts.any.Load() && !s.admitting.Load() || !s.admitMu.TryLock() {
+		return false
+	}
+	s.admitting.Store(true) // before posts is emptied: see postsPending
+	q := &s.admitQ
+	n := 0
+	for n == 0 {
+		if q.n == 0 {
+			if s.posts.takeAll(q); q.n == 0 {
+				break
+			}
+		}
+		for n < len(w.batch) && q.popTo(&w.batch[n]) {
+			if s.admit(&w.batch[n]) {
+				n++
+			}
+		}
+	}
+	left := q.n > 0
+	s.admitting.Store(left)
+	s.admitMu.Unlock()
+	if left || s.posts.any.Load() {
+		s.signal() // for another worker to admit the rest
+	}
+	if n == 0 {
+		return false
+	}
+	w.cur = w.batch[0]
+	w.q.pushAll(w.batch[1:n])
+	clear(w.batch[:n])
+	if n > 1 {
+		s.signal()
 	}
 	return true
 }
@@ -243,7 +291,7 @@ func (w *worker) idle() bool {
 // parallelism ramps up.
 func (w *worker) maybeWakeAnother() {
 	s := w.s
-	if w.own.n > 0 || w.q.any.Load() || s.inject.any.Load() {
+	if w.own.n > 0 || w.q.any.Load() || s.inject.any.Load() || s.postsPending() {
 		s.signal()
 	}
 }
@@ -265,7 +313,7 @@ func (s *sched) unpark(w *worker) bool {
 // othersWait reports whether invocations wait for w (or for any worker):
 // a racy hint, read after each handler of a chain.
 func (w *worker) othersWait() bool {
-	return w.own.n > 0 || w.q.any.Load() || w.s.inject.any.Load()
+	return w.own.n > 0 || w.q.any.Load() || w.s.inject.any.Load() || w.s.postsPending()
 }
 
 // run is a worker's goroutine.
@@ -380,13 +428,15 @@ func (w *worker) roomMade() {
 // them.
 //
 // The clock is read after a handler that has a successor while others
-// wait, at steps 1, 2, 4, 8, 16 and every 32 after (a clock read per
-// handler would cost fast handlers more than the slice saves), at every
-// step for a handler seen to be slow, and at the start of a chain whose
-// first handler was seen to be slow. A handler is seen to be slow when two
-// readings bracket it alone: the first time it follows another in a chain
-// while others wait. It returns false if a handler ended the goroutine
-// (a new one took its place).
+// wait, at steps 4, 8, 16 and every 32 after, and at steps 1 and 2 too in
+// the first chains a handler starts and then one chain in 8 (a clock read
+// per handler would cost fast handlers more than the slice saves: a tenth
+// of a 0.1 µs handler's time), at every step for a handler seen to be
+// slow, and at the start of a chain whose first handler was seen to be
+// slow. A handler is seen to be slow when two readings bracket it alone:
+// when it follows another in a chain timed from step 1, while others
+// wait. It returns false if a handler ended the goroutine (a new one took
+// its place).
 func (w *worker) runChain() bool {
 	s := w.s
 	start := time.Duration(-1) // when the chain started; -1: not read
@@ -395,6 +445,7 @@ func (w *worker) runChain() bool {
 	}
 	last := start // the reading just before w.cur started; -1: none
 	step := 0
+	probe := w.tick%8 == 0 || w.cur.info.probes.Load() < probeFirst // time steps 1 and 2
 	for {
 		if !w.runOne() {
 			return false
@@ -414,13 +465,18 @@ func (w *worker) runChain() bool {
 			continue
 		}
 		step++
-		if !ran.slow.Load() && !w.cur.info.slow.Load() && step&(step-1) != 0 && step%32 != 0 {
+		timed := step&(step-1) == 0 && (step > 2 || probe) || step%32 == 0
+		if !timed && !ran.slow.Load() && !w.cur.info.slow.Load() {
 			last = -1
 			continue
 		}
 		now := monotonic()
-		if last >= 0 && now-last > slowHandler && !ran.slow.Load() {
-			ran.slow.Store(true)
+		if last >= 0 && !ran.slow.Load() {
+			if now-last > slowHandler {
+				ran.slow.Store(true)
+			} else if ran.probes.Load() < probeFirst {
+				ran.probes.Add(1)
+			}
 		}
 		if start < 0 {
 			start = now
@@ -448,9 +504,11 @@ func (w *worker) runOne() (ok bool) {
 	v := &w.cur
 	if !v.info.exclusive {
 		w.ran++
-		if s.limit > 0 {
-			w.roomMade()
-		}
+	} else {
+		s.exclQueued.Store(0)
+	}
+	if s.limit > 0 {
+		w.roomMade()
 	}
 	defer func() {
 		if ok {
