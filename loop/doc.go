@@ -81,27 +81,23 @@
 //
 // As in "Safe at Any Speed" (Jannotti & Pamnany), extending libasync-smp's
 // colors with hues: each hue and each color is a lock that grants itself in
-// the order asked, and an invocation runs once it holds both (sched.go). The
-// runnable ones wait in run queues, one per worker plus a shared one
-// (inject); workers take from their own, then from the shared one in
-// batches, then steal half of another's, and spin a little before they
-// park (worker.go). What goroutines outside the loop post waits in a queue
-// of its own (posts) until a worker admits it, a batch at a time and one
-// worker at a time, in the order posted: the goroutine that posts does not
-// contend with the workers for the hues and colors it touches. A handler's
-// post is admitted at once, unless posts from outside wait to be: then it
-// waits behind them. A single worker takes all that inject holds at once;
-// a goroutine that posts a long burst to it yields the processor every
-// 256 invocations, so that on one core the queue stays short. A Post
-// allocates nothing when its context is pointer-shaped, and finds its
-// handler by code address in a small table (handlers.go). A worker
-// that finishes an invocation runs the one it made runnable (the next of its
-// hue, or of its color) itself: a hue is a chain that never overlaps, the
-// bottleneck. But while other invocations wait, it follows a chain for at
-// most half a millisecond, checked after a handler (each one, once a handler
-// is seen to be slow), then puts the chain back in its queue: neither busy
-// hues nor a chain of slow handlers (a connection's disk-bound sends) hold
-// the others up for longer than that and one handler.
+// the order asked, and an invocation runs once it holds both (sched.go).
+// The runnable ones wait in run queues, one per worker plus one for posts
+// from outside the loop; workers take from their own, then from the shared
+// one (inject) in batches, then steal half of another's, and spin a little
+// before they park (worker.go). A single worker takes all that inject holds
+// at once; a goroutine that posts a long burst to it yields the processor
+// every 256 invocations, so that on one core the queue stays short (and in
+// the cache). A Post allocates nothing when its context is pointer-shaped,
+// and finds its handler by code address in a small table (handlers.go). A
+// worker that finishes an invocation runs the one it made runnable (the
+// next of its hue, or of its color) itself: a hue is a chain that never
+// overlaps, the bottleneck. But while other invocations wait, it follows a
+// chain for at most half a millisecond, checked after a handler (each one,
+// once a handler is seen to be slow), then puts the chain back in its
+// queue: neither busy hues nor a chain of slow handlers (a connection's
+// disk-bound sends) hold the others up for longer than that and one
+// handler.
 //
 // Panics in handlers are recovered and reported (WithPanicHandler; by
 // default logged) with the handler's name, and the loop goes on, unless
@@ -130,5 +126,5 @@
 //	color.go     colors: a context's color, and the colors in use
 //	sched.go     admission: hues and colors as FIFO locks, where a post goes, exclusive barriers, counting
 //	ring.go      invocations by value, and the queues that hold them
-//	worker.go    workers: run queues, admitting posts in batches, stealing, parking, chains and their time slice, panics
+//	worker.go    workers: run queues, stealing, parking, chains and their time slice, panics
 package loop

@@ -75,26 +75,15 @@ type sched struct {
 	exclQueued  atomic.Int32 // 1 while that invocation has not started (for queued)
 	idle        bool         // Shutdown stopped the loop once idle
 
-	// posts holds what goroutines outside the loop post (and handlers,
-	// behind them), not yet admitted; admitMu is held by the worker that
-	// admits a batch of them, from admitQ, where it moves all of posts at
-	// once; admitting is set while it does and while admitQ holds some
-	// (see place and admitPosts).
-	posts     runQueue
-	_         [64]byte
-	admitMu   sync.Mutex
-	admitQ    ring // under admitMu
-	admitting atomic.Bool
-	_         [64]byte
-	inject    runQueue // runnable invocations that no worker made runnable
-	_         [64]byte
-	workers   []*worker
-	idleMu    sync.Mutex
-	idleList  []*worker // parked workers
-	nidle     atomic.Int32
-	spinning  atomic.Int32 // workers looking for work (or woken to)
-	maxSpin   int32
-	wg        sync.WaitGroup
+	inject   runQueue // what goroutines outside the loop post
+	_        [64]byte
+	workers  []*worker
+	idleMu   sync.Mutex
+	idleList []*worker // parked workers
+	nidle    atomic.Int32
+	spinning atomic.Int32 // workers looking for work (or woken to)
+	maxSpin  int32
+	wg       sync.WaitGroup
 
 	roomMu      sync.Mutex // WithQueueLimit(n, Block): posters wait on room
 	room        sync.Cond
@@ -533,8 +522,6 @@ func (s *sched) collect(admitted, held []inv) ([]inv, []inv) {
 		}
 	}
 	s.inject.drain(take)
-	s.posts.drain(take)
-	drainRing(&s.admitQ)
 	for _, w := range s.workers {
 		drainRing(&w.own)
 		w.q.drain(take)

@@ -9,14 +9,13 @@ import (
 // needs up to two resources, its hue and its color; each is a lock that
 // grants itself in the order asked (a FIFO). Admission (admit) asks for
 // both at once, holding the hue's lock and then the color shard's while it
-// queues the task on each that is busy, so every resource's queue is in
-// one global order (the order of these critical sections, which is the
-// order posted for posts that do not race: place admits a handler's post
-// at once, and a batch of posts from outside in the worker that takes
-// them, in order, see there), and the first invocation in that order that
-// waits can always be granted what it waits for: no deadlock. A task
-// whose resources are all granted goes to a run queue (worker.go); when it
-// finishes it releases them, granting each to the next task waiting.
+// queues the task on each that is busy, so every resource's queue is in one
+// global order (the order of these critical sections, which is the order
+// posted for posts that do not race), and the first invocation in that
+// order that waits can always be granted what it waits for: no deadlock. A
+// task whose resources are all granted goes to a run queue (worker.go);
+// when it finishes it releases them, granting each to the next task
+// waiting.
 //
 // Exclusive invocations (handlers the table does not name) are barriers,
 // kept under one lock (gate): while one is pending, Post holds later
@@ -209,13 +208,8 @@ func (s *sched) post(v *inv, w *worker) error {
 }
 
 // place queues v, counted in posted, posted from worker w (nil: from
-// outside the loop). With a single worker, on inject, in the order
-// posted. Else a post from outside goes to posts, unadmitted: the workers
-// admit what posts holds, a batch at a time and in order (admitPosts),
-// so that a goroutine that posts much does not contend with the workers
-// for every hue and color it touches. A handler's post is admitted at
-// once, unless posts are waiting for admission: then it waits behind them
-// in posts, so that what was posted before it is admitted before it.
+// outside the loop): with a single worker, on inject, in the order posted;
+// else it asks for v's hue and color and queues v if it has them.
 func (s *sched) place(v *inv, w *worker) {
 	switch {
 	case s.single:
@@ -227,9 +221,6 @@ func (s *sched) place(v *inv, w *worker) {
 			// burst ends): the queue stays short and in the cache.
 			runtime.Gosched()
 		}
-	case w == nil || s.postsPending():
-		s.posts.push(v)
-		s.signal()
 	case s.admit(v):
 		s.enqueue(v, w)
 	}
@@ -238,15 +229,6 @@ func (s *sched) place(v *inv, w *worker) {
 // burst is how many invocations a single worker's queue holds before a
 // goroutine outside the loop that posts one more yields the processor.
 const burst = 256
-
-// postsPending says whether posts holds invocations not yet admitted, or
-// admitQ does (a worker took them from posts to admit them): a post that
-// follows one of them must wait for it in posts. admitting is set before
-// a worker empties posts and cleared once admitQ is empty, so one of the
-// two reads (any, then admitting) sees an invocation posted before.
-func (s *sched) postsPending() bool {
-	return s.posts.any.Load() || s.admitting.Load()
-}
 
 // fastPost says whether a post from worker w (nil: from outside the loop)
 // may skip the gate while the loop is in mode m: when nothing is pending,
@@ -369,8 +351,7 @@ func (s *sched) complete(w *worker, v *inv) {
 
 // completeExclusive lifts the barrier: the invocations held behind it up
 // to the next exclusive one are admitted, in order, and if there are none
-// the next exclusive one starts. Nothing waits in posts: what was posted
-// before the barrier has finished, and posts made since are held.
+// the next exclusive one starts.
 func (s *sched) completeExclusive(w *worker) {
 	s.gate.Lock()
 	defer s.gate.Unlock()

@@ -139,7 +139,7 @@ func (w *worker) find() bool {
 	// inject first: what goroutines outside the loop post (a new
 	// connection) is not held up behind what w's handlers keep posting.
 	w.tick++
-	if (w.tick%16 == 0 || w.yielded) && (w.takeFrom(&s.inject, s.fairShare) || w.admitPosts()) {
+	if (w.tick%16 == 0 || w.yielded) && (w.takeFrom(&s.inject, s.fairShare)) {
 		w.yielded = false
 		return true
 	}
@@ -152,7 +152,7 @@ func (w *worker) find() bool {
 	}
 	// A fair share of what waits in inject, so that other workers find
 	// some; then half of another worker's queue, starting at a random one.
-	if w.takeFrom(&s.inject, s.fairShare) || w.admitPosts() {
+	if w.takeFrom(&s.inject, s.fairShare) {
 		return true
 	}
 	w.rnd = w.rnd*1664525 + 1013904223
@@ -179,51 +179,6 @@ func (w *worker) takeFrom(q *runQueue, share func(int) int) bool {
 	clear(w.batch[:n])
 	if n > 1 {
 		w.s.signal()
-	}
-	return true
-}
-
-// admitPosts admits a batch of what waits in posts, in the order posted:
-// one worker at a time (another that finds one admitting looks
-// elsewhere). The worker takes all that posts holds at once, to
-// admitQ, and admits up to a batch from there; what it leaves, the next
-// to admit goes on with. What may run now goes to w.cur and w's queue,
-// as takeFrom does; the rest waits for its hue or color. It goes on until
-// something may run or nothing is left, and returns false if nothing may.
-func (w *worker) admitPosts() bool {
-	s := w.s
-	if !s.posts.any.Load() && !s.admitting.Load() || !s.admitMu.TryLock() {
-		return false
-	}
-	s.admitting.Store(true) // before posts is emptied: see postsPending
-	q := &s.admitQ
-	n := 0
-	for n == 0 {
-		if q.n == 0 {
-			if s.posts.takeAll(q); q.n == 0 {
-				break
-			}
-		}
-		for n < len(w.batch) && q.popTo(&w.batch[n]) {
-			if s.admit(&w.batch[n]) {
-				n++
-			}
-		}
-	}
-	left := q.n > 0
-	s.admitting.Store(left)
-	s.admitMu.Unlock()
-	if left || s.posts.any.Load() {
-		s.signal() // for another worker to admit the rest
-	}
-	if n == 0 {
-		return false
-	}
-	w.cur = w.batch[0]
-	w.q.pushAll(w.batch[1:n])
-	clear(w.batch[:n])
-	if n > 1 {
-		s.signal()
 	}
 	return true
 }
@@ -291,7 +246,7 @@ func (w *worker) idle() bool {
 // parallelism ramps up.
 func (w *worker) maybeWakeAnother() {
 	s := w.s
-	if w.own.n > 0 || w.q.any.Load() || s.inject.any.Load() || s.postsPending() {
+	if w.own.n > 0 || w.q.any.Load() || s.inject.any.Load() {
 		s.signal()
 	}
 }
@@ -313,7 +268,7 @@ func (s *sched) unpark(w *worker) bool {
 // othersWait reports whether invocations wait for w (or for any worker):
 // a racy hint, read after each handler of a chain.
 func (w *worker) othersWait() bool {
-	return w.own.n > 0 || w.q.any.Load() || w.s.inject.any.Load() || w.s.postsPending()
+	return w.own.n > 0 || w.q.any.Load() || w.s.inject.any.Load()
 }
 
 // run is a worker's goroutine.
