@@ -86,10 +86,8 @@
 // from outside the loop; workers take from their own, then from the shared
 // one (inject) in batches, then steal half of another's, and spin a little
 // before they park (worker.go). A single worker takes all that inject holds
-// at once; a goroutine that posts a long burst to it yields the processor
-// every 256 invocations, so that on one core the queue stays short (and in
-// the cache). A Post allocates nothing when its context is pointer-shaped,
-// and finds its handler by code address in a small table (handlers.go). A
+// at once. A Post allocates nothing when its context is pointer-shaped, and
+// finds its handler by code address in a small table (handlers.go). A
 // worker that finishes an invocation runs the one it made runnable (the
 // next of its hue, or of its color) itself: a hue is a chain that never
 // overlaps, the bottleneck. But while other invocations wait, it follows a

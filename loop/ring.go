@@ -162,16 +162,13 @@ type runQueue struct {
 	any atomic.Bool
 }
 
-// push queues v; it returns how many q holds then.
-func (q *runQueue) push(v *inv) int {
+func (q *runQueue) push(v *inv) {
 	q.mu.Lock()
 	q.r.push(v)
-	n := q.r.n
-	if n == 1 {
+	if q.r.n == 1 {
 		q.any.Store(true)
 	}
 	q.mu.Unlock()
-	return n
 }
 
 func (q *runQueue) popTo(dst *inv) bool {

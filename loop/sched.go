@@ -1,9 +1,6 @@
 package loop
 
-import (
-	"runtime"
-	"sync"
-)
+import "sync"
 
 // The scheduler: which invocations may run now. An invocation (a task)
 // needs up to two resources, its hue and its color; each is a lock that
@@ -213,22 +210,11 @@ func (s *sched) post(v *inv, w *worker) error {
 func (s *sched) place(v *inv, w *worker) {
 	switch {
 	case s.single:
-		n := s.inject.push(v)
-		s.signal()
-		if n%burst == 0 && w == nil {
-			// A goroutine posting a long burst lets the worker run what
-			// it posted so far (on one core it could not before the
-			// burst ends): the queue stays short and in the cache.
-			runtime.Gosched()
-		}
+		s.enqueue(v, nil)
 	case s.admit(v):
 		s.enqueue(v, w)
 	}
 }
-
-// burst is how many invocations a single worker's queue holds before a
-// goroutine outside the loop that posts one more yields the processor.
-const burst = 256
 
 // fastPost says whether a post from worker w (nil: from outside the loop)
 // may skip the gate while the loop is in mode m: when nothing is pending,
