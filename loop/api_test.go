@@ -44,6 +44,43 @@ func TestColorOrderHoldsAcrossHues(t *testing.T) {
 	}
 }
 
+// A handler's post that follows a post from outside the loop (ordered by
+// a channel) runs after it on their color, though the one from outside
+// may still wait to be admitted when the handler posts: a is posted from
+// outside, then the waiter, running on another worker, is told to post b;
+// round after round, a and b alternate.
+func TestHandlerPostFollowsOutsidePost(t *testing.T) {
+	const rounds = 2000
+	var order []byte // appended by a and b only, which share a color
+	a := func(*loop.Loop, *ctxA) { order = append(order, 'a') }
+	b := func(*loop.Loop, *ctxA) { order = append(order, 'b') }
+	tok, posted := make(chan *ctxA), make(chan struct{})
+	waiter := func(l *loop.Loop, _ int) {
+		loop.Post(l, b, <-tok)
+		posted <- struct{}{}
+	}
+	cons := map[string]loop.Constraint{nameOf(a): {Colored: true}, nameOf(b): {Colored: true}, nameOf(waiter): {}}
+	l := loop.New(loop.WithTable(table(t, cons)), loop.WithWorkers(2))
+	go l.Run(context.Background())
+	c := &ctxA{}
+	for i := 0; i < rounds; i++ {
+		loop.Post(l, waiter, i)
+		loop.Post(l, a, c)
+		tok <- c
+		<-posted
+	}
+	if err := l.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.Repeat("ab", rounds); string(order) != want {
+		i := 0
+		for i < len(order) && order[i] == want[i] {
+			i++
+		}
+		t.Fatalf("round %d: a handler's post passed the post from outside before it (%q from there)", i/2, order[i:min(i+8, len(order))])
+	}
+}
+
 // What is not ordered, as the package doc says: a handler with no hue and
 // no color, posted last, runs while invocations posted before it on its
 // own context still wait for their color.
@@ -189,6 +226,30 @@ func TestQueueLimitReject(t *testing.T) {
 	}
 	if err := loop.Post(l, h, 9); !errors.Is(err, loop.ErrQueueFull) {
 		t.Errorf("Post to a full queue = %v, want ErrQueueFull", err)
+	}
+	go l.Run(context.Background())
+	if err := l.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := l.Len(); n != 0 {
+		t.Errorf("Len after Shutdown = %d", n)
+	}
+}
+
+// An exclusive invocation that may start at once (nothing before it) is
+// queued and not started until a worker runs it: Len counts it, and so
+// does WithQueueLimit.
+func TestLenCountsExclusiveReady(t *testing.T) {
+	excl := func(*loop.Loop, int) {}
+	l := loop.New(loop.WithTable(table(t, nil)), loop.WithWorkers(2), loop.WithQueueLimit(1, loop.Reject))
+	if err := loop.Post(l, excl, 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := l.Len(); n != 1 {
+		t.Errorf("Len = %d, want 1", n)
+	}
+	if err := loop.Post(l, excl, 1); !errors.Is(err, loop.ErrQueueFull) {
+		t.Errorf("Post past the limit = %v, want ErrQueueFull", err)
 	}
 	go l.Run(context.Background())
 	if err := l.Shutdown(context.Background()); err != nil {

@@ -47,24 +47,29 @@ type colorKey struct {
 
 type typeColor struct{ t reflect.Type }
 
-// colorOf is the color of context c of a handler with info hi.
-func colorOf[C any](hi *handlerInfo, c *C) colorKey {
+// colorOf is the color of context c (as an inv holds it: any(C)) of a
+// handler with info hi.
+func colorOf(hi *handlerInfo, c any) colorKey {
 	switch hi.color {
 	case colorAddr:
-		return colorKey{addr: *(*uintptr)(unsafe.Pointer(c))}
+		// c holds a pointer-shaped value in its data word (nil if c is).
+		return colorKey{addr: uintptr(dataWord(c))}
 	case colorFunc:
-		p := *(*unsafe.Pointer)(unsafe.Pointer(c))
+		p := dataWord(c) // the func value: a pointer to its code's address
 		if p == nil {
 			return colorKey{}
 		}
 		return colorKey{addr: *(*uintptr)(p)}
 	case colorIface:
-		return ifaceColor(any(*c), hi.ctype)
+		return ifaceColor(c, hi.ctype)
 	case colorValue:
-		return valueColor(any(*c))
+		return valueColor(c)
 	}
 	return colorKey{val: typeColor{hi.ctype}}
 }
+
+// dataWord is the data word of an interface value.
+func dataWord(x any) unsafe.Pointer { return (*[2]unsafe.Pointer)(unsafe.Pointer(&x))[1] }
 
 // ifaceColor colors an interface context by its dynamic value, so that a
 // handler taking *Conn and one taking net.Conn agree on a connection.
@@ -76,7 +81,7 @@ func ifaceColor(x any, static reflect.Type) colorKey {
 	switch colorModeOf(t) {
 	case colorAddr:
 		// An interface holds a pointer-shaped value in its data word.
-		return colorKey{addr: uintptr((*[2]unsafe.Pointer)(unsafe.Pointer(&x))[1])}
+		return colorKey{addr: uintptr(dataWord(x))}
 	case colorFunc:
 		return colorKey{addr: reflect.ValueOf(x).Pointer()}
 	case colorValue:
@@ -170,9 +175,11 @@ func (s *colorShard) entry(k colorKey) *colorEntry {
 	return e
 }
 
-// free marks e's color free; the shard forgets it if it holds many.
+// free marks e's color free, its queue empty; the shard forgets it if it
+// holds many.
 func (s *colorShard) free(e *colorEntry) {
 	e.busy = false
+	e.q.trim()
 	if len(s.addr)+len(s.vals) > keepIdle {
 		if e.key.val == nil {
 			delete(s.addr, e.key.addr)

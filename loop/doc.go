@@ -81,20 +81,21 @@
 //
 // As in "Safe at Any Speed" (Jannotti & Pamnany), extending libasync-smp's
 // colors with hues: each hue and each color is a lock that grants itself in
-// the order asked, and an invocation runs once it holds both (sched.go). The
-// runnable ones wait in run queues, one per worker plus one for posts from
-// outside the loop; workers take from their own, then from the shared one
-// (inject) in batches, then steal half of another's, and spin a little
-// before they park (worker.go); a single worker takes all that inject holds
+// the order asked, and an invocation runs once it holds both (sched.go).
+// The runnable ones wait in run queues, one per worker plus one for posts
+// from outside the loop; workers take from their own, then from the shared
+// one (inject) in batches, then steal half of another's, and spin a little
+// before they park (worker.go). A single worker takes all that inject holds
 // at once. A Post allocates nothing when its context is pointer-shaped, and
-// finds its handler by code address in a small table (handlers.go). A worker
-// that finishes an invocation runs the one it made runnable (the next of its
-// hue, or of its color) itself: a hue is a chain that never overlaps, the
-// bottleneck. But while other invocations wait, it follows a chain for at
-// most half a millisecond, checked after a handler (each one, once a handler
-// is seen to be slow), then puts the chain back in its queue: neither busy
-// hues nor a chain of slow handlers (a connection's disk-bound sends) hold
-// the others up for longer than that and one handler.
+// finds its handler by code address in a small table (handlers.go). A
+// worker that finishes an invocation runs the one it made runnable (the
+// next of its hue, or of its color) itself: a hue is a chain that never
+// overlaps, the bottleneck. But while other invocations wait, it follows a
+// chain for at most half a millisecond, checked after a handler (each one,
+// once a handler is seen to be slow), then puts the chain back in its
+// queue: neither busy hues nor a chain of slow handlers (a connection's
+// disk-bound sends) hold the others up for longer than that and one
+// handler.
 //
 // Panics in handlers are recovered and reported (WithPanicHandler; by
 // default logged) with the handler's name, and the loop goes on, unless
@@ -121,7 +122,7 @@
 //	match.go     a handler's function to its table entry (generic, inlined closures)
 //	handlers.go  what the loop knows of each handler, cached by code address; Schedule and why
 //	color.go     colors: a context's color, and the colors in use
-//	sched.go     admission: hues and colors as FIFO locks, exclusive barriers, counting
+//	sched.go     admission: hues and colors as FIFO locks, where a post goes, exclusive barriers, counting
 //	ring.go      invocations by value, and the queues that hold them
 //	worker.go    workers: run queues, stealing, parking, chains and their time slice, panics
 package loop

@@ -92,6 +92,9 @@ type handlerInfo struct {
 	// chain that starts with this handler is timed from its start (see
 	// chain).
 	slow atomic.Bool
+	// probes counts the times it was timed alone in a chain and found
+	// fast, up to probeFirst (see runChain).
+	probes atomic.Uint32
 }
 
 // handlerCache maps a handler's code address to its info. A Post reads

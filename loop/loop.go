@@ -69,10 +69,11 @@ type sched struct {
 	_      [64]byte
 
 	gate        sync.Mutex // guards held, exclRunning, idle, and changes of mode
-	held        []heldInv  // invocations behind a barrier, in order; the first is exclusive
+	held        []inv      // invocations behind a barrier, in order; the first is exclusive
 	heldN       atomic.Int32
-	exclRunning bool // an exclusive invocation was taken from held and has not finished
-	idle        bool // Shutdown stopped the loop once idle
+	exclRunning bool         // an exclusive invocation was taken from held and has not finished
+	exclQueued  atomic.Int32 // 1 while that invocation has not started (for queued)
+	idle        bool         // Shutdown stopped the loop once idle
 
 	inject   runQueue // what goroutines outside the loop post
 	_        [64]byte
@@ -251,11 +252,7 @@ func Post[C any](l *Loop, h func(*Loop, C), c C) error {
 		}
 	}
 	v := inv{info: hi, fn: *(*unsafe.Pointer)(unsafe.Pointer(&h)), ctx: c}
-	if hi.colored && !s.single {
-		key := colorOf(hi, &c)
-		return s.post(&v, l.w, &s.shards[shardOf(key)], &key)
-	}
-	return s.post(&v, l.w, nil, nil)
+	return s.post(&v, l.w)
 }
 
 // waitRoom waits until the queue is below the limit (WithQueueLimit).
@@ -547,9 +544,7 @@ func (s *sched) collect(admitted, held []inv) ([]inv, []inv) {
 		h.mu.Unlock()
 	}
 	s.gate.Lock()
-	for _, h := range s.held {
-		held = append(held, h.v)
-	}
+	held = append(held, s.held...)
 	s.heldN.Add(-int32(len(s.held)))
 	s.held = nil
 	s.gate.Unlock()

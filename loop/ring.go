@@ -53,7 +53,10 @@ func granted(v *inv) bool {
 
 // ring is a FIFO of invocations, in segments of segSize taken from and
 // returned to a pool: a queue that grows copies nothing, and one that
-// empties gives its memory back for the next.
+// empties gives its memory back for the next, but for its last segment,
+// which it keeps for its next push (a queue that fills and empties by one
+// or two, as a busy color's does, would take and return a segment each
+// time) until trim.
 type ring struct {
 	head, tail *segment
 	n          int
@@ -97,14 +100,22 @@ func (r *ring) popTo(dst *inv) bool {
 	r.n--
 	if s.lo == s.hi {
 		// Done with s: every slot is clear.
-		r.head = s.next
-		if r.head == nil {
-			r.tail = nil
+		s.lo, s.hi = 0, 0
+		if s.next != nil {
+			r.head = s.next
+			s.next = nil
+			segments.Put(s)
 		}
-		s.lo, s.hi, s.next = 0, 0, nil
-		segments.Put(s)
 	}
 	return true
+}
+
+// trim gives back the segment an empty r keeps.
+func (r *ring) trim() {
+	if r.n == 0 && r.head != nil {
+		segments.Put(r.head)
+		r.head, r.tail = nil, nil
+	}
 }
 
 // pushFront puts vs (at most segSize) back at the front of r, in order.
@@ -112,6 +123,9 @@ func (r *ring) pushFront(vs []inv) {
 	k := len(vs)
 	if k == 0 {
 		return
+	}
+	if r.n == 0 && r.head != nil {
+		r.head.lo, r.head.hi = segSize, segSize
 	}
 	if r.head == nil || r.head.lo < k {
 		s := segments.Get().(*segment)

@@ -4,14 +4,15 @@ import "sync"
 
 // The scheduler: which invocations may run now. An invocation (a task)
 // needs up to two resources, its hue and its color; each is a lock that
-// grants itself in the order asked (a FIFO). Post asks for both at once,
-// holding the hue's lock and then the color shard's while it queues the
-// task on each that is busy, so every resource's queue is in one global
-// order (the order of these critical sections, which is the order posted
-// for posts that do not race), and the first invocation in that order that
-// waits can always be granted what it waits for: no deadlock. A task
-// whose resources are all granted goes to a run queue (worker.go); when it
-// finishes it releases them, granting each to the next task waiting.
+// grants itself in the order asked (a FIFO). Admission (admit) asks for
+// both at once, holding the hue's lock and then the color shard's while it
+// queues the task on each that is busy, so every resource's queue is in one
+// global order (the order of these critical sections, which is the order
+// posted for posts that do not race), and the first invocation in that
+// order that waits can always be granted what it waits for: no deadlock. A
+// task whose resources are all granted goes to a run queue (worker.go);
+// when it finishes it releases them, granting each to the next task
+// waiting.
 //
 // Exclusive invocations (handlers the table does not name) are barriers,
 // kept under one lock (gate): while one is pending, Post holds later
@@ -40,10 +41,16 @@ type hueQueue struct {
 
 // admit asks for v's resources; it returns true if v has them all and
 // may run now, else v waits in their queues. v is counted in posted.
-func (s *sched) admit(v *inv, shard *colorShard, key *colorKey) bool {
+func (s *sched) admit(v *inv) bool {
 	hi := v.info
 	if s.single || hi.hue == 0 && !hi.colored {
 		return true
+	}
+	var shard *colorShard
+	var key colorKey
+	if hi.colored {
+		key = colorOf(hi, v.ctx)
+		shard = &s.shards[shardOf(key)]
 	}
 	var h *hueQueue
 	if hi.hue > 0 {
@@ -52,7 +59,7 @@ func (s *sched) admit(v *inv, shard *colorShard, key *colorKey) bool {
 	}
 	if hi.colored {
 		shard.mu.Lock()
-		v.ce = shard.entry(*key)
+		v.ce = shard.entry(key)
 	}
 	hueBusy := h != nil && h.busy
 	colorBusy := v.ce != nil && v.ce.busy
@@ -175,12 +182,12 @@ func (s *sched) queued() int {
 	for _, w := range s.workers {
 		n -= int64(w.started.Load())
 	}
-	n += int64(s.heldN.Load())
+	n += int64(s.heldN.Load()) + int64(s.exclQueued.Load())
 	return int(max(n, 0))
 }
 
 // post queues v, posted from worker w (nil: from outside the loop).
-func (s *sched) post(v *inv, w *worker, shard *colorShard, key *colorKey) error {
+func (s *sched) post(v *inv, w *worker) error {
 	if v.info.exclusive && !s.single {
 		return s.postExclusive(v, w)
 	}
@@ -189,14 +196,24 @@ func (s *sched) post(v *inv, w *worker, shard *colorShard, key *colorKey) error 
 		// posted then mode, while a barrier sets mode then reads posted:
 		// one of the two sees the other.
 		if fastPost(s.mode.Load(), w) {
-			if s.admit(v, shard, key) {
-				s.enqueue(v, w)
-			}
+			s.place(v, w)
 			return nil
 		}
-		return s.postSlow(v, w, shard, key, true)
+		return s.postSlow(v, w, true)
 	}
-	return s.postSlow(v, w, shard, key, false)
+	return s.postSlow(v, w, false)
+}
+
+// place queues v, counted in posted, posted from worker w (nil: from
+// outside the loop): with a single worker, on inject, in the order posted;
+// else it asks for v's hue and color and queues v if it has them.
+func (s *sched) place(v *inv, w *worker) {
+	switch {
+	case s.single:
+		s.enqueue(v, nil)
+	case s.admit(v):
+		s.enqueue(v, w)
+	}
 }
 
 // fastPost says whether a post from worker w (nil: from outside the loop)
@@ -211,7 +228,7 @@ func fastPost(m uint32, w *worker) bool {
 
 // postSlow queues v while a barrier, a Shutdown or Stop is pending;
 // counted says v is in posted already.
-func (s *sched) postSlow(v *inv, w *worker, shard *colorShard, key *colorKey, counted bool) error {
+func (s *sched) postSlow(v *inv, w *worker, counted bool) error {
 	s.gate.Lock()
 	m := s.mode.Load()
 	if m&(modeStopped|modeClosing) != 0 {
@@ -222,7 +239,7 @@ func (s *sched) postSlow(v *inv, w *worker, shard *colorShard, key *colorKey, co
 		if m&modeStopped != 0 {
 			err = ErrStopped
 		} else {
-			s.hold(v, shard, key)
+			s.hold(v)
 		}
 		var e inv
 		ok := s.check(&e)
@@ -236,26 +253,13 @@ func (s *sched) postSlow(v *inv, w *worker, shard *colorShard, key *colorKey, co
 		v.seq = s.posted.Add(1)
 	}
 	s.gate.Unlock()
-	if s.admit(v, shard, key) {
-		s.enqueue(v, w)
-	}
+	s.place(v, w)
 	return nil
 }
 
-// heldInv is an invocation behind a barrier, with what admitting it
-// needs.
-type heldInv struct {
-	v     inv
-	shard *colorShard
-	key   colorKey
-}
-
-func (s *sched) hold(v *inv, shard *colorShard, key *colorKey) {
-	h := heldInv{v: *v, shard: shard}
-	if key != nil {
-		h.key = *key
-	}
-	s.held = append(s.held, h)
+// hold puts v behind the barrier, under gate.
+func (s *sched) hold(v *inv) {
+	s.held = append(s.held, *v)
 	s.heldN.Add(1)
 }
 
@@ -266,7 +270,7 @@ func (s *sched) postExclusive(v *inv, w *worker) error {
 		return ErrStopped
 	}
 	v.seq = s.posted.Load()
-	s.hold(v, nil, nil)
+	s.hold(v)
 	s.mode.Or(modeClosing)
 	var e inv
 	ok := s.check(&e)
@@ -292,11 +296,12 @@ func (s *sched) check(dst *inv) bool {
 		return false
 	}
 	if len(s.held) > 0 {
-		if h := &s.held[0]; h.v.info.exclusive {
-			*dst = h.v
+		if h := &s.held[0]; h.info.exclusive {
+			*dst = *h
 			s.held = s.held[1:]
 			s.heldN.Add(-1)
 			s.exclRunning = true
+			s.exclQueued.Store(1)
 			return true
 		}
 		return false
@@ -337,14 +342,14 @@ func (s *sched) completeExclusive(w *worker) {
 	s.gate.Lock()
 	defer s.gate.Unlock()
 	s.exclRunning = false
-	for len(s.held) > 0 && !s.held[0].v.info.exclusive {
+	for len(s.held) > 0 && !s.held[0].info.exclusive {
 		h := &s.held[0]
-		h.v.seq = s.posted.Add(1)
-		if s.admit(&h.v, h.shard, &h.key) {
+		h.seq = s.posted.Add(1)
+		if s.admit(h) {
 			if !w.hasNext {
-				w.next, w.hasNext = h.v, true
+				w.next, w.hasNext = *h, true
 			} else {
-				s.enqueue(&h.v, w)
+				s.enqueue(h, w)
 			}
 		}
 		s.held = s.held[1:]
