@@ -22,7 +22,7 @@ import (
 )
 
 var (
-	flagN     = flag.Int("oracle.n", 200, "number of generated programs (testing.Short: a quarter)")
+	flagN     = flag.Int("oracle.n", 120, "number of generated programs (testing.Short: a quarter)")
 	flagSeed  = flag.Uint64("oracle.seed", 1, "seed of the generated programs")
 	flagInv   = flag.Int("oracle.inv", 128, "invocations per program and mode")
 	flagChunk = flag.Int("oracle.chunk", 400, "programs per runner binary")
