@@ -365,6 +365,29 @@ func TestOwnership(t *testing.T) {
 	}
 }
 
+// TestTruncatedStores: a pointer stored through a cut path (a node below
+// a node) may land in any slot below the cut, and one stored where no
+// path is cut may be read back through a cut one (issue 13): the
+// connection kept there conflicts globally with whoever reaches it. What
+// never holds a connection, and a connection's own deep list, do not.
+func TestTruncatedStores(t *testing.T) {
+	r := wanttest.Run(t, "testdata/truncated")
+	for _, tc := range []struct {
+		a, b string
+		want analysis.Kind
+		why  string
+	}{
+		{"handleCount", "handlePoke", analysis.Global, "head.next.conn = c lands in second.conn"},
+		{"handleCount", "handleScan", analysis.Global, "tail.peer = c is read back as items.next.peer"},
+		{"handleCount", "handleStat", 0, "entries never hold a connection"},
+		{"handleOwn", "handleOwn", 0, "a box allocated for the connection, deep in its own list, is its own"},
+	} {
+		if got := cell(t, r, tc.a, tc.b); got&analysis.Global != tc.want {
+			t.Errorf("%s/%s = %02b, want bit 0 = %d: %s", tc.a, tc.b, got, tc.want, tc.why)
+		}
+	}
+}
+
 // TestRegistry: forty modules' objects through one loader. The store into
 // whichever module the loader is given, and the write each module's Setup
 // makes, are each bounded in the loader's summary (storebound.go, newRef);

@@ -47,6 +47,8 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 	accesses := make([][]*rawAccess, len(found))
 	pol := newPollution()
 	pol.owners = a.owners
+	pol.implementers = a.implementers
+	pol.inWorkspace = func(p *types.Package) bool { return a.workspace[p] }
 	for i, f := range found {
 		var stores []*rawStore
 		accesses[i], stores = a.handlerAccesses(f)

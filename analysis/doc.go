@@ -42,7 +42,8 @@
 // before they merge (storebound.go). Summaries of a recursive component only grow
 // from pass to pass, so the component settles; past settleBy passes every
 // reference is widened to its root. A truncated loc ("x...") overlaps all
-// that lies under it, so each bound costs precision, never soundness, and
+// that lies under it (a pointer stored through it may land in any slot
+// below, pollution.go), so each bound costs precision, never soundness, and
 // each one hit is reported as a Problem with Note set, at the function
 // (`safels check -v`, an Information diagnostic in the editor). A summary
 // copies only what depends on its caller (accesses under its parameters);

@@ -23,7 +23,10 @@ import (
 // held a pointer to shared memory makes what contexts reach through it
 // shared; one that ever held a pointer into a context makes what shared
 // memory reaches through it the context's. Such accesses are imprecise:
-// they alias memory of their type anywhere.
+// they alias memory of their type anywhere. A store through a cut path
+// (head.next..., loc.with) counts for every slot below the cut
+// (destSlots), and a cut access reads them all (belowCut): the cut loc
+// overlaps all that lies under it.
 
 // A rawStore is a pointer stored into dst, pointing to val, relative to
 // the summarized function like an access.
@@ -115,6 +118,16 @@ type pollution struct {
 	// held a pointer into a context.
 	ctxTypes []types.Type
 	ctxHeld  map[slot]bool
+	// below: the slots below memory of a type, by type (slotsBelow);
+	// implementers: the types an interface's values may have (nil: any).
+	below        map[typeKeyT]*belowSlots
+	implementers func(*types.Interface) []types.Type
+	// inWorkspace: the package is one of the workspace's.
+	inWorkspace func(*types.Package) bool
+	// order: the slots with entries, in the order they got their first
+	// (noted marks them).
+	order []slot
+	noted map[slot]bool
 }
 
 // targets are what a slot's pointers may point to: these locs, or, where
@@ -126,7 +139,8 @@ type targets struct {
 }
 
 func newPollution() *pollution {
-	return &pollution{toShared: map[slot]*targets{}, toContext: map[slot][]types.Type{}, ctxHeld: map[slot]bool{}}
+	return &pollution{toShared: map[slot]*targets{}, toContext: map[slot][]types.Type{}, ctxHeld: map[slot]bool{},
+		below: map[typeKeyT]*belowSlots{}, noted: map[slot]bool{}}
 }
 
 func (p *pollution) shared(sl slot) *targets {
@@ -134,8 +148,258 @@ func (p *pollution) shared(sl slot) *targets {
 	if t == nil {
 		t = &targets{keys: map[string]bool{}}
 		p.toShared[sl] = t
+		p.note(sl)
 	}
 	return t
+}
+
+// note keeps the slots with entries in the order they were first given
+// one, for the lookups that take them all (a cut at an interface).
+func (p *pollution) note(sl slot) {
+	if !p.noted[sl] {
+		p.noted[sl] = true
+		p.order = append(p.order, sl)
+	}
+}
+
+// A store through a cut destination (loc.with: head.next... for a node
+// below a node) may have written any slot below the cut, not only the one
+// it names: the cut loc overlaps all that lies under it. So such a store
+// counts for every slot below the cut's type (slotsBelow) that can hold
+// what it stored, and where an interface is met below, for every slot of
+// the program that can: it goes into one of two wildcard slots, which
+// lookups (sharedAt, contextAt, heldAt) read beside the slot they ask for.
+var (
+	// wildExact: stores of a pointer to memory of a known type, which
+	// only a slot holding such a pointer (or an interface) receives.
+	wildExact = slot{root: "\x00below:exact"}
+	// wildAny: stores of what may be a pointer of any type.
+	wildAny = slot{root: "\x00below:any"}
+)
+
+// destSlots: the slots st may have written.
+func (p *pollution) destSlots(st *rawStore) []slot {
+	out := []slot{slotOf(st.dst)}
+	if !st.dst.trunc {
+		return out
+	}
+	t := storedType(st.val)
+	b := p.slotsBelow(st.dst.memType())
+	for i, sl := range b.slots {
+		if mayHold(b.held[i], t) {
+			out = append(out, sl)
+		}
+	}
+	if b.wild {
+		if t == nil {
+			out = append(out, wildAny)
+		} else {
+			out = append(out, wildExact)
+		}
+	}
+	return out
+}
+
+// storedType is the type of memory a stored pointer to val points to, or
+// nil where the pointer may be of any type (val was cut, or is known only
+// as an interface).
+func storedType(val loc) types.Type {
+	if val.trunc {
+		return nil
+	}
+	return exactType(val.memType())
+}
+
+// exactType is t, or nil where memory of type t may be of any type.
+func exactType(t types.Type) types.Type {
+	if t == nil || anyInside(t) {
+		return nil
+	}
+	return t
+}
+
+// anyInside: a value of type t may be of any dynamic type.
+func anyInside(t types.Type) bool {
+	if _, ok := t.(*types.TypeParam); ok {
+		return true
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Interface:
+		return true
+	case *types.Basic:
+		return u.Kind() == types.UnsafePointer
+	}
+	return false
+}
+
+// mayHold: a slot holding values of type held may have received a pointer
+// to memory of type t (nil: of any type). A pointer field holds pointers
+// to its element type only; an interface, a slice, map, channel or
+// function anything that the analysis takes them to point to.
+func mayHold(held, t types.Type) bool {
+	if held == nil {
+		return true
+	}
+	if held != nil && !pointerLike(held) {
+		return false
+	}
+	if ptr, ok := held.Underlying().(*types.Pointer); ok && t != nil {
+		return identical(ptr.Elem(), t)
+	}
+	return true
+}
+
+// belowSlots are the slots that memory of one type holds or reaches
+// through its pointers, with the type each holds; wild: an empty interface
+// (or a type parameter, or an unsafe.Pointer) is met, which may hold
+// memory of any type, and so any slot. An interface with methods holds
+// only the types that implement it (implementers), and the walk goes on
+// into each of them. An empty interface inside a library's own types (a
+// container's entries) holds what the container was given, known by the
+// stores into it: not a wildcard.
+type belowSlots struct {
+	slots []slot
+	held  []types.Type
+	wild  bool
+}
+
+// slotsBelow walks the types below t, as slotOf names their slots: each
+// struct field, and each element or pointee type (a slice's, map's or
+// channel's backing store is named by its own type).
+func (p *pollution) slotsBelow(t types.Type) *belowSlots {
+	k := typeKey(t)
+	if b := p.below[k]; b != nil {
+		return b
+	}
+	b := &belowSlots{}
+	type visit struct {
+		t   typeKeyT
+		lib bool
+	}
+	seen := map[visit]bool{}
+	var walk func(t types.Type, lib bool)
+	add := func(sl slot, held types.Type, lib bool) {
+		b.slots = append(b.slots, sl)
+		b.held = append(b.held, held)
+		walk(held, lib)
+	}
+	walk = func(t types.Type, lib bool) {
+		if t == nil {
+			b.wild = true
+			return
+		}
+		k := typeKey(t)
+		if seen[visit{k, lib}] {
+			return
+		}
+		seen[visit{k, lib}] = true
+		if iface, ok := t.Underlying().(*types.Interface); ok && !iface.Empty() && p.implementers != nil {
+			if _, param := t.(*types.TypeParam); !param {
+				for _, x := range p.implementers(iface) {
+					walk(x, lib) // the dynamic value, and what it reaches
+				}
+				return
+			}
+		}
+		if anyInside(t) {
+			// Inside a library's own types (a sync.Map's entries), what
+			// an empty interface holds is what the container was given:
+			// its known targets, as the package doc's limits say.
+			b.wild = b.wild || !lib
+			return
+		}
+		switch u := t.Underlying().(type) {
+		case *types.Struct:
+			for i := 0; i < u.NumFields(); i++ {
+				f := u.Field(i)
+				add(slot{field: f}, f.Type(), lib || p.inWorkspace != nil && f.Pkg() != nil && !p.inWorkspace(f.Pkg()))
+			}
+		case *types.Array:
+			add(slot{elem: typeKey(u.Elem())}, u.Elem(), lib)
+		case *types.Pointer:
+			add(slot{elem: typeKey(u.Elem())}, u.Elem(), lib)
+		case *types.Slice:
+			b.slots, b.held = append(b.slots, slot{elem: k}), append(b.held, t)
+			add(slot{elem: typeKey(u.Elem())}, u.Elem(), lib)
+		case *types.Map:
+			b.slots, b.held = append(b.slots, slot{elem: k}), append(b.held, t)
+			add(slot{elem: typeKey(u.Key())}, u.Key(), lib)
+			add(slot{elem: typeKey(u.Elem())}, u.Elem(), lib)
+		case *types.Chan:
+			b.slots, b.held = append(b.slots, slot{elem: k}), append(b.held, t)
+			add(slot{elem: typeKey(u.Elem())}, u.Elem(), lib)
+		}
+	}
+	walk(t, false)
+	p.below[k] = b
+	return b
+}
+
+// sharedAt: the shared memory the pointers kept in sl (holding values of
+// type held; nil: not known) may point to, and whether they may point
+// anywhere.
+func (p *pollution) sharedAt(sl slot, held types.Type) (locs []loc, anyT, ok bool) {
+	if t := p.toShared[sl]; t != nil {
+		locs, anyT, ok = t.locs, t.any, true
+	}
+	if held != nil && !pointerLike(held) {
+		return
+	}
+	for _, w := range [...]slot{wildExact, wildAny} {
+		t := p.toShared[w]
+		if t == nil {
+			continue
+		}
+		for _, x := range t.locs {
+			if w == wildAny || mayHold(held, storedType(x)) {
+				locs = append(locs[:len(locs):len(locs)], x)
+				ok = true
+			}
+		}
+		if t.any {
+			anyT, ok = true, true
+		}
+	}
+	return
+}
+
+// contextAt: the types of the contexts' memory pointers kept in sl may
+// point to.
+func (p *pollution) contextAt(sl slot, held types.Type) []types.Type {
+	out := p.toContext[sl]
+	if held != nil && !pointerLike(held) {
+		return out
+	}
+	for _, t := range p.toContext[wildAny] {
+		out = append(out[:len(out):len(out)], t)
+	}
+	for _, t := range p.toContext[wildExact] {
+		if mayHold(held, exactType(t)) {
+			out = append(out[:len(out):len(out)], t)
+		}
+	}
+	return out
+}
+
+// heldAt: sl may have held a pointer into a context.
+func (p *pollution) heldAt(sl slot, held types.Type) bool {
+	if p.ctxHeld[sl] {
+		return true
+	}
+	if held != nil && !pointerLike(held) {
+		return false
+	}
+	if p.ctxHeld[wildAny] {
+		return true
+	}
+	if p.ctxHeld[wildExact] {
+		for _, t := range p.toContext[wildExact] {
+			if mayHold(held, exactType(t)) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // add takes the stores of one invocation (a handler's, rebased, or
@@ -148,35 +412,36 @@ func (p *pollution) add(stores []*rawStore) {
 	}
 	fresh := map[string]*dests{}
 	for _, st := range stores {
-		sl := slotOf(st.dst)
 		posted := st.dst.base.key == postedKey
-		switch ownerOf(st.val) {
-		case ownShared:
-			if posted {
-				p.posted = append(p.posted, st.val.memType())
-				continue
-			}
-			if t := p.shared(sl); !t.keys[st.val.key] {
-				t.keys[st.val.key] = true
-				t.locs = append(t.locs, st.val)
-			}
-			if st.val.imprecise() || st.val.trunc {
-				p.context(sl, st.val.memType()) // it may be a context's, too
-			}
-		case ownContext:
-			p.context(sl, st.val.memType())
-			p.ctxHeld[sl] = true
-		case ownFresh:
-			d := fresh[st.val.base.key]
-			if d == nil {
-				d = &dests{typ: st.val.memType()}
-				fresh[st.val.base.key] = d
-			}
-			switch ownerOf(st.dst) {
-			case ownContext:
-				d.ctx = append(d.ctx, sl)
+		if posted && ownerOf(st.val) == ownShared {
+			p.posted = append(p.posted, st.val.memType())
+			continue
+		}
+		for _, sl := range p.destSlots(st) {
+			switch ownerOf(st.val) {
 			case ownShared:
-				d.shr = append(d.shr, sl)
+				if t := p.shared(sl); !t.keys[st.val.key] {
+					t.keys[st.val.key] = true
+					t.locs = append(t.locs, st.val)
+				}
+				if st.val.imprecise() || st.val.trunc {
+					p.context(sl, st.val.memType()) // it may be a context's, too
+				}
+			case ownContext:
+				p.context(sl, st.val.memType())
+				p.ctxHeld[sl] = true
+			case ownFresh:
+				d := fresh[st.val.base.key]
+				if d == nil {
+					d = &dests{typ: st.val.memType()}
+					fresh[st.val.base.key] = d
+				}
+				switch ownerOf(st.dst) {
+				case ownContext:
+					d.ctx = append(d.ctx, sl)
+				case ownShared:
+					d.shr = append(d.shr, sl)
+				}
 			}
 		}
 	}
@@ -200,6 +465,7 @@ func (p *pollution) context(sl slot, t types.Type) {
 			return
 		}
 	}
+	p.note(sl)
 	p.toContext[sl] = append(p.toContext[sl], t)
 }
 
@@ -225,12 +491,13 @@ func (p *pollution) apply(l loc) (loc, []loc) {
 		if e.kind != eDeref || own == ownShared && !e.precise || own == ownContext && e.crossed {
 			continue
 		}
-		sl := slotOf(loc{base: l.base, path: l.path[:d]})
-		imprecise := own == ownShared && len(p.toContext[sl]) > 0
+		prefix := loc{base: l.base, path: l.path[:d]}
+		sl, held := slotOf(prefix), prefix.memType()
+		imprecise := own == ownShared && len(p.contextAt(sl, held)) > 0
 		crossed := false
-		if t := p.toShared[sl]; own == ownContext && t != nil {
-			crossed = t.any
-			for _, target := range t.locs {
+		if locs, anyT, ok := p.sharedAt(sl, held); own == ownContext && ok {
+			crossed = anyT
+			for _, target := range locs {
 				x := target.extend(l.path[d+1:], l.trunc)
 				if len(x.path) > len(target.path) {
 					// What the target reaches may cross over again.
@@ -241,7 +508,7 @@ func (p *pollution) apply(l loc) (loc, []loc) {
 				extra = append(extra, x)
 			}
 		}
-		if own == ownContext && !crossed && !p.owners.ownedSlot(sl, loc{base: l.base, path: l.path[:d]}.memType()) {
+		if own == ownContext && !crossed && !p.owners.ownedSlot(sl, held) {
 			// A pointer not proven the context's own was kept here: what
 			// it leads to may be another's (owner.go).
 			crossed = true
@@ -258,28 +525,61 @@ func (p *pollution) apply(l loc) (loc, []loc) {
 		l.path = path
 	}
 	if l.trunc {
-		// Everything below l: also what its pointers lead to (a
-		// container outside the workspace, kept whole).
-		sl := slotOf(loc{base: l.base, path: l.path})
-		if own == ownContext && indirect(l.memType()) && !p.owners.ownsBelow(sl, l.memType()) {
-			// Cut at a pointer (c.peer..., a list): what lies below may
-			// be any memory of its type. (A slice or map cut by a call
-			// outside the workspace keeps its known targets only: see
-			// the package doc's limits.)
-			extra = append(extra, unknownOf(pointee(l.memType())).deep())
+		extra = append(extra, p.belowCut(l, own)...)
+	}
+	return l, extra
+}
+
+// belowCut: what a cut loc (everything below l) may reach besides its own
+// memory, judged by every slot below it (slotsBelow): pointers kept there
+// into shared memory or pointers not proven owned, for a context's loc;
+// pointers into a context, for shared memory's. Where an interface is met
+// below, every slot of the program counts.
+func (p *pollution) belowCut(l loc, own ownership) []loc {
+	var extra []loc
+	seen := map[string]bool{}
+	keep := func(x loc) {
+		if !seen[x.key] {
+			seen[x.key] = true
+			extra = append(extra, x)
 		}
-		if t := p.toShared[sl]; own == ownContext && t != nil {
-			for _, target := range t.locs {
-				extra = append(extra, target.deep())
+	}
+	sl, t := slotOf(l), l.memType()
+	if own == ownContext && indirect(t) && !p.owners.ownsBelow(sl, t) {
+		// Cut at a pointer (c.peer..., a list): what lies below may
+		// be any memory of its type. (A slice or map cut by a call
+		// outside the workspace keeps its known targets only: see
+		// the package doc's limits.)
+		keep(unknownOf(pointee(t)).deep())
+	}
+	b := p.slotsBelow(t)
+	slots, helds := append([]slot{sl}, b.slots...), append([]types.Type{t}, b.held...)
+	if b.wild {
+		for _, x := range p.order {
+			slots, helds = append(slots, x), append(helds, nil)
+		}
+	}
+	for i, x := range slots {
+		held := helds[i]
+		switch own {
+		case ownContext:
+			locs, anyT, _ := p.sharedAt(x, held)
+			for _, target := range locs {
+				keep(target.deep())
 			}
-		}
-		if own == ownShared {
-			for _, t := range p.toContext[sl] {
-				extra = append(extra, unknownOf(t).deep())
+			if i == 0 {
+				break // the cut slot itself: ownsBelow above
+			}
+			if held != nil && pointerLike(held) && (anyT || !p.owners.ownedSlot(x, held)) {
+				keep(unknownOf(pointee(held)).deep())
+			}
+		case ownShared:
+			for _, c := range p.contextAt(x, held) {
+				keep(unknownOf(c).deep())
 			}
 		}
 	}
-	return l, extra
+	return extra
 }
 
 // mayReachContext reports whether an imprecise access of shared memory may
@@ -295,16 +595,15 @@ func (p *pollution) mayReachContext(l loc) bool {
 			continue
 		}
 		prefix := loc{base: l.base, path: l.path[:d]}
+		sl, held := slotOf(prefix), prefix.memType()
 		if e.crossed {
 			// Reached from a context through a slot it does not own: a
 			// context's memory only if a pointer into one was kept there,
 			// or the slot may hold another context (a peer, the
 			// connection a stream points back to).
-			if p.ctxHeld[slotOf(prefix)] {
+			if p.heldAt(sl, held) {
 				return true
 			}
-			// A slot a context does not own may hold another context
-			// (a peer, the connection a stream points back to).
 			for _, t := range p.ctxTypes {
 				if typeContains(e.typ, t) {
 					return true
@@ -312,7 +611,7 @@ func (p *pollution) mayReachContext(l loc) bool {
 			}
 			continue
 		}
-		if len(p.toContext[slotOf(prefix)]) > 0 {
+		if len(p.contextAt(sl, held)) > 0 {
 			return true
 		}
 		for _, t := range p.posted {
@@ -383,5 +682,50 @@ func (a *analyzer) entryPoints(l *loaded) []*ssa.Function {
 			out = append(out, f)
 		}
 	}
+	return out
+}
+
+// implementers returns the types whose values an interface of type iface
+// may hold: among the program's named types, and the types it converts to
+// interfaces, those that implement it (or whose pointers do).
+func (a *analyzer) implementers(iface *types.Interface) []types.Type {
+	if a.concrete == nil {
+		seen := map[typeKeyT]bool{}
+		keep := func(t types.Type) {
+			if _, isIface := t.Underlying().(*types.Interface); isIface {
+				return
+			}
+			if n, ok := t.(*types.Named); ok && n.TypeParams().Len() > n.TypeArgs().Len() {
+				return // generic, not instantiated
+			}
+			if k := typeKey(t); !seen[k] {
+				seen[k] = true
+				a.concrete = append(a.concrete, t)
+			}
+		}
+		for _, p := range a.prog.AllPackages() {
+			for _, m := range p.Members {
+				if t, ok := m.(*ssa.Type); ok {
+					keep(t.Type())
+				}
+			}
+		}
+		for _, t := range a.prog.RuntimeTypes() {
+			keep(t)
+		}
+		a.impls = map[*types.Interface][]types.Type{}
+	}
+	if out, ok := a.impls[iface]; ok {
+		return out
+	}
+	var out []types.Type
+	for _, t := range a.concrete {
+		if types.Implements(t, iface) {
+			out = append(out, t)
+		} else if _, isPtr := t.Underlying().(*types.Pointer); !isPtr && types.Implements(types.NewPointer(t), iface) {
+			out = append(out, types.NewPointer(t))
+		}
+	}
+	a.impls[iface] = out
 	return out
 }

@@ -55,6 +55,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	for _, p := range l.roots {
 		rootPkgs[p.Types] = true
 	}
+	a.workspace = rootPkgs
 	var fns []*ssa.Function
 	all := ssautil.AllFunctions(l.prog)
 	for fn := range all {

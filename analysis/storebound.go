@@ -13,7 +13,8 @@ import (
 // function above it, and a server's summaries millions.
 //
 // What the whole-program pass reads of a store (pollution.add) is small:
-// of its destination only the slot it names, whether it is a context's,
+// of its destination only the slot it names (and, where it is cut, the
+// slots below the slot's type), whether it is a context's,
 // the invocation's own or shared (ownerOf), and whether it is the posted
 // context; of a fresh destination also its allocation, for what a library
 // call keeps (deepOrigins). So destinations that are not relative to the

@@ -336,6 +336,12 @@ type analyzer struct {
 	reused     int
 	summarized []string
 	owners     *owners // which memory a context owns (owner.go)
+	// concrete: the program's concrete types, and impls: those that
+	// implement each interface asked about (pollution.implementers).
+	concrete []types.Type
+	impls    map[*types.Interface][]types.Type
+	// workspace: the workspace's packages.
+	workspace map[*types.Package]bool
 	// unsafeTargets: struct types made from an unsafe.Pointer somewhere,
 	// which fitsParam never filters (typefilter.go).
 	unsafeTargets map[typeKeyT]bool

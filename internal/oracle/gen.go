@@ -125,6 +125,7 @@ type Node struct {
 	V    int
 	Next *Node
 	Kids [2]*Node
+	Conn *Conn // a connection kept deep in a shared ring (deep.go)
 }
 
 var (
@@ -148,6 +149,8 @@ var (
 	accounts [4]Account
 	lastConn *Conn
 	shared   = mkList(3)
+	ringTail = &Node{V: 1}
+	ring     = &Node{Next: ringTail, Kids: [2]*Node{ringTail, ringTail}}
 )
 
 func bump(p *int)             { *p++ }
@@ -280,6 +283,9 @@ func Generate(seed uint64, index int) *Program {
 		st = newStatePkg(r3, p.Pkg)
 		p.State = stateSource
 	}
+	// The truncated shapes (deep.go), from a fourth stream.
+	r4 := rand.New(rand.NewPCG(seed^0x64656570, uint64(index)))
+	deep := r4.IntN(3) == 0
 	var b strings.Builder
 	fmt.Fprintf(&b, prelude, p.Pkg, st.importLine(), st.field(), sp, pg, store, srvExpr, listExpr, st.newConn(), peers, st.accept())
 
@@ -293,6 +299,9 @@ func Generate(seed uint64, index int) *Program {
 			g.r2, g.posts = r2, named
 		}
 		g.st = st
+		if deep {
+			g.r4 = r4
+		}
 		kind := r.IntN(6)
 		switch {
 		case kind == 0 && k > 0:
@@ -364,6 +373,7 @@ type gen struct {
 	r2          *rand.Rand // the ownership shapes' stream; nil: none
 	posts       []string   // handlers this one may post on a new connection
 	st          *statePkg  // the state package; nil: none
+	r4          *rand.Rand // the truncated shapes' stream; nil: none
 }
 
 func (g *gen) line(format string, args ...any) {
@@ -387,6 +397,9 @@ func (g *gen) body() string {
 		}
 		if g.st != nil && g.st.r.IntN(2) == 0 {
 			g.cross()
+		}
+		if g.r4 != nil && g.r4.IntN(2) == 0 {
+			g.deep()
 		}
 		g.stmt(true)
 		if g.r.IntN(3) == 0 {

@@ -1,0 +1,37 @@
+package oracle
+
+// The truncated shapes: a connection kept deep in a shared structure. The
+// analysis cuts a path where it would dereference into a type it already
+// passed through (a Node below a Node), and the cut loc stands for all
+// that lies below it: a pointer stored through ring.Next may land in any
+// slot below, here ringTail's Conn, which another root reaches without a
+// cut. And the other way round: a pointer stored where a path is not cut
+// (ringTail.Conn) is read back through one (ring.Next.Conn). Either way
+// the memory is the connection's and every handler's that reaches the
+// ring: its conflicts are global.
+
+// deep writes one statement of the truncated shapes into a connection
+// handler.
+func (g *gen) deep() {
+	r := g.r4
+	switch r.IntN(6) {
+	case 0:
+		// Stored through a cut path; the connection goes on using its
+		// memory, which the ring's readers now reach.
+		g.line("ring.%s.Conn = c", pick(r, "Next", "Kids[s&1]"))
+		g.line("c.%s", pick(r, "N++", "In.X += s"))
+	case 1:
+		// Stored where the path is not cut.
+		g.line("ringTail.Conn = c")
+	case 2, 3:
+		// Read back where the path is not cut.
+		g.line("if x := ringTail.Conn; x != nil {")
+		g.line("\tx.%s", pick(r, "N++", "In.X = s", "N += x.In.X"))
+		g.line("}")
+	default:
+		// Read back through a cut path.
+		g.line("if x := ring.%s.Conn; x != nil {", pick(r, "Next", "Kids[1]"))
+		g.line("\tx.%s", pick(r, "N--", "In.X++", "N += s"))
+		g.line("}")
+	}
+}
