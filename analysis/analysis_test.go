@@ -354,6 +354,7 @@ func TestOwnership(t *testing.T) {
 		{"handleTick", "handleTick", 0, "a tick allocated for its connection and posted whole is the tick's"},
 		{"handleTransfer", "handleTransfer", analysis.Global, "accounts[i].mu does not guard accounts[j].bal"},
 		{"handleDeposit", "handleDeposit", 0, "one concrete mutex guards bank"},
+		{"handleLocked", "handleLocked", 0, "c.srv.mu guards c.srv.locked: one server through one pointer"},
 	} {
 		if got := cell(t, r, tc.a, tc.b); got&analysis.Global != tc.want {
 			t.Errorf("%s/%s = %02b, want bit 0 = %d: %s", tc.a, tc.b, got, tc.want, tc.why)
@@ -384,6 +385,32 @@ func TestTruncatedStores(t *testing.T) {
 	} {
 		if got := cell(t, r, tc.a, tc.b); got&analysis.Global != tc.want {
 			t.Errorf("%s/%s = %02b, want bit 0 = %d: %s", tc.a, tc.b, got, tc.want, tc.why)
+		}
+	}
+}
+
+// TestLocksThroughPointers: a mutex in the server every connection points
+// to guards the server's fields when the lock and the access reach it
+// through the same pointer, on any connection; never through another
+// pointer, below the server, across a store or a call that may swap it,
+// or in another element of an array.
+func TestLocksThroughPointers(t *testing.T) {
+	r := wanttest.Run(t, "testdata/ptrlocks")
+	for _, tc := range []struct {
+		h    string
+		want analysis.Kind
+		why  string
+	}{
+		{"handleTwice", 0, "c.srv.mu guards c.srv.a, c.srv read twice"},
+		{"handleLocal", 0, "s.mu guards s.b and s.hits[i], one pointer value"},
+		{"handleAlt", analysis.Global, "c.srv.mu does not guard c.alt.srv.c"},
+		{"handleMap", analysis.Global, "two servers may share one map"},
+		{"handleMove", analysis.Global, "m.srv is swapped between the lock and the access"},
+		{"handleCall", analysis.Global, "a call between may swap c.srv"},
+		{"handleTransfer", analysis.Global, "accts[i].mu does not guard accts[j].bal"},
+	} {
+		if got := cell(t, r, tc.h, tc.h); got&analysis.Global != tc.want {
+			t.Errorf("%s/%s = %02b, want bit 0 = %d: %s", tc.h, tc.h, got, tc.want, tc.why)
 		}
 	}
 }

@@ -357,6 +357,9 @@ func sigKey(r *rawAccess) string {
 			if l.write {
 				locks[i] = l.loc.key + "\x00w"
 			}
+			if l.same {
+				locks[i] += "="
+			}
 		}
 		sort.Strings(locks)
 		b.WriteString("|" + strings.Join(locks, "|"))
@@ -387,15 +390,23 @@ func (a *analyzer) publish(r *rawAccess, h int) *Access {
 // commonLock returns the name of a lock that keeps two accesses apart: one
 // both hold, at least one for writing, that is provably one mutex
 // (mustAliasLock). A lock inside the context only separates invocations on
-// the same context.
+// the same context, or accesses of its own object reached through the
+// same pointer as it (locks.go).
 func commonLock(xa, ya *rawAccess, k Kind) string {
 	for _, x := range xa.locks {
 		for _, y := range ya.locks {
 			if x.loc.key != y.loc.key || !x.write && !y.write || !mustAliasLock(x.loc) {
 				continue
 			}
-			if x.loc.base.kind == bContext && k != Context {
-				continue
+			if x.loc.base.kind == bContext {
+				// A lock inside the context keeps apart invocations on
+				// the same context; one in an object the context points
+				// to, only accesses of that object through the same
+				// pointer, on any context (locks.go).
+				object := x.same && y.same && inLockObject(xa.loc, x.loc) && inLockObject(ya.loc, y.loc)
+				if firstDeref(x.loc) >= 0 && !object || k != Context && !object {
+					continue
+				}
 			}
 			short, _ := x.loc.names()
 			return short

@@ -26,6 +26,7 @@
 //	reach.go      call edges: absolute accesses reached, not copied
 //	pollution.go  pointer stores: what may reach a context besides it
 //	storebound.go bounds on a summary's stores (destinations, values)
+//	locks.go      a mutex in an object reached through the same pointer
 //	run.go        Run: the phases, recursive components, bound notes
 //	conflict.go   pairwise conflicts, the matrix, hues and colors
 //	cache.go      summaries kept between runs (the language server)
@@ -60,7 +61,9 @@
 // shared memory, and conflicts on it are global (a hue), never only the
 // context's (a color). A context posted from inside another object
 // (&c.timer) is memory of unknown origin; a lock guards only when it is one
-// concrete mutex, not an element of an array or map. Colors are an
+// concrete mutex, not an element of an array or map, or the mutex of the
+// very object accessed, reached through the same pointer (c.srv.mu and
+// c.srv.n, locks.go). Colors are an
 // optimisation for provably disjoint contexts, never an assumption.
 //
 // The analysis is conservative: where it cannot tell whether two accesses

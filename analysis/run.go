@@ -453,7 +453,7 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 		var locks []held
 		for _, hl := range acc.locks {
 			if ls := rebase(hl.loc); len(ls) == 1 && !ls[0].imprecise() {
-				locks = append(locks, held{loc: ls[0], write: hl.write})
+				locks = append(locks, held{loc: ls[0], write: hl.write, same: hl.same})
 			}
 		}
 		for _, n := range rebase(acc.loc) {

@@ -28,6 +28,11 @@ type rawAccess struct {
 type held struct {
 	loc   loc
 	write bool
+	// same: the access lies in the object holding the mutex, reached
+	// through the same pointer (locks.go); ptr: while a function is
+	// summarized, that pointer as the Lock call found it.
+	same bool
+	ptr  ssa.Value
 }
 
 func locksKey(hs []held) string {
@@ -39,6 +44,9 @@ func locksKey(hs []held) string {
 		keys[i] = h.loc.key
 		if h.write {
 			keys[i] += "!"
+		}
+		if h.same {
+			keys[i] += "="
 		}
 	}
 	sort.Strings(keys)
@@ -56,6 +64,7 @@ next:
 		for i, o := range out {
 			if o.loc.key == h.loc.key {
 				out[i].write = o.write || h.write
+				out[i].same = o.same || h.same
 				continue next
 			}
 		}
@@ -932,7 +941,7 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 	s.escaped = s.findEscapes()
 	inLocks := s.lockStates()
 	rec := func(l loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via *chain, locks []held) {
-		locks = unionLocks(s.cur, locks)
+		locks = withoutPtrs(unionLocks(s.cur, locks))
 		if l.base.kind == bFresh {
 			if d := firstDeref(l); d >= 0 {
 				// Memory reached through a pointer kept in fresh memory
@@ -971,6 +980,14 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 			rec(x, op, atomic, pos, fn, nil, nil)
 		}
 	}
+	// at: an access of the memory at addr, under the locks of its own
+	// object marked (locks.go).
+	at := func(l []loc, op Op, pos token.Pos, addr ssa.Value) {
+		locks := s.objectLocks(addr)
+		for _, x := range l {
+			rec(x, op, false, pos, fn, nil, locks)
+		}
+	}
 	for _, b := range fn.Blocks {
 		s.cur = inLocks[b]
 		for _, instr := range b.Instrs {
@@ -981,11 +998,11 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 			switch in := instr.(type) {
 			case *ssa.UnOp:
 				if in.Op == token.MUL {
-					here(s.origin(in.X), Read, false, pos)
+					at(s.origin(in.X), Read, pos, in.X)
 				}
 			case *ssa.Store:
 				dsts := s.origin(in.Addr)
-				here(dsts, Write, false, pos)
+				at(dsts, Write, pos, in.Addr)
 				s.storePointer(dsts, in.Val, pos)
 			case *ssa.MapUpdate:
 				m := in.Map.Type().Underlying().(*types.Map)
@@ -1069,7 +1086,7 @@ func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []
 			// A lock reached through a parameter is the caller's lock; one
 			// that does not resolve to a single known mutex protects nothing.
 			if ls := s.subst(h.loc, callee, args, binds); len(ls) == 1 && !ls[0].imprecise() && ls[0].base.kind != bFresh {
-				locks = append(locks, held{loc: ls[0], write: h.write})
+				locks = append(locks, held{loc: ls[0], write: h.write, same: h.same})
 			}
 		}
 		for _, l := range s.subst(acc.loc, callee, args, binds) {
@@ -1466,7 +1483,9 @@ func (s *fnState) lockStep(cur []held, c *ssa.Call) []held {
 		return cur
 	}
 	ls := s.origin(c.Common().Args[0])
-	if len(ls) != 1 || ls[0].imprecise() || ls[0].base.kind == bFresh {
+	// (A mutex reached through a parameter is judged where the parameter
+	// is known: at the call, or as the handler's context.)
+	if len(ls) != 1 || ls[0].imprecise() && !isRelative(ls[0]) || ls[0].base.kind == bFresh {
 		// Which mutex is not known: it protects nothing, and an unlock of
 		// it is taken to release them all (conservative). Nor does a mutex
 		// in this invocation's own memory, or reached through it (a context
@@ -1485,7 +1504,7 @@ func (s *fnState) lockStep(cur []held, c *ssa.Call) []held {
 		}
 	}
 	if op > 0 {
-		out = append(out, held{loc: l, write: op == 1})
+		out = append(out, held{loc: l, write: op == 1, ptr: objectPtr(c.Common().Args[0])})
 	}
 	return out
 }
@@ -1530,7 +1549,7 @@ func (s *fnState) lockStates() map[*ssa.BasicBlock][]held {
 					cur = s.lockStep(cur, c)
 				}
 			}
-			if !visited[b] || locksKey(cur) != locksKey(out[b]) {
+			if !visited[b] || locksKey(cur) != locksKey(out[b]) || !samePtrs(cur, out[b]) {
 				visited[b] = true
 				out[b] = cur
 				changed = true
@@ -1665,7 +1684,11 @@ func intersectLocks(a, b []held) []held {
 	for _, x := range a {
 		for _, y := range b {
 			if x.loc.key == y.loc.key {
-				out = append(out, held{loc: x.loc, write: x.write && y.write})
+				h := held{loc: x.loc, write: x.write && y.write, same: x.same && y.same}
+				if x.ptr == y.ptr {
+					h.ptr = x.ptr // the same pointer on both ways
+				}
+				out = append(out, h)
 			}
 		}
 	}

@@ -147,7 +147,7 @@ func (t *translator) locks(hs []held) ([]held, bool) {
 		if !ok {
 			return nil, false
 		}
-		out[i] = held{loc: l, write: h.write}
+		out[i] = held{loc: l, write: h.write, same: h.same}
 	}
 	return out, true
 }
