@@ -237,6 +237,9 @@ func (a *analyzer) fingerprint(s *summary) fp {
 			if l.write {
 				w("!")
 			}
+			if l.same {
+				w("=")
+			}
 		}
 		w("\n")
 	}
