@@ -415,6 +415,39 @@ func TestLocksThroughPointers(t *testing.T) {
 	}
 }
 
+// TestPostWrappers: handlers posted through wrappers of loop.Post in
+// another package (state.Later, and state.Soon calling it) are found
+// through them; a handler passed as a value safels does not follow, and a
+// wrapper used as a value, are said where they are lost.
+func TestPostWrappers(t *testing.T) {
+	r := wanttest.RunPatterns(t, "testdata/later", "./...")
+	var names []string
+	for _, h := range r.Handlers {
+		names = append(names, h.Short)
+	}
+	slices.Sort(names)
+	if want := []string{"handleAgain", "handleCount"}; !slices.Equal(names, want) {
+		t.Errorf("handlers %v, want %v (handleTabled is posted only from a table)", names, want)
+	}
+	var warnings []string
+	for _, p := range r.Problems {
+		if p.Warning {
+			warnings = append(warnings, fmt.Sprintf("%s:%d: %s", filepath.Base(p.Pos.Filename), p.Pos.Line, p.Message))
+		}
+	}
+	for _, want := range []string{
+		"later.go:36: the handler passed to Later (which posts it at state.go:7) is not a function known here: a handler posted only this way is not in the table, and runs exclusively",
+		"state.go:10: the handler passed to Later (which posts it at state.go:7) is Soon's parameter h, and Soon is also used as a value",
+	} {
+		if !slices.ContainsFunc(warnings, func(w string) bool { return strings.HasPrefix(w, want) }) {
+			t.Errorf("no warning %q; warnings: %q", want, warnings)
+		}
+	}
+	if len(warnings) != 2 {
+		t.Errorf("warnings %q, want the two above", warnings)
+	}
+}
+
 // TestRegistry: forty modules' objects through one loader. The store into
 // whichever module the loader is given, and the write each module's Setup
 // makes, are each bounded in the loader's summary (storebound.go, newRef);

@@ -9,6 +9,7 @@
 //	listing.go    the go command's package listing, kept between runs
 //	typecheck.go  type-checking from export data, soft errors tolerated
 //	handlers.go   handler discovery (loop.Post, //safels:handler, the table)
+//	posts.go      handlers posted through wrappers of loop.Post
 //	register.go   registrations followed to the handlers they register
 //	wrap.go       following a registered value through wrappers (middleware)
 //	routes.go     routers: their middleware (Use, With, groups) and routes

@@ -253,6 +253,10 @@ type disc struct {
 	subst   map[ssa.Value]source
 	reaches map[*types.Package]map[*types.Package]bool
 	onPhi   map[*ssa.Phi]bool
+	// fns: the workspace's functions; posts: their calls, for handlers
+	// posted through wrappers of loop.Post (posts.go).
+	fns   []*ssa.Function
+	posts *posters
 }
 
 // fnArgUse: a function given to chi's Route or Group.
@@ -278,7 +282,7 @@ type candidate struct {
 func (a *analyzer) findHandlers(l *loaded, fns []*ssa.Function, spec *Spec) ([]found, []Problem) {
 	d := &disc{a: a, l: l, spec: spec, roots: map[*types.Package]bool{}, byKey: map[string]*found{},
 		applied: map[*ssa.Function]bool{}, consumed: map[ssa.Instruction]bool{}, via: map[string]bool{},
-		routers: map[ssa.Value]*router{}, subst: map[ssa.Value]source{}, reaches: map[*types.Package]map[*types.Package]bool{}, onPhi: map[*ssa.Phi]bool{}, uses: map[ssa.Value][]mwRef{}, fnArgs: map[*ssa.Function][]fnArgUse{}}
+		routers: map[ssa.Value]*router{}, subst: map[ssa.Value]source{}, reaches: map[*types.Package]map[*types.Package]bool{}, onPhi: map[*ssa.Phi]bool{}, uses: map[ssa.Value][]mwRef{}, fnArgs: map[*ssa.Function][]fnArgUse{}, fns: fns}
 	for _, p := range l.roots {
 		d.roots[p.Types] = true
 	}
@@ -324,11 +328,7 @@ func (a *analyzer) findHandlers(l *loaded, fns []*ssa.Function, spec *Spec) ([]f
 					regs = append(regs, reg{call, fn, r})
 				}
 				if isLoopPost(c) && len(c.Args) >= 2 {
-					if f, ok := fnValue(c.Args[1], ModelLoop); ok {
-						d.add(&f)
-					} else {
-						d.warn(fn, instr, "the handler passed to loop.Post is not a function known here; it runs exclusively")
-					}
+					d.posted(fn, instr, c.Args[1])
 				}
 			}
 		}

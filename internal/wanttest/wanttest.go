@@ -30,11 +30,19 @@ type lineKey struct {
 // comments of its .go files. It returns the result for further checks.
 func Run(t *testing.T, dir string) *analysis.Result {
 	t.Helper()
+	return RunPatterns(t, dir, ".")
+}
+
+// RunPatterns is Run on the packages patterns name, relative to dir (its
+// subpackages, with "./..."); the want comments are those of dir's files,
+// and a finding elsewhere is unexpected.
+func RunPatterns(t *testing.T, dir string, patterns ...string) *analysis.Result {
+	t.Helper()
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := analysis.Run(context.Background(), analysis.Config{Dir: abs, Patterns: []string{"."}})
+	res, err := analysis.Run(context.Background(), analysis.Config{Dir: abs, Patterns: patterns})
 	if err != nil {
 		t.Fatalf("analysis of %s: %v", dir, err)
 	}
