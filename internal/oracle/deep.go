@@ -35,3 +35,34 @@ func (g *gen) deep() {
 		g.line("}")
 	}
 }
+
+// srvLocked writes a statement under the mutex of the server a connection
+// points to. It guards the server's own fields when the lock and the
+// access reach the server through the same pointer (analysis/locks.go),
+// whichever connection leads there; not what the server points to, nor
+// another connection's server.
+func (g *gen) srvLocked() {
+	r := g.r4
+	switch r.IntN(4) {
+	case 0:
+		g.line("c.Srv.mu.Lock()")
+		g.line("c.Srv.n += s")
+		g.line("c.Srv.mu.Unlock()")
+	case 1:
+		v := g.fresh("sv")
+		g.line("%s := c.Srv", v)
+		g.line("%s.mu.Lock()", v)
+		g.line("%s.hits[s&3]++", v)
+		g.line("%s.mu.Unlock()", v)
+	case 2:
+		g.line("c.Srv.mu.Lock()")
+		g.line("c.Srv.per[s&3]++")
+		g.line("c.Srv.mu.Unlock()")
+	default:
+		g.line("c.Srv.mu.Lock()")
+		g.line("if c.Peer != nil {")
+		g.line("\tc.Peer.Srv.n++")
+		g.line("}")
+		g.line("c.Srv.mu.Unlock()")
+	}
+}

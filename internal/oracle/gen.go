@@ -106,6 +106,7 @@ type Server struct {
 	n    int
 	hits [4]int
 	per  map[int]int
+	mu   sync.Mutex // guards what srvLocked touches (deep.go)
 }
 
 type Timer struct{ N, Fired int }
@@ -400,6 +401,9 @@ func (g *gen) body() string {
 		}
 		if g.r4 != nil && g.r4.IntN(2) == 0 {
 			g.deep()
+		}
+		if g.r4 != nil && !g.locked && g.r4.IntN(4) == 0 {
+			g.srvLocked()
 		}
 		g.stmt(true)
 		if g.r.IntN(3) == 0 {
