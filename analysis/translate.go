@@ -62,7 +62,7 @@ func (a *analyzer) translator(prev *generation) *translator {
 }
 
 func (t *translator) summary(s *summary) (*summary, bool) {
-	out := &summary{accesses: make([]*rawAccess, 0, len(s.accesses)), widened: s.widened}
+	out := &summary{accesses: make([]*rawAccess, 0, len(s.accesses)), widened: s.widened, publishes: s.publishes}
 	for _, acc := range s.accesses {
 		n, ok := t.access(acc)
 		if !ok {
@@ -88,6 +88,13 @@ func (t *translator) summary(s *summary) (*summary, bool) {
 			return nil, false
 		}
 		out.calls = append(out.calls, &edge{pos: pos, caller: caller, callee: callee, locks: locks})
+	}
+	for _, k := range s.keptIn {
+		d, ok := t.loc(k.dst)
+		if !ok {
+			return nil, false
+		}
+		out.keptIn = append(out.keptIn, keptParam{idx: k.idx, dst: d})
 	}
 	if s.returns != nil {
 		out.returns = make([][]loc, len(s.returns))
