@@ -41,3 +41,11 @@ func TestGinLibrary(t *testing.T) {
 func TestCallback(t *testing.T) {
 	wanttest.Run(t, "testdata/callback")
 }
+
+// TestModels: errors returned by library calls are new memory, not the
+// receiver's (a global template's Execute); gob, io, slices, maps and
+// hashes as their models say: a fresh record decoded into, a fresh hash
+// written, clones of globals edited, all the handler's own.
+func TestModels(t *testing.T) {
+	wanttest.Run(t, "testdata/models")
+}

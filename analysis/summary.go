@@ -392,6 +392,15 @@ func (a *analyzer) freshLoc(site ssa.Value, t types.Type) loc {
 		key: "new:" + a.fset.Position(site.Pos()).String() + ":" + site.Name() + "@" + site.Parent().String()})
 }
 
+// freshResultLoc is new memory a library call returns as its idx-th
+// result (an error: errorResult), apart from the first result's.
+func (a *analyzer) freshResultLoc(site ssa.Value, idx int, t types.Type) loc {
+	l := a.freshLoc(site, t)
+	return a.rootLoc(&base{kind: bFresh, site: site, typ: t, key: l.base.key + freshResultTag + itoa(idx)})
+}
+
+const freshResultTag = "#result"
+
 // sharedLoc names an allocation made outside the current invocation (a local
 // of main captured by a handler closure) as a root: "main.keys".
 func (a *analyzer) sharedLoc(site ssa.Value, t types.Type) loc {
@@ -698,6 +707,10 @@ func (s *fnState) callResults(call *ssa.Call, idx int) []loc {
 	targets, args, binds := s.a.targets(s, call)
 	for i, callee := range targets {
 		if callee.Blocks == nil {
+			if isErrorType(t) {
+				out = append(out, s.errorResult(call, idx, t, args)...)
+				continue
+			}
 			if m := s.a.models.lookup(keyOf(callee)); m != nil {
 				out = append(out, s.modelResults(m, call, idx, t, callee.Signature.Recv() != nil, args)...)
 				continue
@@ -729,6 +742,28 @@ func (s *fnState) callResults(call *ssa.Call, idx int) []loc {
 		}
 	}
 	return out
+}
+
+// errorResult: an error a library call returns is new memory of the
+// call's own (an error value is not modified once made), not memory its
+// receiver or arguments reach, save for the errors it is given, which it
+// may wrap (fmt.Errorf's %w, errors.Join).
+func (s *fnState) errorResult(call *ssa.Call, idx int, t types.Type, args []ssa.Value) []loc {
+	a := s.a
+	out := []loc{a.freshResultLoc(call, idx, pointee(t))}
+	for _, arg := range args {
+		if isErrorType(arg.Type()) {
+			for _, l := range s.origin(arg) {
+				out = append(out, l.deep())
+			}
+		}
+	}
+	return out
+}
+
+// isErrorType: t is the error interface.
+func isErrorType(t types.Type) bool {
+	return types.Identical(t, types.Universe.Lookup("error").Type())
 }
 
 // subst rewrites a callee-relative loc in terms of the caller's values.

@@ -3,6 +3,8 @@ package analysis
 import (
 	"go/token"
 	"go/types"
+	"strconv"
+	"strings"
 
 	"golang.org/x/tools/go/ssa"
 )
@@ -385,6 +387,11 @@ func (t *translator) base(b *base) (*base, bool) {
 			typ, ok := t.typ(b.typ)
 			if ok {
 				switch {
+				case b.kind == bFresh && strings.Contains(b.key, freshResultTag):
+					i := strings.LastIndex(b.key, freshResultTag) + len(freshResultTag)
+					if idx, err := strconv.Atoi(b.key[i:]); err == nil {
+						n = t.a.freshResultLoc(site, idx, typ).base
+					}
 				case b.kind == bFresh:
 					n = t.a.freshLoc(site, typ).base
 				case len(b.key) > 2 && b.key[:2] == "r:":
