@@ -80,9 +80,19 @@ type cached struct {
 
 // readLog records what summarizing one function read besides its own SSA.
 type readLog struct {
-	sums     []sumRead
-	sites    []siteRead
-	closures []closureRead
+	sums      []sumRead
+	sites     []siteRead
+	closures  []closureRead
+	callbacks []callbackRead
+}
+
+// callbackRead: whether a parameter was a callback parameter
+// (callback.go), which depends on the function's callers.
+type callbackRead struct {
+	fn   *ssa.Function
+	name string
+	idx  int
+	ok   bool
 }
 
 type sumRead struct {
@@ -255,6 +265,16 @@ func (a *analyzer) fingerprint(s *summary) fp {
 		}
 		w("\n")
 	}
+	for i, p := range s.publishes {
+		if p {
+			w("P" + itoa(i) + "\n")
+		}
+	}
+	for _, k := range s.keptIn {
+		w("K" + itoa(k.idx) + "|")
+		w(a.stableLoc(k.dst))
+		w("\n")
+	}
 	for _, e := range s.calls {
 		w("C")
 		w(a.stablePos(e.pos))
@@ -385,6 +405,10 @@ func (a *analyzer) seal(r *readLog) {
 		r.closures[i].name = r.closures[i].fn.String()
 		r.closures[i].fn = nil
 	}
+	for i := range r.callbacks {
+		r.callbacks[i].name = r.callbacks[i].fn.String()
+		r.callbacks[i].fn = nil
+	}
 }
 
 // --- reuse
@@ -469,6 +493,12 @@ func (a *analyzer) stillReads(r *readLog, inSCC map[string]*cached) bool {
 		got := a.makerBindings(fn, c.idx)
 		a.reads = saved
 		if a.stableLocs(got) != c.result {
+			return false
+		}
+	}
+	for _, c := range r.callbacks {
+		fn := byName[c.name]
+		if fn == nil || a.callbacks[paramKey{fn, c.idx}] != c.ok {
 			return false
 		}
 	}

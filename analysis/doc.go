@@ -18,6 +18,7 @@
 //	names.go      handlers and objects named as the developer knows them
 //	spec.go       the handler table: net/http, frameworks, .safels.json
 //	funcflow.go   calls of function values resolved by where the values flow
+//	callback.go   closures handed down to functions that only call them
 //	loc.go        abstract memory locations: a root and a field path
 //	summary.go    per-function access summaries, bottom-up over call-graph SCCs
 //	typefilter.go a *T parameter is given only the origins of type T

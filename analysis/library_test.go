@@ -31,3 +31,21 @@ func TestByValue(t *testing.T) {
 func TestGinLibrary(t *testing.T) {
 	wanttest.Run(t, "testdata/servers/ginlib")
 }
+
+// TestCallback: a closure handed down to functions that only call it
+// (sort.Slice, a visitor of the workspace, one handing it on to another)
+// keeps what it captures the handler's own; one that is kept, or handed
+// to a function that may also call a closure another request made, shares
+// it. A fresh object handed to a function that keeps it in a global, or
+// appends it to one, is shared, its writes after the call too.
+func TestCallback(t *testing.T) {
+	wanttest.Run(t, "testdata/callback")
+}
+
+// TestModels: errors returned by library calls are new memory, not the
+// receiver's (a global template's Execute); gob, io, slices, maps and
+// hashes as their models say: a fresh record decoded into, a fresh hash
+// written, clones of globals edited, all the handler's own.
+func TestModels(t *testing.T) {
+	wanttest.Run(t, "testdata/models")
+}

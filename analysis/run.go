@@ -91,6 +91,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		start = time.Now()
 	}
 	a.resolveCalls(fns)
+	a.findCallbacks(fns)
 	a.unsafeTargets = findUnsafeTargets(fns)
 
 	phase("callgraph")

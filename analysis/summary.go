@@ -118,6 +118,12 @@ type summary struct {
 	// the callee's parameters, or under its callers' locks that depend on
 	// them, are rewritten into this summary.
 	calls []*edge
+	// publishes: which parameters it publishes (stores where others may
+	// find them, sends, hands to code that may keep them): a caller's
+	// fresh memory passed there is published too (findEscapes).
+	publishes []bool
+	// keptIn: parameters it keeps in memory its other parameters reach.
+	keptIn []keptParam
 	// accSeen, callSeen and storeSeen deduplicate accesses, calls and
 	// stores as they are added.
 	accSeen   map[accKey]struct{}
@@ -308,6 +314,12 @@ func commonPrefix(a, b loc) loc {
 
 func (s *summary) size() int {
 	n := len(s.accesses) + len(s.stores) + len(s.calls)
+	for _, p := range s.publishes {
+		if p {
+			n++
+		}
+	}
+	n += len(s.keptIn)
 	for _, r := range s.returns {
 		n += len(r)
 	}
@@ -326,7 +338,10 @@ type analyzer struct {
 	bases    map[string]*base
 	states   map[*ssa.Function]*fnState
 	cells    map[*ssa.Alloc]cell // captured variables (cellValues)
-	models   *models             // calls into code without a body (models.go)
+	// callbacks: which parameters only receive closures their callers
+	// make and hand down (callback.go).
+	callbacks map[paramKey]bool
+	models    *models // calls into code without a body (models.go)
 
 	// Reuse of summaries across runs (cache.go); all nil without a Cache.
 	prev       *generation                // what the previous run left
@@ -391,6 +406,15 @@ func (a *analyzer) freshLoc(site ssa.Value, t types.Type) loc {
 	return a.rootLoc(&base{kind: bFresh, site: site, typ: t,
 		key: "new:" + a.fset.Position(site.Pos()).String() + ":" + site.Name() + "@" + site.Parent().String()})
 }
+
+// freshResultLoc is new memory a library call returns as its idx-th
+// result (an error: errorResult), apart from the first result's.
+func (a *analyzer) freshResultLoc(site ssa.Value, idx int, t types.Type) loc {
+	l := a.freshLoc(site, t)
+	return a.rootLoc(&base{kind: bFresh, site: site, typ: t, key: l.base.key + freshResultTag + itoa(idx)})
+}
+
+const freshResultTag = "#result"
 
 // sharedLoc names an allocation made outside the current invocation (a local
 // of main captured by a handler closure) as a root: "main.keys".
@@ -698,6 +722,10 @@ func (s *fnState) callResults(call *ssa.Call, idx int) []loc {
 	targets, args, binds := s.a.targets(s, call)
 	for i, callee := range targets {
 		if callee.Blocks == nil {
+			if isErrorType(t) {
+				out = append(out, s.errorResult(call, idx, t, args)...)
+				continue
+			}
 			if m := s.a.models.lookup(keyOf(callee)); m != nil {
 				out = append(out, s.modelResults(m, call, idx, t, callee.Signature.Recv() != nil, args)...)
 				continue
@@ -731,18 +759,40 @@ func (s *fnState) callResults(call *ssa.Call, idx int) []loc {
 	return out
 }
 
+// errorResult: an error a library call returns is new memory of the
+// call's own (an error value is not modified once made), not memory its
+// receiver or arguments reach, save for the errors it is given, which it
+// may wrap (fmt.Errorf's %w, errors.Join).
+func (s *fnState) errorResult(call *ssa.Call, idx int, t types.Type, args []ssa.Value) []loc {
+	a := s.a
+	out := []loc{a.freshResultLoc(call, idx, pointee(t))}
+	for _, arg := range args {
+		if isErrorType(arg.Type()) {
+			for _, l := range s.origin(arg) {
+				out = append(out, l.deep())
+			}
+		}
+	}
+	return out
+}
+
+// isErrorType: t is the error interface.
+func isErrorType(t types.Type) bool {
+	return types.Identical(t, types.Universe.Lookup("error").Type())
+}
+
 // subst rewrites a callee-relative loc in terms of the caller's values.
 func (s *fnState) subst(l loc, callee *ssa.Function, args []ssa.Value, binds []ssa.Value) []loc {
 	var roots []loc
 	switch l.base.kind {
 	case bParam:
-		if l.base.idx < len(args) && args[l.base.idx] != nil {
+		if l.base.idx < len(args) && args[l.base.idx] != nil && !isCovered(args, l.base.idx) {
 			roots = s.origin(args[l.base.idx])
 		} else {
 			roots = []loc{s.a.unknownLoc(l.base.typ)}
 		}
 	case bFree:
-		if binds != nil && l.base.idx < len(binds) {
+		if binds != nil && l.base.idx < len(binds) && !isCovered(binds, l.base.idx) {
 			roots = s.origin(binds[l.base.idx])
 		} else {
 			roots = s.a.creatorBindings(callee, l.base.idx, l.base.typ)
@@ -1035,7 +1085,13 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 				}
 				made := s.cur
 				s.cur = s.closureLocks(inLocks, in)
-				a.applySummary(s, cl, nil, in.Bindings, pos, rec)
+				var args []ssa.Value
+				if a.calledBack(in) {
+					// Its callers cover what it does to its parameters
+					// (callback.go).
+					args = covered(len(cl.Params))
+				}
+				a.applySummary(s, cl, args, in.Bindings, pos, rec)
 				s.cur = made
 			case *ssa.Defer:
 				// A deferred call runs when the function returns, after the
@@ -1085,9 +1141,15 @@ func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []
 		for _, h := range acc.locks {
 			// A lock reached through a parameter is the caller's lock; one
 			// that does not resolve to a single known mutex protects nothing.
+			if coveredLoc(h.loc, args, binds) {
+				continue
+			}
 			if ls := s.subst(h.loc, callee, args, binds); len(ls) == 1 && !ls[0].imprecise() && ls[0].base.kind != bFresh {
 				locks = append(locks, held{loc: ls[0], write: h.write, same: h.same})
 			}
+		}
+		if coveredLoc(acc.loc, args, binds) {
+			return // the other end of a callback covers it (callback.go)
 		}
 		for _, l := range s.subst(acc.loc, callee, args, binds) {
 			rec(l, acc.op, acc.atomic, acc.pos, acc.fn, via, locks)
@@ -1141,6 +1203,7 @@ func (a *analyzer) call(s *fnState, call ssa.CallInstruction, rec recorder) {
 		}
 	}
 	fns, args, binds := a.targets(s, call)
+	a.callbackBinds(s, c, fns, binds)
 	if len(fns) == 0 && c.IsInvoke() {
 		// No implementation is known here (net.Conn's live in the standard
 		// library): model the method as unknown code of its package.
@@ -1355,15 +1418,57 @@ func instrPos(instr ssa.Instruction) token.Pos {
 // other memory, sends, or hands to unknown code). Their accesses are shared.
 func (s *fnState) findEscapes() map[*base]bool {
 	esc := map[*base]bool{}
-	mark := func(v ssa.Value) {
+	// edges: fresh memory kept in other fresh memory by a callee; it is
+	// published if that memory is.
+	edges := map[*base][]loc{}
+	var markLocs func(ls []loc, dsts []loc)
+	// markTo publishes v by keeping it in dsts (nil: anywhere). Kept in
+	// this invocation's own memory it stays its own; kept in memory its
+	// parameters reach, the caller decides (keptIn); kept anywhere else it
+	// is published.
+	var markTo func(v ssa.Value, dsts []loc)
+	markTo = func(v ssa.Value, dsts []loc) {
 		if v == nil || !pointerLike(v.Type()) {
 			return
 		}
-		for _, l := range s.origin(v) {
+		if mc := madeClosure(v); mc != nil {
+			// A closure published: whoever calls it reaches what it
+			// captured.
+			for _, b := range mc.Bindings {
+				markTo(b, dsts)
+			}
+		}
+		markLocs(s.origin(v), dsts)
+	}
+	mark := func(v ssa.Value) { markTo(v, nil) }
+	markLocs = func(ls []loc, dsts []loc) {
+		rel := dsts != nil
+		for _, d := range dsts {
+			if d.base.kind != bParam && (d.base.kind != bFresh || firstDeref(d) >= 0) {
+				rel = false
+			}
+		}
+		for _, l := range ls {
 			// A pointer loaded from fresh memory (a struct parameter's
 			// copy: cmd.Args[1]) leads elsewhere, not into it.
-			if l.base.kind == bFresh && firstDeref(l) < 0 {
+			if l.base.kind == bFresh && firstDeref(l) < 0 && !esc[l.base] {
 				esc[l.base] = true
+				// What it holds is published with it: the variadic
+				// array of append(last, e) holds e.
+				markLocs(s.storedInto(l.base), dsts)
+				markLocs(edges[l.base], dsts)
+			}
+			if l.base.kind != bParam || firstDeref(l) >= 0 || s.sum == nil {
+				continue
+			}
+			if !rel {
+				s.sum.publish(l.base.idx)
+				continue
+			}
+			for _, d := range dsts {
+				if d.base.kind == bParam && d.base.idx != l.base.idx {
+					s.sum.keep(l.base.idx, d)
+				}
 			}
 		}
 	}
@@ -1372,13 +1477,13 @@ func (s *fnState) findEscapes() map[*base]bool {
 			switch in := instr.(type) {
 			case *ssa.Store:
 				// Storing into this invocation's own memory publishes nothing.
-				if !allFresh(s.origin(in.Addr)) {
-					mark(in.Val)
+				if dsts := s.origin(in.Addr); !allFresh(dsts) {
+					markTo(in.Val, dsts)
 				}
 			case *ssa.MapUpdate:
-				if !allFresh(s.origin(in.Map)) {
-					mark(in.Key)
-					mark(in.Value)
+				if dsts := s.origin(in.Map); !allFresh(dsts) {
+					markTo(in.Key, dsts)
+					markTo(in.Value, dsts)
 				}
 			case *ssa.Send:
 				mark(in.X)
@@ -1389,17 +1494,58 @@ func (s *fnState) findEscapes() map[*base]bool {
 			case ssa.CallInstruction:
 				c := in.Common()
 				if callee := c.StaticCallee(); callee != nil && callee.Blocks != nil {
-					continue // the callee's own summary tracks what it does
+					if len(c.Args) == 0 {
+						continue // nothing to publish (another package's init)
+					}
+					// The callee's summary says which of its parameters it
+					// publishes, and which it keeps in memory others of its
+					// parameters reach; a closure called on the spot
+					// publishes what it captures where it publishes it.
+					sum := s.a.sumOf(callee)
+					for i, arg := range c.Args {
+						if sum == nil || i < len(sum.publishes) && sum.publishes[i] {
+							mark(arg)
+						}
+					}
+					if sum == nil {
+						continue
+					}
+					for _, k := range sum.keptIn {
+						if k.idx >= len(c.Args) {
+							continue
+						}
+						dsts := s.subst(k.dst, callee, c.Args, nil)
+						if !allFresh(dsts) {
+							markTo(c.Args[k.idx], dsts)
+							continue
+						}
+						for _, d := range dsts {
+							edges[d.base] = append(edges[d.base], s.origin(c.Args[k.idx])...)
+						}
+					}
+					continue
 				}
 				if isLoopPost(c) {
 					continue // becomes the next handler's context
+				}
+				if c.StaticCallee() == nil && !isBuiltin(c) {
+					if pubs, ok := s.a.dynamicPublishes(in); ok {
+						for _, arg := range pubs {
+							mark(arg)
+						}
+						continue
+					}
 				}
 				if b, ok := c.Value.(*ssa.Builtin); ok {
 					// append copies elements: only pointers among them publish
 					// what they point to.
 					if b.Name() == "append" && len(c.Args) > 1 {
 						if sl, ok := c.Args[1].Type().Underlying().(*types.Slice); ok && pointerLike(sl.Elem()) {
-							mark(c.Args[1])
+							var dsts []loc
+							if to := s.origin(c.Args[0]); !allFresh(to) {
+								dsts = to // else: the result may be published later
+							}
+							markTo(c.Args[1], dsts)
 						}
 					}
 					continue
@@ -1419,7 +1565,61 @@ func (s *fnState) findEscapes() map[*base]bool {
 			}
 		}
 	}
+	// Memory kept in fresh memory that was published later.
+	for done := map[*base]bool{}; ; {
+		more := false
+		for b, ls := range edges {
+			if esc[b] && !done[b] {
+				done[b] = true
+				more = true
+				markLocs(ls, nil)
+			}
+		}
+		if !more {
+			break
+		}
+	}
 	return esc
+}
+
+// keptParam: a summary's parameter idx is kept in dst, memory another of
+// its parameters reaches: published where that memory is not the caller's
+// own (findEscapes).
+type keptParam struct {
+	idx int
+	dst loc
+}
+
+func (s *summary) publish(idx int) {
+	for len(s.publishes) <= idx {
+		s.publishes = append(s.publishes, false)
+	}
+	s.publishes[idx] = true
+}
+
+func (s *summary) keep(idx int, dst loc) {
+	for _, k := range s.keptIn {
+		if k.idx == idx && k.dst.key == dst.key {
+			return
+		}
+	}
+	s.keptIn = append(s.keptIn, keptParam{idx, dst})
+}
+
+// madeClosure is the closure v is, through conversions, if it is one.
+func madeClosure(v ssa.Value) *ssa.MakeClosure {
+	for {
+		switch x := v.(type) {
+		case *ssa.MakeClosure:
+			return x
+		case *ssa.MakeInterface:
+			v = x.X
+		case *ssa.ChangeType:
+			v = x.X
+		default:
+			return nil
+		}
+	}
 }
 
 func firstDeref(l loc) int {

@@ -3,6 +3,8 @@ package analysis
 import (
 	"go/token"
 	"go/types"
+	"strconv"
+	"strings"
 
 	"golang.org/x/tools/go/ssa"
 )
@@ -62,7 +64,7 @@ func (a *analyzer) translator(prev *generation) *translator {
 }
 
 func (t *translator) summary(s *summary) (*summary, bool) {
-	out := &summary{accesses: make([]*rawAccess, 0, len(s.accesses)), widened: s.widened}
+	out := &summary{accesses: make([]*rawAccess, 0, len(s.accesses)), widened: s.widened, publishes: s.publishes}
 	for _, acc := range s.accesses {
 		n, ok := t.access(acc)
 		if !ok {
@@ -88,6 +90,13 @@ func (t *translator) summary(s *summary) (*summary, bool) {
 			return nil, false
 		}
 		out.calls = append(out.calls, &edge{pos: pos, caller: caller, callee: callee, locks: locks})
+	}
+	for _, k := range s.keptIn {
+		d, ok := t.loc(k.dst)
+		if !ok {
+			return nil, false
+		}
+		out.keptIn = append(out.keptIn, keptParam{idx: k.idx, dst: d})
 	}
 	if s.returns != nil {
 		out.returns = make([][]loc, len(s.returns))
@@ -378,6 +387,11 @@ func (t *translator) base(b *base) (*base, bool) {
 			typ, ok := t.typ(b.typ)
 			if ok {
 				switch {
+				case b.kind == bFresh && strings.Contains(b.key, freshResultTag):
+					i := strings.LastIndex(b.key, freshResultTag) + len(freshResultTag)
+					if idx, err := strconv.Atoi(b.key[i:]); err == nil {
+						n = t.a.freshResultLoc(site, idx, typ).base
+					}
 				case b.kind == bFresh:
 					n = t.a.freshLoc(site, typ).base
 				case len(b.key) > 2 && b.key[:2] == "r:":
