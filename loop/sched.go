@@ -1,6 +1,9 @@
 package loop
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // The scheduler: which invocations may run now. An invocation (a task)
 // needs up to two resources, its hue and its color; each is a lock that
@@ -30,39 +33,68 @@ const (
 	modeStopped              // Stop: Post fails, workers leave
 )
 
-// hueQueue is one hue: busy while an invocation holds it, with the
-// invocations waiting for it in order.
+// hueQueue is one hue: its state word (see lkHeld), with the invocations
+// waiting for it in order.
 type hueQueue struct {
-	mu   sync.Mutex
-	busy bool
-	q    ring
-	_    [64]byte
+	st atomic.Uint32
+	mu sync.Mutex
+	q  ring // under mu
+	_  [64]byte
 }
 
 // admit asks for v's resources; it returns true if v has them all and
 // may run now, else v waits in their queues. v is counted in posted.
+//
+// A resource that is free is taken with a CAS, without its lock, when it
+// is the only one v needs (a handler that has a hue or a color, not both):
+// taking one resource cannot deadlock, and a resource is free only when
+// nothing waits for it, so the order of its queue holds.
 func (s *sched) admit(v *inv) bool {
 	hi := v.info
 	if s.single || hi.hue == 0 && !hi.colored {
 		return true
 	}
-	var shard *colorShard
-	var key colorKey
-	if hi.colored {
-		key = colorOf(hi, v.ctx)
-		shard = &s.shards[shardOf(key)]
-	}
 	var h *hueQueue
 	if hi.hue > 0 {
 		h = &s.hues[hi.hue]
+	}
+	if !hi.colored {
+		if h.st.Load() == 0 && h.st.CompareAndSwap(0, lkHeld) {
+			return true
+		}
 		h.mu.Lock()
+		ok := takeLocked(&h.st)
+		if !ok {
+			h.q.push(v)
+		}
+		h.mu.Unlock()
+		return ok
 	}
-	if hi.colored {
+	key := colorOf(hi, v.ctx)
+	hash := hashOf(key)
+	shard := &s.shards[shardOf(hash)]
+	if h == nil {
+		if e := shard.lookup(key, hash); e != nil && e.st.Load() == 0 && e.st.CompareAndSwap(0, lkHeld) {
+			v.ce = e
+			return true
+		}
 		shard.mu.Lock()
-		v.ce = shard.entry(key)
+		e := shard.entry(key, hash)
+		v.ce = e
+		ok := takeLocked(&e.st)
+		if !ok {
+			e.q.push(v)
+		}
+		shard.mu.Unlock()
+		return ok
 	}
-	hueBusy := h != nil && h.busy
-	colorBusy := v.ce != nil && v.ce.busy
+	// Both: under both locks, hue's first, so that every queue is in one
+	// order (see the top of this file).
+	h.mu.Lock()
+	shard.mu.Lock()
+	v.ce = shard.entry(key, hash)
+	hueBusy := !takeLocked(&h.st)
+	colorBusy := !takeLocked(&v.ce.st)
 	switch {
 	case hueBusy && colorBusy:
 		p := &pending{inv: *v}
@@ -75,21 +107,16 @@ func (s *sched) admit(v *inv) bool {
 	case colorBusy:
 		v.ce.q.push(v)
 	}
-	if h != nil {
-		h.busy = true
-		h.mu.Unlock()
-	}
-	if v.ce != nil {
-		v.ce.busy = true
-		shard.mu.Unlock()
-	}
+	shard.mu.Unlock()
+	h.mu.Unlock()
 	return !hueBusy && !colorBusy
 }
 
 // release gives up what v, finished, held: its color goes to the next
 // invocation waiting for it, its hue to the next of its hue. Of those that
 // now have all they need, worker w runs one next (w.next: the hue's, a
-// hue being the bottleneck) and queues the other.
+// hue being the bottleneck) and queues the other. A resource nobody waits
+// for is freed with a CAS, without its lock.
 //
 // The invocations waiting for a color are taken several at a time (those
 // that wait for no hue), into w.crun, which w then hands the color to in
@@ -107,33 +134,39 @@ func (s *sched) release(w *worker, v *inv) {
 			aok = true
 		} else {
 			w.giveBack()
-			sh := e.shard
-			sh.mu.Lock()
-			aok = e.q.popTo(&a)
-			if !aok {
-				sh.free(e)
-			} else if a.info != nil {
-				w.crun.e, w.crun.i, w.crun.n = e, 0, e.q.popPlain(w.crun.buf[:])
+			if e.st.Load() != lkHeld || !e.st.CompareAndSwap(lkHeld, 0) {
+				// lkWaiters: the queue is not empty.
+				sh := e.shard
+				sh.mu.Lock()
+				aok = e.q.popTo(&a)
+				if aok && a.info != nil {
+					w.crun.e, w.crun.i, w.crun.n = e, 0, e.q.popPlain(w.crun.buf[:])
+				}
+				if e.q.n == 0 {
+					e.st.Store(lkHeld) // held by a, and by w.crun
+				}
+				sh.mu.Unlock()
+				aok = aok && granted(&a)
 			}
-			sh.mu.Unlock()
-			aok = aok && granted(&a)
 		}
 	}
 	if hue := v.info.hue; hue > 0 && !s.single {
 		h := &s.hues[hue]
-		h.mu.Lock()
-		ok := h.q.popTo(&w.next)
-		if !ok {
-			h.busy = false
-		}
-		h.mu.Unlock()
-		if ok && granted(&w.next) {
-			w.hasNext = true
-			if aok {
-				w.giveBack() // a's color leaves w with a
-				s.enqueue(&a, w)
+		if h.st.Load() != lkHeld || !h.st.CompareAndSwap(lkHeld, 0) {
+			h.mu.Lock()
+			ok := h.q.popTo(&w.next)
+			if h.q.n == 0 {
+				h.st.Store(lkHeld) // held by w.next
 			}
-			return
+			h.mu.Unlock()
+			if ok && granted(&w.next) {
+				w.hasNext = true
+				if aok {
+					w.giveBack() // a's color leaves w with a
+					s.enqueue(&a, w)
+				}
+				return
+			}
 		}
 	}
 	if aok {
@@ -158,6 +191,7 @@ func (w *worker) giveBack() {
 		sh := r.e.shard
 		sh.mu.Lock()
 		r.e.q.pushFront(r.buf[r.i:r.n])
+		r.e.st.Store(lkHeld | lkWaiters) // held by the invocation the chain goes on with
 		sh.mu.Unlock()
 		clear(r.buf[r.i:r.n])
 	}
