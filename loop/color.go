@@ -193,6 +193,10 @@ type colorEntry struct {
 	key   colorKey
 	shard *colorShard
 	q     ring // under shard.mu
+	// standIns counts the stand-ins in q (invocations that wait for a
+	// hue too), under shard.mu: while there are some, q is not taken
+	// whole (see release).
+	standIns int
 }
 
 // keepIdle is how many entries a shard keeps when their color is free, so

@@ -102,6 +102,7 @@ func (s *sched) admit(v *inv) bool {
 		stand := inv{ctx: p, seq: v.seq}
 		h.q.push(&stand)
 		v.ce.q.push(&stand)
+		v.ce.standIns++
 	case hueBusy:
 		h.q.push(v)
 	case colorBusy:
@@ -118,20 +119,18 @@ func (s *sched) admit(v *inv) bool {
 // hue being the bottleneck) and queues the other. A resource nobody waits
 // for is freed with a CAS, without its lock.
 //
-// The invocations waiting for a color are taken several at a time (those
-// that wait for no hue), into w.crun, which w then hands the color to in
-// turn, with no lock: w keeps the color until w.crun is empty, or gives the
-// rest back to the front of the color's queue (giveBack) when the color's
-// chain leaves w.
+// When w hands a color on, it takes all that waits for it at once, the
+// segments of its queue (when none of them waits for a hue too), into
+// w.crun, which w then hands the color to in turn, with no lock and no
+// copy: w keeps the color until w.crun is empty, or gives the rest back to
+// the front of the color's queue (giveBack) when the color's chain leaves
+// w.
 func (s *sched) release(w *worker, v *inv) {
 	var a inv
 	aok := false
 	if e := v.ce; e != nil {
-		if w.crun.e == e && w.crun.i < w.crun.n {
-			a = w.crun.buf[w.crun.i]
-			w.crun.buf[w.crun.i] = inv{}
-			w.crun.i++
-			aok = true
+		if w.crun.e == e && w.crun.r.n > 0 {
+			aok = w.crun.r.popTo(&a)
 		} else {
 			w.giveBack()
 			if e.st.Load() != lkHeld || !e.st.CompareAndSwap(lkHeld, 0) {
@@ -139,8 +138,11 @@ func (s *sched) release(w *worker, v *inv) {
 				sh := e.shard
 				sh.mu.Lock()
 				aok = e.q.popTo(&a)
-				if aok && a.info != nil {
-					w.crun.e, w.crun.i, w.crun.n = e, 0, e.q.popPlain(w.crun.buf[:])
+				if aok && a.info == nil {
+					e.standIns--
+				} else if aok && e.q.n > 0 && e.standIns == 0 {
+					w.crun.e = e
+					w.crun.r, e.q = e.q, ring{}
 				}
 				if e.q.n == 0 {
 					e.st.Store(lkHeld) // held by a, and by w.crun
@@ -177,9 +179,8 @@ func (s *sched) release(w *worker, v *inv) {
 // colorRun is what a worker took at once from the queue of a color that
 // it holds (see release).
 type colorRun struct {
-	e    *colorEntry
-	buf  [16]inv
-	i, n int
+	e *colorEntry
+	r ring
 }
 
 // giveBack returns what is left of w.crun to the front of its color's
@@ -187,15 +188,16 @@ type colorRun struct {
 // or the loop stops).
 func (w *worker) giveBack() {
 	r := &w.crun
-	if r.i < r.n {
+	if r.r.n > 0 {
 		sh := r.e.shard
 		sh.mu.Lock()
-		r.e.q.pushFront(r.buf[r.i:r.n])
+		r.e.q.prepend(&r.r)
 		r.e.st.Store(lkHeld | lkWaiters) // held by the invocation the chain goes on with
 		sh.mu.Unlock()
-		clear(r.buf[r.i:r.n])
+	} else {
+		r.r.trim()
 	}
-	r.e, r.i, r.n = nil, 0, 0
+	r.e = nil
 }
 
 // unfinished is the number of admitted invocations that have not
@@ -203,7 +205,7 @@ func (w *worker) giveBack() {
 // modeClosing or modeShutdown set, posts take the gate) and every worker
 // has published its counts.
 func (s *sched) unfinished() uint64 {
-	n := s.posted.Load()
+	n := s.admitted()
 	for _, w := range s.workers {
 		n -= w.finished.Load()
 	}
@@ -212,7 +214,7 @@ func (s *sched) unfinished() uint64 {
 
 // queued is the number of invocations posted and not started: a snapshot.
 func (s *sched) queued() int {
-	n := int64(s.posted.Load())
+	n := int64(s.admitted())
 	for _, w := range s.workers {
 		n -= int64(w.started.Load())
 	}
@@ -220,9 +222,24 @@ func (s *sched) queued() int {
 	return int(max(n, 0))
 }
 
+// admitted is the number of invocations admitted (past any barrier),
+// ever: posted, or with a single worker what inject counts.
+func (s *sched) admitted() uint64 {
+	if s.single {
+		q := &s.inject
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		return q.pushed
+	}
+	return s.posted.Load()
+}
+
 // post queues v, posted from worker w (nil: from outside the loop).
 func (s *sched) post(v *inv, w *worker) error {
-	if v.info.exclusive && !s.single {
+	if s.single {
+		return s.postSingle(v, w)
+	}
+	if v.info.exclusive {
 		return s.postExclusive(v, w)
 	}
 	if fastPost(s.mode.Load(), w) {
@@ -288,6 +305,36 @@ func (s *sched) postSlow(v *inv, w *worker, counted bool) error {
 	}
 	s.gate.Unlock()
 	s.place(v, w)
+	return nil
+}
+
+// postSingle queues v for a single worker, on inject, in the order
+// posted, counted there under its lock rather than in posted: one atomic
+// operation per Post fewer. mode is read under that lock, and a Shutdown
+// sets it before it counts (under the lock), so one of the two sees the
+// other; a post that sees it queues under gate, as postSlow does.
+func (s *sched) postSingle(v *inv, w *worker) error {
+	q := &s.inject
+	if fastPost(s.mode.Load(), w) {
+		q.mu.Lock()
+		if fastPost(s.mode.Load(), w) {
+			q.pushCounted(v)
+			q.mu.Unlock()
+			s.signal()
+			return nil
+		}
+		q.mu.Unlock()
+	}
+	s.gate.Lock()
+	if s.mode.Load()&modeStopped != 0 {
+		s.gate.Unlock()
+		return ErrStopped
+	}
+	q.mu.Lock()
+	q.pushCounted(v)
+	q.mu.Unlock()
+	s.gate.Unlock()
+	s.signal()
 	return nil
 }
 
