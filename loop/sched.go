@@ -126,18 +126,18 @@ func (s *sched) admit(v *inv) bool {
 // the front of the color's queue (giveBack) when the color's chain leaves
 // w.
 func (s *sched) release(w *worker, v *inv) {
-	var a inv
+	a := &w.next // the color's next goes straight there
 	aok := false
 	if e := v.ce; e != nil {
 		if w.crun.e == e && w.crun.r.n > 0 {
-			aok = w.crun.r.popTo(&a)
+			aok = w.crun.r.popTo(a)
 		} else {
 			w.giveBack()
 			if e.st.Load() != lkHeld || !e.st.CompareAndSwap(lkHeld, 0) {
 				// lkWaiters: the queue is not empty.
 				sh := e.shard
 				sh.mu.Lock()
-				aok = e.q.popTo(&a)
+				aok = e.q.popTo(a)
 				if aok && a.info == nil {
 					e.standIns--
 				} else if aok && e.q.n > 0 && e.standIns == 0 {
@@ -148,32 +148,31 @@ func (s *sched) release(w *worker, v *inv) {
 					e.st.Store(lkHeld) // held by a, and by w.crun
 				}
 				sh.mu.Unlock()
-				aok = aok && granted(&a)
+				aok = aok && granted(a)
 			}
 		}
 	}
 	if hue := v.info.hue; hue > 0 && !s.single {
 		h := &s.hues[hue]
 		if h.st.Load() != lkHeld || !h.st.CompareAndSwap(lkHeld, 0) {
+			var hn inv
 			h.mu.Lock()
-			ok := h.q.popTo(&w.next)
+			ok := h.q.popTo(&hn)
 			if h.q.n == 0 {
-				h.st.Store(lkHeld) // held by w.next
+				h.st.Store(lkHeld) // held by hn
 			}
 			h.mu.Unlock()
-			if ok && granted(&w.next) {
-				w.hasNext = true
+			if ok && granted(&hn) {
 				if aok {
 					w.giveBack() // a's color leaves w with a
-					s.enqueue(&a, w)
+					s.enqueue(a, w)
 				}
+				w.next, w.hasNext = hn, true
 				return
 			}
 		}
 	}
-	if aok {
-		w.next, w.hasNext = a, true
-	}
+	w.hasNext = aok
 }
 
 // colorRun is what a worker took at once from the queue of a color that
