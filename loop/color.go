@@ -3,6 +3,7 @@ package loop
 import (
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -97,12 +98,16 @@ func valueColor(x any) colorKey {
 	return colorKey{val: x}
 }
 
-const shardBits = 6
+const (
+	shardBits = 6
+	cacheBits = 3 // entries a shard finds without its lock: 1<<cacheBits
+)
 
-// shardOf spreads colors over the shards: addresses by a multiplicative
-// hash, integers by their value; other values share shard 0 (hashing any
-// value would cost more than the lock it spreads).
-func shardOf(k colorKey) uint {
+// hashOf spreads colors: addresses by a multiplicative hash, integers by
+// their value; other values hash to 0 (hashing any value would cost more
+// than what it spreads). The top bits pick the shard, the next ones a
+// slot of its cache.
+func hashOf(k colorKey) uint64 {
 	h := uint64(k.addr)
 	if k.val != nil {
 		switch v := k.val.(type) {
@@ -125,33 +130,98 @@ func shardOf(k colorKey) uint {
 			return 0
 		}
 	}
-	return uint((h * 0x9E3779B97F4A7C15) >> (64 - shardBits))
+	return h * 0x9E3779B97F4A7C15
+}
+
+func shardOf(h uint64) uint { return uint(h >> (64 - shardBits)) }
+
+func slotOf(h uint64) uint {
+	return uint(h>>(64-shardBits-cacheBits)) & (1<<cacheBits - 1)
 }
 
 // colorShard holds the colors of one shard that are in use: a color has an
-// entry while an invocation holds it or waits for it (and, while the shard
-// is small, after).
+// entry while an invocation holds it or waits for it, and after, until the
+// shard holds many (keepIdle). The map is the truth, under mu; cache holds
+// recent entries for admission to find without the lock (see lookup).
 type colorShard struct {
-	mu   sync.Mutex
-	addr map[uintptr]*colorEntry
-	vals map[any]*colorEntry
-	_    [64]byte
+	mu     sync.Mutex
+	addr   map[uintptr]*colorEntry
+	vals   map[any]*colorEntry
+	scanAt int // evict idle entries when the shard holds this many
+	cache  [1 << cacheBits]atomic.Pointer[colorEntry]
+	_      [64]byte
 }
 
-// colorEntry is one color: busy while an invocation holds it, with the
-// invocations waiting for it in the order posted.
+// A hue's or a color's state word (lk*): free (0), held (lkHeld), held
+// with invocations waiting in its queue (lkHeld|lkWaiters), or, for a
+// color, dead (no longer in its shard's map). Only two changes are made
+// without the lock that guards the queue: free to held (an invocation
+// takes a free resource) and held to free (its holder releases it with
+// nobody waiting). Everything else is made under the lock, so that one who
+// holds the lock and sees lkWaiters knows the queue is not empty, and a
+// holder that cannot clear lkHeld alone takes the lock to hand it on.
+const (
+	lkHeld = 1 << iota
+	lkWaiters
+	lkDead
+)
+
+// takeLocked takes the resource whose state word is st, under the lock of
+// its queue: true if it was free and is now held, false if it is held by
+// another (lkWaiters is set: the caller must queue).
+func takeLocked(st *atomic.Uint32) bool {
+	for {
+		switch x := st.Load(); x {
+		case 0:
+			if st.CompareAndSwap(0, lkHeld) {
+				return true
+			}
+		case lkHeld:
+			if st.CompareAndSwap(lkHeld, lkHeld|lkWaiters) {
+				return false
+			}
+		default: // lkHeld|lkWaiters: never dead under the lock (see evict)
+			return false
+		}
+	}
+}
+
+// colorEntry is one color: its state word, with the invocations waiting
+// for it in the order posted.
 type colorEntry struct {
+	st    atomic.Uint32
 	key   colorKey
 	shard *colorShard
-	busy  bool
-	q     ring
+	q     ring // under shard.mu
+	// standIns counts the stand-ins in q (invocations that wait for a
+	// hue too), under shard.mu: while there are some, q is not taken
+	// whole (see release).
+	standIns int
 }
 
 // keepIdle is how many entries a shard keeps when their color is free, so
 // that a busy connection does not make and drop its entry on every Post.
 const keepIdle = 64
 
-func (s *colorShard) entry(k colorKey) *colorEntry {
+// lookup finds k's entry in the cache, without the lock: nil if it is not
+// there. The entry may have died since (the CAS that takes it fails).
+func (s *colorShard) lookup(k colorKey, h uint64) *colorEntry {
+	e := s.cache[slotOf(h)].Load()
+	if e == nil {
+		return nil
+	}
+	if k.val == nil {
+		if e.key.val != nil || e.key.addr != k.addr {
+			return nil
+		}
+	} else if e.key.val != k.val {
+		return nil
+	}
+	return e
+}
+
+// entry is k's entry, made if there is none, under s.mu.
+func (s *colorShard) entry(k colorKey, h uint64) *colorEntry {
 	var e *colorEntry
 	if k.val == nil {
 		e = s.addr[k.addr]
@@ -159,6 +229,9 @@ func (s *colorShard) entry(k colorKey) *colorEntry {
 		e = s.vals[k.val]
 	}
 	if e == nil {
+		if n := len(s.addr) + len(s.vals); n >= max(s.scanAt, keepIdle) {
+			s.evict()
+		}
 		e = &colorEntry{key: k, shard: s}
 		if k.val == nil {
 			if s.addr == nil {
@@ -172,19 +245,37 @@ func (s *colorShard) entry(k colorKey) *colorEntry {
 			s.vals[k.val] = e
 		}
 	}
+	if c := &s.cache[slotOf(h)]; c.Load() != e {
+		c.Store(e)
+	}
 	return e
 }
 
-// free marks e's color free, its queue empty; the shard forgets it if it
-// holds many.
-func (s *colorShard) free(e *colorEntry) {
-	e.busy = false
-	e.q.trim()
-	if len(s.addr)+len(s.vals) > keepIdle {
-		if e.key.val == nil {
-			delete(s.addr, e.key.addr)
-		} else {
-			delete(s.vals, e.key.val)
+// evict forgets the entries of free colors, under s.mu: each is marked
+// dead first (which fails if an invocation just took it without the
+// lock), so that none is taken once forgotten. The next scan waits until
+// the shard has doubled, so that a shard full of busy colors is not
+// scanned on every new one.
+func (s *colorShard) evict() {
+	drop := func(e *colorEntry) bool {
+		if !e.st.CompareAndSwap(0, lkDead) {
+			return false
+		}
+		e.q.trim()
+		for i := range s.cache {
+			s.cache[i].CompareAndSwap(e, nil)
+		}
+		return true
+	}
+	for a, e := range s.addr {
+		if drop(e) {
+			delete(s.addr, a)
 		}
 	}
+	for v, e := range s.vals {
+		if drop(e) {
+			delete(s.vals, v)
+		}
+	}
+	s.scanAt = 2 * (len(s.addr) + len(s.vals))
 }

@@ -82,6 +82,9 @@
 // As in "Safe at Any Speed" (Jannotti & Pamnany), extending libasync-smp's
 // colors with hues: each hue and each color is a lock that grants itself in
 // the order asked, and an invocation runs once it holds both (sched.go).
+// A hue or color that is free is taken, and one that nobody waits for is
+// given back, with one atomic operation on its state word: the lock that
+// keeps its queue is taken only when someone has to wait.
 // The runnable ones wait in run queues, one per worker plus one for posts
 // from outside the loop; workers take from their own, then from the shared
 // one (inject) in batches, then steal half of another's, and spin a little

@@ -118,48 +118,43 @@ func (r *ring) trim() {
 	}
 }
 
-// pushFront puts vs (at most segSize) back at the front of r, in order.
-func (r *ring) pushFront(vs []inv) {
-	k := len(vs)
-	if k == 0 {
-		return
+// prepend puts what x holds in front of what r holds, in order, and
+// empties x: the segments change hands, the invocations stay where they
+// are.
+func (r *ring) prepend(x *ring) {
+	switch {
+	case x.n == 0:
+		x.trim()
+	case r.n == 0:
+		r.trim()
+		*r = *x
+	default:
+		x.tail.next = r.head
+		r.head = x.head
+		r.n += x.n
 	}
-	if r.n == 0 && r.head != nil {
-		r.head.lo, r.head.hi = segSize, segSize
-	}
-	if r.head == nil || r.head.lo < k {
-		s := segments.Get().(*segment)
-		s.lo, s.hi = segSize, segSize
-		s.next = r.head
-		r.head = s
-		if r.tail == nil {
-			r.tail = s
-		}
-	}
-	h := r.head
-	h.lo -= k
-	copy(h.buf[h.lo:], vs)
-	r.n += k
-}
-
-// popPlain moves to dst the first invocations of r, up to len(dst),
-// stopping at a stand-in (which waits for a hue too); it returns how many.
-func (r *ring) popPlain(dst []inv) int {
-	n := 0
-	for n < len(dst) && r.n > 0 && r.head.buf[r.head.lo].info != nil {
-		r.popTo(&dst[n])
-		n++
-	}
-	return n
+	*x = ring{}
 }
 
 // runQueue is a FIFO of runnable invocations under a lock, with whether
 // it holds any readable without it (set when it becomes non-empty and
 // cleared when it empties: not on every push and pop).
 type runQueue struct {
-	mu  sync.Mutex
-	r   ring
-	any atomic.Bool
+	mu     sync.Mutex
+	r      ring
+	any    atomic.Bool
+	pushed uint64 // by pushCounted, under mu (inject, for a single worker)
+}
+
+// pushCounted queues v under q.mu, counted in q.pushed, which gives it
+// its seq.
+func (q *runQueue) pushCounted(v *inv) {
+	q.pushed++
+	v.seq = q.pushed
+	q.r.push(v)
+	if q.r.n == 1 {
+		q.any.Store(true)
+	}
 }
 
 func (q *runQueue) push(v *inv) {

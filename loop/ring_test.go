@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// The ring against a slice: pushes, pops, pushes to the front and pops of
-// plain invocations, at random, across segment boundaries.
+// The ring against a slice: pushes, pops, rings put in front, and the
+// whole taken out and put back, at random, across segment boundaries.
 func TestRing(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	plain := &handlerInfo{name: "plain"}
@@ -37,29 +37,30 @@ func TestRing(t *testing.T) {
 				model = model[1:]
 			}
 		case op < 8:
-			k := r.IntN(segSize) + 1
-			vs := make([]inv, k)
-			for i := range vs {
-				vs[i] = mk()
+			// A ring of its own, built and partly emptied, in front.
+			var x ring
+			var xs []inv
+			for k := r.IntN(3 * segSize); k > 0; k-- {
+				v := mk()
+				x.push(&v)
+				xs = append(xs, v)
 			}
-			q.pushFront(vs)
-			model = append(append([]inv(nil), vs...), model...)
+			for k := r.IntN(segSize + 1); k > 0 && x.popTo(new(inv)); k-- {
+				xs = xs[1:]
+			}
+			q.prepend(&x)
+			if x != (ring{}) {
+				t.Fatalf("step %d: prepend left %+v", step, x)
+			}
+			model = append(append([]inv(nil), xs...), model...)
 		default:
-			buf := make([]inv, r.IntN(20)+1)
-			n := q.popPlain(buf)
-			want := 0
-			for want < len(buf) && want < len(model) && model[want].info != nil {
-				want++
-			}
-			if n != want {
-				t.Fatalf("step %d: popPlain took %d, want %d", step, n, want)
-			}
-			for i := 0; i < n; i++ {
-				if buf[i] != model[i] {
-					t.Fatalf("step %d: popPlain %d = %+v, want %+v", step, i, buf[i], model[i])
-				}
-			}
-			model = model[n:]
+			// Taken whole, as a worker takes a color's queue, and put back.
+			var x ring
+			x, q = q, ring{}
+			v := mk()
+			q.push(&v)
+			model = append(model, v)
+			q.prepend(&x)
 		}
 		if q.n != len(model) {
 			t.Fatalf("step %d: n = %d, want %d", step, q.n, len(model))

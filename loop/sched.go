@@ -1,6 +1,9 @@
 package loop
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // The scheduler: which invocations may run now. An invocation (a task)
 // needs up to two resources, its hue and its color; each is a lock that
@@ -30,39 +33,68 @@ const (
 	modeStopped              // Stop: Post fails, workers leave
 )
 
-// hueQueue is one hue: busy while an invocation holds it, with the
-// invocations waiting for it in order.
+// hueQueue is one hue: its state word (see lkHeld), with the invocations
+// waiting for it in order.
 type hueQueue struct {
-	mu   sync.Mutex
-	busy bool
-	q    ring
-	_    [64]byte
+	st atomic.Uint32
+	mu sync.Mutex
+	q  ring // under mu
+	_  [64]byte
 }
 
 // admit asks for v's resources; it returns true if v has them all and
 // may run now, else v waits in their queues. v is counted in posted.
+//
+// A resource that is free is taken with a CAS, without its lock, when it
+// is the only one v needs (a handler that has a hue or a color, not both):
+// taking one resource cannot deadlock, and a resource is free only when
+// nothing waits for it, so the order of its queue holds.
 func (s *sched) admit(v *inv) bool {
 	hi := v.info
 	if s.single || hi.hue == 0 && !hi.colored {
 		return true
 	}
-	var shard *colorShard
-	var key colorKey
-	if hi.colored {
-		key = colorOf(hi, v.ctx)
-		shard = &s.shards[shardOf(key)]
-	}
 	var h *hueQueue
 	if hi.hue > 0 {
 		h = &s.hues[hi.hue]
+	}
+	if !hi.colored {
+		if h.st.Load() == 0 && h.st.CompareAndSwap(0, lkHeld) {
+			return true
+		}
 		h.mu.Lock()
+		ok := takeLocked(&h.st)
+		if !ok {
+			h.q.push(v)
+		}
+		h.mu.Unlock()
+		return ok
 	}
-	if hi.colored {
+	key := colorOf(hi, v.ctx)
+	hash := hashOf(key)
+	shard := &s.shards[shardOf(hash)]
+	if h == nil {
+		if e := shard.lookup(key, hash); e != nil && e.st.Load() == 0 && e.st.CompareAndSwap(0, lkHeld) {
+			v.ce = e
+			return true
+		}
 		shard.mu.Lock()
-		v.ce = shard.entry(key)
+		e := shard.entry(key, hash)
+		v.ce = e
+		ok := takeLocked(&e.st)
+		if !ok {
+			e.q.push(v)
+		}
+		shard.mu.Unlock()
+		return ok
 	}
-	hueBusy := h != nil && h.busy
-	colorBusy := v.ce != nil && v.ce.busy
+	// Both: under both locks, hue's first, so that every queue is in one
+	// order (see the top of this file).
+	h.mu.Lock()
+	shard.mu.Lock()
+	v.ce = shard.entry(key, hash)
+	hueBusy := !takeLocked(&h.st)
+	colorBusy := !takeLocked(&v.ce.st)
 	switch {
 	case hueBusy && colorBusy:
 		p := &pending{inv: *v}
@@ -70,83 +102,84 @@ func (s *sched) admit(v *inv) bool {
 		stand := inv{ctx: p, seq: v.seq}
 		h.q.push(&stand)
 		v.ce.q.push(&stand)
+		v.ce.standIns++
 	case hueBusy:
 		h.q.push(v)
 	case colorBusy:
 		v.ce.q.push(v)
 	}
-	if h != nil {
-		h.busy = true
-		h.mu.Unlock()
-	}
-	if v.ce != nil {
-		v.ce.busy = true
-		shard.mu.Unlock()
-	}
+	shard.mu.Unlock()
+	h.mu.Unlock()
 	return !hueBusy && !colorBusy
 }
 
 // release gives up what v, finished, held: its color goes to the next
 // invocation waiting for it, its hue to the next of its hue. Of those that
 // now have all they need, worker w runs one next (w.next: the hue's, a
-// hue being the bottleneck) and queues the other.
+// hue being the bottleneck) and queues the other. A resource nobody waits
+// for is freed with a CAS, without its lock.
 //
-// The invocations waiting for a color are taken several at a time (those
-// that wait for no hue), into w.crun, which w then hands the color to in
-// turn, with no lock: w keeps the color until w.crun is empty, or gives the
-// rest back to the front of the color's queue (giveBack) when the color's
-// chain leaves w.
+// When w hands a color on, it takes all that waits for it at once, the
+// segments of its queue (when none of them waits for a hue too), into
+// w.crun, which w then hands the color to in turn, with no lock and no
+// copy: w keeps the color until w.crun is empty, or gives the rest back to
+// the front of the color's queue (giveBack) when the color's chain leaves
+// w.
 func (s *sched) release(w *worker, v *inv) {
-	var a inv
+	a := &w.next // the color's next goes straight there
 	aok := false
 	if e := v.ce; e != nil {
-		if w.crun.e == e && w.crun.i < w.crun.n {
-			a = w.crun.buf[w.crun.i]
-			w.crun.buf[w.crun.i] = inv{}
-			w.crun.i++
-			aok = true
+		if w.crun.e == e && w.crun.r.n > 0 {
+			aok = w.crun.r.popTo(a)
 		} else {
 			w.giveBack()
-			sh := e.shard
-			sh.mu.Lock()
-			aok = e.q.popTo(&a)
-			if !aok {
-				sh.free(e)
-			} else if a.info != nil {
-				w.crun.e, w.crun.i, w.crun.n = e, 0, e.q.popPlain(w.crun.buf[:])
+			if e.st.Load() != lkHeld || !e.st.CompareAndSwap(lkHeld, 0) {
+				// lkWaiters: the queue is not empty.
+				sh := e.shard
+				sh.mu.Lock()
+				aok = e.q.popTo(a)
+				if aok && a.info == nil {
+					e.standIns--
+				} else if aok && e.q.n > 0 && e.standIns == 0 {
+					w.crun.e = e
+					w.crun.r, e.q = e.q, ring{}
+				}
+				if e.q.n == 0 {
+					e.st.Store(lkHeld) // held by a, and by w.crun
+				}
+				sh.mu.Unlock()
+				aok = aok && granted(a)
 			}
-			sh.mu.Unlock()
-			aok = aok && granted(&a)
 		}
 	}
 	if hue := v.info.hue; hue > 0 && !s.single {
 		h := &s.hues[hue]
-		h.mu.Lock()
-		ok := h.q.popTo(&w.next)
-		if !ok {
-			h.busy = false
-		}
-		h.mu.Unlock()
-		if ok && granted(&w.next) {
-			w.hasNext = true
-			if aok {
-				w.giveBack() // a's color leaves w with a
-				s.enqueue(&a, w)
+		if h.st.Load() != lkHeld || !h.st.CompareAndSwap(lkHeld, 0) {
+			var hn inv
+			h.mu.Lock()
+			ok := h.q.popTo(&hn)
+			if h.q.n == 0 {
+				h.st.Store(lkHeld) // held by hn
 			}
-			return
+			h.mu.Unlock()
+			if ok && granted(&hn) {
+				if aok {
+					w.giveBack() // a's color leaves w with a
+					s.enqueue(a, w)
+				}
+				w.next, w.hasNext = hn, true
+				return
+			}
 		}
 	}
-	if aok {
-		w.next, w.hasNext = a, true
-	}
+	w.hasNext = aok
 }
 
 // colorRun is what a worker took at once from the queue of a color that
 // it holds (see release).
 type colorRun struct {
-	e    *colorEntry
-	buf  [16]inv
-	i, n int
+	e *colorEntry
+	r ring
 }
 
 // giveBack returns what is left of w.crun to the front of its color's
@@ -154,14 +187,16 @@ type colorRun struct {
 // or the loop stops).
 func (w *worker) giveBack() {
 	r := &w.crun
-	if r.i < r.n {
+	if r.r.n > 0 {
 		sh := r.e.shard
 		sh.mu.Lock()
-		r.e.q.pushFront(r.buf[r.i:r.n])
+		r.e.q.prepend(&r.r)
+		r.e.st.Store(lkHeld | lkWaiters) // held by the invocation the chain goes on with
 		sh.mu.Unlock()
-		clear(r.buf[r.i:r.n])
+	} else {
+		r.r.trim()
 	}
-	r.e, r.i, r.n = nil, 0, 0
+	r.e = nil
 }
 
 // unfinished is the number of admitted invocations that have not
@@ -169,7 +204,7 @@ func (w *worker) giveBack() {
 // modeClosing or modeShutdown set, posts take the gate) and every worker
 // has published its counts.
 func (s *sched) unfinished() uint64 {
-	n := s.posted.Load()
+	n := s.admitted()
 	for _, w := range s.workers {
 		n -= w.finished.Load()
 	}
@@ -178,7 +213,7 @@ func (s *sched) unfinished() uint64 {
 
 // queued is the number of invocations posted and not started: a snapshot.
 func (s *sched) queued() int {
-	n := int64(s.posted.Load())
+	n := int64(s.admitted())
 	for _, w := range s.workers {
 		n -= int64(w.started.Load())
 	}
@@ -186,9 +221,24 @@ func (s *sched) queued() int {
 	return int(max(n, 0))
 }
 
+// admitted is the number of invocations admitted (past any barrier),
+// ever: posted, or with a single worker what inject counts.
+func (s *sched) admitted() uint64 {
+	if s.single {
+		q := &s.inject
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		return q.pushed
+	}
+	return s.posted.Load()
+}
+
 // post queues v, posted from worker w (nil: from outside the loop).
 func (s *sched) post(v *inv, w *worker) error {
-	if v.info.exclusive && !s.single {
+	if s.single {
+		return s.postSingle(v, w)
+	}
+	if v.info.exclusive {
 		return s.postExclusive(v, w)
 	}
 	if fastPost(s.mode.Load(), w) {
@@ -254,6 +304,36 @@ func (s *sched) postSlow(v *inv, w *worker, counted bool) error {
 	}
 	s.gate.Unlock()
 	s.place(v, w)
+	return nil
+}
+
+// postSingle queues v for a single worker, on inject, in the order
+// posted, counted there under its lock rather than in posted: one atomic
+// operation per Post fewer. mode is read under that lock, and a Shutdown
+// sets it before it counts (under the lock), so one of the two sees the
+// other; a post that sees it queues under gate, as postSlow does.
+func (s *sched) postSingle(v *inv, w *worker) error {
+	q := &s.inject
+	if fastPost(s.mode.Load(), w) {
+		q.mu.Lock()
+		if fastPost(s.mode.Load(), w) {
+			q.pushCounted(v)
+			q.mu.Unlock()
+			s.signal()
+			return nil
+		}
+		q.mu.Unlock()
+	}
+	s.gate.Lock()
+	if s.mode.Load()&modeStopped != 0 {
+		s.gate.Unlock()
+		return ErrStopped
+	}
+	q.mu.Lock()
+	q.pushCounted(v)
+	q.mu.Unlock()
+	s.gate.Unlock()
+	s.signal()
 	return nil
 }
 
