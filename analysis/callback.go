@@ -153,9 +153,16 @@ func (a *analyzer) findCallbacks(fns []*ssa.Function) {
 // onlyCalled: v's every use is a call of it (direct or deferred), or its
 // hand-down to a callback parameter; self says which value v is.
 func (a *analyzer) onlyCalled(v ssa.Value, self func(ssa.Value) bool) bool {
+	ok, _ := callUses(v, self, func(fn *ssa.Function, i int) bool { return a.callbacks[paramKey{fn, i}] })
+	return ok
+}
+
+// callUses: v's every use is a call of it or its hand-down to a parameter
+// param accepts; handed says it was handed down at least once.
+func callUses(v ssa.Value, self func(ssa.Value) bool, param func(*ssa.Function, int) bool) (ok, handed bool) {
 	refs := v.Referrers()
 	if refs == nil {
-		return false
+		return false, false
 	}
 	for _, r := range *refs {
 		switch r := r.(type) {
@@ -163,25 +170,28 @@ func (a *analyzer) onlyCalled(v ssa.Value, self func(ssa.Value) bool) bool {
 		case *ssa.Call, *ssa.Defer:
 			c := r.(ssa.CallInstruction).Common()
 			if c.IsInvoke() {
-				return false
+				return false, false
 			}
 			if self(c.Value) {
 				continue // called: the other uses decide
 			}
 			callee := c.StaticCallee()
 			if callee == nil || callee.Blocks == nil {
-				return false
+				return false, false
 			}
 			for i, arg := range c.Args {
-				if self(arg) && !a.callbacks[paramKey{callee, i}] {
-					return false
+				if self(arg) {
+					if !param(callee, i) {
+						return false, false
+					}
+					handed = true
 				}
 			}
 		default:
-			return false
+			return false, false
 		}
 	}
-	return true
+	return true, handed
 }
 
 func paramIndex(p *ssa.Parameter) int {
@@ -208,39 +218,8 @@ func (a *analyzer) callbackParam(fn *ssa.Function, idx int) bool {
 // handed to callback parameters, which call it with their own arguments:
 // its maker need not account for what it does through its parameters.
 func (a *analyzer) calledBack(mc *ssa.MakeClosure) bool {
-	refs := mc.Referrers()
-	if refs == nil {
-		return false
-	}
-	handed := false
-	for _, r := range *refs {
-		switch r := r.(type) {
-		case *ssa.DebugRef:
-		case *ssa.Call, *ssa.Defer:
-			c := r.(ssa.CallInstruction).Common()
-			if c.IsInvoke() {
-				return false
-			}
-			if c.Value == mc {
-				continue
-			}
-			callee := c.StaticCallee()
-			if callee == nil || callee.Blocks == nil {
-				return false
-			}
-			for i, arg := range c.Args {
-				if arg == mc {
-					if !a.callbackParam(callee, i) {
-						return false
-					}
-					handed = true
-				}
-			}
-		default:
-			return false
-		}
-	}
-	return handed
+	ok, handed := callUses(mc, func(v ssa.Value) bool { return v == mc }, a.callbackParam)
+	return ok && handed
 }
 
 // callbackBinds: at a call of fn's callback parameter, the free variables
