@@ -3,3 +3,8 @@ package analysis
 // SetBruteForceAliasing switches the aliasing index off, for the test that
 // checks the index misses nothing.
 func SetBruteForceAliasing(on bool) { bruteForceAliasing = on }
+
+// SetWholePasses makes every pass over a recursive component apply its
+// callees' summaries whole, for the test that checks applying only what
+// is new loses nothing.
+func SetWholePasses(on bool) { wholePasses = on }

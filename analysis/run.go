@@ -271,7 +271,7 @@ func (a *analyzer) summarizeSCC(ctx context.Context, scc []*ssa.Function, succ m
 	in := map[*ssa.Function]bool{}
 	for _, fn := range scc {
 		in[fn] = true
-		a.sums[fn] = &summary{}
+		a.sums[fn] = &summary{applied: map[appliedKey]appliedAt{}}
 	}
 	callers := map[*ssa.Function][]*ssa.Function{}
 	for _, fn := range scc {

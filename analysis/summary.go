@@ -149,6 +149,10 @@ type summary struct {
 	refs     map[accKey]map[refPlace]bool
 	refsCut  bool
 	collapse bool
+	// applied: in a recursive component, how much of each callee's
+	// summary has been applied at each call site (delta.go); nil
+	// elsewhere.
+	applied map[appliedKey]appliedAt
 }
 
 // maxWidth bounds how many locs of one base one reference may touch in a
@@ -481,6 +485,7 @@ type fnState struct {
 	origins map[ssa.Value][]loc
 	loads   map[ssa.Value][]loc
 	escaped map[*base]bool
+	escKey  string // escaped, spelled (delta.go)
 	cur     []held // while summarizing: the locks held at the instruction visited
 }
 
@@ -1135,6 +1140,10 @@ func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []
 	}
 	step := rawCall{pos: pos, caller: s.fn, callee: callee}
 	plain := s.sum != nil && !anyRelative(s.cur)
+	var from appliedAt
+	if plain {
+		from = s.appliedFrom(pos, callee, sum, args, binds)
+	}
 	apply := func(acc *rawAccess, prefix []rawCall) {
 		via := &chain{call: step, next: push(prefix, acc.via)}
 		var locks []held
@@ -1155,7 +1164,7 @@ func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []
 			rec(l, acc.op, acc.atomic, acc.pos, acc.fn, via, locks)
 		}
 	}
-	for _, acc := range sum.accesses {
+	for _, acc := range sum.accesses[from.acc:] {
 		if plain && !acc.relative() {
 			continue // reached through the edge
 		}
@@ -1171,7 +1180,7 @@ func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []
 		})
 	}
 	if s.sum != nil {
-		for _, st := range sum.stores {
+		for _, st := range sum.stores[from.st:] {
 			if plain && !st.relative() {
 				continue // reached through the edge
 			}
