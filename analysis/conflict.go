@@ -36,12 +36,23 @@ type entry struct {
 // conflicts fills in handlers, the conflicts between their accesses, the
 // matrix, hues and colors.
 func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) {
+	// Handlers in source order of the code the user wrote: a handler behind
+	// middleware is the wrapper's function, the same for all of them, so
+	// it sorts by what the wrapping holds, then by route, so that the
+	// output does not depend on the order discovery met them.
 	sort.SliceStable(found, func(i, j int) bool {
-		pi, pj := a.position(found[i].fn.Pos()), a.position(found[j].fn.Pos())
+		fi, fj := found[i].inner(), found[j].inner()
+		pi, pj := a.position(fi.fn.Pos()), a.position(fj.fn.Pos())
 		if pi.Filename != pj.Filename {
 			return pi.Filename < pj.Filename
 		}
-		return pi.Offset < pj.Offset
+		if pi.Offset != pj.Offset {
+			return pi.Offset < pj.Offset
+		}
+		if ri, rj := strings.Join(found[i].routes, ","), strings.Join(found[j].routes, ","); ri != rj {
+			return ri < rj
+		}
+		return funcName(found[i].fn) < funcName(found[j].fn)
 	})
 	var all []entry
 	accesses := make([][]*rawAccess, len(found))
