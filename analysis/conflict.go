@@ -60,10 +60,13 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 	pol.owners = a.owners
 	pol.implementers = a.implementers
 	pol.inWorkspace = func(p *types.Package) bool { return a.workspace[p] }
+	gathered := 0
 	for i, f := range found {
 		var stores []*rawStore
 		accesses[i], stores = a.handlerAccesses(f)
 		pol.add(stores)
+		gathered += len(accesses[i])
+		a.progress.tick("conflicts: the accesses of %d of %d handlers gathered (%d accesses)", i+1, len(found), gathered)
 		for _, r := range accesses[i] {
 			if r.loc.base.kind == bContext && !slices.ContainsFunc(pol.ctxTypes, func(t types.Type) bool { return types.Identical(t, r.loc.base.typ) }) {
 				pol.ctxTypes = append(pol.ctxTypes, r.loc.base.typ)

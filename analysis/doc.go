@@ -21,6 +21,7 @@
 //	callback.go   closures handed down to functions that only call them
 //	loc.go        abstract memory locations: a root and a field path
 //	summary.go    per-function access summaries, bottom-up over call-graph SCCs
+//	delta.go      passes over a recursive component apply only what is new
 //	typefilter.go a *T parameter is given only the origins of type T
 //	models.go     the table of models of library calls (and .safels.json's)
 //	library.go    calls into code without a body, as their models say
@@ -30,6 +31,7 @@
 //	storebound.go bounds on a summary's stores (destinations, values)
 //	locks.go      a mutex in an object reached through the same pointer
 //	run.go        Run: the phases, recursive components, bound notes
+//	progress.go   word of what a long run is doing (Config.Progress)
 //	conflict.go   pairwise conflicts, the matrix, hues and colors
 //	cache.go      summaries kept between runs (the language server)
 //	translate.go  a kept summary rewritten into this run's objects

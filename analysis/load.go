@@ -32,6 +32,10 @@ type Config struct {
 	// run then summarizes only the functions whose package or inputs
 	// changed since the last run with the same Cache.
 	Cache *Cache
+	// Progress, if non-nil, is told what the run is doing: each phase as
+	// it ends, and on large workspaces how the summaries advance, every
+	// few seconds (progress.go). It is called from Run's goroutine.
+	Progress func(msg string)
 }
 
 // loaded is a type-checked workspace turned into SSA.

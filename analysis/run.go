@@ -21,6 +21,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		cfg.Cache.mu.Lock()
 		defer cfg.Cache.mu.Unlock()
 	}
+	newProgress(cfg.Progress).say("loading packages (the go command builds what the type-checker needs; the first run takes longest)")
 	l, err := load(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -85,9 +86,12 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		return nil, err
 	}
 
+	a.progress = newProgress(cfg.Progress)
+	a.progress.say("loaded %d packages, %d functions in the workspace", len(l.roots), len(fns))
 	start := time.Now()
 	phase := func(name string) {
 		res.Phases = append(res.Phases, Phase{name, time.Since(start)})
+		a.progress.say("%s done in %s", name, time.Since(start).Round(time.Millisecond))
 		start = time.Now()
 	}
 	a.resolveCalls(fns)
@@ -236,6 +240,8 @@ func (a *analyzer) summarizeAll(ctx context.Context, entry []*ssa.Function) erro
 			return
 		}
 		err = a.summarizeSCC(ctx, scc, succ)
+		a.progress.summarized += len(scc)
+		a.progress.tick("summaries: %d functions summarized", a.progress.summarized)
 	}
 	for _, fn := range entry {
 		if _, ok := index[fn]; !ok {
@@ -297,6 +303,8 @@ func (a *analyzer) summarizeSCC(ctx context.Context, scc []*ssa.Function, succ m
 			a.bounds = append(a.bounds, Problem{Pos: a.fset.Position(scc[0].Pos()), Note: true,
 				Message: fmt.Sprintf("the summaries of %s and the %d functions recursive with it did not settle in %d passes: each reference is widened to all the memory under its root", scc[0].Name(), len(scc)-1, settleBy)})
 		}
+		a.progress.tick("summaries: %d functions summarized; a recursive component of %d functions (%s), pass %d, %d to summarize again",
+			a.progress.summarized, len(scc), scc[0].Name(), iter+1, len(dirty))
 		next := map[*ssa.Function]bool{}
 		for _, fn := range scc {
 			if !dirty[fn] {

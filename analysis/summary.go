@@ -355,6 +355,7 @@ type analyzer struct {
 	names      map[string]*ssa.Function   // built on first use
 	reads      *readLog                   // of the summary being computed
 	lastReads  map[*ssa.Function]*readLog // of each function's latest summary
+	progress   *progress
 	fps        map[*summary]fp
 	stable     map[string]string // stableLoc by loc key
 	posNames   map[token.Pos]string

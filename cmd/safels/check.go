@@ -62,7 +62,14 @@ func check(args []string, stdout, stderr io.Writer) int {
 		defer stop()
 	}
 	wd, _ := os.Getwd()
-	res, err := analysis.Run(context.Background(), analysis.Config{Dir: wd, Patterns: fs.Args()})
+	cfg := analysis.Config{Dir: wd, Patterns: fs.Args()}
+	if *verbose {
+		began := time.Now()
+		cfg.Progress = func(msg string) {
+			fmt.Fprintf(stderr, "safels: %s: %s\n", time.Since(began).Round(100*time.Millisecond), msg)
+		}
+	}
+	res, err := analysis.Run(context.Background(), cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "safels: %v\n", err)
 		return exitError
