@@ -224,13 +224,13 @@ func (a *analyzer) ownAccesses(h found, skip map[rawCall]bool) ([]*rawAccess, []
 			edges = append(edges, e)
 		}
 	}
-	for _, e := range edges {
-		a.reach([]*edge{e}, nil, func(acc *rawAccess, path []rawCall, locks []held) {
-			c := *acc
-			c.via = push(path, acc.via)
-			c.locks = unionLocks(locks, acc.locks)
-			add(&c)
-		})
+	if a.reachSites(edges, func(acc *rawAccess, path []rawCall, locks []held) {
+		c := *acc
+		c.via = push(path, acc.via)
+		c.locks = unionLocks(locks, acc.locks)
+		add(&c)
+	}) {
+		sum.sitesCut = true // said at the handler (boundNotes)
 	}
 	var stores []*rawStore
 	addStore := func(st *rawStore) {

@@ -74,6 +74,12 @@ func anyRelative(hs []held) bool {
 // down to the function holding it, and the locks held along that path.
 // Each function is visited once per set of locks held.
 func (a *analyzer) reach(edges []*edge, outer []held, emit func(acc *rawAccess, path []rawCall, locks []held)) {
+	a.reachAdmit(edges, outer, nil, emit)
+}
+
+// reachAdmit is reach, entering a function only if admit (when not nil)
+// agrees.
+func (a *analyzer) reachAdmit(edges []*edge, outer []held, admit func(callKey) bool, emit func(acc *rawAccess, path []rawCall, locks []held)) {
 	seen := map[callKey]bool{}
 	var walk func(e *edge, path []rawCall, locks []held)
 	walk = func(e *edge, path []rawCall, locks []held) {
@@ -83,6 +89,9 @@ func (a *analyzer) reach(edges []*edge, outer []held, emit func(acc *rawAccess, 
 			return
 		}
 		seen[k] = true
+		if admit != nil && !admit(k) {
+			return
+		}
 		sum := a.sumOf(e.callee) // recorded as read, for the cache
 		if sum == nil {
 			return
@@ -127,4 +136,29 @@ func (a *analyzer) reachStores(edges []*edge, emit func(st *rawStore)) {
 	for _, e := range edges {
 		walk(e.callee)
 	}
+}
+
+// reachSites walks a handler's call edges one call site at a time: each
+// site is a place where the user may defer the call, so each keeps its own
+// copy of what it reaches. A function reached under the same locks from
+// more than maxSites of the handler's sites is not entered again: on a
+// large server every handler's dozens of calls reach the same thousands
+// of functions, and a copy per site was the run's largest cost in time
+// and memory. What is skipped is already kept at maxSites sites, so the
+// conflicts are the same; only further places to defer go unnamed. It
+// reports whether that bound was hit.
+func (a *analyzer) reachSites(edges []*edge, emit func(acc *rawAccess, path []rawCall, locks []held)) (cut bool) {
+	visits := map[callKey]int{}
+	admit := func(k callKey) bool {
+		visits[k]++
+		if visits[k] > maxSites {
+			cut = true
+			return false
+		}
+		return true
+	}
+	for _, e := range edges {
+		a.reachAdmit([]*edge{e}, nil, admit, emit)
+	}
+	return cut
 }

@@ -119,11 +119,12 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		return nil, err
 	}
 	phase("summaries")
-	res.Problems = append(res.Problems, a.boundNotes(l.files)...)
 	res.Summarized, res.Reused = a.summarized, a.reused
 	a.owners = a.scanOwnership(fns)
 	a.conflicts(res, found, setup)
 	nameHandlers(a, res, found)
+	// After the conflicts: gathering a handler's accesses has bounds too.
+	res.Problems = append(res.Problems, a.boundNotes(l.files)...)
 	phase("conflicts")
 	if cfg.Cache != nil {
 		cfg.Cache.prev = a.next
@@ -488,13 +489,13 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 	}
 	// What its calls reach, once per call site: each is a place where
 	// the user may defer the call.
-	for _, e := range sum.calls {
-		a.reach([]*edge{e}, nil, func(acc *rawAccess, path []rawCall, locks []held) {
-			c := *acc
-			c.via = push(path, acc.via)
-			c.locks = unionLocks(locks, acc.locks)
-			add(&c)
-		})
+	if a.reachSites(sum.calls, func(acc *rawAccess, path []rawCall, locks []held) {
+		c := *acc
+		c.via = push(path, acc.via)
+		c.locks = unionLocks(locks, acc.locks)
+		add(&c)
+	}) {
+		sum.sitesCut = true // said at the handler (boundNotes)
 	}
 	var stores []*rawStore
 	addStore := func(st *rawStore) {
