@@ -78,7 +78,21 @@ func startCPUProfile(file string) (stop func(), err error) {
 		f.Close()
 		return nil, err
 	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+	// A profile is asked for when a run is slow, and a slow run is often
+	// interrupted: write what was recorded before going down.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sig:
+			pprof.StopCPUProfile()
+			f.Close()
+			os.Exit(exitError)
+		case <-done:
+		}
+	}()
+	return func() { close(done); signal.Stop(sig); pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // serve runs the language server on stdin/stdout. Logs go to stderr or a

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -303,7 +305,8 @@ func TestCheckVerbose(t *testing.T) {
 	if code != 1 || stdout != plain {
 		t.Errorf("check -v: exit %d, stdout differs from check's: %t", code, stdout != plain)
 	}
-	for _, want := range []string{"safels: 1 packages, 8 handlers, ", " conflicts in ", "list ", "typecheck ", "summaries ", "conflicts "} {
+	for _, want := range []string{"safels: 1 packages, 8 handlers, ", " conflicts in ", "list ", "typecheck ", "summaries ", "conflicts ",
+		"loading packages", "loaded 1 packages", "summaries done in "} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr %q does not say %q", stderr, want)
 		}
@@ -361,5 +364,46 @@ func TestCheckThisRepository(t *testing.T) {
 	}
 	if !strings.Contains(errOut, ": note: ") || !strings.Contains(errOut, "less precise, not less safe") {
 		t.Errorf("no note on the summaries widened; stderr:\n%s", errOut)
+	}
+}
+
+// TestCPUProfileInterrupted: a run interrupted (it was slow: that is why
+// a profile was asked for) still writes the profile recorded so far.
+func TestCPUProfileInterrupted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("analyses the whole repository")
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof := filepath.Join(t.TempDir(), "cpu.prof")
+	cmd := exec.Command(binary, "check", "-v", "-cpuprofile", prof, "./...")
+	cmd.Dir = root
+	errPipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Interrupt once the analysis proper has begun.
+	sc := bufio.NewScanner(errPipe)
+	for sc.Scan() && !strings.Contains(sc.Text(), "callgraph done") {
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, errPipe)
+	err = cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 2 {
+		t.Errorf("interrupted check: exit %d (%v), want 2", code, err)
+	}
+	data, err := os.ReadFile(prof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
+		t.Errorf("profile of %d bytes is not a gzipped profile", len(data))
 	}
 }
