@@ -487,6 +487,7 @@ type fnState struct {
 	loads   map[ssa.Value][]loc
 	escaped map[*base]bool
 	escKey  string // escaped, spelled (delta.go)
+	stIndex *storeIndex
 	cur     []held // while summarizing: the locks held at the instruction visited
 }
 
