@@ -304,13 +304,15 @@ func (a *analyzer) summarizeSCC(ctx context.Context, scc []*ssa.Function, succ m
 			a.bounds = append(a.bounds, Problem{Pos: a.fset.Position(scc[0].Pos()), Note: true,
 				Message: fmt.Sprintf("the summaries of %s and the %d functions recursive with it did not settle in %d passes: each reference is widened to all the memory under its root", scc[0].Name(), len(scc)-1, settleBy)})
 		}
-		a.progress.tick("summaries: %d functions summarized; a recursive component of %d functions (%s), pass %d, %d to summarize again",
-			a.progress.summarized, len(scc), scc[0].Name(), iter+1, len(dirty))
 		next := map[*ssa.Function]bool{}
+		done := 0
 		for _, fn := range scc {
 			if !dirty[fn] {
 				continue
 			}
+			a.progress.tick("summaries: %d functions summarized; a recursive component of %d functions (%s), pass %d: %d of %d summarized again",
+				a.progress.summarized, len(scc), scc[0].Name(), iter+1, done, len(dirty))
+			done++
 			if err := ctx.Err(); err != nil {
 				return err
 			}
