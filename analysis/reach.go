@@ -60,6 +60,21 @@ func (st *rawStore) relative() bool { return isRelative(st.dst) || isRelative(st
 
 func isRelative(l loc) bool { return l.base.kind == bParam || l.base.kind == bFree }
 
+// absoluteLocks: hs without the locks named through the function's
+// parameters, which mean nothing outside it.
+func absoluteLocks(hs []held) []held {
+	if !anyRelative(hs) {
+		return hs
+	}
+	var out []held
+	for _, h := range hs {
+		if !isRelative(h.loc) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
 func anyRelative(hs []held) bool {
 	for _, h := range hs {
 		if isRelative(h.loc) {

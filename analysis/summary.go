@@ -1123,10 +1123,15 @@ type recorder func(l loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, v
 // copied: the call is kept as an edge and the accesses are reached through
 // it (reach.go). Copying them into every caller kept a private copy of
 // everything a function reaches in each function above it: quadratic in
-// memory on large programs. Where a lock that depends on the caller's
-// parameters is held at the call, the callee's accesses are all copied
-// (also those reached through its own edges) so that the lock is
-// rewritten with them.
+// memory on large programs. A lock held at the call that depends on the
+// caller's parameters (c.mu) is rewritten with the accesses copied, but
+// is not kept on the edge: it names memory only in this function's terms.
+// The accesses reached through the edge are taken as not under it (less
+// precise, not less safe; such a lock guards memory named absolutely only
+// where it resolves to one global mutex). They used to be copied whole,
+// edges included, to carry the lock; on a server whose handlers hold
+// their connection's lock around most calls every summary then held
+// everything below it, and a 925-function component ran out of 12 GB.
 func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []ssa.Value, pos token.Pos, rec recorder) {
 	if isPackageInit(callee) {
 		// One package's initializer calls those of the packages it
@@ -1141,7 +1146,7 @@ func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []
 		return
 	}
 	step := rawCall{pos: pos, caller: s.fn, callee: callee}
-	plain := s.sum != nil && !anyRelative(s.cur)
+	plain := s.sum != nil
 	var from appliedAt
 	if plain {
 		from = s.appliedFrom(pos, callee, sum, args, binds)
@@ -1173,7 +1178,7 @@ func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []
 		apply(acc, nil)
 	}
 	if plain {
-		s.sum.addCall(&edge{pos: pos, caller: s.fn, callee: callee, locks: s.cur})
+		s.sum.addCall(&edge{pos: pos, caller: s.fn, callee: callee, locks: absoluteLocks(s.cur)})
 	} else {
 		a.reach(sum.calls, nil, func(acc *rawAccess, path []rawCall, locks []held) {
 			c := *acc
