@@ -22,6 +22,7 @@
 //	loc.go        abstract memory locations: a root and a field path
 //	summary.go    per-function access summaries, bottom-up over call-graph SCCs
 //	delta.go      passes over a recursive component apply only what is new
+//	detach.go     a bound on a recursive component's summaries as a whole
 //	typefilter.go a *T parameter is given only the origins of type T
 //	models.go     the table of models of library calls (and .safels.json's)
 //	library.go    calls into code without a body, as their models say

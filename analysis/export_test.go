@@ -8,3 +8,7 @@ func SetBruteForceAliasing(on bool) { bruteForceAliasing = on }
 // callees' summaries whole, for the test that checks applying only what
 // is new loses nothing.
 func SetWholePasses(on bool) { wholePasses = on }
+
+// SetComponentBound sets how many entries a recursive component's
+// summaries may hold before it is detached; it returns the old bound.
+func SetComponentBound(n int) int { old := maxComponentEntries; maxComponentEntries = n; return old }

@@ -296,6 +296,7 @@ func (a *analyzer) summarizeSCC(ctx context.Context, scc []*ssa.Function, succ m
 	// a parameter, a global, memory of a type), of which there are
 	// finitely many, and the component is reported.
 	dirty := in
+	total := 0 // entries in the component's summaries (detach.go)
 	for iter := 0; len(dirty) > 0; iter++ {
 		if iter == settleBy {
 			for _, fn := range scc {
@@ -317,10 +318,16 @@ func (a *analyzer) summarizeSCC(ctx context.Context, scc []*ssa.Function, succ m
 				return err
 			}
 			before := a.sums[fn].size()
-			if a.summarizeInto(fn, a.sums[fn]).size() != before || iter == settleBy {
+			after := a.summarizeInto(fn, a.sums[fn]).size()
+			if after != before || iter == settleBy {
 				for _, c := range callers[fn] {
 					next[c] = true
 				}
+			}
+			if total += after - before; total > maxComponentEntries && !a.sums[fn].detached {
+				a.detachComponent(scc, total)
+				total, next = 0, in
+				break
 			}
 		}
 		dirty = next

@@ -148,6 +148,9 @@ func (sum *summary) addStore(dst, val loc, pos token.Pos) {
 }
 
 func (sum *summary) addStoreAny(dst, val loc, pos token.Pos, anyBase bool) {
+	if sum.detached {
+		dst, val = detachOf(dst), detachOf(val)
+	}
 	d, dk, g, many := sum.storeDst(dst)
 	v := sum.storeVal(g, val)
 	k := [2]string{dk, v.key}

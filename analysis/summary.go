@@ -153,6 +153,9 @@ type summary struct {
 	// summary has been applied at each call site (delta.go); nil
 	// elsewhere.
 	applied map[appliedKey]appliedAt
+	// detached: what the function does through its parameters is
+	// recorded as done to any memory of their types (detach.go).
+	detached bool
 }
 
 // maxWidth bounds how many locs of one base one reference may touch in a
@@ -356,6 +359,7 @@ type analyzer struct {
 	reads      *readLog                   // of the summary being computed
 	lastReads  map[*ssa.Function]*readLog // of each function's latest summary
 	progress   *progress
+	unknowns   map[types.Type]loc // unknownLoc's, by type
 	fps        map[*summary]fp
 	stable     map[string]string // stableLoc by loc key
 	posNames   map[token.Pos]string
@@ -396,7 +400,17 @@ func (a *analyzer) globalLoc(g *ssa.Global) loc {
 }
 
 func (a *analyzer) unknownLoc(t types.Type) loc {
-	return a.rootLoc(unknownOf(t).base)
+	// Asked for at every access of memory known only by its type: spell
+	// the type once per types.Type.
+	if l, ok := a.unknowns[t]; ok {
+		return l
+	}
+	l := a.rootLoc(unknownOf(t).base)
+	if a.unknowns == nil {
+		a.unknowns = map[types.Type]loc{}
+	}
+	a.unknowns[t] = l
+	return l
 }
 
 // unknownOf is memory of type t, wherever it is.
@@ -999,6 +1013,9 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 	inLocks := s.lockStates()
 	rec := func(l loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via *chain, locks []held) {
 		locks = withoutPtrs(unionLocks(s.cur, locks))
+		if sum.detached {
+			l, locks = a.detach(l), absoluteLocks(locks)
+		}
 		if l.base.kind == bFresh {
 			if d := firstDeref(l); d >= 0 {
 				// Memory reached through a pointer kept in fresh memory
