@@ -45,9 +45,13 @@
 // prefix (summary.widen), one access at most maxSites call sites of a
 // function (summary.newSite) and maxRefs places below it (summary.newRef),
 // and one store at most maxWidth destination objects and value roots
-// before they merge (storebound.go). Summaries of a recursive component only grow
-// from pass to pass, so the component settles; past settleBy passes every
-// reference is widened to its root. A truncated loc ("x...") overlaps all
+// before they merge (storebound.go). Summaries of a recursive component
+// only grow from pass to pass, so the component settles; past settleBy
+// passes every reference is widened to its root. A component whose
+// summaries pass maxComponentEntries in all starts over detached: what its
+// members do through their parameters is taken as done to any memory of
+// the type, so nothing is copied up (detach.go). A handler's accesses are
+// kept at most at maxSites of its call sites (reachSites). A truncated loc ("x...") overlaps all
 // that lies under it (a pointer stored through it may land in any slot
 // below, pollution.go), so each bound costs precision, never soundness, and
 // each one hit is reported as a Problem with Note set, at the function
