@@ -107,6 +107,10 @@ type pollution struct {
 	// toContext: slots that held pointers into a context, or pointers
 	// that may be anything, and the types of what they pointed to.
 	toContext map[slot][]types.Type
+	// fresh: slots that held pointers to memory allocated fresh, outside
+	// a context, and its types: once published, shared memory that other
+	// roots reach, which lies below a cut through such a slot.
+	fresh map[slot][]types.Type
 	// posted: the types of contexts that are memory shared otherwise
 	// (posted after being read from shared state, as a timer visiting a
 	// connection table does): shared memory of such a type may be a
@@ -144,7 +148,7 @@ type targets struct {
 }
 
 func newPollution() *pollution {
-	return &pollution{toShared: map[slot]*targets{}, toContext: map[slot][]types.Type{}, ctxHeld: map[slot]bool{},
+	return &pollution{toShared: map[slot]*targets{}, toContext: map[slot][]types.Type{}, fresh: map[slot][]types.Type{}, ctxHeld: map[slot]bool{},
 		below: map[typeKeyT]*belowSlots{}, cutCache: map[belowKey][]loc{}, implMemo: map[[2]types.Type]bool{}, noted: map[slot]bool{}}
 }
 
@@ -574,6 +578,9 @@ func (p *pollution) add(stores []*rawStore) {
 					d.ctx = append(d.ctx, sl)
 				case ownShared:
 					d.shr = append(d.shr, sl)
+					p.publish(sl, st.val.memType())
+				case ownFresh:
+					p.publish(sl, st.val.memType())
 				}
 			}
 		}
@@ -590,6 +597,35 @@ func (p *pollution) add(stores []*rawStore) {
 			p.ctxHeld[sl] = true
 		}
 	}
+}
+
+// publish: sl held a pointer to memory allocated fresh (in main, or in
+// an invocation), of type t, which other roots may reach once it is
+// published.
+func (p *pollution) publish(sl slot, t types.Type) {
+	for _, x := range p.fresh[sl] {
+		if types.Identical(x, t) {
+			return
+		}
+	}
+	p.note(sl)
+	p.fresh[sl] = append(p.fresh[sl], t)
+}
+
+// freshAt: the types of fresh memory pointers kept in sl may point to
+// (publish), as contextAt reads its wildcards.
+func (p *pollution) freshAt(sl slot, held types.Type) []types.Type {
+	out := p.fresh[sl]
+	if held != nil && !pointerLike(held) {
+		return out
+	}
+	out = append(out[:len(out):len(out)], p.fresh[wildAny]...)
+	for _, t := range p.fresh[wildExact] {
+		if p.mayHold(held, exactType(t)) {
+			out = append(out[:len(out):len(out)], t)
+		}
+	}
+	return out
 }
 
 func (p *pollution) context(sl slot, t types.Type) {
@@ -693,8 +729,8 @@ func (p *pollution) belowCut(l loc, own ownership) []loc {
 			keep(target.deep())
 		}
 	case ownShared:
-		for _, c := range p.contextAt(sl, t) {
-			keep(unknownOf(c).deep())
+		for _, x := range p.sharedBelow(sl, t) {
+			keep(x)
 		}
 	}
 	for _, x := range p.cutBelow(t, own) {
@@ -739,12 +775,36 @@ func (p *pollution) cutBelow(t types.Type, own ownership) []loc {
 				keep(unknownOf(pointee(held)).deep())
 			}
 		case ownShared:
-			for _, c := range p.contextAt(x, held) {
-				keep(unknownOf(c).deep())
+			for _, y := range p.sharedBelow(x, held) {
+				keep(y)
 			}
 		}
 	}
 	p.cutCache[k] = out
+	return out
+}
+
+// sharedBelow: what shared memory cut above slot x (holding values of
+// type held) reaches through it besides what the cut names: memory of a
+// context whose pointer was kept there (or that may be one), the shared
+// memory it held pointers to, and memory allocated fresh that it held,
+// which other roots reach by type once published.
+func (p *pollution) sharedBelow(x slot, held types.Type) []loc {
+	var out []loc
+	for _, c := range p.contextAt(x, held) {
+		out = append(out, unknownOf(c).deep())
+	}
+	locs, _, _ := p.sharedAt(x, held)
+	for _, target := range locs {
+		if !target.imprecise() && !target.trunc {
+			// (Memory known only by its type, or cut, is there as
+			// memory that may be a context's: contextAt.)
+			out = append(out, target.deep())
+		}
+	}
+	for _, t := range p.freshAt(x, held) {
+		out = append(out, unknownOf(t).deep())
+	}
 	return out
 }
 

@@ -152,7 +152,23 @@ var (
 	shared   = mkList(3)
 	ringTail = &Node{V: 1}
 	ring     = &Node{Next: ringTail, Kids: [2]*Node{ringTail, ringTail}}
+	freshRing, freshTail *FNode // one node below the other, joined by init (deep.go)
 )
+
+// FNode is a node of a ring that init builds from a local: only the
+// allocation ties the node kept below the cut to freshTail. (A type of
+// its own: no other store keeps one below another.)
+type FNode struct {
+	V    int
+	Next *FNode
+	Kids [2]*FNode
+}
+
+func init() {
+	t := &FNode{V: 1}
+	freshTail = t
+	freshRing = &FNode{Next: t, Kids: [2]*FNode{t, nil}}
+}
 
 func bump(p *int)             { *p++ }
 func get(p *int) int          { return *p }
