@@ -785,10 +785,11 @@ func (p *pollution) cutBelow(t types.Type, own ownership) []loc {
 }
 
 // sharedBelow: what shared memory cut above slot x (holding values of
-// type held) reaches through it besides what the cut names: memory of a
+// type held) reaches through it besides what the cut names, as memory of
+// its type wherever it lies (other roots reach it by type): memory of a
 // context whose pointer was kept there (or that may be one), the shared
-// memory it held pointers to, and memory allocated fresh that it held,
-// which other roots reach by type once published.
+// memory it held pointers to, and memory allocated fresh that it held
+// (once published, shared memory too).
 func (p *pollution) sharedBelow(x slot, held types.Type) []loc {
 	var out []loc
 	for _, c := range p.contextAt(x, held) {
@@ -796,11 +797,7 @@ func (p *pollution) sharedBelow(x slot, held types.Type) []loc {
 	}
 	locs, _, _ := p.sharedAt(x, held)
 	for _, target := range locs {
-		if !target.imprecise() && !target.trunc {
-			// (Memory known only by its type, or cut, is there as
-			// memory that may be a context's: contextAt.)
-			out = append(out, target.deep())
-		}
+		out = append(out, unknownOf(target.memType()).deep())
 	}
 	for _, t := range p.freshAt(x, held) {
 		out = append(out, unknownOf(t).deep())
