@@ -548,6 +548,7 @@ func (p *pollution) add(stores []*rawStore) {
 		typ      types.Type
 	}
 	fresh := map[string]*dests{}
+	pub := published(stores)
 	for _, st := range stores {
 		posted := st.dst.base.key == postedKey
 		if posted && ownerOf(st.val) == ownShared {
@@ -578,8 +579,8 @@ func (p *pollution) add(stores []*rawStore) {
 					d.ctx = append(d.ctx, sl)
 				case ownShared:
 					d.shr = append(d.shr, sl)
-					p.publish(sl, st.val.memType())
-				case ownFresh:
+				}
+				if pub[st.val.base.key] {
 					p.publish(sl, st.val.memType())
 				}
 			}
@@ -599,9 +600,33 @@ func (p *pollution) add(stores []*rawStore) {
 	}
 }
 
+// published: the fresh objects (by base key) of one invocation's stores
+// that other roots may reach: stored into shared memory, or into a fresh
+// object that is. What stays in the invocation's own memory (a variadic
+// call's array, a buffer that is never kept) is not.
+func published(stores []*rawStore) map[string]bool {
+	pub := map[string]bool{}
+	for changed := true; changed; {
+		changed = false
+		for _, st := range stores {
+			if ownerOf(st.val) != ownFresh || pub[st.val.base.key] {
+				continue
+			}
+			switch ownerOf(st.dst) {
+			case ownShared:
+				pub[st.val.base.key], changed = true, true
+			case ownFresh:
+				if pub[st.dst.base.key] {
+					pub[st.val.base.key], changed = true, true
+				}
+			}
+		}
+	}
+	return pub
+}
+
 // publish: sl held a pointer to memory allocated fresh (in main, or in
-// an invocation), of type t, which other roots may reach once it is
-// published.
+// an invocation) and published, of type t, which other roots reach.
 func (p *pollution) publish(sl slot, t types.Type) {
 	for _, x := range p.fresh[sl] {
 		if types.Identical(x, t) {
