@@ -393,7 +393,8 @@ func TestTruncatedStores(t *testing.T) {
 // (items.next) as well as in a global of its own (tail) is one item: a
 // write through the cut path and one through tail conflict, though no
 // pointer to shared memory, only a fresh allocation, was ever stored
-// there. Memory of other types, and a connection's own, do not.
+// there; the same where append publishes it (chain). Memory of other
+// types, and a connection's own, do not.
 func TestCutFreshStores(t *testing.T) {
 	r, err := analysis.Run(context.Background(), analysis.Config{Dir: "testdata/cutfresh", Patterns: []string{"."}})
 	if err != nil {
@@ -405,6 +406,7 @@ func TestCutFreshStores(t *testing.T) {
 		why  string
 	}{
 		{"handleTail", "handleScan", analysis.Global, "tail and items.next are one item"},
+		{"handleChain", "handleChain2", analysis.Global, "chain[0] and chain2[0].next are one link, published by append"},
 		{"handleBox", "handleScan", 0, "no box is kept below an item"},
 		{"handleCount", "handleScan", 0, "no connection is kept below an item"},
 		{"handleBox", "handleTail", 0, "a box is not an item"},

@@ -616,13 +616,39 @@ func published(stores []*rawStore) map[string]bool {
 			case ownShared:
 				pub[st.val.base.key], changed = true, true
 			case ownFresh:
-				if pub[st.dst.base.key] {
+				if pub[st.dst.base.key] || copiedOut(st.dst.base) {
 					pub[st.val.base.key], changed = true, true
 				}
 			}
 		}
 	}
 	return pub
+}
+
+// copiedOut: the fresh array b (a variadic call's, or any) is handed to
+// append or copy, which copy its elements into another array, maybe a
+// shared one, with no store of their own to show it.
+func copiedOut(b *base) bool {
+	al, ok := b.site.(*ssa.Alloc)
+	if !ok || al.Referrers() == nil {
+		return false
+	}
+	for _, r := range *al.Referrers() {
+		sl, ok := r.(*ssa.Slice)
+		if !ok || sl.Referrers() == nil {
+			continue
+		}
+		for _, u := range *sl.Referrers() {
+			c, ok := u.(*ssa.Call)
+			if !ok {
+				continue
+			}
+			if bi, ok := c.Call.Value.(*ssa.Builtin); ok && (bi.Name() == "append" || bi.Name() == "copy") && len(c.Call.Args) > 1 && c.Call.Args[1] == sl {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // publish: sl held a pointer to memory allocated fresh (in main, or in

@@ -3,8 +3,10 @@
 // (items.next, an item below an item). A handler writing it through the
 // cut path and one writing it through tail race on one field; nothing
 // ties the pointer stored in main to shared memory but its allocation,
-// so the cut loc must reach memory of its type. A box that is never kept
-// below an item, and a connection's own counter, stay apart.
+// so the cut loc must reach memory of its type. The same holds where
+// append alone publishes it (it copies the element, with no store to show
+// it): chain[0] is chain2[0].next. A box that is never kept below an item, and a connection's
+// own counter, stay apart.
 package main
 
 import (
@@ -18,6 +20,13 @@ type item struct {
 	v    int
 }
 
+// link is an item of its own type for chain, so that nothing but the
+// append publishes it.
+type link struct {
+	next *link
+	v    int
+}
+
 type box struct{ n int }
 
 type conn struct{ n int }
@@ -25,6 +34,8 @@ type conn struct{ n int }
 var (
 	items, tail *item
 	other       *box
+	chain       []*link // chain[0] is chain2[0].next
+	chain2      []*link
 )
 
 func handleTail(l *loop.Loop, c *conn) { tail.v++ }
@@ -33,6 +44,10 @@ func handleScan(l *loop.Loop, c *conn) { items.next.v++ }
 
 func handleBox(l *loop.Loop, c *conn) { other.n++ }
 
+func handleChain(l *loop.Loop, c *conn) { chain[0].v-- }
+
+func handleChain2(l *loop.Loop, c *conn) { chain2[0].next.v-- }
+
 func handleCount(l *loop.Loop, c *conn) { c.n++ }
 
 func main() {
@@ -40,6 +55,9 @@ func main() {
 	tail = t
 	items = &item{next: t}
 	other = &box{}
+	t2 := &link{}
+	chain = append(chain, t2)
+	chain2 = append(chain2, &link{next: t2})
 	l := loop.New()
 	for i := 0; i < 4; i++ {
 		c := &conn{}
@@ -47,6 +65,8 @@ func main() {
 		loop.Post(l, handleScan, c)
 		loop.Post(l, handleBox, c)
 		loop.Post(l, handleCount, c)
+		loop.Post(l, handleChain, c)
+		loop.Post(l, handleChain2, c)
 	}
 	l.Run(context.Background())
 }
