@@ -389,6 +389,34 @@ func TestTruncatedStores(t *testing.T) {
 	}
 }
 
+// TestCutFreshStores: memory allocated in main and kept below a cut path
+// (items.next) as well as in a global of its own (tail) is one item: a
+// write through the cut path and one through tail conflict, though no
+// pointer to shared memory, only a fresh allocation, was ever stored
+// there; the same where append publishes it (chain). Memory of other
+// types, and a connection's own, do not.
+func TestCutFreshStores(t *testing.T) {
+	r, err := analysis.Run(context.Background(), analysis.Config{Dir: "testdata/cutfresh", Patterns: []string{"."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		a, b string
+		want analysis.Kind
+		why  string
+	}{
+		{"handleTail", "handleScan", analysis.Global, "tail and items.next are one item"},
+		{"handleChain", "handleChain2", analysis.Global, "chain[0] and chain2[0].next are one link, published by append"},
+		{"handleBox", "handleScan", 0, "no box is kept below an item"},
+		{"handleCount", "handleScan", 0, "no connection is kept below an item"},
+		{"handleBox", "handleTail", 0, "a box is not an item"},
+	} {
+		if got := cell(t, r, tc.a, tc.b); got&analysis.Global != tc.want {
+			t.Errorf("%s/%s = %02b, want bit 0 = %d: %s", tc.a, tc.b, got, tc.want, tc.why)
+		}
+	}
+}
+
 // TestLocksThroughPointers: a mutex in the server every connection points
 // to guards the server's fields when the lock and the access reach it
 // through the same pointer, on any connection; never through another

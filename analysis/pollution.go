@@ -3,6 +3,7 @@ package analysis
 import (
 	"go/token"
 	"go/types"
+	"slices"
 
 	"golang.org/x/tools/go/ssa"
 )
@@ -106,6 +107,10 @@ type pollution struct {
 	// toContext: slots that held pointers into a context, or pointers
 	// that may be anything, and the types of what they pointed to.
 	toContext map[slot][]types.Type
+	// fresh: slots that held pointers to memory allocated fresh, outside
+	// a context, and its types: once published, shared memory that other
+	// roots reach, which lies below a cut through such a slot.
+	fresh map[slot][]types.Type
 	// posted: the types of contexts that are memory shared otherwise
 	// (posted after being read from shared state, as a timer visiting a
 	// connection table does): shared memory of such a type may be a
@@ -119,8 +124,12 @@ type pollution struct {
 	ctxTypes []types.Type
 	ctxHeld  map[slot]bool
 	// below: the slots below memory of a type, by type (slotsBelow);
+	// cutCache: what belowCut finds below a type, once every store is
+	// known (cutBelow); implMemo: implementedBy's answers;
 	// implementers: the types an interface's values may have (nil: any).
 	below        map[typeKeyT]*belowSlots
+	cutCache     map[belowKey][]loc
+	implMemo     map[[2]types.Type]bool
 	implementers func(*types.Interface) []types.Type
 	// inWorkspace: the package is one of the workspace's.
 	inWorkspace func(*types.Package) bool
@@ -139,8 +148,8 @@ type targets struct {
 }
 
 func newPollution() *pollution {
-	return &pollution{toShared: map[slot]*targets{}, toContext: map[slot][]types.Type{}, ctxHeld: map[slot]bool{},
-		below: map[typeKeyT]*belowSlots{}, noted: map[slot]bool{}}
+	return &pollution{toShared: map[slot]*targets{}, toContext: map[slot][]types.Type{}, fresh: map[slot][]types.Type{}, ctxHeld: map[slot]bool{},
+		below: map[typeKeyT]*belowSlots{}, cutCache: map[belowKey][]loc{}, implMemo: map[[2]types.Type]bool{}, noted: map[slot]bool{}}
 }
 
 func (p *pollution) shared(sl slot) *targets {
@@ -177,16 +186,21 @@ var (
 	wildAny = slot{root: "\x00below:any"}
 )
 
-// destSlots: the slots st may have written.
+// destSlots: the slots st may have written: below the cut, only those
+// that can hold a pointer to what was stored (mayHold). What was stored
+// is of the value's type, or, where the value was cut too, of one of the
+// types that lie at or below its cut (inside it, or reached through its
+// pointers: valTypes).
 func (p *pollution) destSlots(st *rawStore) []slot {
 	out := []slot{slotOf(st.dst)}
 	if !st.dst.trunc {
 		return out
 	}
 	t := storedType(st.val)
+	vals := p.valTypes(st.val)
 	b := p.slotsBelow(st.dst.memType())
 	for i, sl := range b.slots {
-		if mayHold(b.held[i], t) {
+		if p.mayHoldSome(b.held[i], vals) {
 			out = append(out, sl)
 		}
 	}
@@ -198,6 +212,29 @@ func (p *pollution) destSlots(st *rawStore) []slot {
 		}
 	}
 	return out
+}
+
+// valTypes are the types of memory a pointer to val may point to: val's
+// own type where it is not cut; where it is, any type at or below the
+// cut, in place or through pointers (slotsBelow); nil where that may be
+// any type.
+func (p *pollution) valTypes(val loc) []types.Type {
+	t := storedType(val)
+	if t == nil && !val.trunc {
+		return nil
+	}
+	if !val.trunc {
+		return []types.Type{t}
+	}
+	t = exactType(val.memType())
+	if t == nil {
+		return nil
+	}
+	b := p.slotsBelow(t)
+	if b.anyMet {
+		return nil
+	}
+	return b.mem
 }
 
 // storedType is the type of memory a stored pointer to val points to, or
@@ -234,19 +271,110 @@ func anyInside(t types.Type) bool {
 
 // mayHold: a slot holding values of type held may have received a pointer
 // to memory of type t (nil: of any type). A pointer field holds pointers
-// to its element type only; an interface, a slice, map, channel or
-// function anything that the analysis takes them to point to.
-func mayHold(held, t types.Type) bool {
+// to memory of its element type, or of a type it converts from (the same
+// underlying type: (*B)(&a); an array for a pointer to one made from a
+// slice); a slice its backing store (a slice or array of its elements); a
+// map or channel its own kind; an interface with methods the memory of
+// the types that implement it (or whose pointers do, or that convert to
+// one that does). An empty interface, a type parameter, an unsafe.Pointer
+// or a function may hold anything. (A pointer converted through
+// unsafe.Pointer keeps the type it had: see the package doc's limits.)
+func (p *pollution) mayHold(held, t types.Type) bool {
 	if held == nil {
 		return true
 	}
-	if held != nil && !pointerLike(held) {
+	if !pointerLike(held) {
 		return false
 	}
-	if ptr, ok := held.Underlying().(*types.Pointer); ok && t != nil {
-		return identical(ptr.Elem(), t)
+	if t == nil {
+		return true
+	}
+	if _, param := held.(*types.TypeParam); param {
+		return true
+	}
+	switch h := held.Underlying().(type) {
+	case *types.Pointer:
+		return sameMemory(h.Elem(), t)
+	case *types.Slice, *types.Map:
+		return sameMemory(held, t)
+	case *types.Chan:
+		c, ok := t.Underlying().(*types.Chan)
+		return ok && identical(c.Elem(), h.Elem())
+	case *types.Interface:
+		if h.Empty() {
+			return true
+		}
+		return p.implementedBy(h, t)
 	}
 	return true
+}
+
+// mayHoldSome: mayHold for any of ts (nil: of any type).
+func (p *pollution) mayHoldSome(held types.Type, ts []types.Type) bool {
+	if ts == nil {
+		return p.mayHold(held, nil)
+	}
+	for _, t := range ts {
+		if p.mayHold(held, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameMemory: memory of type t may be designated by a pointer to m: their
+// underlying types are identical (tags aside), or both are arrays or
+// slices of identical elements.
+func sameMemory(m, t types.Type) bool {
+	mu, tu := m.Underlying(), t.Underlying()
+	if identical(mu, tu) || types.IdenticalIgnoreTags(mu, tu) {
+		return true
+	}
+	me, tl := elemsOf(mu), elemsOf(tu)
+	return me != nil && tl != nil && identical(me, tl)
+}
+
+// elemsOf is the element type of an array or slice, else nil.
+func elemsOf(t types.Type) types.Type {
+	switch u := t.(type) {
+	case *types.Array:
+		return u.Elem()
+	case *types.Slice:
+		return u.Elem()
+	}
+	return nil
+}
+
+// implementedBy: an interface of type iface may hold a pointer to memory
+// of type t: as t itself (a map, a slice) or as *t, or converted to
+// another type of the same memory (sameMemory) that implements it.
+func (p *pollution) implementedBy(iface *types.Interface, t types.Type) bool {
+	k := [2]types.Type{iface, t}
+	if r, ok := p.implMemo[k]; ok {
+		return r
+	}
+	r := p.implementedBy0(iface, t)
+	p.implMemo[k] = r
+	return r
+}
+
+func (p *pollution) implementedBy0(iface *types.Interface, t types.Type) bool {
+	if types.Implements(t, iface) || types.Implements(types.NewPointer(t), iface) {
+		return true
+	}
+	if p.implementers == nil {
+		return true
+	}
+	for _, x := range p.implementers(iface) {
+		m := x
+		if ptr, ok := x.Underlying().(*types.Pointer); ok {
+			m = ptr.Elem()
+		}
+		if sameMemory(m, t) || sameMemory(x, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // belowSlots are the slots that memory of one type holds or reaches
@@ -261,6 +389,11 @@ type belowSlots struct {
 	slots []slot
 	held  []types.Type
 	wild  bool
+	// mem: the types of memory met, in place or through pointers (t's
+	// own first); anyMet: an empty interface (or a type parameter, or an
+	// unsafe.Pointer) is met, in the workspace's types or a library's.
+	mem    []types.Type
+	anyMet bool
 }
 
 // slotsBelow walks the types below t, as slotOf names their slots: each
@@ -285,7 +418,7 @@ func (p *pollution) slotsBelow(t types.Type) *belowSlots {
 	}
 	walk = func(t types.Type, lib bool) {
 		if t == nil {
-			b.wild = true
+			b.wild, b.anyMet = true, true
 			return
 		}
 		k := typeKey(t)
@@ -293,6 +426,9 @@ func (p *pollution) slotsBelow(t types.Type) *belowSlots {
 			return
 		}
 		seen[visit{k, lib}] = true
+		if !seen[visit{k, !lib}] {
+			b.mem = append(b.mem, t)
+		}
 		if iface, ok := t.Underlying().(*types.Interface); ok && !iface.Empty() && p.implementers != nil {
 			if _, param := t.(*types.TypeParam); !param {
 				for _, x := range p.implementers(iface) {
@@ -306,6 +442,7 @@ func (p *pollution) slotsBelow(t types.Type) *belowSlots {
 			// an empty interface holds is what the container was given:
 			// its known targets, as the package doc's limits say.
 			b.wild = b.wild || !lib
+			b.anyMet = true
 			return
 		}
 		switch u := t.Underlying().(type) {
@@ -351,7 +488,7 @@ func (p *pollution) sharedAt(sl slot, held types.Type) (locs []loc, anyT, ok boo
 			continue
 		}
 		for _, x := range t.locs {
-			if w == wildAny || mayHold(held, storedType(x)) {
+			if w == wildAny || p.mayHold(held, storedType(x)) {
 				locs = append(locs[:len(locs):len(locs)], x)
 				ok = true
 			}
@@ -374,7 +511,7 @@ func (p *pollution) contextAt(sl slot, held types.Type) []types.Type {
 		out = append(out[:len(out):len(out)], t)
 	}
 	for _, t := range p.toContext[wildExact] {
-		if mayHold(held, exactType(t)) {
+		if p.mayHold(held, exactType(t)) {
 			out = append(out[:len(out):len(out)], t)
 		}
 	}
@@ -394,7 +531,7 @@ func (p *pollution) heldAt(sl slot, held types.Type) bool {
 	}
 	if p.ctxHeld[wildExact] {
 		for _, t := range p.toContext[wildExact] {
-			if mayHold(held, exactType(t)) {
+			if p.mayHold(held, exactType(t)) {
 				return true
 			}
 		}
@@ -411,6 +548,7 @@ func (p *pollution) add(stores []*rawStore) {
 		typ      types.Type
 	}
 	fresh := map[string]*dests{}
+	pub := published(stores)
 	for _, st := range stores {
 		posted := st.dst.base.key == postedKey
 		if posted && ownerOf(st.val) == ownShared {
@@ -442,6 +580,9 @@ func (p *pollution) add(stores []*rawStore) {
 				case ownShared:
 					d.shr = append(d.shr, sl)
 				}
+				if pub[st.val.base.key] {
+					p.publish(sl, st.val.memType())
+				}
 			}
 		}
 	}
@@ -457,6 +598,85 @@ func (p *pollution) add(stores []*rawStore) {
 			p.ctxHeld[sl] = true
 		}
 	}
+}
+
+// published: the fresh objects (by base key) of one invocation's stores
+// that other roots may reach: stored into shared memory, or into a fresh
+// object that is. What stays in the invocation's own memory (a variadic
+// call's array, a buffer that is never kept) is not.
+func published(stores []*rawStore) map[string]bool {
+	pub := map[string]bool{}
+	for changed := true; changed; {
+		changed = false
+		for _, st := range stores {
+			if ownerOf(st.val) != ownFresh || pub[st.val.base.key] {
+				continue
+			}
+			switch ownerOf(st.dst) {
+			case ownShared:
+				pub[st.val.base.key], changed = true, true
+			case ownFresh:
+				if pub[st.dst.base.key] || copiedOut(st.dst.base) {
+					pub[st.val.base.key], changed = true, true
+				}
+			}
+		}
+	}
+	return pub
+}
+
+// copiedOut: the fresh array b (a variadic call's, or any) is handed to
+// append or copy, which copy its elements into another array, maybe a
+// shared one, with no store of their own to show it.
+func copiedOut(b *base) bool {
+	al, ok := b.site.(*ssa.Alloc)
+	if !ok || al.Referrers() == nil {
+		return false
+	}
+	for _, r := range *al.Referrers() {
+		sl, ok := r.(*ssa.Slice)
+		if !ok || sl.Referrers() == nil {
+			continue
+		}
+		for _, u := range *sl.Referrers() {
+			c, ok := u.(*ssa.Call)
+			if !ok {
+				continue
+			}
+			if bi, ok := c.Call.Value.(*ssa.Builtin); ok && (bi.Name() == "append" || bi.Name() == "copy") && len(c.Call.Args) > 1 && c.Call.Args[1] == sl {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// publish: sl held a pointer to memory allocated fresh (in main, or in
+// an invocation) and published, of type t, which other roots reach.
+func (p *pollution) publish(sl slot, t types.Type) {
+	for _, x := range p.fresh[sl] {
+		if types.Identical(x, t) {
+			return
+		}
+	}
+	p.note(sl)
+	p.fresh[sl] = append(p.fresh[sl], t)
+}
+
+// freshAt: the types of fresh memory pointers kept in sl may point to
+// (publish), as contextAt reads its wildcards.
+func (p *pollution) freshAt(sl slot, held types.Type) []types.Type {
+	out := p.fresh[sl]
+	if held != nil && !pointerLike(held) {
+		return out
+	}
+	out = append(out[:len(out):len(out)], p.fresh[wildAny]...)
+	for _, t := range p.fresh[wildExact] {
+		if p.mayHold(held, exactType(t)) {
+			out = append(out[:len(out):len(out)], t)
+		}
+	}
+	return out
 }
 
 func (p *pollution) context(sl slot, t types.Type) {
@@ -534,7 +754,8 @@ func (p *pollution) apply(l loc) (loc, []loc) {
 // memory, judged by every slot below it (slotsBelow): pointers kept there
 // into shared memory or pointers not proven owned, for a context's loc;
 // pointers into a context, for shared memory's. Where an interface is met
-// below, every slot of the program counts.
+// below, every slot of the program counts. What lies below the cut slot
+// depends on its type only, and is computed once per type (cutBelow).
 func (p *pollution) belowCut(l loc, own ownership) []loc {
 	var extra []loc
 	seen := map[string]bool{}
@@ -545,16 +766,50 @@ func (p *pollution) belowCut(l loc, own ownership) []loc {
 		}
 	}
 	sl, t := slotOf(l), l.memType()
-	if own == ownContext && indirect(t) && !p.owners.ownsBelow(sl, t) {
-		// Cut at a pointer (c.peer..., a list): what lies below may
-		// be any memory of its type. (A slice or map cut by a call
-		// outside the workspace keeps its known targets only: see
-		// the package doc's limits.)
-		keep(unknownOf(pointee(t)).deep())
+	switch own {
+	case ownContext:
+		if indirect(t) && !p.owners.ownsBelow(sl, t) {
+			// Cut at a pointer (c.peer..., a list): what lies below may
+			// be any memory of its type. (A slice or map cut by a call
+			// outside the workspace keeps its known targets only: see
+			// the package doc's limits.)
+			keep(unknownOf(pointee(t)).deep())
+		}
+		locs, _, _ := p.sharedAt(sl, t)
+		for _, target := range locs {
+			keep(target.deep())
+		}
+	case ownShared:
+		for _, x := range p.sharedBelow(sl, t) {
+			keep(x)
+		}
+	}
+	for _, x := range p.cutBelow(t, own) {
+		keep(x)
+	}
+	return extra
+}
+
+// cutBelow is what belowCut finds in the slots below memory of type t
+// (not in the cut slot itself), once per type and ownership: it is asked
+// only once every store is known.
+func (p *pollution) cutBelow(t types.Type, own ownership) []loc {
+	k := belowKey{typeKey(t), own}
+	if out, ok := p.cutCache[k]; ok {
+		return out
+	}
+	var out []loc
+	seen := map[string]bool{}
+	keep := func(x loc) {
+		if !seen[x.key] {
+			seen[x.key] = true
+			out = append(out, x)
+		}
 	}
 	b := p.slotsBelow(t)
-	slots, helds := append([]slot{sl}, b.slots...), append([]types.Type{t}, b.held...)
+	slots, helds := b.slots, b.held
 	if b.wild {
+		slots, helds = slices.Clip(slots), slices.Clip(helds)
 		for _, x := range p.order {
 			slots, helds = append(slots, x), append(helds, nil)
 		}
@@ -567,19 +822,43 @@ func (p *pollution) belowCut(l loc, own ownership) []loc {
 			for _, target := range locs {
 				keep(target.deep())
 			}
-			if i == 0 {
-				break // the cut slot itself: ownsBelow above
-			}
 			if held != nil && pointerLike(held) && (anyT || !p.owners.ownedSlot(x, held)) {
 				keep(unknownOf(pointee(held)).deep())
 			}
 		case ownShared:
-			for _, c := range p.contextAt(x, held) {
-				keep(unknownOf(c).deep())
+			for _, y := range p.sharedBelow(x, held) {
+				keep(y)
 			}
 		}
 	}
-	return extra
+	p.cutCache[k] = out
+	return out
+}
+
+// sharedBelow: what shared memory cut above slot x (holding values of
+// type held) reaches through it besides what the cut names, as memory of
+// its type wherever it lies (other roots reach it by type): memory of a
+// context whose pointer was kept there (or that may be one), the shared
+// memory it held pointers to, and memory allocated fresh that it held
+// (once published, shared memory too).
+func (p *pollution) sharedBelow(x slot, held types.Type) []loc {
+	var out []loc
+	for _, c := range p.contextAt(x, held) {
+		out = append(out, unknownOf(c).deep())
+	}
+	locs, _, _ := p.sharedAt(x, held)
+	for _, target := range locs {
+		out = append(out, unknownOf(target.memType()).deep())
+	}
+	for _, t := range p.freshAt(x, held) {
+		out = append(out, unknownOf(t).deep())
+	}
+	return out
+}
+
+type belowKey struct {
+	t   typeKeyT
+	own ownership
 }
 
 // mayReachContext reports whether an imprecise access of shared memory may

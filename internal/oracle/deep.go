@@ -10,11 +10,25 @@ package oracle
 // the memory is the connection's and every handler's that reaches the
 // ring: its conflicts are global.
 
+// And a node allocated fresh (freshTail, in init), kept below another
+// (freshRing.Next): written through the cut path and through its own
+// global, it is one node, though no pointer to shared memory was ever
+// stored below the cut; or only append publishes it (appended[0] is
+// appended2[0].Next).
+
 // deep writes one statement of the truncated shapes into a connection
 // handler.
 func (g *gen) deep() {
 	r := g.r4
-	switch r.IntN(6) {
+	switch r.IntN(10) {
+	case 6:
+		g.line("freshRing.%s.V += s", pick(r, "Next", "Kids[0]"))
+	case 7:
+		g.line("freshTail.V%s", pick(r, "++", "--", " = s"))
+	case 8:
+		g.line("appended2[0].Next.V += s")
+	case 9:
+		g.line("appended[0].V%s", pick(r, "++", " = s"))
 	case 0:
 		// Stored through a cut path; the connection goes on using its
 		// memory, which the ring's readers now reach.

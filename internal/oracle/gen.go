@@ -152,7 +152,34 @@ var (
 	shared   = mkList(3)
 	ringTail = &Node{V: 1}
 	ring     = &Node{Next: ringTail, Kids: [2]*Node{ringTail, ringTail}}
+	freshRing, freshTail *FNode // one node below the other, joined by init (deep.go)
+	appended, appended2  []*ANode // appended[0] is appended2[0].Next (deep.go)
 )
+
+// FNode is a node of a ring that init builds from a local: only the
+// allocation ties the node kept below the cut to freshTail. (A type of
+// its own: no other store keeps one below another.)
+type FNode struct {
+	V    int
+	Next *FNode
+	Kids [2]*FNode
+}
+
+// ANode is a node that only append publishes: append copies it into the
+// slices, with no store of its own.
+type ANode struct {
+	V    int
+	Next *ANode
+}
+
+func init() {
+	t := &FNode{V: 1}
+	freshTail = t
+	freshRing = &FNode{Next: t, Kids: [2]*FNode{t, nil}}
+	a := &ANode{V: 1}
+	appended = append(appended, a)
+	appended2 = append(appended2, &ANode{Next: a})
+}
 
 func bump(p *int)             { *p++ }
 func get(p *int) int          { return *p }
