@@ -122,10 +122,11 @@ func (s *server) run(ctx context.Context) {
 	s.cancelRun, s.inflight = cancel, true
 	defer func() {
 		s.mu.Lock()
-		s.inflight = false
+		s.inflight, s.runOverlay = false, nil
 		s.mu.Unlock()
 	}()
 	overlay, versions := s.buffersLocked()
+	s.runOverlay = overlay
 	root, cache := s.root, s.cache
 	s.runs++
 	token := fmt.Sprintf("safels/analysis/%d", s.runs)
@@ -163,6 +164,7 @@ func (s *server) run(ctx context.Context) {
 		s.mu.Unlock()
 		return
 	}
+	again := s.joinedLocked(snap)
 	s.snap = snap
 	s.cancelRun = nil
 	msgs := s.prepareLocked(snap)
@@ -172,6 +174,35 @@ func (s *server) run(ctx context.Context) {
 	for _, n := range notes {
 		s.client.ShowMessage(ctx, &n)
 	}
+	if again {
+		s.schedule()
+	}
+}
+
+// joinedLocked gives the documents opened while the run was in flight
+// (DidOpen let it go on) the version of the text the run saw, so that
+// their diagnostics are published for it, and reports whether one of them
+// is a workspace file the run saw otherwise (it changed on disk
+// meanwhile): another run must follow.
+func (s *server) joinedLocked(snap *snapshot) (again bool) {
+	var files map[string]bool
+	for name, d := range s.docs {
+		if _, seen := snap.versions[name]; seen {
+			continue
+		}
+		if snap.res.Analysed(name, d.text) {
+			snap.versions[name] = d.version
+			continue
+		}
+		if files == nil {
+			files = map[string]bool{}
+			for _, f := range snap.res.Files {
+				files[f] = true
+			}
+		}
+		again = again || files[name]
+	}
+	return again
 }
 
 // buffersLocked returns the open documents' versions, and the text of

@@ -248,4 +248,3 @@ func tail(s string) string {
 	}
 	return s
 }
-

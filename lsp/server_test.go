@@ -2,6 +2,7 @@ package lsp_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -451,4 +452,42 @@ func synthSession(t *testing.T, pkgs int) (string, *lsptest.Client) {
 	c.Result("initialize", map[string]any{"processId": nil, "rootUri": lsptest.FileURI(dir), "capabilities": map[string]any{}}, nil)
 	c.Notify("initialized", map[string]any{})
 	return dir, c
+}
+
+// TestOpenDuringFirstAnalysis: files opened as they are on disk while the
+// first analysis runs do not start it over (on a large workspace it takes
+// minutes, and a user opens files meanwhile, who would see nothing until
+// they stopped): that one run publishes them all, each for the version it
+// was opened at.
+func TestOpenDuringFirstAnalysis(t *testing.T) {
+	dir := t.TempDir()
+	synth.Write(t, dir, 40, 2)
+	c := lsptest.Start(t, safels(t), testmod.Env(), "serve", "-v", "-debounce", "1ms")
+	c.Result("initialize", map[string]any{"processId": nil, "rootUri": lsptest.FileURI(dir),
+		"capabilities": map[string]any{"window": map[string]any{"workDoneProgress": true}}}, nil)
+	c.Notify("initialized", map[string]any{})
+	file := func(i int) string { return filepath.Join(dir, fmt.Sprintf("p%d", i), fmt.Sprintf("p%d.go", i)) }
+	uris := []string{open(c, file(0), 1)}
+	// The run is in flight once its progress begins: it starts on the
+	// analyzer right after asking for the bar.
+	c.Await(0, "progress begin", func(m lsptest.Message) bool {
+		var v struct{ Value struct{ Kind string } }
+		json.Unmarshal(m.Params, &v)
+		return m.Method == "$/progress" && v.Value.Kind == "begin"
+	})
+	for i := 1; i <= 3; i++ {
+		uris = append(uris, open(c, file(i*10), i+1))
+	}
+	for i, uri := range uris {
+		p, _ := c.AwaitDiagnostics(0, uri, func(lsptest.Published) bool { return true })
+		if p.Version == nil || *p.Version != i+1 {
+			t.Errorf("%s: first diagnostics for version %v, want %d (the one opened)", uri, p.Version, i+1)
+		}
+		if len(p.Diagnostics) == 0 {
+			t.Errorf("%s: no diagnostics", uri)
+		}
+	}
+	if n := strings.Count(c.StderrText(), `msg="analysis started"`); n != 1 {
+		t.Errorf("%d analyses started, want 1: opening files restarted the first one", n)
+	}
 }
