@@ -329,6 +329,7 @@ func (s *server) startProgress(ctx context.Context, token, msg string) (end func
 		return func(string) {}
 	}
 	ended := make(chan string, 1)
+	start := time.Now()
 	go func() {
 		cctx, cancel := context.WithTimeout(ctx, s.opts.ReplyTimeout)
 		err := s.client.WorkDoneProgressCreate(cctx, &protocol.WorkDoneProgressCreateParams{Token: protocol.String(token)})
@@ -343,10 +344,21 @@ func (s *server) startProgress(ctx context.Context, token, msg string) (end func
 			return
 		}
 		s.notifyProgress(ctx, token, protocol.WorkDoneProgressBegin{Kind: "begin", Title: "safels", Message: &msg})
-		select {
-		case done := <-ended:
-			s.notifyProgress(ctx, token, protocol.WorkDoneProgressEnd{Kind: "end", Message: &done})
-		case <-ctx.Done():
+		// A first analysis of a large workspace takes minutes: the bar
+		// says how long so far, so that it does not look stuck.
+		tick := time.NewTicker(s.opts.ProgressEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case done := <-ended:
+				s.notifyProgress(ctx, token, protocol.WorkDoneProgressEnd{Kind: "end", Message: &done})
+				return
+			case <-tick.C:
+				m := fmt.Sprintf("%s (%s)", msg, time.Since(start).Round(time.Second))
+				s.notifyProgress(ctx, token, protocol.WorkDoneProgressReport{Kind: "report", Message: &m})
+			case <-ctx.Done():
+				return
+			}
 		}
 	}()
 	return func(msg string) { ended <- msg }

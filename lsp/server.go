@@ -36,6 +36,9 @@ type Options struct {
 	// the server (progress, configuration, file watchers): a client that
 	// never answers must not hold up diagnostics. Default 5s.
 	ReplyTimeout time.Duration
+	// ProgressEvery is how often the progress bar of a running analysis
+	// is updated with the time it took so far. Default 1s.
+	ProgressEvery time.Duration
 	// MaxTime and MaxMemory bound one analysis: past either, the run is
 	// cancelled and the user told so. Zero: no bound.
 	MaxTime   time.Duration
@@ -73,6 +76,9 @@ func Serve(ctx context.Context, in io.Reader, out io.WriteCloser, opts Options) 
 	}
 	if opts.ReplyTimeout == 0 {
 		opts.ReplyTimeout = 5 * time.Second
+	}
+	if opts.ProgressEvery <= 0 {
+		opts.ProgressEvery = time.Second
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -491,3 +491,38 @@ func TestOpenDuringFirstAnalysis(t *testing.T) {
 		t.Errorf("%d analyses started, want 1: opening files restarted the first one", n)
 	}
 }
+
+// TestProgressReports: while an analysis runs, its progress bar is
+// updated with the time it took so far (-progress-every), between its
+// begin and its end, so that a first analysis of minutes does not look
+// stuck.
+func TestProgressReports(t *testing.T) {
+	root := abs(t, "../testdata/thttpd")
+	c := lsptest.Start(t, safels(t), os.Environ(), "serve", "-debounce", "1ms", "-progress-every", "1ms")
+	c.Result("initialize", map[string]any{"processId": nil, "rootUri": lsptest.FileURI(root),
+		"capabilities": map[string]any{"window": map[string]any{"workDoneProgress": true}}}, nil)
+	c.Notify("initialized", map[string]any{})
+	uri := open(c, filepath.Join(root, "handlers.go"), 1)
+	_, cur := c.AwaitDiagnostics(0, uri, func(lsptest.Published) bool { return true })
+	var kinds []string
+	reports := 0
+	for _, m := range c.Messages(0)[:cur] {
+		if m.Method != "$/progress" {
+			continue
+		}
+		var v struct {
+			Value struct{ Kind, Message string }
+		}
+		json.Unmarshal(m.Params, &v)
+		kinds = append(kinds, v.Value.Kind)
+		if v.Value.Kind == "report" {
+			reports++
+			if !strings.Contains(v.Value.Message, root) || !strings.HasSuffix(v.Value.Message, "s)") {
+				t.Errorf("report %q: want the root and the time so far", v.Value.Message)
+			}
+		}
+	}
+	if len(kinds) < 3 || kinds[0] != "begin" || kinds[len(kinds)-1] != "end" || reports != len(kinds)-2 {
+		t.Errorf("progress %v, want begin, reports, end", kinds)
+	}
+}
