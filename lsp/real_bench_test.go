@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -101,6 +102,9 @@ func benchRealLSP(b *testing.B, m struct{ name, module, file string }) {
 	b.ReportMetric(theirs.silence.Seconds(), "gopls-silence-s")
 }
 
+// countsRE finds what a run of safels found in its log line.
+var countsRE = regexp.MustCompile(`conflicts=\d+ problems=\d+`)
+
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // lspRun is what one session measured.
@@ -190,6 +194,23 @@ func realSession(b *testing.B, bin string, args, env []string, dir, file string,
 		r.save /= time.Duration(saves)
 	}
 	r.peak = peakRSS(b, c.Pid())
+	// Where safels's time went, run by run (its log says it at info
+	// level). The edits are comments: every run must find what the first
+	// found, whatever it reused from the one before.
+	var counts []string
+	for _, line := range strings.Split(c.StderrText(), "\n") {
+		if strings.Contains(line, "msg=analysis ") {
+			b.Log(line)
+			if m := countsRE.FindString(line); m != "" {
+				counts = append(counts, m)
+			}
+		}
+	}
+	for _, n := range counts[min(1, len(counts)):] {
+		if n != counts[0] {
+			b.Errorf("%s after an edit of a comment, %s before: the runs after a save must find what the first run found", n, counts[0])
+		}
+	}
 	c.Call("shutdown", nil)
 	c.Notify("exit", nil)
 	return r
