@@ -216,11 +216,7 @@ func realSession(b *testing.B, bin string, args, env []string, dir, file string,
 			b.Log(line)
 			if m := conflictsRE.FindStringSubmatch(line); m != nil {
 				n, _ := strconv.Atoi(m[1])
-				if r.conflicts == nil {
-					r.conflicts = []int{n}
-				} else {
-					r.conflicts = append(r.conflicts, n)
-				}
+				r.conflicts = append(r.conflicts, n)
 			}
 		}
 	}
