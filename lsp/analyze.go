@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.lsp.dev/protocol"
@@ -135,26 +137,32 @@ func (s *server) run(ctx context.Context) {
 	go s.watchMemory(runCtx, cancel)
 	go s.reportBounds(ctx, runCtx, root)
 	s.log.Info("analysis started", "root", root, "overlays", len(overlay))
-	endProgress := s.startProgress(ctx, token, "analysing "+root)
+	progress := s.startProgress(ctx, token, "analysing "+root)
+	// The bar lasts until the diagnostics are sent: on a workspace with
+	// millions of conflicts, writing them takes a good part of the
+	// analysis's time, and the user waits for them, not for the analysis.
+	endMsg := "stopped: superseded by a newer change"
+	defer func() { progress.end(endMsg) }()
 	start := time.Now()
 	res, err := analysis.Run(runCtx, analysis.Config{Dir: root, Overlay: overlay, Env: s.opts.Env, Cache: cache})
 	if runCtx.Err() != nil {
 		s.cancelled(ctx, runCtx, time.Since(start))
-		endProgress("stopped: " + context.Cause(runCtx).Error())
+		endMsg = "stopped: " + context.Cause(runCtx).Error()
 		return
 	}
 	if err != nil {
-		endProgress("failed")
+		endMsg = "failed"
 		s.log.Error("analysis failed", "error", err)
 		s.client.ShowMessage(ctx, &protocol.ShowMessageParams{Type: protocol.MessageTypeError, Message: "safels: " + err.Error()})
 		return
 	}
-	endProgress(fmt.Sprintf("%d handlers in %d packages", len(res.Handlers), res.Packages))
 	s.log.Info("analysis", "elapsed", time.Since(start), "handlers", len(res.Handlers), "conflicts", len(res.Conflicts), "problems", len(res.Problems),
 		"summarized", len(res.Summarized), "reused", res.Reused, "phases", phases(res.Phases))
 	if s.log.Enabled(ctx, slog.LevelDebug) { // the list is long on a large workspace
 		s.log.Debug("summarized", "functions", strings.Join(res.Summarized, ","))
 	}
+	progress.say(fmt.Sprintf("writing the diagnostics of %d conflicts in %s", len(res.Conflicts), root))
+	written := time.Now()
 	snap := &snapshot{res: res, findings: diagnostics.Findings(res), overlay: overlay, versions: versions, texts: map[string]*text{}}
 
 	s.pubMu.Lock()
@@ -170,7 +178,9 @@ func (s *server) run(ctx context.Context) {
 	msgs := s.prepareLocked(snap)
 	notes := s.unplacedLocked(res)
 	s.mu.Unlock()
+	progress.end(fmt.Sprintf("%d handlers in %d packages", len(res.Handlers), res.Packages))
 	s.send(ctx, msgs)
+	s.log.Info("published", "elapsed", time.Since(written), "files", len(msgs), "findings", len(snap.findings))
 	for _, n := range notes {
 		s.client.ShowMessage(ctx, &n)
 	}
@@ -317,20 +327,51 @@ func phases(ps []analysis.Phase) string {
 	return strings.Join(parts, " ")
 }
 
+// progress is the bar of one run: say changes its message, end closes
+// it (once; later calls do nothing).
+type progress struct {
+	msg   atomic.Pointer[string]
+	ended chan string
+	done  chan struct{} // closed when the bar's goroutine returns
+	mu    sync.Mutex
+	shown bool // the bar began
+	once  sync.Once
+}
+
+func (p *progress) say(msg string) { p.msg.Store(&msg) }
+
+// end closes the bar; if it is shown, it returns once the end is sent, so
+// that the diagnostics published next come after it, as the user reads
+// them: the analysis is done, here is what it found. (A bar the client
+// has not acknowledged yet is not waited for.)
+func (p *progress) end(msg string) {
+	p.once.Do(func() {
+		p.ended <- msg
+		p.mu.Lock()
+		shown := p.shown
+		p.mu.Unlock()
+		if shown {
+			<-p.done
+		}
+	})
+}
+
 // startProgress shows a progress bar for a run, where the client supports
 // it, without making the run wait for the client: the bar is created on
-// its own goroutine, and end closes it. A client that does not answer the
-// creation in time gets no more progress reports this session.
-func (s *server) startProgress(ctx context.Context, token, msg string) (end func(msg string)) {
+// its own goroutine. A client that does not answer the creation in time
+// gets no more progress reports this session.
+func (s *server) startProgress(ctx context.Context, token, msg string) *progress {
+	p := &progress{ended: make(chan string, 1), done: make(chan struct{})}
+	p.say(msg)
 	s.mu.Lock()
 	w := s.caps.Window
 	s.mu.Unlock()
 	if w == nil || w.WorkDoneProgress == nil || !*w.WorkDoneProgress || s.noProgress.Load() {
-		return func(string) {}
+		return p
 	}
-	ended := make(chan string, 1)
 	start := time.Now()
 	go func() {
+		defer close(p.done)
 		cctx, cancel := context.WithTimeout(ctx, s.opts.ReplyTimeout)
 		err := s.client.WorkDoneProgressCreate(cctx, &protocol.WorkDoneProgressCreateParams{Token: protocol.String(token)})
 		cancel()
@@ -344,24 +385,27 @@ func (s *server) startProgress(ctx context.Context, token, msg string) (end func
 			return
 		}
 		s.notifyProgress(ctx, token, protocol.WorkDoneProgressBegin{Kind: "begin", Title: "safels", Message: &msg})
+		p.mu.Lock()
+		p.shown = true
+		p.mu.Unlock()
 		// A first analysis of a large workspace takes minutes: the bar
 		// says how long so far, so that it does not look stuck.
 		tick := time.NewTicker(s.opts.ProgressEvery)
 		defer tick.Stop()
 		for {
 			select {
-			case done := <-ended:
+			case done := <-p.ended:
 				s.notifyProgress(ctx, token, protocol.WorkDoneProgressEnd{Kind: "end", Message: &done})
 				return
 			case <-tick.C:
-				m := fmt.Sprintf("%s (%s)", msg, time.Since(start).Round(time.Second))
+				m := fmt.Sprintf("%s (%s)", *p.msg.Load(), time.Since(start).Round(time.Second))
 				s.notifyProgress(ctx, token, protocol.WorkDoneProgressReport{Kind: "report", Message: &m})
 			case <-ctx.Done():
 				return
 			}
 		}
 	}()
-	return func(msg string) { ended <- msg }
+	return p
 }
 
 // notifyProgress sends one progress report; failures only cost the bar.
