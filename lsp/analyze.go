@@ -107,14 +107,19 @@ type boundError struct{ what string }
 func (e boundError) Error() string { return e.what }
 
 func (s *server) run(ctx context.Context) {
+	// runCtx is cancelled when a newer change supersedes the run;
+	// boundCtx also when a bound of the server is hit. The bounds are on
+	// the analysis: once it returns, its result is published however
+	// long writing it takes (on miniflux, tens of seconds), not thrown
+	// away because the time ran out meanwhile.
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	boundCtx, unbound := context.WithCancel(runCtx)
 	if s.opts.MaxTime > 0 {
-		var stop context.CancelFunc
-		runCtx, stop = context.WithTimeoutCause(runCtx, s.opts.MaxTime,
+		boundCtx, unbound = context.WithTimeoutCause(runCtx, s.opts.MaxTime,
 			boundError{fmt.Sprintf("it took longer than %v (safels serve -max-time)", s.opts.MaxTime)})
-		defer stop()
 	}
+	defer unbound()
 	s.mu.Lock()
 	s.pending = false
 	if s.shutdown {
@@ -134,8 +139,8 @@ func (s *server) run(ctx context.Context) {
 	token := fmt.Sprintf("safels/analysis/%d", s.runs)
 	s.mu.Unlock()
 
-	go s.watchMemory(runCtx, cancel)
-	go s.reportBounds(ctx, runCtx, root)
+	go s.watchMemory(boundCtx, cancel)
+	go s.reportBounds(ctx, boundCtx, root)
 	s.log.Info("analysis started", "root", root, "overlays", len(overlay))
 	progress := s.startProgress(ctx, token, "analysing "+root)
 	// The bar lasts until the diagnostics are sent: on a workspace with
@@ -144,12 +149,13 @@ func (s *server) run(ctx context.Context) {
 	endMsg := "stopped: superseded by a newer change"
 	defer func() { progress.end(endMsg) }()
 	start := time.Now()
-	res, err := analysis.Run(runCtx, analysis.Config{Dir: root, Overlay: overlay, Env: s.opts.Env, Cache: cache})
-	if runCtx.Err() != nil {
-		s.cancelled(ctx, runCtx, time.Since(start))
-		endMsg = "stopped: " + context.Cause(runCtx).Error()
+	res, err := analysis.Run(boundCtx, analysis.Config{Dir: root, Overlay: overlay, Env: s.opts.Env, Cache: cache})
+	if boundCtx.Err() != nil {
+		s.cancelled(ctx, boundCtx, time.Since(start))
+		endMsg = "stopped: " + context.Cause(boundCtx).Error()
 		return
 	}
+	unbound()
 	if err != nil {
 		endMsg = "failed"
 		s.log.Error("analysis failed", "error", err)
