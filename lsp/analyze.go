@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.lsp.dev/protocol"
@@ -105,14 +107,19 @@ type boundError struct{ what string }
 func (e boundError) Error() string { return e.what }
 
 func (s *server) run(ctx context.Context) {
+	// runCtx is cancelled when a newer change supersedes the run;
+	// boundCtx also when a bound of the server is hit. The bounds are on
+	// the analysis: once it returns, its result is published however
+	// long writing it takes (on miniflux, tens of seconds), not thrown
+	// away because the time ran out meanwhile.
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	boundCtx, unbound := context.WithCancel(runCtx)
 	if s.opts.MaxTime > 0 {
-		var stop context.CancelFunc
-		runCtx, stop = context.WithTimeoutCause(runCtx, s.opts.MaxTime,
+		boundCtx, unbound = context.WithTimeoutCause(runCtx, s.opts.MaxTime,
 			boundError{fmt.Sprintf("it took longer than %v (safels serve -max-time)", s.opts.MaxTime)})
-		defer stop()
 	}
+	defer unbound()
 	s.mu.Lock()
 	s.pending = false
 	if s.shutdown {
@@ -122,38 +129,46 @@ func (s *server) run(ctx context.Context) {
 	s.cancelRun, s.inflight = cancel, true
 	defer func() {
 		s.mu.Lock()
-		s.inflight = false
+		s.inflight, s.runOverlay = false, nil
 		s.mu.Unlock()
 	}()
 	overlay, versions := s.buffersLocked()
+	s.runOverlay = overlay
 	root, cache := s.root, s.cache
 	s.runs++
 	token := fmt.Sprintf("safels/analysis/%d", s.runs)
 	s.mu.Unlock()
 
-	go s.watchMemory(runCtx, cancel)
-	go s.reportBounds(ctx, runCtx, root)
+	go s.watchMemory(boundCtx, cancel)
+	go s.reportBounds(ctx, boundCtx, root)
 	s.log.Info("analysis started", "root", root, "overlays", len(overlay))
-	endProgress := s.startProgress(ctx, token, "analysing "+root)
+	progress := s.startProgress(ctx, token, "analysing "+root)
+	// The bar lasts until the diagnostics are sent: on a workspace with
+	// millions of conflicts, writing them takes a good part of the
+	// analysis's time, and the user waits for them, not for the analysis.
+	endMsg := "stopped: superseded by a newer change"
+	defer func() { progress.end(endMsg) }()
 	start := time.Now()
-	res, err := analysis.Run(runCtx, analysis.Config{Dir: root, Overlay: overlay, Env: s.opts.Env, Cache: cache})
-	if runCtx.Err() != nil {
-		s.cancelled(ctx, runCtx, time.Since(start))
-		endProgress("stopped: " + context.Cause(runCtx).Error())
+	res, err := analysis.Run(boundCtx, analysis.Config{Dir: root, Overlay: overlay, Env: s.opts.Env, Cache: cache})
+	if boundCtx.Err() != nil {
+		s.cancelled(ctx, boundCtx, time.Since(start))
+		endMsg = "stopped: " + context.Cause(boundCtx).Error()
 		return
 	}
+	unbound()
 	if err != nil {
-		endProgress("failed")
+		endMsg = "failed"
 		s.log.Error("analysis failed", "error", err)
 		s.client.ShowMessage(ctx, &protocol.ShowMessageParams{Type: protocol.MessageTypeError, Message: "safels: " + err.Error()})
 		return
 	}
-	endProgress(fmt.Sprintf("%d handlers in %d packages", len(res.Handlers), res.Packages))
 	s.log.Info("analysis", "elapsed", time.Since(start), "handlers", len(res.Handlers), "conflicts", len(res.Conflicts), "problems", len(res.Problems),
 		"summarized", len(res.Summarized), "reused", res.Reused, "phases", phases(res.Phases))
 	if s.log.Enabled(ctx, slog.LevelDebug) { // the list is long on a large workspace
 		s.log.Debug("summarized", "functions", strings.Join(res.Summarized, ","))
 	}
+	progress.say(fmt.Sprintf("writing the diagnostics of %d conflicts in %s", len(res.Conflicts), root))
+	written := time.Now()
 	snap := &snapshot{res: res, findings: diagnostics.Findings(res), overlay: overlay, versions: versions, texts: map[string]*text{}}
 
 	s.pubMu.Lock()
@@ -163,15 +178,47 @@ func (s *server) run(ctx context.Context) {
 		s.mu.Unlock()
 		return
 	}
+	again := s.joinedLocked(snap)
 	s.snap = snap
 	s.cancelRun = nil
 	msgs := s.prepareLocked(snap)
 	notes := s.unplacedLocked(res)
 	s.mu.Unlock()
+	progress.end(fmt.Sprintf("%d handlers in %d packages", len(res.Handlers), res.Packages))
 	s.send(ctx, msgs)
+	s.log.Info("published", "elapsed", time.Since(written), "files", len(msgs), "findings", len(snap.findings))
 	for _, n := range notes {
 		s.client.ShowMessage(ctx, &n)
 	}
+	if again {
+		s.schedule()
+	}
+}
+
+// joinedLocked gives the documents opened while the run was in flight
+// (DidOpen let it go on) the version of the text the run saw, so that
+// their diagnostics are published for it, and reports whether one of them
+// is a workspace file the run saw otherwise (it changed on disk
+// meanwhile): another run must follow.
+func (s *server) joinedLocked(snap *snapshot) (again bool) {
+	var files map[string]bool
+	for name, d := range s.docs {
+		if _, seen := snap.versions[name]; seen {
+			continue
+		}
+		if snap.res.Analysed(name, d.text) {
+			snap.versions[name] = d.version
+			continue
+		}
+		if files == nil {
+			files = map[string]bool{}
+			for _, f := range snap.res.Files {
+				files[f] = true
+			}
+		}
+		again = again || files[name]
+	}
+	return again
 }
 
 // buffersLocked returns the open documents' versions, and the text of
@@ -286,19 +333,51 @@ func phases(ps []analysis.Phase) string {
 	return strings.Join(parts, " ")
 }
 
+// progress is the bar of one run: say changes its message, end closes
+// it (once; later calls do nothing).
+type progress struct {
+	msg   atomic.Pointer[string]
+	ended chan string
+	done  chan struct{} // closed when the bar's goroutine returns
+	mu    sync.Mutex
+	shown bool // the bar began
+	once  sync.Once
+}
+
+func (p *progress) say(msg string) { p.msg.Store(&msg) }
+
+// end closes the bar; if it is shown, it returns once the end is sent, so
+// that the diagnostics published next come after it, as the user reads
+// them: the analysis is done, here is what it found. (A bar the client
+// has not acknowledged yet is not waited for.)
+func (p *progress) end(msg string) {
+	p.once.Do(func() {
+		p.ended <- msg
+		p.mu.Lock()
+		shown := p.shown
+		p.mu.Unlock()
+		if shown {
+			<-p.done
+		}
+	})
+}
+
 // startProgress shows a progress bar for a run, where the client supports
 // it, without making the run wait for the client: the bar is created on
-// its own goroutine, and end closes it. A client that does not answer the
-// creation in time gets no more progress reports this session.
-func (s *server) startProgress(ctx context.Context, token, msg string) (end func(msg string)) {
+// its own goroutine. A client that does not answer the creation in time
+// gets no more progress reports this session.
+func (s *server) startProgress(ctx context.Context, token, msg string) *progress {
+	p := &progress{ended: make(chan string, 1), done: make(chan struct{})}
+	p.say(msg)
 	s.mu.Lock()
 	w := s.caps.Window
 	s.mu.Unlock()
 	if w == nil || w.WorkDoneProgress == nil || !*w.WorkDoneProgress || s.noProgress.Load() {
-		return func(string) {}
+		return p
 	}
-	ended := make(chan string, 1)
+	start := time.Now()
 	go func() {
+		defer close(p.done)
 		cctx, cancel := context.WithTimeout(ctx, s.opts.ReplyTimeout)
 		err := s.client.WorkDoneProgressCreate(cctx, &protocol.WorkDoneProgressCreateParams{Token: protocol.String(token)})
 		cancel()
@@ -312,13 +391,27 @@ func (s *server) startProgress(ctx context.Context, token, msg string) (end func
 			return
 		}
 		s.notifyProgress(ctx, token, protocol.WorkDoneProgressBegin{Kind: "begin", Title: "safels", Message: &msg})
-		select {
-		case done := <-ended:
-			s.notifyProgress(ctx, token, protocol.WorkDoneProgressEnd{Kind: "end", Message: &done})
-		case <-ctx.Done():
+		p.mu.Lock()
+		p.shown = true
+		p.mu.Unlock()
+		// A first analysis of a large workspace takes minutes: the bar
+		// says how long so far, so that it does not look stuck.
+		tick := time.NewTicker(s.opts.ProgressEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case done := <-p.ended:
+				s.notifyProgress(ctx, token, protocol.WorkDoneProgressEnd{Kind: "end", Message: &done})
+				return
+			case <-tick.C:
+				m := fmt.Sprintf("%s (%s)", *p.msg.Load(), time.Since(start).Round(time.Second))
+				s.notifyProgress(ctx, token, protocol.WorkDoneProgressReport{Kind: "report", Message: &m})
+			case <-ctx.Done():
+				return
+			}
 		}
 	}()
-	return func(msg string) { ended <- msg }
+	return p
 }
 
 // notifyProgress sends one progress report; failures only cost the bar.

@@ -6,11 +6,11 @@
 //
 // Start at Serve. server.go holds the lifecycle and document sync,
 // conn.go how messages reach the server's methods (no notification ends the
-// session), analyze.go the debounced background analysis, its bounds and
-// publishing, limits.go the caps on what one message carries, features.go
-// the requests answered from the latest analysis, stream.go the framing that
-// survives malformed input, position.go the UTF-16 positions, debug.go the
-// statistics tests of hostile clients read.
+// session), analyze.go the debounced background analysis, its progress
+// bar, bounds and publishing, limits.go the caps on what one message
+// carries, features.go the requests answered from the latest analysis,
+// stream.go the framing that survives malformed input, position.go the
+// UTF-16 positions, debug.go the statistics tests of hostile clients read.
 //
 // The read loop never waits for an analysis or for the client: saves only
 // schedule an analysis, requests are answered from the latest snapshot, or

@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,6 +36,9 @@ type Options struct {
 	// the server (progress, configuration, file watchers): a client that
 	// never answers must not hold up diagnostics. Default 5s.
 	ReplyTimeout time.Duration
+	// ProgressEvery is how often the progress bar of a running analysis
+	// is updated with the time it took so far. Default 1s.
+	ProgressEvery time.Duration
 	// MaxTime and MaxMemory bound one analysis: past either, the run is
 	// cancelled and the user told so. Zero: no bound.
 	MaxTime   time.Duration
@@ -72,6 +76,9 @@ func Serve(ctx context.Context, in io.Reader, out io.WriteCloser, opts Options) 
 	}
 	if opts.ReplyTimeout == 0 {
 		opts.ReplyTimeout = 5 * time.Second
+	}
+	if opts.ProgressEvery <= 0 {
+		opts.ProgressEvery = time.Second
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -166,6 +173,7 @@ type server struct {
 	shown       map[string]bool         // window messages about the last run's problems
 	pending     bool                    // an analysis is scheduled and not started
 	inflight    bool                    // an analysis runs
+	runOverlay  map[string][]byte       // the buffers the analysis in flight reads instead of files
 	runs        int                     // analyses started (for progress tokens)
 	// cache carries summaries from one analysis to the next, so that a
 	// save re-summarizes only what it can have changed.
@@ -438,11 +446,20 @@ func (s *server) DidOpen(ctx context.Context, params *protocol.DidOpenTextDocume
 	if !ok || s.ready() != nil {
 		return nil
 	}
+	text := []byte(params.TextDocument.Text)
+	disk, err := os.ReadFile(name)
+	onDisk := err == nil && bytes.Equal(disk, text)
 	s.mu.Lock()
-	s.docs[name] = &document{version: params.TextDocument.Version, text: []byte(params.TextDocument.Text)}
-	analysed := s.snap != nil && s.snap.res.Analysed(name, []byte(params.TextDocument.Text))
+	s.docs[name] = &document{version: params.TextDocument.Version, text: text}
+	analysed := s.snap != nil && s.snap.res.Analysed(name, text)
+	// A file opened as it is on disk while an analysis runs (the first
+	// one, on a large workspace, takes minutes, and a user opens files
+	// meanwhile) is read by that run: starting over would publish
+	// nothing until the user stops opening files. The run gives the
+	// document its version if it saw this text, and runs again if not.
+	reading := s.inflight && !s.pending && onDisk && s.runOverlay[name] == nil
 	s.mu.Unlock()
-	if !analysed {
+	if !analysed && !reading {
 		s.schedule()
 	}
 	return nil

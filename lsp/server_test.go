@@ -2,6 +2,7 @@ package lsp_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -451,4 +452,77 @@ func synthSession(t *testing.T, pkgs int) (string, *lsptest.Client) {
 	c.Result("initialize", map[string]any{"processId": nil, "rootUri": lsptest.FileURI(dir), "capabilities": map[string]any{}}, nil)
 	c.Notify("initialized", map[string]any{})
 	return dir, c
+}
+
+// TestOpenDuringFirstAnalysis: files opened as they are on disk while the
+// first analysis runs do not start it over (on a large workspace it takes
+// minutes, and a user opens files meanwhile, who would see nothing until
+// they stopped): that one run publishes them all, each for the version it
+// was opened at.
+func TestOpenDuringFirstAnalysis(t *testing.T) {
+	dir := t.TempDir()
+	synth.Write(t, dir, 40, 2)
+	c := lsptest.Start(t, safels(t), testmod.Env(), "serve", "-v", "-debounce", "1ms")
+	c.Result("initialize", map[string]any{"processId": nil, "rootUri": lsptest.FileURI(dir),
+		"capabilities": map[string]any{"window": map[string]any{"workDoneProgress": true}}}, nil)
+	c.Notify("initialized", map[string]any{})
+	file := func(i int) string { return filepath.Join(dir, fmt.Sprintf("p%d", i), fmt.Sprintf("p%d.go", i)) }
+	uris := []string{open(c, file(0), 1)}
+	// The run is in flight once its progress begins: it starts on the
+	// analyzer right after asking for the bar.
+	c.Await(0, "progress begin", func(m lsptest.Message) bool {
+		var v struct{ Value struct{ Kind string } }
+		json.Unmarshal(m.Params, &v)
+		return m.Method == "$/progress" && v.Value.Kind == "begin"
+	})
+	for i := 1; i <= 3; i++ {
+		uris = append(uris, open(c, file(i*10), i+1))
+	}
+	for i, uri := range uris {
+		p, _ := c.AwaitDiagnostics(0, uri, func(lsptest.Published) bool { return true })
+		if p.Version == nil || *p.Version != i+1 {
+			t.Errorf("%s: first diagnostics for version %v, want %d (the one opened)", uri, p.Version, i+1)
+		}
+		if len(p.Diagnostics) == 0 {
+			t.Errorf("%s: no diagnostics", uri)
+		}
+	}
+	if n := strings.Count(c.StderrText(), `msg="analysis started"`); n != 1 {
+		t.Errorf("%d analyses started, want 1: opening files restarted the first one", n)
+	}
+}
+
+// TestProgressReports: while an analysis runs, its progress bar is
+// updated with the time it took so far (-progress-every), between its
+// begin and its end, so that a first analysis of minutes does not look
+// stuck.
+func TestProgressReports(t *testing.T) {
+	root := abs(t, "../testdata/thttpd")
+	c := lsptest.Start(t, safels(t), os.Environ(), "serve", "-debounce", "1ms", "-progress-every", "1ms")
+	c.Result("initialize", map[string]any{"processId": nil, "rootUri": lsptest.FileURI(root),
+		"capabilities": map[string]any{"window": map[string]any{"workDoneProgress": true}}}, nil)
+	c.Notify("initialized", map[string]any{})
+	uri := open(c, filepath.Join(root, "handlers.go"), 1)
+	_, cur := c.AwaitDiagnostics(0, uri, func(lsptest.Published) bool { return true })
+	var kinds []string
+	reports := 0
+	for _, m := range c.Messages(0)[:cur] {
+		if m.Method != "$/progress" {
+			continue
+		}
+		var v struct {
+			Value struct{ Kind, Message string }
+		}
+		json.Unmarshal(m.Params, &v)
+		kinds = append(kinds, v.Value.Kind)
+		if v.Value.Kind == "report" {
+			reports++
+			if !strings.Contains(v.Value.Message, root) || !strings.HasSuffix(v.Value.Message, "s)") {
+				t.Errorf("report %q: want the root and the time so far", v.Value.Message)
+			}
+		}
+	}
+	if len(kinds) < 3 || kinds[0] != "begin" || kinds[len(kinds)-1] != "end" || reports != len(kinds)-2 {
+		t.Errorf("progress %v, want begin, reports, end", kinds)
+	}
 }

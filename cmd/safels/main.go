@@ -106,6 +106,7 @@ func serve(args []string, stderr io.Writer) int {
 	verbose := fs.Bool("v", false, "log debug messages")
 	debounce := fs.Duration("debounce", 150*time.Millisecond, "wait this long after a save for more saves before analysing")
 	replyTimeout := fs.Duration("reply-timeout", 5*time.Second, "wait this long for the client's answer to a request of the server (progress, configuration) before going on without it")
+	progressEvery := fs.Duration("progress-every", time.Second, "update the progress of a running analysis this often with the time it took so far")
 	maxTime := fs.Duration("max-time", 5*time.Minute, "give up an analysis that takes longer, and say so (0: no limit)")
 	maxMemory := byteSize(4 << 30)
 	fs.Var(&maxMemory, "max-memory", "give up an analysis whose Go heap grows past this `size` (e.g. 4GiB, 512MiB; 0: no limit), and say so")
@@ -148,6 +149,7 @@ func serve(args []string, stderr io.Writer) int {
 		Log: log, Version: version, Debug: *debugCmds,
 		Debounce: max(*debounce, time.Millisecond), ReplyTimeout: max(*replyTimeout, time.Millisecond),
 		MaxTime: max(*maxTime, 0), MaxMemory: uint64(maxMemory),
+		ProgressEvery: max(*progressEvery, time.Millisecond),
 	})
 	if err != nil {
 		log.Info("server stopped", "exit code", 1, "reason", err)

@@ -3,19 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/safels/safels/internal/realmod"
 )
 
 // BenchmarkRealServers runs `safels check ./...` beside `go vet ./...` on
@@ -46,7 +45,7 @@ var realServers = []struct{ name, module string }{
 }
 
 func benchReal(b *testing.B, m struct{ name, module string }) {
-	dir := fetchModule(b, m.module)
+	dir := realmod.Fetch(b, m.module)
 	// Fill the build cache first: both commands read dependencies'
 	// export data, which the first of them would otherwise build.
 	if _, err := runMeasured(dir, goCmd(), "vet", "./..."); err != nil && !isExit(err) {
@@ -97,7 +96,7 @@ func runMeasured(dir, name string, args ...string) (measured, error) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOFLAGS=-mod=mod")
+	cmd.Env = realmod.Env()
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	start := time.Now()
@@ -121,44 +120,7 @@ func isExit(err error) bool {
 	return ok
 }
 
-// fetchModule downloads module@version through the go command and copies
-// it to a writable directory with its dependencies downloaded.
-func fetchModule(b *testing.B, module string) string {
-	b.Helper()
-	out, err := exec.Command(goCmd(), "mod", "download", "-json", module).Output()
-	if err != nil {
-		b.Fatalf("go mod download %s: %v", module, err)
-	}
-	var info struct{ Dir, Error string }
-	if err := json.Unmarshal(out, &info); err != nil || info.Dir == "" {
-		b.Fatalf("go mod download %s: %s %v", module, info.Error, err)
-	}
-	dir := filepath.Join(b.TempDir(), "src")
-	if err := os.CopyFS(dir, os.DirFS(info.Dir)); err != nil {
-		b.Fatal(err)
-	}
-	if err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil {
-			mode := os.FileMode(0o644)
-			if d.IsDir() {
-				mode = 0o755
-			}
-			err = os.Chmod(p, mode)
-		}
-		return err
-	}); err != nil {
-		b.Fatal(err)
-	}
-	dl := exec.Command(goCmd(), "mod", "download")
-	dl.Dir = dir
-	dl.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOFLAGS=-mod=mod")
-	if out, err := dl.CombinedOutput(); err != nil {
-		b.Fatalf("go mod download in %s: %v\n%s", module, err, out)
-	}
-	return dir
-}
-
-func goCmd() string { return filepath.Join(runtime.GOROOT(), "bin", "go") }
+func goCmd() string { return realmod.Go() }
 
 func tail(s string) string {
 	if len(s) > 2000 {

@@ -65,6 +65,7 @@ type Client struct {
 	nextID  int
 	pending map[string]chan Message
 	notes   []Message     // notifications and requests from the server, in order
+	arrived []time.Time   // when each of notes was read
 	changed chan struct{} // closed and replaced when notes grows or the stream ends
 	closed  bool
 	Config  any // answer to workspace/configuration
@@ -203,6 +204,7 @@ func (c *Client) read(r *bufio.Reader) {
 func (c *Client) record(m Message) {
 	c.mu.Lock()
 	c.notes = append(c.notes, m)
+	c.arrived = append(c.arrived, time.Now())
 	close(c.changed)
 	c.changed = make(chan struct{})
 	c.mu.Unlock()
@@ -387,6 +389,18 @@ func (c *Client) Await(after Cursor, what string, pred func(Message) bool) (Mess
 		}
 	}
 }
+
+// Arrived returns when the message just before cursor was read: for a
+// cursor that Await returned, when the awaited message came, however
+// late the test looked at it.
+func (c *Client) Arrived(cur Cursor) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.arrived[cur-1]
+}
+
+// Pid is the server process's id.
+func (c *Client) Pid() int { return c.cmd.Process.Pid }
 
 // Messages returns the messages received after cursor.
 func (c *Client) Messages(after Cursor) []Message {
