@@ -52,6 +52,7 @@ func (a *analyzer) detachComponent(scc []*ssa.Function, size int) {
 	for _, fn := range scc {
 		a.sums[fn] = &summary{applied: map[appliedKey]appliedAt{}, detached: true}
 	}
+	a.progress.say("summaries: a recursive component of %d functions (%s) passed %d entries: starting it over detached", len(scc), scc[0].Name(), size)
 	a.bounds = append(a.bounds, Problem{Pos: a.fset.Position(scc[0].Pos()), Note: true,
 		Message: fmt.Sprintf("the summaries of %s and the %d functions recursive with it passed %d entries: what they do through their parameters is taken as done to any memory of its type (less precise, not less safe)",
 			scc[0].Name(), len(scc)-1, size)})
