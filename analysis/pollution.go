@@ -101,7 +101,15 @@ func (a *analyzer) postedLoc() loc {
 }
 
 // pollution is what the whole program's stores say about slots.
+// addedKey is a store pollution.add has counted.
+type addedKey struct {
+	dst, val string
+	anyBase  bool
+}
+
 type pollution struct {
+	// added: the stores of shared and context memory already counted.
+	added map[addedKey]bool
 	// toShared: slots that held pointers to shared memory, and to which.
 	toShared map[slot]*targets
 	// toContext: slots that held pointers into a context, or pointers
@@ -548,8 +556,28 @@ func (p *pollution) add(stores []*rawStore) {
 		typ      types.Type
 	}
 	fresh := map[string]*dests{}
-	pub := published(stores)
+	var freshVals []*rawStore
 	for _, st := range stores {
+		if ownerOf(st.val) == ownFresh {
+			freshVals = append(freshVals, st)
+		}
+	}
+	pub := published(freshVals)
+	if p.added == nil {
+		p.added = map[addedKey]bool{}
+	}
+	for _, st := range stores {
+		// Every handler reaches much the same stores (those of what
+		// they all call), and a store of shared or context memory adds
+		// the same whoever reaches it: once is enough. A fresh value's
+		// stores are joined per handler (below) and always counted.
+		if ownerOf(st.val) != ownFresh {
+			k := addedKey{dst: st.dst.key, val: st.val.key, anyBase: st.anyBase}
+			if p.added[k] {
+				continue
+			}
+			p.added[k] = true
+		}
 		posted := st.dst.base.key == postedKey
 		if posted && ownerOf(st.val) == ownShared {
 			p.posted = append(p.posted, st.val.memType())
