@@ -101,6 +101,12 @@ func (a *analyzer) postedLoc() loc {
 }
 
 // pollution is what the whole program's stores say about slots.
+// publishedKey is a slot and a type publish was told of.
+type publishedKey struct {
+	sl slot
+	t  types.Type
+}
+
 // addedKey is a store pollution.add has counted.
 type addedKey struct {
 	dst, val string
@@ -108,8 +114,10 @@ type addedKey struct {
 }
 
 type pollution struct {
-	// added: the stores of shared and context memory already counted.
-	added map[addedKey]bool
+	// added: the stores of shared and context memory already counted;
+	// publishedSeen: publish's calls already made.
+	added         map[addedKey]bool
+	publishedSeen map[publishedKey]bool
 	// toShared: slots that held pointers to shared memory, and to which.
 	toShared map[slot]*targets
 	// toContext: slots that held pointers into a context, or pointers
@@ -552,7 +560,7 @@ func (p *pollution) heldAt(sl slot, held types.Type) bool {
 // joins the two, as a pointer from one to the other would.
 func (p *pollution) add(stores []*rawStore) {
 	type dests struct {
-		ctx, shr []slot
+		ctx, shr map[slot]bool // sets: a store below a cut names many slots, and many stores the same
 		typ      types.Type
 	}
 	fresh := map[string]*dests{}
@@ -599,14 +607,14 @@ func (p *pollution) add(stores []*rawStore) {
 			case ownFresh:
 				d := fresh[st.val.base.key]
 				if d == nil {
-					d = &dests{typ: st.val.memType()}
+					d = &dests{typ: st.val.memType(), ctx: map[slot]bool{}, shr: map[slot]bool{}}
 					fresh[st.val.base.key] = d
 				}
 				switch ownerOf(st.dst) {
 				case ownContext:
-					d.ctx = append(d.ctx, sl)
+					d.ctx[sl] = true
 				case ownShared:
-					d.shr = append(d.shr, sl)
+					d.shr[sl] = true
 				}
 				if pub[st.val.base.key] {
 					p.publish(sl, st.val.memType())
@@ -618,10 +626,10 @@ func (p *pollution) add(stores []*rawStore) {
 		if len(d.ctx) == 0 || len(d.shr) == 0 {
 			continue
 		}
-		for _, sl := range d.ctx {
+		for sl := range d.ctx {
 			p.shared(sl).any = true
 		}
-		for _, sl := range d.shr {
+		for sl := range d.shr {
 			p.context(sl, d.typ)
 			p.ctxHeld[sl] = true
 		}
@@ -682,6 +690,14 @@ func copiedOut(b *base) bool {
 // publish: sl held a pointer to memory allocated fresh (in main, or in
 // an invocation) and published, of type t, which other roots reach.
 func (p *pollution) publish(sl slot, t types.Type) {
+	k := publishedKey{sl, t}
+	if p.publishedSeen[k] {
+		return // asked again for the same type, as every handler does
+	}
+	if p.publishedSeen == nil {
+		p.publishedSeen = map[publishedKey]bool{}
+	}
+	p.publishedSeen[k] = true
 	for _, x := range p.fresh[sl] {
 		if types.Identical(x, t) {
 			return
