@@ -118,6 +118,8 @@ type pollution struct {
 	// publishedSeen: publish's calls already made.
 	added         map[addedKey]bool
 	publishedSeen map[publishedKey]bool
+	// belowMemo: belowCut's answers, asked once every store is known.
+	belowMemo map[cutKey][]loc
 	// toShared: slots that held pointers to shared memory, and to which.
 	toShared map[slot]*targets
 	// toContext: slots that held pointers into a context, or pointers
@@ -801,6 +803,29 @@ func (p *pollution) apply(l loc) (loc, []loc) {
 // below, every slot of the program counts. What lies below the cut slot
 // depends on its type only, and is computed once per type (cutBelow).
 func (p *pollution) belowCut(l loc, own ownership) []loc {
+	// It depends on l's slot, type and ownership only, and is asked once
+	// per access: on a server with hundreds of thousands of accesses
+	// below cuts, answering each afresh took most of the pairing's time.
+	k := cutKey{slotOf(l), l.memType(), own}
+	if out, ok := p.belowMemo[k]; ok {
+		return out
+	}
+	if p.belowMemo == nil {
+		p.belowMemo = map[cutKey][]loc{}
+	}
+	out := p.belowCut0(l, own)
+	p.belowMemo[k] = out
+	return out
+}
+
+// cutKey is what belowCut's answer depends on.
+type cutKey struct {
+	sl  slot
+	t   types.Type
+	own ownership
+}
+
+func (p *pollution) belowCut0(l loc, own ownership) []loc {
 	var extra []loc
 	seen := map[string]bool{}
 	keep := func(x loc) {
