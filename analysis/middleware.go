@@ -230,7 +230,7 @@ func (a *analyzer) ownAccesses(h found, skip map[rawCall]bool) ([]*rawAccess, []
 		c.locks = unionLocks(locks, acc.locks)
 		add(&c)
 	}) {
-		sum.sitesCut = true // said at the handler (boundNotes)
+		sum.handlerSitesCut = true // said at the handler (boundNotes)
 	}
 	var stores []*rawStore
 	addStore := func(st *rawStore) {

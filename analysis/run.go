@@ -378,6 +378,10 @@ func (a *analyzer) boundNotes(files []string) []Problem {
 			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
 				Message: fmt.Sprintf("%s reaches one access through more than %d of its calls: findings name the first %d as places to defer", shortFuncName(fn), maxSites, maxSites)})
 		}
+		if s != nil && s.handlerSitesCut && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
+			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
+				Message: fmt.Sprintf("%s reaches the same function through more than %d of its calls: findings name the first %d as places to defer (the conflicts are the same)", shortFuncName(fn), maxHandlerSites, maxHandlerSites)})
+		}
 		if s != nil && s.refsCut && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
 			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
 				Message: fmt.Sprintf("%s reaches one access at more than %d places: findings name the first %d (the conflict is the same)", shortFuncName(fn), maxRefs, maxRefs)})
@@ -504,7 +508,7 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 		c.locks = unionLocks(locks, acc.locks)
 		add(&c)
 	}) {
-		sum.sitesCut = true // said at the handler (boundNotes)
+		sum.handlerSitesCut = true // said at the handler (boundNotes)
 	}
 	var stores []*rawStore
 	addStore := func(st *rawStore) {

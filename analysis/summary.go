@@ -144,6 +144,9 @@ type summary struct {
 	// sitesCut says the bound was hit.
 	sites    map[accKey]int
 	sitesCut bool
+	// handlerSitesCut: as a handler, it reached one function from more
+	// than maxHandlerSites of its calls (reachSites).
+	handlerSitesCut bool
 	// refs counts the places keeping each access (newRef); refsCut says
 	// the bound was hit.
 	refs     map[accKey]map[refPlace]bool
