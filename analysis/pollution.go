@@ -3,7 +3,6 @@ package analysis
 import (
 	"go/token"
 	"go/types"
-	"slices"
 
 	"golang.org/x/tools/go/ssa"
 )
@@ -118,8 +117,10 @@ type pollution struct {
 	// publishedSeen: publish's calls already made.
 	added         map[addedKey]bool
 	publishedSeen map[publishedKey]bool
-	// belowMemo: belowCut's answers, asked once every store is known.
+	// belowMemo: belowCut's answers, asked once every store is known;
+	// wildCache: what every slot of the program holds (cutBelow).
 	belowMemo map[cutKey][]loc
+	wildCache map[ownership][]loc
 	// toShared: slots that held pointers to shared memory, and to which.
 	toShared map[slot]*targets
 	// toContext: slots that held pointers into a context, or pointers
@@ -876,13 +877,35 @@ func (p *pollution) cutBelow(t types.Type, own ownership) []loc {
 		}
 	}
 	b := p.slotsBelow(t)
-	slots, helds := b.slots, b.held
+	p.slotsAt(b.slots, b.held, own, keep)
 	if b.wild {
-		slots, helds = slices.Clip(slots), slices.Clip(helds)
-		for _, x := range p.order {
-			slots, helds = append(slots, x), append(helds, nil)
+		// Every slot of the program: the same for every type that meets
+		// an interface below it, so found once.
+		w, ok := p.wildCache[own]
+		if !ok {
+			wseen := map[string]bool{}
+			p.slotsAt(p.order, make([]types.Type, len(p.order)), own, func(x loc) {
+				if !wseen[x.key] {
+					wseen[x.key] = true
+					w = append(w, x)
+				}
+			})
+			if p.wildCache == nil {
+				p.wildCache = map[ownership][]loc{}
+			}
+			p.wildCache[own] = w
+		}
+		for _, x := range w {
+			keep(x)
 		}
 	}
+	p.cutCache[k] = out
+	return out
+}
+
+// slotsAt is cutBelow's finding in the slots given, holding values of the
+// types given (nil: any).
+func (p *pollution) slotsAt(slots []slot, helds []types.Type, own ownership, keep func(loc)) {
 	for i, x := range slots {
 		held := helds[i]
 		switch own {
@@ -900,8 +923,6 @@ func (p *pollution) cutBelow(t types.Type, own ownership) []loc {
 			}
 		}
 	}
-	p.cutCache[k] = out
-	return out
 }
 
 // sharedBelow: what shared memory cut above slot x (holding values of
