@@ -119,8 +119,9 @@ type pollution struct {
 	publishedSeen map[publishedKey]bool
 	// belowMemo: belowCut's answers, asked once every store is known;
 	// wildCache: what every slot of the program holds (cutBelow).
-	belowMemo map[cutKey][]loc
-	wildCache map[ownership][]loc
+	belowMemo  map[cutKey][]loc
+	wildCache  map[ownership][]loc
+	sharedMemo map[heldKey][]loc // sharedBelow's answers
 	// toShared: slots that held pointers to shared memory, and to which.
 	toShared map[slot]*targets
 	// toContext: slots that held pointers into a context, or pointers
@@ -932,6 +933,26 @@ func (p *pollution) slotsAt(slots []slot, helds []types.Type, own ownership, kee
 // memory it held pointers to, and memory allocated fresh that it held
 // (once published, shared memory too).
 func (p *pollution) sharedBelow(x slot, held types.Type) []loc {
+	// The same slots lie below many types: answer each once.
+	k := heldKey{x, held}
+	if out, ok := p.sharedMemo[k]; ok {
+		return out
+	}
+	if p.sharedMemo == nil {
+		p.sharedMemo = map[heldKey][]loc{}
+	}
+	out := p.sharedBelow0(x, held)
+	p.sharedMemo[k] = out
+	return out
+}
+
+// heldKey is a slot holding values of a type (nil: any).
+type heldKey struct {
+	sl   slot
+	held types.Type
+}
+
+func (p *pollution) sharedBelow0(x slot, held types.Type) []loc {
 	var out []loc
 	for _, c := range p.contextAt(x, held) {
 		out = append(out, unknownOf(c).deep())
