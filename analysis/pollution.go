@@ -808,16 +808,36 @@ func (p *pollution) belowCut(l loc, own ownership) []loc {
 	// It depends on l's slot, type and ownership only, and is asked once
 	// per access: on a server with hundreds of thousands of accesses
 	// below cuts, answering each afresh took most of the pairing's time.
-	k := cutKey{slotOf(l), l.memType(), own}
-	if out, ok := p.belowMemo[k]; ok {
+	return memoLocs(&p.belowMemo, cutKey{slotOf(l), l.memType(), own}, func() []loc { return p.belowCut0(l, own) })
+}
+
+// memoLocs returns (*m)[k], computed by f the first time it is asked.
+func memoLocs[K comparable](m *map[K][]loc, k K, f func() []loc) []loc {
+	if out, ok := (*m)[k]; ok {
 		return out
 	}
-	if p.belowMemo == nil {
-		p.belowMemo = map[cutKey][]loc{}
+	if *m == nil {
+		*m = map[K][]loc{}
 	}
-	out := p.belowCut0(l, own)
-	p.belowMemo[k] = out
+	out := f()
+	(*m)[k] = out
 	return out
+}
+
+// locSet collects locs once each, in the order first added.
+type locSet struct {
+	seen map[string]bool
+	locs []loc
+}
+
+func (s *locSet) add(x loc) {
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	if !s.seen[x.key] {
+		s.seen[x.key] = true
+		s.locs = append(s.locs, x)
+	}
 }
 
 // cutKey is what belowCut's answer depends on.
@@ -828,14 +848,8 @@ type cutKey struct {
 }
 
 func (p *pollution) belowCut0(l loc, own ownership) []loc {
-	var extra []loc
-	seen := map[string]bool{}
-	keep := func(x loc) {
-		if !seen[x.key] {
-			seen[x.key] = true
-			extra = append(extra, x)
-		}
-	}
+	var extra locSet
+	keep := extra.add
 	sl, t := slotOf(l), l.memType()
 	switch own {
 	case ownContext:
@@ -858,50 +872,33 @@ func (p *pollution) belowCut0(l loc, own ownership) []loc {
 	for _, x := range p.cutBelow(t, own) {
 		keep(x)
 	}
-	return extra
+	return extra.locs
 }
 
 // cutBelow is what belowCut finds in the slots below memory of type t
 // (not in the cut slot itself), once per type and ownership: it is asked
 // only once every store is known.
 func (p *pollution) cutBelow(t types.Type, own ownership) []loc {
-	k := belowKey{typeKey(t), own}
-	if out, ok := p.cutCache[k]; ok {
-		return out
-	}
-	var out []loc
-	seen := map[string]bool{}
-	keep := func(x loc) {
-		if !seen[x.key] {
-			seen[x.key] = true
-			out = append(out, x)
-		}
-	}
+	return memoLocs(&p.cutCache, belowKey{typeKey(t), own}, func() []loc { return p.cutBelow0(t, own) })
+}
+
+func (p *pollution) cutBelow0(t types.Type, own ownership) []loc {
+	var out locSet
 	b := p.slotsBelow(t)
-	p.slotsAt(b.slots, b.held, own, keep)
+	p.slotsAt(b.slots, b.held, own, out.add)
 	if b.wild {
 		// Every slot of the program: the same for every type that meets
 		// an interface below it, so found once.
-		w, ok := p.wildCache[own]
-		if !ok {
-			wseen := map[string]bool{}
-			p.slotsAt(p.order, make([]types.Type, len(p.order)), own, func(x loc) {
-				if !wseen[x.key] {
-					wseen[x.key] = true
-					w = append(w, x)
-				}
-			})
-			if p.wildCache == nil {
-				p.wildCache = map[ownership][]loc{}
-			}
-			p.wildCache[own] = w
-		}
+		w := memoLocs(&p.wildCache, own, func() []loc {
+			var all locSet
+			p.slotsAt(p.order, make([]types.Type, len(p.order)), own, all.add)
+			return all.locs
+		})
 		for _, x := range w {
-			keep(x)
+			out.add(x)
 		}
 	}
-	p.cutCache[k] = out
-	return out
+	return out.locs
 }
 
 // slotsAt is cutBelow's finding in the slots given, holding values of the
@@ -934,16 +931,7 @@ func (p *pollution) slotsAt(slots []slot, helds []types.Type, own ownership, kee
 // (once published, shared memory too).
 func (p *pollution) sharedBelow(x slot, held types.Type) []loc {
 	// The same slots lie below many types: answer each once.
-	k := heldKey{x, held}
-	if out, ok := p.sharedMemo[k]; ok {
-		return out
-	}
-	if p.sharedMemo == nil {
-		p.sharedMemo = map[heldKey][]loc{}
-	}
-	out := p.sharedBelow0(x, held)
-	p.sharedMemo[k] = out
-	return out
+	return memoLocs(&p.sharedMemo, heldKey{x, held}, func() []loc { return p.sharedBelow0(x, held) })
 }
 
 // heldKey is a slot holding values of a type (nil: any).

@@ -311,7 +311,7 @@ func (a *analyzer) summarizeSCC(ctx context.Context, scc []*ssa.Function, succ m
 			if !dirty[fn] {
 				continue
 			}
-			a.progress.tick("summaries: %d functions summarized; a recursive component of %d functions (%s), pass %d: %d of %d summarized again",
+			a.progress.tick("summaries: %d functions summarized; a recursive component of %d functions (%s), pass %d: %d of %d summarized",
 				a.progress.summarized, len(scc), scc[0].Name(), iter+1, done, len(dirty))
 			done++
 			if err := ctx.Err(); err != nil {
