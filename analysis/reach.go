@@ -153,6 +153,10 @@ func (a *analyzer) reachStores(edges []*edge, emit func(st *rawStore)) {
 	}
 }
 
+// maxHandlerSites bounds how many of a handler's call sites keep their
+// own copy of what one function below them does.
+const maxHandlerSites = 16
+
 // reachSites walks a handler's call edges one call site at a time: each
 // site is a place where the user may defer the call, so each keeps its own
 // copy of what it reaches. A function reached under the same locks from
@@ -162,10 +166,6 @@ func (a *analyzer) reachStores(edges []*edge, emit func(st *rawStore)) {
 // and memory. What is skipped is already kept at maxHandlerSites sites, so the
 // conflicts are the same; only further places to defer go unnamed. It
 // reports whether that bound was hit.
-// maxHandlerSites bounds how many of a handler's call sites keep their
-// own copy of what one function below them does.
-const maxHandlerSites = 16
-
 func (a *analyzer) reachSites(edges []*edge, emit func(acc *rawAccess, path []rawCall, locks []held)) (cut bool) {
 	visits := map[callKey]int{}
 	admit := func(k callKey) bool {
