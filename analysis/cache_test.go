@@ -239,7 +239,8 @@ func copyTree(t *testing.T, from string) string {
 // programs, closures, method values, locks, escaping contexts, net/http and
 // framework handlers) in ways that move positions above, below and around
 // references, and checks after each edit that a run with the cache
-// computes what a run without it computes.
+// computes what a run without it computes. (aliases: a summary carried
+// over spells its types without aliases, this run's code with them.)
 func TestCacheMatchesFullRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the analysis twice per edit of every example file")
@@ -252,7 +253,7 @@ func TestCacheMatchesFullRun(t *testing.T) {
 	for _, name := range []string{"thttpd", "thttpd-deferred", "pipeline", "slides"} {
 		examples = append(examples, example{name, testmod.Copy(t, filepath.Join(root, "testdata", name)), "./..."})
 	}
-	for _, name := range []string{"calls", "escape", "fields", "locks", "nethttp"} {
+	for _, name := range []string{"aliases", "calls", "escape", "fields", "locks", "nethttp"} {
 		// Inside this module: analysed in place from a copy beside it.
 		examples = append(examples, example{name, filepath.Join(root, "analysis", "testdata", name), "."})
 	}

@@ -570,9 +570,3 @@ func haystack(b loc) []any {
 	walk(last, 0, false)
 	return keys
 }
-
-// typeKeyT identifies a type up to types.Identical, as far as the index
-// needs: identical types print alike (a collision only adds a candidate).
-type typeKeyT string
-
-func typeKey(t types.Type) typeKeyT { return typeKeyT(types.TypeString(t, nil)) }

@@ -419,7 +419,9 @@ func (a *analyzer) unknownLoc(t types.Type) loc {
 // unknownOf is memory of type t, wherever it is.
 func unknownOf(t types.Type) loc {
 	ts := types.TypeString(t, nil)
-	b := &base{kind: bUnknown, typ: t, key: "?:" + ts,
+	// Keyed by typeKey, not ts: the same memory is one location whether
+	// its type is spelled with aliases or not.
+	b := &base{kind: bUnknown, typ: t, key: "?:" + string(typeKey(t)),
 		name: unknownName(t), full: "(" + ts + ")"}
 	return loc{base: b, key: b.key}
 }

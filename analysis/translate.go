@@ -496,11 +496,40 @@ func (t *translator) typ(old types.Type) (types.Type, bool) {
 	return n, n != nil
 }
 
+// alias is this run's alias of the same name as o, when o is declared at
+// a package's top level (or is the universe's any, which every run
+// shares) and is not generic.
+func (t *translator) alias(o *types.Alias) *types.Alias {
+	obj := o.Obj()
+	if obj.Pkg() == nil {
+		return o
+	}
+	if o.TypeArgs().Len() > 0 || obj.Parent() != obj.Pkg().Scope() {
+		return nil
+	}
+	p := t.pkgs[obj.Pkg().Path()]
+	if p == nil {
+		return nil
+	}
+	tn, _ := p.Scope().Lookup(obj.Name()).(*types.TypeName)
+	if tn == nil {
+		return nil
+	}
+	a, _ := tn.Type().(*types.Alias)
+	return a
+}
+
 func (t *translator) typ0(old types.Type) types.Type {
 	switch o := old.(type) {
 	case *types.Basic:
 		return o
 	case *types.Alias:
+		// Kept an alias where it can be, so that what a carried-over
+		// summary prints (an object's name, `[]any`) is what this run's
+		// code would print; resolved where its name does not translate.
+		if a := t.alias(o); a != nil {
+			return a
+		}
 		n, _ := t.typ(types.Unalias(o))
 		return n
 	case *types.Named:
