@@ -417,6 +417,56 @@ func TestCutFreshStores(t *testing.T) {
 	}
 }
 
+// TestContextsKeptInMain: main appends each connection to a global slice
+// before posting it, so a handler walking the slice writes the connection
+// another handler runs on (the new array holds the connection and the
+// global the array: a store into shared memory in two steps). A slice main
+// keeps to itself shares nothing.
+func TestContextsKeptInMain(t *testing.T) {
+	r, err := analysis.Run(context.Background(), analysis.Config{Dir: "testdata/ctxkept", Patterns: []string{"."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		a, b string
+		want analysis.Kind
+		why  string
+	}{
+		{"handleCount", "handleScan", analysis.Global, "conns holds every connection"},
+		{"handleSess", "handleSweep", analysis.Global, "sessions holds every session, as interfaces"},
+		{"handleJob", "handleJob", 0, "main's own slice of jobs is never shared"},
+		{"handleJob", "handleScan", 0, "a job is not a connection"},
+	} {
+		if got := cell(t, r, tc.a, tc.b); got&analysis.Global != tc.want {
+			t.Errorf("%s/%s = %02b, want bit 0 = %d: %s", tc.a, tc.b, got, tc.want, tc.why)
+		}
+	}
+}
+
+// TestContextsKeptByConstructor: handlers in a package that is not a main
+// one, whose exported NewConn (called by a main elsewhere) keeps every
+// connection in globals: its stores are setup too.
+func TestContextsKeptByConstructor(t *testing.T) {
+	r, err := analysis.Run(context.Background(), analysis.Config{Dir: "testdata/ctxlib", Patterns: []string{"."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		a, b string
+		want analysis.Kind
+		why  string
+	}{
+		{"hCount", "hSweep", analysis.Global, "kept holds every connection NewConn made"},
+		{"hCount", "hLast", analysis.Global, "last is the connection NewConn made last"},
+		{"hCount", "hBoxed", analysis.Global, "boxed holds every connection, as interfaces"},
+		{"hJob", "hJob", 0, "NewJob keeps no job"},
+	} {
+		if got := cell(t, r, tc.a, tc.b); got&analysis.Global != tc.want {
+			t.Errorf("%s/%s = %02b, want bit 0 = %d: %s", tc.a, tc.b, got, tc.want, tc.why)
+		}
+	}
+}
+
 // TestLocksThroughPointers: a mutex in the server every connection points
 // to guards the server's fields when the lock and the access reach it
 // through the same pointer, on any connection; never through another

@@ -3,6 +3,7 @@ package analysis
 import (
 	"go/token"
 	"go/types"
+	"sort"
 
 	"golang.org/x/tools/go/ssa"
 )
@@ -619,6 +620,14 @@ func (p *pollution) add(stores []*rawStore) {
 					d.ctx[sl] = true
 				case ownShared:
 					d.shr[sl] = true
+				case ownFresh:
+					// Kept in a fresh container that is itself kept in
+					// shared memory (reg = append(reg, c) stores c into
+					// the new array, and the array into reg): as shared
+					// a slot as if stored there directly.
+					if pub[st.dst.base.key] || copiedOut(st.dst.base) {
+						d.shr[sl] = true
+					}
 				}
 				if pub[st.val.base.key] {
 					p.publish(sl, st.val.memType())
@@ -983,7 +992,7 @@ func (p *pollution) mayReachContext(l loc) bool {
 				return true
 			}
 			for _, t := range p.ctxTypes {
-				if typeContains(e.typ, t) {
+				if p.mayBe(e.typ, t) {
 					return true
 				}
 			}
@@ -993,12 +1002,29 @@ func (p *pollution) mayReachContext(l loc) bool {
 			return true
 		}
 		for _, t := range p.posted {
-			if typeContains(e.typ, t) {
+			if p.mayBe(e.typ, t) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// mayBe: memory reached as type mem (a dereference's) may be, or hold in
+// place, memory of type t. Reached through an interface (x.(*Conn).n: the
+// dereference is of the interface's value), it may be of any type that
+// implements the interface.
+func (p *pollution) mayBe(mem, t types.Type) bool {
+	if typeContains(mem, t) {
+		return true
+	}
+	if !anyInside(mem) {
+		return false
+	}
+	if it, ok := mem.Underlying().(*types.Interface); ok && !it.Empty() {
+		return p.implementedBy(it, t)
+	}
+	return true
 }
 
 // holdsPointers: memory of type t (for a slice, its backing array) holds
@@ -1045,8 +1071,17 @@ func (p *pollution) mayAlias(x, y loc) bool {
 }
 
 // entryPoints are the functions whose stores set up what handlers find:
-// main and the package initializers.
-func (a *analyzer) entryPoints(l *loaded) []*ssa.Function {
+// main and the package initializers; and where handlers live in a package
+// that is not a main one, its exported functions and methods, which a
+// main outside the analysis may call before the loop runs (a NewConn that
+// keeps every connection in a global): their stores are as much setup.
+func (a *analyzer) entryPoints(l *loaded, found []found, fns []*ssa.Function) []*ssa.Function {
+	withHandlers := map[*types.Package]bool{}
+	for _, f := range found {
+		if pkg := f.fn.Package(); pkg != nil {
+			withHandlers[pkg.Pkg] = true
+		}
+	}
 	var out []*ssa.Function
 	for _, p := range l.roots {
 		sp := a.prog.Package(p.Types)
@@ -1058,6 +1093,50 @@ func (a *analyzer) entryPoints(l *loaded) []*ssa.Function {
 		}
 		if f := sp.Func("main"); f != nil && sp.Pkg.Name() == "main" {
 			out = append(out, f)
+		}
+		if sp.Pkg.Name() != "main" && withHandlers[sp.Pkg] {
+			out = append(out, a.exported(sp, fns)...)
+		}
+	}
+	return out
+}
+
+// exported are the functions and methods of sp that code outside it may
+// call, in the order of their names, among the program's functions fns
+// (generic ones have no body to summarize: skipped).
+func (a *analyzer) exported(sp *ssa.Package, fns []*ssa.Function) []*ssa.Function {
+	known := map[*ssa.Function]bool{}
+	for _, f := range fns {
+		known[f] = f.Pkg == sp
+	}
+	var names []string
+	for name := range sp.Members {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var out []*ssa.Function
+	keep := func(f *ssa.Function) {
+		if known[f] && f.Object() != nil && f.Object().Exported() && f.TypeParams().Len() == 0 {
+			out = append(out, f)
+		}
+	}
+	for _, name := range names {
+		switch m := sp.Members[name].(type) {
+		case *ssa.Function:
+			keep(m)
+		case *ssa.Type:
+			// The methods declared on it, as written (not the wrappers
+			// of method sets, which are made anew each run).
+			named, ok := m.Type().(*types.Named)
+			if !ok {
+				continue
+			}
+			if _, isIface := named.Underlying().(*types.Interface); isIface {
+				continue
+			}
+			for i := 0; i < named.NumMethods(); i++ {
+				keep(a.prog.FuncValue(named.Method(i)))
+			}
 		}
 	}
 	return out

@@ -112,7 +112,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	}
 	// main and the initializers too: what they store in contexts before
 	// the loop runs is what handlers find there (pollution.go).
-	setup := a.entryPoints(l)
+	setup := a.entryPoints(l, found, fns)
 	entry = append(entry, setup...)
 	phase("handlers")
 	if err := a.summarizeAll(ctx, entry); err != nil {
