@@ -314,6 +314,11 @@ func Generate(seed uint64, index int) *Program {
 	// The truncated shapes (deep.go), from a fourth stream.
 	r4 := rand.New(rand.NewPCG(seed^0x64656570, uint64(index)))
 	deep := r4.IntN(3) == 0
+	// Connections that NewConn keeps in a global slice (kept.go), from a
+	// fifth stream.
+	r5 := rand.New(rand.NewPCG(seed^0x6b657074, uint64(index)))
+	kept := newKept(r5)
+	peers += kept.newConn()
 	var b strings.Builder
 	fmt.Fprintf(&b, prelude, p.Pkg, st.importLine(), st.field(), sp, pg, store, srvExpr, listExpr, st.newConn(), peers, st.accept())
 
@@ -364,6 +369,12 @@ func Generate(seed uint64, index int) *Program {
 		cases = append(cases, "loop.Post(l, hStream, &Stream{Conn: c})", "loop.Post(l, hTimer, &c.Timer)")
 		p.Handlers = append(p.Handlers, Handler{Case: n, Short: "hStream", Frame: "hStream"}, Handler{Case: n + 1, Short: "hTimer", Frame: "hTimer"})
 		n += 2
+	}
+	if kept != nil {
+		b.WriteString(kept.decls())
+		cases = append(cases, "loop.Post(l, hSweep, c)")
+		p.Handlers = append(p.Handlers, Handler{Case: n, Short: "hSweep", Frame: "hSweep"})
+		n++
 	}
 	fmt.Fprintf(&b, "\n// Handlers is how many cases Schedule has.\nconst Handlers = %d\n", n)
 	b.WriteString("\n// Schedule posts handler k on c: the registrations the analysis finds.\nfunc Schedule(l *loop.Loop, k int, c *Conn) {\n\tswitch k {\n")
