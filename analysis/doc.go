@@ -20,6 +20,7 @@
 //	funcflow.go   calls of function values resolved by where the values flow
 //	callback.go   closures handed down to functions that only call them
 //	loc.go        abstract memory locations: a root and a field path
+//	typekey.go    types as keys: identical types alike, aliases spelled out
 //	summary.go    per-function access summaries, bottom-up over call-graph SCCs
 //	delta.go      passes over a recursive component apply only what is new
 //	detach.go     a bound on a recursive component's summaries as a whole

@@ -7,7 +7,9 @@
 // Start at oracle_test.go (TestOracle): it writes the programs (Generate
 // in gen.go; the ownership shapes in owned.go, state kept in a package of
 // its own in packages.go, a connection kept deep in shared memory and a
-// server's mutex taken through a connection in deep.go) as packages of one throwaway module (WriteModule), analyses
+// server's mutex taken through a connection in deep.go, connections a
+// constructor keeps in a global in kept.go) as packages of one throwaway
+// module (WriteModule), analyses
 // each with analysis.Run and `safels gen`, builds one race-enabled runner
 // per chunk of programs (testdata/runner.go), runs them in each mode, and
 // matches the reports (ParseLog) to the analysis' accesses (Match).
