@@ -85,8 +85,8 @@ type sched struct {
 	maxSpin  int32
 	wg       sync.WaitGroup // the workers started, and Run while canGrow
 	nstarted atomic.Int32   // workers started: workers[:nstarted]
-	growMu   sync.Mutex     // guards canGrow and starting a worker; taken alone
-	canGrow  bool           // Run runs and the loop has not stopped
+	growMu   sync.Mutex     // changes of canGrow, and starting a worker; taken alone
+	canGrow  atomic.Bool    // Run runs and the loop has not stopped
 
 	roomMu      sync.Mutex // WithQueueLimit(n, Block): posters wait on room
 	room        sync.Cond
@@ -342,14 +342,14 @@ func (l *Loop) Run(ctx context.Context) error {
 	// One worker now; queuing work starts the others (grow), when the
 	// workers started are all busy.
 	s.growMu.Lock()
-	s.canGrow = true
+	s.canGrow.Store(true)
 	s.nstarted.Store(1)
 	s.wg.Add(1)
 	go s.workers[0].run()
 	s.growMu.Unlock()
 	<-s.stopCh
 	s.growMu.Lock()
-	s.canGrow = false
+	s.canGrow.Store(false)
 	s.growMu.Unlock()
 	s.wg.Done()
 	s.wg.Wait()

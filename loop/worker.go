@@ -107,14 +107,16 @@ func (s *sched) signal() {
 	}
 	if s.nidle.Load() != 0 {
 		s.wakeOne()
-	} else if s.nstarted.Load() < int32(len(s.workers)) {
+	} else if s.canGrow.Load() && s.nstarted.Load() < int32(len(s.workers)) {
 		s.grow()
 	}
 }
 
 // grow starts the next worker while Run runs (see Run: it holds growMu
 // while it changes canGrow, and keeps wg above zero while canGrow is
-// set, so that no worker is added once Run waits for them to end). The
+// set, so that no worker is added once Run waits for them to end).
+// signal reads canGrow before it calls grow: posts before Run (or once
+// every worker started) take no lock for it. The
 // new worker counts as spinning until it has looked for work, as a woken
 // one does: posts meanwhile start no other, and the worker that finds
 // work starts the next if more waits (maybeWakeAnother). growMu is taken
@@ -123,7 +125,7 @@ func (s *sched) signal() {
 func (s *sched) grow() {
 	s.growMu.Lock()
 	n := s.nstarted.Load()
-	if s.canGrow && int(n) < len(s.workers) {
+	if s.canGrow.Load() && int(n) < len(s.workers) {
 		s.nstarted.Store(n + 1)
 		s.spinning.Add(1)
 		s.wg.Add(1)
