@@ -19,11 +19,11 @@ import (
 // Workers start on demand: Run starts one, and queuing work starts
 // another (grow) when none is parked or looking for work, up to the
 // loop's number; once started, a worker parks rather than ends. Started
-// all at once, they were all on the runnable queue of the processor that
-// ran Run, behind the first: when events were posted before Run, the
-// first ran them all before the others got a processor (a trace showed
-// one worker running every invocation), and a worker started while
-// nothing was queued went straight to park and had to be woken.
+// all at once by Run, they all waited on the run queue of Run's
+// processor, the last started running first and the others waiting for
+// another processor to steal them: with events posted before Run, a trace
+// showed one worker running every invocation. And a worker started while
+// nothing was queued went straight to park, to be woken.
 
 // worker is one of the goroutines that run handlers.
 type worker struct {
