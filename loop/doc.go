@@ -88,7 +88,10 @@
 // The runnable ones wait in run queues, one per worker plus one for posts
 // from outside the loop; workers take from their own, then from the shared
 // one (inject) in batches, then steal half of another's, and spin a little
-// before they park (worker.go). A single worker takes all that inject holds
+// before they park (worker.go). Workers start on demand: Run starts one,
+// and work queued while every worker started is busy starts another, up
+// to WithWorkers' number (started, a worker parks when idle rather than
+// ends). A single worker takes all that inject holds
 // at once. A Post allocates nothing when its context is pointer-shaped, and
 // finds its handler by code address in a small table (handlers.go). A
 // worker that finishes an invocation runs the one it made runnable (the

@@ -81,9 +81,12 @@ type sched struct {
 	idleMu   sync.Mutex
 	idleList []*worker // parked workers
 	nidle    atomic.Int32
-	spinning atomic.Int32 // workers looking for work (or woken to)
+	spinning atomic.Int32 // workers looking for work (or woken, or started, to)
 	maxSpin  int32
-	wg       sync.WaitGroup
+	wg       sync.WaitGroup // the workers started, and Run while canGrow
+	nstarted atomic.Int32   // workers started: workers[:nstarted]
+	growMu   sync.Mutex     // changes of canGrow, and starting a worker; taken alone
+	canGrow  atomic.Bool    // Run runs and the loop has not stopped
 
 	roomMu      sync.Mutex // WithQueueLimit(n, Block): posters wait on room
 	room        sync.Cond
@@ -113,8 +116,9 @@ type Option func(*sched)
 func WithTable(t Table) Option { return func(s *sched) { s.explicit = &t } }
 
 // WithWorkers sets the number of worker goroutines that run handlers
-// (default runtime.GOMAXPROCS(0)); n < 1 keeps the default. Handlers that
-// block (disk, network) gain from more workers than cores.
+// (default runtime.GOMAXPROCS(0)); n < 1 keeps the default. They start
+// as work is queued for them, not all at once. Handlers that block (disk,
+// network) gain from more workers than cores.
 func WithWorkers(n int) Option {
 	return func(s *sched) {
 		if n > 0 {
@@ -321,7 +325,7 @@ func (l *Loop) Run(ctx context.Context) error {
 		s.stop(err)
 		return err
 	}
-	s.wg.Add(len(s.workers))
+	s.wg.Add(1) // Run's own, while workers may start: see grow
 	s.runMu.Unlock()
 
 	rctx, cancel := context.WithCancelCause(ctx)
@@ -335,9 +339,19 @@ func (l *Loop) Run(ctx context.Context) error {
 	stopWatch := context.AfterFunc(ctx, func() { s.stop(context.Cause(ctx)) })
 	defer stopWatch()
 
-	for _, w := range s.workers {
-		go w.run()
-	}
+	// One worker now; queuing work starts the others (grow), when the
+	// workers started are all busy.
+	s.growMu.Lock()
+	s.canGrow.Store(true)
+	s.nstarted.Store(1)
+	s.wg.Add(1)
+	go s.workers[0].run()
+	s.growMu.Unlock()
+	<-s.stopCh
+	s.growMu.Lock()
+	s.canGrow.Store(false)
+	s.growMu.Unlock()
+	s.wg.Done()
 	s.wg.Wait()
 	s.runMu.Lock()
 	s.finished = true

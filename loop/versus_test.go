@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -44,7 +45,11 @@ import (
 // sleep 200 µs (blocking), with GOMAXPROCS workers and with 16. Reported:
 // each scheduler's time per event (…-ns/ev) and the loop's speedup over
 // each (vs-serial, vs-pool, vs-goroutines: their time over the loop's, so
-// above 1 the loop is faster), medians over the benchmark's rounds. Run
+// above 1 the loop is faster), medians over the benchmark's rounds; and
+// the CPU time the process spent per event (user and system, from
+// getrusage around each run) for the loop, serial and pool (…-cpu-ns/ev):
+// with idle workers parked, a scheduler's wall time mixes the cost of
+// dispatch with time its workers wait, its CPU time does not. Run
 // it, on one core and on all, with
 //
 //	go test -run '^$' -bench Versus -benchtime 7x -cpu 1,2 ./loop/
@@ -82,10 +87,13 @@ func BenchmarkVersus(b *testing.B) {
 						{"loop", runLoop}, {"serial", runSerial}, {"pool", runPool}, {"goroutines", runGoroutines},
 					}
 					times := map[string][]time.Duration{}
+					cpus := map[string][]time.Duration{}
 					for i := 0; i < b.N; i++ {
 						for j := range runs {
 							r := runs[(i+j)%len(runs)] // rotate who goes first
+							cpu := cpuTime()
 							times[r.name] = append(times[r.name], r.run(wl, ev, workers))
+							cpus[r.name] = append(cpus[r.name], cpuTime()-cpu)
 						}
 					}
 					b.StopTimer()
@@ -93,6 +101,9 @@ func BenchmarkVersus(b *testing.B) {
 					for name, ts := range times {
 						med[name] = median(ts)
 						b.ReportMetric(float64(med[name].Nanoseconds())/float64(len(ev)), name+"-ns/ev")
+					}
+					for _, name := range []string{"loop", "serial", "pool"} {
+						b.ReportMetric(float64(median(cpus[name]).Nanoseconds())/float64(len(ev)), name+"-cpu-ns/ev")
 					}
 					for _, other := range []string{"serial", "pool", "goroutines"} {
 						b.ReportMetric(float64(med[other])/float64(med["loop"]), "vs-"+other)
@@ -190,6 +201,18 @@ func calibrate() int {
 		}
 	}
 	return int(float64(n) / (float64(best) / float64(time.Microsecond)))
+}
+
+// cpuTime is the CPU time the process has used, user and system: what a
+// run costs beside how long it takes. The process's, not the run's
+// goroutines': the benchmark runs nothing else meanwhile (a garbage
+// collection a run causes is counted in it, as it should be).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func median(ts []time.Duration) time.Duration {

@@ -15,6 +15,15 @@ import (
 // a few workers at a time) and then parks. Posting to a queue wakes a
 // parked worker only when no worker is spinning: a worker busy posting
 // does not pay a wake-up per invocation.
+//
+// Workers start on demand: Run starts one, and queuing work starts
+// another (grow) when none is parked or looking for work, up to the
+// loop's number; once started, a worker parks rather than ends. Started
+// all at once by Run, they all waited on the run queue of Run's
+// processor, the last started running first and the others waiting for
+// another processor to steal them: with events posted before Run, a trace
+// showed one worker running every invocation. And a worker started while
+// nothing was queued went straight to park, to be woken.
 
 // worker is one of the goroutines that run handlers.
 type worker struct {
@@ -90,12 +99,44 @@ func (s *sched) enqueue(v *inv, w *worker) {
 
 // signal wakes a parked worker if there is one and no worker is spinning:
 // a spinning worker finds the invocation queued before (it checks the
-// queues after it stops spinning and before it parks).
+// queues after it stops spinning and before it parks). If none is parked
+// (every worker started is busy), it starts another, if the loop has one.
 func (s *sched) signal() {
-	if s.nidle.Load() == 0 || s.spinning.Load() != 0 {
+	if s.spinning.Load() != 0 {
 		return
 	}
-	s.wakeOne()
+	if s.nidle.Load() != 0 {
+		s.wakeOne()
+	} else if s.canGrow.Load() && s.nstarted.Load() < int32(len(s.workers)) {
+		s.grow()
+	}
+}
+
+// grow starts the next worker while Run runs (see Run: it holds growMu
+// while it changes canGrow, and keeps wg above zero while canGrow is
+// set, so that no worker is added once Run waits for them to end).
+// signal reads canGrow before it calls grow: posts before Run (or once
+// every worker started) take no lock for it. The
+// new worker counts as spinning until it has looked for work, as a woken
+// one does: posts meanwhile start no other, and the worker that finds
+// work starts the next if more waits (maybeWakeAnother). growMu is taken
+// with nothing else held and takes nothing: signal is called under gate
+// and under idleMu's callers alike, so growing must not wait for either.
+func (s *sched) grow() {
+	s.growMu.Lock()
+	n := s.nstarted.Load()
+	if s.canGrow.Load() && int(n) < len(s.workers) {
+		s.nstarted.Store(n + 1)
+		s.spinning.Add(1)
+		s.wg.Add(1)
+		go s.workers[n].start()
+	}
+	s.growMu.Unlock()
+}
+
+// startedWorkers is the workers started so far.
+func (s *sched) startedWorkers() []*worker {
+	return s.workers[:s.nstarted.Load()]
 }
 
 func (s *sched) wakeOne() {
@@ -155,10 +196,11 @@ func (w *worker) find() bool {
 	if w.takeFrom(&s.inject, s.fairShare) {
 		return true
 	}
+	ws := s.startedWorkers()
 	w.rnd = w.rnd*1664525 + 1013904223
-	start := int(w.rnd>>16) % len(s.workers)
-	for i := range s.workers {
-		x := s.workers[(start+i)%len(s.workers)]
+	start := int(w.rnd>>16) % len(ws)
+	for i := range ws {
+		x := ws[(start+i)%len(ws)]
 		if x != w && w.takeFrom(&x.q, half) {
 			return true
 		}
@@ -271,8 +313,25 @@ func (w *worker) othersWait() bool {
 	return w.own.n > 0 || w.q.any.Load() || w.s.inject.any.Load()
 }
 
-// run is a worker's goroutine.
-func (w *worker) run() {
+// start is the goroutine of a worker that grow started, counted as
+// spinning: it looks for work once, then runs.
+func (w *worker) start() {
+	s := w.s
+	found := !s.stopped() && w.find()
+	s.spinning.Add(-1)
+	if found {
+		w.maybeWakeAnother()
+	}
+	w.loop(found)
+}
+
+// run is the goroutine of the worker Run starts, or of one that takes
+// the place of a worker whose handler ended its goroutine (replace).
+func (w *worker) run() { w.loop(false) }
+
+// loop runs invocations until the loop stops; found says w.cur holds one
+// to run first.
+func (w *worker) loop(found bool) {
 	s := w.s
 	defer s.wg.Done()
 	if s.single {
@@ -280,9 +339,10 @@ func (w *worker) run() {
 		return
 	}
 	for !s.stopped() {
-		if !w.find() && !w.idle() {
+		if !found && !w.find() && !w.idle() {
 			break
 		}
+		found = false
 		if s.stopped() {
 			w.q.push(&w.cur) // found as the loop stopped: for Drain
 			break
