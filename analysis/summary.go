@@ -1583,6 +1583,14 @@ func (s *fnState) findEscapes() map[*base]bool {
 				if isLoopPost(c) {
 					continue // becomes the next handler's context
 				}
+				// A method the library calls back may publish its
+				// receiver: the value handed to the library, or what
+				// holds it.
+				for _, t := range s.a.libraryCallbacksAt(in) {
+					if sum := s.a.sumOf(t.fn); sum == nil || len(sum.publishes) > 0 && sum.publishes[0] {
+						mark(t.src)
+					}
+				}
 				if c.StaticCallee() == nil && !isBuiltin(c) {
 					if pubs, ok := s.a.dynamicPublishes(in); ok {
 						for _, arg := range pubs {

@@ -1,7 +1,8 @@
 // Methods the standard library calls back on the values it is given:
 // fmt's String and Error, encoding/json's MarshalJSON, sort.Sort's Swap,
 // an io.Writer's Write. Each writes memory, and runs during the library
-// call, in the handler that made it.
+// call, in the handler that made it. A String that keeps its receiver
+// publishes it: a fresh value printed there is shared from then on.
 package main
 
 import (
@@ -59,12 +60,24 @@ func (sink) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// tag's String publishes its receiver, and writes the last one.
+type tag struct{ n int }
+
+func (t *tag) String() string {
+	if lastTag != nil { // want "printTag reads lastTag via \\(\\*tag\\)\\.String"
+		lastTag.n++ // want "printTag reads lastTag via" "printTag writes lastTag\\.n via \\(\\*tag\\)\\.String"
+	}
+	lastTag = t // want "printTag writes lastTag via \\(\\*tag\\)\\.String"
+	return "tag"
+}
+
 var (
 	theLabel = &label{}
 	nums     = vec{3, 1, 2}
 	theRec   = &rec{}
 	failures int
 	written  int
+	lastTag  *tag
 )
 
 func printLabel(l *loop.Loop, c *conn) {
@@ -91,6 +104,14 @@ func write(l *loop.Loop, c *conn) {
 	fmt.Fprint(sink{}, c.id) // want "write calls \\(sink\\)\\.Write"
 }
 
+// printTag prints a fresh tag, which its String publishes: the write
+// after it is of shared memory.
+func printTag(l *loop.Loop, c *conn) {
+	t := &tag{}
+	_ = fmt.Sprint(t) // want "printTag calls \\(\\*tag\\)\\.String" "printTag reads \\(\\*main\\.tag\\)"
+	t.n += c.id       // want "printTag writes \\(\\*main\\.tag\\)\\.n"
+}
+
 // printFresh prints a fresh label: its String writes this handler's own.
 func printFresh(l *loop.Loop, c *conn) {
 	_ = fmt.Sprint(&label{n: c.id})
@@ -105,6 +126,7 @@ func main() {
 	loop.Post(l, encode, c)
 	loop.Post(l, wrapErr, c)
 	loop.Post(l, write, c)
+	loop.Post(l, printTag, c)
 	loop.Post(l, printFresh, c)
 	l.Run(context.Background())
 }
