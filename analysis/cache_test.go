@@ -253,7 +253,7 @@ func TestCacheMatchesFullRun(t *testing.T) {
 	for _, name := range []string{"thttpd", "thttpd-deferred", "pipeline", "slides"} {
 		examples = append(examples, example{name, testmod.Copy(t, filepath.Join(root, "testdata", name)), "./..."})
 	}
-	for _, name := range []string{"aliases", "calls", "escape", "fields", "locks", "nethttp"} {
+	for _, name := range []string{"aliases", "calls", "escape", "fields", "locks", "nethttp", "callbacks"} {
 		// Inside this module: analysed in place from a copy beside it.
 		examples = append(examples, example{name, filepath.Join(root, "analysis", "testdata", name), "."})
 	}
@@ -329,4 +329,54 @@ func TestCacheMatchesFullRun(t *testing.T) {
 			t.Logf("%d files, %d edits, %d summaries reused after them", len(files), edited, reused)
 		})
 	}
+}
+
+// TestCacheLibraryCallbacks: a kept summary of a function calling library
+// code is reused only while the methods the library may call back are the
+// same. show.Show hands fmt a value from elsewhere (any type's String may
+// be called); a String method added to a type of a package show does not
+// import changes what Show does, though neither show nor anything it
+// depends on changed: the run with the cache computes what a run without
+// it computes.
+func TestCacheLibraryCallbacks(t *testing.T) {
+	dir := t.TempDir()
+	testmod.Init(t, dir, "example.com/cb")
+	write := func(rel, src string) {
+		t.Helper()
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, rel)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, rel), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("errs/errs.go", "package errs\n\ntype Fail struct{ N int }\n")
+	write("show/show.go", "package show\n\nimport \"fmt\"\n\nfunc Show(v any) string { return fmt.Sprint(v) }\n\nfunc Twice(n int) int { return 2 * n }\n")
+	write("main.go", `package main
+
+import (
+	"context"
+
+	"example.com/cb/errs"
+	"example.com/cb/show"
+	"github.com/safels/safels/loop"
+)
+
+func print(l *loop.Loop, n *int) { _ = show.Show(&errs.Fail{N: show.Twice(*n)}) }
+
+func main() {
+	l := loop.New()
+	loop.Post(l, print, new(int))
+	l.Run(context.Background())
+}
+`)
+	cache := NewCache()
+	run(t, dir, cache)
+	write("errs/more.go", "package errs\n\nvar Stringed int\n\nfunc (*Fail) String() string { Stringed++; return \"fail\" }\n")
+	got, full := run(t, dir, cache), run(t, dir, nil)
+	if got.Reused == 0 {
+		t.Errorf("nothing reused")
+	}
+	if !strings.Contains(render(full), "Stringed") {
+		t.Fatalf("the new String is not followed from fmt.Sprint:\n%s", render(full))
+	}
+	same(t, "String added", got, full)
 }

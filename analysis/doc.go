@@ -26,7 +26,8 @@
 //	detach.go     a bound on a recursive component's summaries as a whole
 //	typefilter.go a *T parameter is given only the origins of type T
 //	models.go     the table of models of library calls (and .safels.json's)
-//	library.go    calls into code without a body, as their models say
+//	library.go    calls into code without a body, as their models say, and
+//	              the workspace methods they call back (String, MarshalJSON)
 //	owner.go      ownership: which memory a context reaches is its own
 //	reach.go      call edges: absolute accesses reached, not copied
 //	pollution.go  pointer stores: what may reach a context besides it

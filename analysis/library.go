@@ -4,6 +4,7 @@ import (
 	"go/token"
 	"go/types"
 	"slices"
+	"strings"
 
 	"golang.org/x/tools/go/ssa"
 )
@@ -418,4 +419,424 @@ func (a *analyzer) assumedCalls(fn *ssa.Function) map[token.Pos]string {
 		}
 	}
 	return out
+}
+
+// Library callbacks. Code without a body here calls methods of the values
+// it is given: fmt calls String, Error, Format and GoString, encoding/json
+// MarshalJSON and UnmarshalJSON, sort.Sort Len, Less and Swap, io.Copy
+// Read and Write. Those methods are workspace code; a model or the
+// conservative rule for an unmodelled call says what the library itself
+// does, and the methods it calls back are followed here as calls made at
+// the library call (summary.go's call, findEscapes, run.go's edges).
+//
+// Which methods: every method of an argument's interface type (sort.Sort's
+// sort.Interface, io.Copy's io.Writer, an error), and the methods the
+// package finds by type assertion or reflection on any value it is given
+// (libraryCallbacks; a package not listed may call any of the table's).
+// On which types: the argument's dynamic types where its interface values
+// are made in sight (a MakeInterface, through the variadic array of
+// fmt.Sprint's arguments); the workspace's methods of the name on every
+// type that implements the argument's interface where they are not (a
+// parameter, a loaded value: the class hierarchy, as for an interface
+// call of the workspace). Packages that walk what they are given (fmt
+// formats a struct's fields, json encodes them) also call the methods of
+// every type reached from it through fields, pointers and elements.
+//
+// The receiver is the argument itself where the method's receiver type is
+// the argument's dynamic type; a value reached inside it, or one of unknown
+// origin, is memory of unknown origin of the receiver's type (sound: it
+// overlaps every object of that type).
+
+// libraryCallback is what a package may call on the values it is given.
+type libraryCallback struct {
+	names []string
+	deep  bool // it walks values: methods of what they reach are called too
+}
+
+var libraryCallbacks = map[string]libraryCallback{
+	"fmt":            {names: []string{"String", "Error", "Format", "GoString", "Scan", "Write", "Read"}, deep: true},
+	"encoding/json":  {names: []string{"MarshalJSON", "UnmarshalJSON", "MarshalText", "UnmarshalText", "Write", "Read"}, deep: true},
+	"encoding/xml":   {names: []string{"MarshalXML", "UnmarshalXML", "MarshalXMLAttr", "UnmarshalXMLAttr", "MarshalText", "UnmarshalText", "Write", "Read"}, deep: true},
+	"encoding/gob":   {names: []string{"GobEncode", "GobDecode", "MarshalBinary", "UnmarshalBinary", "Write", "Read"}, deep: true},
+	"text/template":  {names: []string{"String", "Error", "Write"}, deep: true},
+	"html/template":  {names: []string{"String", "Error", "Write"}, deep: true},
+	"log":            {names: []string{"String", "Error", "Format", "GoString", "Write"}, deep: true},
+	"log/slog":       {names: []string{"String", "Error", "LogValue", "MarshalJSON", "MarshalText", "Write", "Handle", "Enabled"}, deep: true},
+	"errors":         {names: []string{"Error", "Unwrap", "Is", "As"}},
+	"sort":           {names: []string{"Len", "Less", "Swap"}},
+	"container/heap": {names: []string{"Len", "Less", "Swap", "Push", "Pop"}},
+	"strings":        {names: []string{"Read", "Write"}},
+	"bytes":          {names: []string{"Read", "Write"}},
+	"io":             {names: []string{"Read", "Write", "WriteTo", "ReadFrom", "WriteString", "Close", "ReadAt", "WriteAt", "Seek", "ReadByte", "ReadRune"}},
+	"bufio":          {names: []string{"Read", "Write", "WriteTo", "ReadFrom"}},
+	"sync":           {},
+	"sync/atomic":    {},
+	"strconv":        {},
+	"unicode":        {},
+	"unicode/utf8":   {},
+	"maps":           {},
+	"slices":         {},
+	"math":           {},
+	"time":           {},
+	"context":        {names: []string{"Value", "Done", "Err", "Deadline"}},
+	LoopPkg:          {},
+}
+
+// callbacksOf is what package pkg may call back: its entry, or for a
+// package not listed every name of the table, walking values.
+func callbacksOf(pkg string) libraryCallback {
+	if cb, ok := libraryCallbacks[pkg]; ok {
+		return cb
+	}
+	return anyCallback
+}
+
+var anyCallback = func() libraryCallback {
+	cb := libraryCallback{deep: true}
+	for _, e := range libraryCallbacks {
+		for _, n := range e.names {
+			if !slices.Contains(cb.names, n) {
+				cb.names = append(cb.names, n)
+			}
+		}
+	}
+	slices.Sort(cb.names)
+	return cb
+}()
+
+// callbackTarget is a method a library call may call back, and the value
+// its receiver is (nil: memory of unknown origin of its type).
+type callbackTarget struct {
+	fn   *ssa.Function
+	recv ssa.Value
+	// src is the value the method is reached from: recv, or the value
+	// that holds it (a published receiver publishes src).
+	src ssa.Value
+}
+
+// libraryPkgs are the packages of the code without a body that call
+// reaches, if any.
+func (a *analyzer) libraryPkgs(call ssa.CallInstruction) []string {
+	c := call.Common()
+	if _, ok := c.Value.(*ssa.Builtin); ok {
+		return nil
+	}
+	var fns []*ssa.Function
+	switch {
+	case c.StaticCallee() != nil:
+		fns = []*ssa.Function{c.StaticCallee()}
+	default:
+		fns = a.sites[call]
+		if len(fns) == 0 && c.IsInvoke() {
+			pkg := ""
+			if k := invokeKey(c); k.pkg != "" {
+				pkg = k.pkg
+			}
+			return []string{pkg}
+		}
+	}
+	var pkgs []string
+	for _, fn := range fns {
+		if fn.Blocks == nil {
+			if p := calleePkg(fn); !slices.Contains(pkgs, p) {
+				pkgs = append(pkgs, p)
+			}
+		}
+	}
+	return pkgs
+}
+
+// libraryCallbacksAt is the methods a call into code without a body may
+// call back on what it is given, computed once per call.
+func (a *analyzer) libraryCallbacksAt(call ssa.CallInstruction) []callbackTarget {
+	if ts, ok := a.cbTargets[call]; ok {
+		return ts
+	}
+	var out []callbackTarget
+	pkgs := a.libraryPkgs(call)
+	if len(pkgs) > 0 {
+		c := call.Common()
+		args := c.Args
+		if c.IsInvoke() {
+			args = append([]ssa.Value{c.Value}, c.Args...)
+		}
+		seen := map[callbackTarget]bool{}
+		add := func(t callbackTarget) {
+			if t.fn != nil && t.fn.Blocks != nil && !seen[t] {
+				seen[t] = true
+				out = append(out, t)
+			}
+		}
+		for _, pkg := range pkgs {
+			cb := callbacksOf(pkg)
+			for _, arg := range args {
+				a.argCallbacks(cb, arg, add)
+			}
+		}
+	}
+	if a.cbTargets == nil {
+		a.cbTargets = map[ssa.CallInstruction][]callbackTarget{}
+	}
+	a.cbTargets[call] = out
+	return out
+}
+
+// argCallbacks finds the methods cb may call on what arg holds.
+func (a *analyzer) argCallbacks(cb libraryCallback, arg ssa.Value, add func(callbackTarget)) {
+	if _, ok := arg.Type().Underlying().(*types.Signature); ok {
+		return // a function value: callFuncArg's
+	}
+	names := cb.names
+	if it, ok := arg.Type().Underlying().(*types.Interface); ok {
+		for i := 0; i < it.NumMethods(); i++ {
+			if n := it.Method(i).Name(); !slices.Contains(names, n) {
+				names = append(slices.Clip(names), n)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	concrete, open := dynamicValues(arg)
+	for _, x := range concrete {
+		t := x.Type()
+		walked := map[string]bool{}
+		var walk func(t types.Type, top bool, depth int)
+		// The receiver is x where the method is x's type's, or its
+		// element's through x (a pointer's method reached by fmt
+		// walking from it).
+		self := func(fn *ssa.Function, t types.Type, top bool) bool {
+			r := recvType(fn)
+			if top && types.Identical(r, t) {
+				return true
+			}
+			p, ok := x.Type().Underlying().(*types.Pointer)
+			return ok && types.Identical(p.Elem(), t) && types.Identical(r, x.Type())
+		}
+		walk = func(t types.Type, top bool, depth int) {
+			key := types.TypeString(t, nil)
+			if walked[key] || depth > 6 {
+				return
+			}
+			walked[key] = true
+			if it, ok := t.Underlying().(*types.Interface); ok {
+				// An interface inside: whatever implements it.
+				a.openCallbacks(names, it, cb.deep, add, x)
+				return
+			}
+			for _, n := range names {
+				for _, fn := range a.methodsNamed(t, n) {
+					var recv ssa.Value
+					if self(fn, t, top) {
+						recv = x
+					}
+					add(callbackTarget{fn: fn, recv: recv, src: x})
+				}
+			}
+			if !cb.deep {
+				return
+			}
+			switch u := t.Underlying().(type) {
+			case *types.Pointer:
+				walk(u.Elem(), false, depth+1)
+			case *types.Struct:
+				for i := 0; i < u.NumFields(); i++ {
+					walk(u.Field(i).Type(), false, depth+1)
+				}
+			case *types.Slice:
+				walk(u.Elem(), false, depth+1)
+			case *types.Array:
+				walk(u.Elem(), false, depth+1)
+			case *types.Map:
+				walk(u.Key(), false, depth+1)
+				walk(u.Elem(), false, depth+1)
+			case *types.Chan:
+				walk(u.Elem(), false, depth+1)
+			}
+		}
+		walk(t, true, 0)
+	}
+	for _, v := range open {
+		it, _ := v.Type().Underlying().(*types.Interface)
+		if it == nil {
+			continue
+		}
+		a.openCallbacks(names, it, cb.deep || it.Empty(), add, v)
+	}
+}
+
+// openCallbacks: the workspace's methods named names on every type that
+// implements it (and, deep, on every type at all: a value inside one),
+// their receivers of unknown origin.
+func (a *analyzer) openCallbacks(names []string, it *types.Interface, deep bool, add func(callbackTarget), src ssa.Value) {
+	for _, n := range names {
+		for _, fn := range a.cbIndex()[n] {
+			r := recvType(fn)
+			if deep || types.Implements(r, it) || types.Implements(types.NewPointer(r), it) {
+				add(callbackTarget{fn: fn, src: src})
+			}
+		}
+	}
+}
+
+// cbIndex indexes the workspace's declared methods by name.
+func (a *analyzer) cbIndex() map[string][]*ssa.Function {
+	if a.cbMethods != nil {
+		return a.cbMethods
+	}
+	a.cbMethods = map[string][]*ssa.Function{}
+	for _, fn := range a.wsFuncs {
+		if fn.Signature.Recv() != nil && fn.Object() != nil && fn.Blocks != nil && fn.Pos().IsValid() {
+			a.cbMethods[fn.Name()] = append(a.cbMethods[fn.Name()], fn)
+		}
+	}
+	for _, fns := range a.cbMethods {
+		slices.SortFunc(fns, func(x, y *ssa.Function) int { return strings.Compare(x.String(), y.String()) })
+	}
+	return a.cbMethods
+}
+
+// methodsNamed: the declared method name of t's method set (t or *t's
+// methods, as the library may take the address of what it walks), with a
+// body here.
+func (a *analyzer) methodsNamed(t types.Type, name string) []*ssa.Function {
+	var out []*ssa.Function
+	for _, tt := range []types.Type{t, types.NewPointer(t)} {
+		if _, ok := tt.(*types.Pointer); ok {
+			if _, ok := tt.(*types.Pointer).Elem().(*types.Pointer); ok {
+				continue
+			}
+		}
+		sel := a.prog.MethodSets.MethodSet(tt).Lookup(nil, name)
+		if sel == nil {
+			// Unexported names never match a library's interface.
+			continue
+		}
+		f, ok := sel.Obj().(*types.Func)
+		if !ok {
+			continue
+		}
+		if fn := a.prog.FuncValue(f); fn != nil && fn.Blocks != nil && !slices.Contains(out, fn) {
+			out = append(out, fn)
+		}
+	}
+	return out
+}
+
+// recvType is a method's receiver type.
+func recvType(fn *ssa.Function) types.Type { return fn.Signature.Recv().Type() }
+
+// dynamicValues: the values v may hold, concrete (each made into an
+// interface in sight, or v itself if its type is concrete), and the
+// sources that are not in sight (open: a parameter, a load, a result).
+// The variadic array of fmt.Sprint's arguments is looked into.
+func dynamicValues(v ssa.Value) (concrete, open []ssa.Value) {
+	seen := map[ssa.Value]bool{}
+	var visit func(v ssa.Value)
+	visit = func(v ssa.Value) {
+		if seen[v] {
+			return
+		}
+		seen[v] = true
+		switch x := v.(type) {
+		case *ssa.Const:
+			if types.IsInterface(x.Type()) {
+				return // nil
+			}
+		case *ssa.MakeInterface:
+			concrete = append(concrete, x.X)
+			return
+		case *ssa.ChangeInterface:
+			visit(x.X)
+			return
+		case *ssa.ChangeType:
+			visit(x.X)
+			return
+		case *ssa.Phi:
+			for _, e := range x.Edges {
+				visit(e)
+			}
+			return
+		case *ssa.Slice:
+			if al, ok := x.X.(*ssa.Alloc); ok && elemIsInterface(x.Type()) {
+				if vals, ok := arrayElems(al); ok {
+					for _, e := range vals {
+						visit(e)
+					}
+					return
+				}
+			}
+		}
+		if types.IsInterface(v.Type()) {
+			open = append(open, v)
+			return
+		}
+		if et := interfaceElem(v.Type()); et != nil {
+			// A slice, array or map of interfaces from elsewhere.
+			open = append(open, openOf(et))
+			return
+		}
+		concrete = append(concrete, v)
+	}
+	visit(v)
+	return concrete, open
+}
+
+// openOf stands for an interface value of type t from elsewhere.
+func openOf(t types.Type) ssa.Value { return ssa.NewConst(nil, t) }
+
+func elemIsInterface(t types.Type) bool { return interfaceElem(t) != nil }
+
+// interfaceElem: the interface element type of a slice, array or pointer
+// to array, if it is one.
+func interfaceElem(t types.Type) types.Type {
+	switch u := t.Underlying().(type) {
+	case *types.Slice:
+		if types.IsInterface(u.Elem()) {
+			return u.Elem()
+		}
+	case *types.Array:
+		if types.IsInterface(u.Elem()) {
+			return u.Elem()
+		}
+	case *types.Pointer:
+		return interfaceElem(u.Elem())
+	}
+	return nil
+}
+
+// arrayElems: the values stored into the elements of a local array (the
+// variadic array of a call), if it is used only to store into and slice.
+func arrayElems(al *ssa.Alloc) ([]ssa.Value, bool) {
+	var vals []ssa.Value
+	for _, r := range *al.Referrers() {
+		switch x := r.(type) {
+		case *ssa.IndexAddr:
+			for _, rr := range *x.Referrers() {
+				st, ok := rr.(*ssa.Store)
+				if !ok || st.Addr != x {
+					return nil, false
+				}
+				vals = append(vals, st.Val)
+			}
+		case *ssa.Slice, *ssa.DebugRef:
+		default:
+			return nil, false
+		}
+	}
+	return vals, true
+}
+
+// callbackNames spells a call's callback targets for the cache: a kept
+// summary is reused only if they are the same.
+func callbackNames(ts []callbackTarget) string {
+	var b strings.Builder
+	for _, t := range ts {
+		b.WriteString(t.fn.String())
+		if t.recv == nil {
+			b.WriteString("?")
+		}
+		b.WriteString(",")
+	}
+	return b.String()
 }

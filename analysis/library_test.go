@@ -49,3 +49,14 @@ func TestCallback(t *testing.T) {
 func TestModels(t *testing.T) {
 	wanttest.Run(t, "testdata/models")
 }
+
+// TestLibraryCallbacks: methods the standard library calls back on what
+// it is given (fmt's String and Error, json's MarshalJSON on a value it
+// reaches, sort.Sort's Less and Swap, an io.Writer's Write) run in the
+// handler that made the call, their writes too; a String that keeps its
+// receiver publishes the fresh value printed; a fresh value whose String
+// only writes it stays the handler's own. The oracle's library shapes
+// found both (internal/oracle/lib.go).
+func TestLibraryCallbacks(t *testing.T) {
+	wanttest.Run(t, "testdata/callbacks")
+}

@@ -239,8 +239,9 @@ func typeName(t types.Type) string {
 // The built-in table. Entries for pointer receivers name "*T"; the first
 // entry of a package that covers a callee wins, so narrow entries come
 // before broad ones. Calls of fmt, json and templates may call methods of
-// the values they are given (String, MarshalJSON): those run workspace
-// code the models do not follow, as before them.
+// the values they are given (String, MarshalJSON): those are workspace
+// code, followed as calls at the library call whatever the model says
+// (library.go, libraryCallbacks).
 var builtinModels = []CallModel{
 	// Formatting, parsing and string functions.
 	{Package: "fmt", Names: []string{"Fprint", "Fprintf", "Fprintln"}, Args: EffectRead, Writes: []int{0}, Keeps: "nothing", Result: "fresh",

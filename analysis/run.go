@@ -94,6 +94,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		a.progress.say("%s done in %s", name, time.Since(start).Round(time.Millisecond))
 		start = time.Now()
 	}
+	a.wsFuncs = fns
 	a.resolveCalls(fns)
 	a.findCallbacks(fns)
 	a.unsafeTargets = findUnsafeTargets(fns)
@@ -173,6 +174,10 @@ func (a *analyzer) edges(fn *ssa.Function) []*ssa.Function {
 	for _, b := range fn.Blocks {
 		for _, instr := range b.Instrs {
 			if call, ok := instr.(ssa.CallInstruction); ok {
+				// Methods library code calls back (library.go).
+				for _, t := range a.libraryCallbacksAt(call) {
+					add(t.fn)
+				}
 				c := call.Common()
 				if callee := c.StaticCallee(); callee != nil {
 					add(callee)

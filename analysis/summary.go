@@ -381,6 +381,12 @@ type analyzer struct {
 	// unsafeTargets: struct types made from an unsafe.Pointer somewhere,
 	// which fitsParam never filters (typefilter.go).
 	unsafeTargets map[typeKeyT]bool
+	// wsFuncs: the workspace's functions with bodies; cbMethods their
+	// methods by name and cbTargets the methods each library call may
+	// call back (library.go).
+	wsFuncs   []*ssa.Function
+	cbMethods map[string][]*ssa.Function
+	cbTargets map[ssa.CallInstruction][]callbackTarget
 }
 
 func (a *analyzer) intern(b *base) *base {
@@ -1227,6 +1233,19 @@ func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []
 }
 
 func (a *analyzer) call(s *fnState, call ssa.CallInstruction, rec recorder) {
+	a.call0(s, call, rec)
+	// What library code calls back on the values it is given runs
+	// during the call (library.go).
+	cbs := a.libraryCallbacksAt(call)
+	if a.reads != nil && len(a.libraryPkgs(call)) > 0 {
+		a.reads.sites = append(a.reads.sites, siteRead{call: call, targets: callbackNames(cbs), lib: true})
+	}
+	for _, t := range cbs {
+		a.applySummary(s, t.fn, []ssa.Value{t.recv}, nil, instrPos(call), rec)
+	}
+}
+
+func (a *analyzer) call0(s *fnState, call ssa.CallInstruction, rec recorder) {
 	c := call.Common()
 	pos := instrPos(call)
 	if b, ok := c.Value.(*ssa.Builtin); ok {
@@ -1565,6 +1584,14 @@ func (s *fnState) findEscapes() map[*base]bool {
 				}
 				if isLoopPost(c) {
 					continue // becomes the next handler's context
+				}
+				// A method the library calls back may publish its
+				// receiver: the value handed to the library, or what
+				// holds it.
+				for _, t := range s.a.libraryCallbacksAt(in) {
+					if sum := s.a.sumOf(t.fn); sum == nil || len(sum.publishes) > 0 && sum.publishes[0] {
+						mark(t.src)
+					}
 				}
 				if c.StaticCallee() == nil && !isBuiltin(c) {
 					if pubs, ok := s.a.dynamicPublishes(in); ok {

@@ -315,12 +315,19 @@ func Generate(seed uint64, index int) *Program {
 	r4 := rand.New(rand.NewPCG(seed^0x64656570, uint64(index)))
 	deep := r4.IntN(3) == 0
 	// Connections that NewConn keeps in a global slice (kept.go), from a
-	// fifth stream.
-	r5 := rand.New(rand.NewPCG(seed^0x6b657074, uint64(index)))
-	kept := newKept(r5)
+	// stream of their own.
+	rk := rand.New(rand.NewPCG(seed^0x6b657074, uint64(index)))
+	kept := newKept(rk)
 	peers += kept.newConn()
+	// The library shapes (lib.go), from a fifth stream.
+	r5 := libStream(seed, index)
+	imports, fields := st.importLine(), st.field()
+	if r5 != nil {
+		imports += libImports
+		fields += libFields
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, prelude, p.Pkg, st.importLine(), st.field(), sp, pg, store, srvExpr, listExpr, st.newConn(), peers, st.accept())
+	fmt.Fprintf(&b, prelude, p.Pkg, imports, fields, sp, pg, store, srvExpr, listExpr, st.newConn(), peers, st.accept())
 
 	n := 2 + r.IntN(4)
 	var cases []string
@@ -335,6 +342,7 @@ func Generate(seed uint64, index int) *Program {
 		if deep {
 			g.r4 = r4
 		}
+		g.r5 = r5
 		kind := r.IntN(6)
 		switch {
 		case kind == 0 && k > 0:
@@ -382,6 +390,9 @@ func Generate(seed uint64, index int) *Program {
 		fmt.Fprintf(&b, "\tcase %d:\n\t\t%s\n", k, c)
 	}
 	b.WriteString("\t}\n}\n")
+	if r5 != nil {
+		b.WriteString(libDecls)
+	}
 	p.Source = b.String()
 	return p
 }
@@ -413,6 +424,7 @@ type gen struct {
 	posts       []string   // handlers this one may post on a new connection
 	st          *statePkg  // the state package; nil: none
 	r4          *rand.Rand // the truncated shapes' stream; nil: none
+	r5          *rand.Rand // the library shapes' stream; nil: none
 }
 
 func (g *gen) line(format string, args ...any) {
@@ -442,6 +454,9 @@ func (g *gen) body() string {
 		}
 		if g.r4 != nil && !g.locked && g.r4.IntN(4) == 0 {
 			g.srvLocked()
+		}
+		if g.r5 != nil && g.r5.IntN(2) == 0 {
+			g.lib()
 		}
 		g.stmt(true)
 		if g.r.IntN(3) == 0 {

@@ -1,0 +1,214 @@
+package oracle
+
+import "math/rand/v2"
+
+// The library shapes: handlers that hand their memory to library code
+// (fmt, strings, sort, maps, encoding/json, a fresh bytes.Buffer, sync
+// types). The analysis has no body for the standard library: what a call
+// there does is a model's word (analysis/models.go), and the methods the
+// library calls back on what it is given (String, Error, MarshalJSON,
+// Len/Less/Swap, Write) are workspace code it must follow
+// (analysis/library.go, libraryCallbacks). Here the race detector checks
+// both: the callbacks write their receivers, globals and what their
+// receivers point to, and one publishes its receiver.
+//
+// Half of the programs have them, drawn from a stream of their own: with
+// it off, a program is what it was before.
+
+// libDecls are the library shapes' types, declared after Schedule in the
+// programs that have them.
+const libDecls = `
+// The library shapes (lib.go): methods the library calls back.
+
+// Label's String writes its receiver: fmt calls it.
+type Label struct{ N int }
+
+func (l *Label) String() string { l.N++; return "label" }
+
+// Name's String has a value receiver and writes through its pointer.
+type Name struct{ P *Inner }
+
+func (n Name) String() string { n.P.X++; return "name" }
+
+// Vec is a sort.Interface whose Swap writes its elements.
+type Vec []int
+
+func (v Vec) Len() int           { return len(v) }
+func (v Vec) Less(i, j int) bool { return v[i] < v[j] }
+func (v Vec) Swap(i, j int)      { v[i], v[j] = v[j], v[i] }
+
+// Rec counts its encodings; encoding/json calls its methods.
+type Rec struct{ N, Hits int }
+
+func (r *Rec) MarshalJSON() ([]byte, error) { r.Hits++; return []byte("1"), nil }
+func (r *Rec) UnmarshalJSON(b []byte) error { r.N += len(b); return nil }
+
+// Wrap holds a Rec: json calls the method of a value it reaches.
+type Wrap struct{ R *Rec }
+
+// Fail is an error whose Error writes its receiver.
+type Fail struct{ Seen int }
+
+func (e *Fail) Error() string { e.Seen++; return "fail" }
+
+// Sink is an io.Writer that counts into a global too.
+type Sink struct{ N int }
+
+func (w *Sink) Write(p []byte) (int, error) { w.N += len(p); sinkTotal += len(p); return len(p), nil }
+
+// Tag's String publishes its receiver: the next String writes it.
+type Tag struct{ N int }
+
+func (t *Tag) String() string {
+	if lastTag != nil {
+		lastTag.N++
+	}
+	lastTag = t
+	return "tag"
+}
+
+var (
+	label     = &Label{}
+	name      = Name{P: &gin}
+	vec       = Vec{3, 1, 2}
+	rec       = &Rec{}
+	fail      = &Fail{}
+	sink      = &Sink{}
+	sinkTotal int
+	lastTag   *Tag
+	lmap      sync.Map
+	lonce     sync.Once
+	lbuf      bytes.Buffer
+
+	_ = strings.Repeat
+	_ = maps.Clone[map[int]int]
+	_ = sort.Sort
+	_ = json.Marshal
+	_ = fmt.Sprint
+)
+`
+
+const libImports = "\t\"bytes\"\n\t\"encoding/json\"\n\t\"fmt\"\n\t\"maps\"\n\t\"sort\"\n\t\"strings\"\n"
+
+const libFields = "\t// The library shapes' (lib.go).\n\tLab Label\n\tRec Rec\n\tOut bytes.Buffer\n"
+
+// lib writes one statement of the library shapes into a handler: memory
+// of this invocation's own in every style, the context's in mixed and
+// contextual programs, shared memory in mixed ones.
+func (g *gen) lib() {
+	r := g.r5
+	n := 6
+	switch g.style {
+	case Contextual:
+		n = 12
+	case Mixed:
+		n = 26
+	}
+	switch k := r.IntN(n); k {
+	// This invocation's own memory.
+	case 0:
+		v := g.fresh("b")
+		g.line("var %s bytes.Buffer", v)
+		g.line("fmt.Fprintf(&%s, \"%%d %%v\", s, &Label{N: s})", v)
+		g.line("s += %s.Len()", v)
+	case 1:
+		g.line("s += strings.Count(fmt.Sprint(s), \"1\") + len(strings.Repeat(\"x\", s&3))")
+	case 2:
+		v := g.fresh("v")
+		g.line("%s := Vec{s, 2, 1}", v)
+		g.line("sort.Sort(%s)", v)
+		g.line("s += %s[0]", v)
+	case 3:
+		v := g.fresh("m")
+		g.line("%s := map[int]int{1: s}", v)
+		g.line("maps.Copy(%s, map[int]int{2: s})", v)
+		g.line("s += len(maps.Clone(%s))", v)
+	case 4:
+		v := g.fresh("j")
+		g.line("%s, _ := json.Marshal(&Rec{N: s})", v)
+		g.line("s += len(%s)", v)
+	case 5:
+		v := g.fresh("b")
+		g.line("%s := new(bytes.Buffer)", v)
+		g.line("json.NewEncoder(%s).Encode(&Wrap{R: &Rec{}})", v)
+		g.line("s += %s.Len()", v)
+
+	// The context's memory.
+	case 6:
+		g.line("s += len(fmt.Sprint(&c.Lab))")
+	case 7:
+		g.line("sort.Sort(Vec(c.Buf))")
+	case 8:
+		v := g.fresh("j")
+		g.line("%s, _ := json.Marshal(&c.Rec)", v)
+		g.line("s += len(%s)", v)
+	case 9:
+		g.line("json.Unmarshal([]byte(\"12\"), &c.Rec)")
+	case 10:
+		g.line("fmt.Fprintf(&c.Out, \"%%d\", s)")
+	case 11:
+		g.line("c.%s", pick(r, "Lab.N += s", "Rec.Hits++", "Rec.N = s"))
+
+	// Shared memory.
+	case 12:
+		g.line("s += len(fmt.%s)", pick(r, "Sprint(label)", "Sprintf(\"%v\", label)", "Sprintln(s, label)"))
+	case 13:
+		g.line("s += len(fmt.Sprint(name))")
+	case 14:
+		g.line("sort.Sort(%s)", pick(r, "vec", "Vec(sl)", "Vec(arr[:])"))
+	case 15:
+		v := g.fresh("j")
+		g.line("%s, _ := json.Marshal(%s)", v, pick(r, "rec", "&Wrap{R: rec}"))
+		g.line("s += len(%s)", v)
+	case 16:
+		v := g.fresh("e")
+		g.line("%s := fmt.Errorf(\"w: %%w\", fail)", v)
+		g.line("s += len(%s.Error())", v)
+	case 17:
+		g.line("fmt.Fprint(sink, s)")
+	case 18:
+		if r.IntN(2) == 0 {
+			g.line("lmap.Store(s&3, c)")
+		} else {
+			v := g.fresh("x")
+			g.line("if %s, ok := lmap.Load(%s); ok {", v, g.idx4())
+			g.line("\t%s.(*Conn).N++", v)
+			g.line("}")
+		}
+	case 19:
+		if r.IntN(2) == 0 {
+			g.line("maps.Copy(tbl, %s)", pick(r, "c.M", "map[int]int{1: s}"))
+		} else {
+			g.line("s += len(maps.Clone(tbl))")
+		}
+	case 20:
+		g.line("lonce.Do(func() { g1++ })")
+	case 21:
+		g.line("lbuf.WriteString(\"x\")")
+	case 22:
+		// The receiver is published by its String: written after the
+		// call, it is memory the next String writes.
+		v := g.fresh("tg")
+		g.line("%s := &Tag{}", v)
+		g.line("s += len(fmt.Sprint(%s))", v)
+		g.line("%s.N += s", v)
+	case 23:
+		g.line("%s", pick(r, "label.N++", "rec.Hits = s", "fail.Seen++", "s += sinkTotal", "vec[s&1] = s"))
+	case 24:
+		v := g.fresh("r")
+		g.line("%s := rec", v)
+		g.line("json.Unmarshal([]byte(\"7\"), %s)", v)
+	default:
+		g.line("s += len(%s.Error())", pick(r, "fail", "error(fail)"))
+	}
+}
+
+// libStream is the library shapes' stream of program index: nil when the
+// program has none.
+func libStream(seed uint64, index int) *rand.Rand {
+	r := rand.New(rand.NewPCG(seed^0x6c6962, uint64(index)))
+	if r.IntN(2) != 0 {
+		return nil
+	}
+	return r
+}
