@@ -1,8 +1,11 @@
 package analysis
 
 import (
+	"cmp"
 	"go/token"
 	"go/types"
+	"slices"
+	"strings"
 
 	"golang.org/x/tools/go/ssa"
 )
@@ -563,11 +566,17 @@ func (p *pollution) heldAt(sl slot, held types.Type) bool {
 // main's): fresh memory stored both into a context and into shared memory
 // joins the two, as a pointer from one to the other would.
 func (p *pollution) add(stores []*rawStore) {
+	// The slots are kept in the order stores name them, and the fresh
+	// objects in the order first stored: joining them notes slots
+	// (p.order) and types, whose order decides which of two tied
+	// accesses a conflict names; a map's order would change it from one
+	// run to the next.
 	type dests struct {
-		ctx, shr map[slot]bool // sets: a store below a cut names many slots, and many stores the same
+		ctx, shr slotSet // a store below a cut names many slots, and many stores the same
 		typ      types.Type
 	}
 	fresh := map[string]*dests{}
+	var freshOrder []*dests
 	var freshVals []*rawStore
 	for _, st := range stores {
 		if ownerOf(st.val) == ownFresh {
@@ -611,14 +620,15 @@ func (p *pollution) add(stores []*rawStore) {
 			case ownFresh:
 				d := fresh[st.val.base.key]
 				if d == nil {
-					d = &dests{typ: st.val.memType(), ctx: map[slot]bool{}, shr: map[slot]bool{}}
+					d = &dests{typ: st.val.memType()}
 					fresh[st.val.base.key] = d
+					freshOrder = append(freshOrder, d)
 				}
 				switch ownerOf(st.dst) {
 				case ownContext:
-					d.ctx[sl] = true
+					d.ctx.add(sl)
 				case ownShared:
-					d.shr[sl] = true
+					d.shr.add(sl)
 				}
 				if pub[st.val.base.key] {
 					p.publish(sl, st.val.memType())
@@ -626,17 +636,33 @@ func (p *pollution) add(stores []*rawStore) {
 			}
 		}
 	}
-	for _, d := range fresh {
-		if len(d.ctx) == 0 || len(d.shr) == 0 {
+	for _, d := range freshOrder {
+		if len(d.ctx.slots) == 0 || len(d.shr.slots) == 0 {
 			continue
 		}
-		for sl := range d.ctx {
+		for _, sl := range d.ctx.slots {
 			p.shared(sl).any = true
 		}
-		for sl := range d.shr {
+		for _, sl := range d.shr.slots {
 			p.context(sl, d.typ)
 			p.ctxHeld[sl] = true
 		}
+	}
+}
+
+// slotSet collects slots once each, in the order first added.
+type slotSet struct {
+	seen  map[slot]bool
+	slots []slot
+}
+
+func (s *slotSet) add(sl slot) {
+	if s.seen == nil {
+		s.seen = map[slot]bool{}
+	}
+	if !s.seen[sl] {
+		s.seen[sl] = true
+		s.slots = append(s.slots, sl)
 	}
 }
 
@@ -1091,6 +1117,11 @@ func (a *analyzer) implementers(iface *types.Interface) []types.Type {
 		for _, t := range a.prog.RuntimeTypes() {
 			keep(t)
 		}
+		// Packages, their members and the runtime types come out of
+		// maps: in their order, the slots below an interface (and so
+		// which of two tied accesses a conflict names) would change from
+		// one run to the next.
+		slices.SortStableFunc(a.concrete, a.compareTypes)
 		a.impls = map[*types.Interface][]types.Type{}
 	}
 	if out, ok := a.impls[iface]; ok {
@@ -1106,4 +1137,26 @@ func (a *analyzer) implementers(iface *types.Interface) []types.Type {
 	}
 	a.impls[iface] = out
 	return out
+}
+
+// compareTypes orders types by their spelling, then, for two that spell
+// the same (types local to two functions), by where they are declared
+// (a file and offset: token.Pos depends on the order files were loaded).
+func (a *analyzer) compareTypes(x, y types.Type) int {
+	if c := strings.Compare(types.TypeString(x, nil), types.TypeString(y, nil)); c != 0 {
+		return c
+	}
+	px, py := a.position(declPos(x)), a.position(declPos(y))
+	return cmp.Or(strings.Compare(px.Filename, py.Filename), cmp.Compare(px.Offset, py.Offset))
+}
+
+// declPos is where the named type t is, or points to, is declared.
+func declPos(t types.Type) token.Pos {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	if n, ok := t.(*types.Named); ok {
+		return n.Obj().Pos()
+	}
+	return token.NoPos
 }
