@@ -122,9 +122,9 @@ type pollution struct {
 	publishedSeen map[publishedKey]bool
 	// belowMemo: belowCut's answers, asked once every store is known;
 	// wildCache: what every slot of the program holds (cutBelow).
-	belowMemo  map[cutKey][]loc
-	wildCache  map[ownership][]loc
-	sharedMemo map[heldKey][]loc // sharedBelow's answers
+	belowMemo   map[cutKey][]loc
+	wildCache   map[ownership][]loc
+	unknownMemo map[types.Type]loc // deepUnknown's answers
 	// toShared: slots that held pointers to shared memory, and to which.
 	toShared map[slot]*targets
 	// toContext: slots that held pointers into a context, or pointers
@@ -502,6 +502,15 @@ func (p *pollution) sharedAt(sl slot, held types.Type) (locs []loc, anyT, ok boo
 	if t := p.toShared[sl]; t != nil {
 		locs, anyT, ok = t.locs, t.any, true
 	}
+	if wl, wany, wok := p.sharedWild(held); wok {
+		locs, anyT, ok = append(locs[:len(locs):len(locs)], wl...), anyT || wany, true
+	}
+	return
+}
+
+// sharedWild is what sharedAt reads in the wildcard slots, the same for
+// every slot holding values of type held.
+func (p *pollution) sharedWild(held types.Type) (locs []loc, anyT, ok bool) {
 	if held != nil && !pointerLike(held) {
 		return
 	}
@@ -512,7 +521,7 @@ func (p *pollution) sharedAt(sl slot, held types.Type) (locs []loc, anyT, ok boo
 		}
 		for _, x := range t.locs {
 			if w == wildAny || p.mayHold(held, storedType(x)) {
-				locs = append(locs[:len(locs):len(locs)], x)
+				locs = append(locs, x)
 				ok = true
 			}
 		}
@@ -527,15 +536,22 @@ func (p *pollution) sharedAt(sl slot, held types.Type) (locs []loc, anyT, ok boo
 // point to.
 func (p *pollution) contextAt(sl slot, held types.Type) []types.Type {
 	out := p.toContext[sl]
+	if w := p.contextWild(held); len(w) > 0 {
+		out = append(out[:len(out):len(out)], w...)
+	}
+	return out
+}
+
+// contextWild is what contextAt reads in the wildcard slots.
+func (p *pollution) contextWild(held types.Type) []types.Type {
 	if held != nil && !pointerLike(held) {
-		return out
+		return nil
 	}
-	for _, t := range p.toContext[wildAny] {
-		out = append(out[:len(out):len(out)], t)
-	}
+	var out []types.Type
+	out = append(out, p.toContext[wildAny]...)
 	for _, t := range p.toContext[wildExact] {
 		if p.mayHold(held, exactType(t)) {
-			out = append(out[:len(out):len(out)], t)
+			out = append(out, t)
 		}
 	}
 	return out
@@ -741,13 +757,22 @@ func (p *pollution) publish(sl slot, t types.Type) {
 // (publish), as contextAt reads its wildcards.
 func (p *pollution) freshAt(sl slot, held types.Type) []types.Type {
 	out := p.fresh[sl]
-	if held != nil && !pointerLike(held) {
-		return out
+	if w := p.freshWild(held); len(w) > 0 {
+		out = append(out[:len(out):len(out)], w...)
 	}
-	out = append(out[:len(out):len(out)], p.fresh[wildAny]...)
+	return out
+}
+
+// freshWild is what freshAt reads in the wildcard slots.
+func (p *pollution) freshWild(held types.Type) []types.Type {
+	if held != nil && !pointerLike(held) {
+		return nil
+	}
+	var out []types.Type
+	out = append(out, p.fresh[wildAny]...)
 	for _, t := range p.fresh[wildExact] {
 		if p.mayHold(held, exactType(t)) {
-			out = append(out[:len(out):len(out)], t)
+			out = append(out, t)
 		}
 	}
 	return out
@@ -891,9 +916,7 @@ func (p *pollution) belowCut0(l loc, own ownership) []loc {
 			keep(target.deep())
 		}
 	case ownShared:
-		for _, x := range p.sharedBelow(sl, t) {
-			keep(x)
-		}
+		p.sharedBelow(sl, t, true, keep)
 	}
 	for _, x := range p.cutBelow(t, own) {
 		keep(x)
@@ -930,55 +953,100 @@ func (p *pollution) cutBelow0(t types.Type, own ownership) []loc {
 // slotsAt is cutBelow's finding in the slots given, holding values of the
 // types given (nil: any).
 func (p *pollution) slotsAt(slots []slot, helds []types.Type, own ownership, keep func(loc)) {
+	// What the wildcard slots hold counts at every slot, the same at each
+	// that holds values of one type: it is kept at the first such slot
+	// only, where it would first have been kept anyway (keep takes each
+	// loc once), so the answer is the same, in the same order. Copied at
+	// every slot, on caddy (every slot of the program, an interface being
+	// below most types) each slot's answer kept its own copy of the
+	// wildcards' locs: the heap held 1.8 GB of them, and the run grew
+	// past 7.8 GB without ending.
+	wildDone := map[types.Type]bool{}
+	wildAnyT := map[types.Type]bool{} // the wildcards may point anywhere, for values of the type held
 	for i, x := range slots {
 		held := helds[i]
+		wild := !wildDone[held]
+		wildDone[held] = true
 		switch own {
 		case ownContext:
-			locs, anyT, _ := p.sharedAt(x, held)
+			var locs []loc
+			anyT := false
+			if t := p.toShared[x]; t != nil {
+				locs, anyT = t.locs, t.any
+			}
 			for _, target := range locs {
 				keep(target.deep())
 			}
-			if held != nil && pointerLike(held) && (anyT || !p.owners.ownedSlot(x, held)) {
+			if wild {
+				wl, wany, _ := p.sharedWild(held)
+				for _, target := range wl {
+					keep(target.deep())
+				}
+				wildAnyT[held] = wany
+			}
+			if held != nil && pointerLike(held) && (anyT || wildAnyT[held] || !p.owners.ownedSlot(x, held)) {
 				keep(unknownOf(pointee(held)).deep())
 			}
 		case ownShared:
-			for _, y := range p.sharedBelow(x, held) {
-				keep(y)
-			}
+			p.sharedBelow(x, held, wild, keep)
 		}
 	}
 }
 
-// sharedBelow: what shared memory cut above slot x (holding values of
-// type held) reaches through it besides what the cut names, as memory of
-// its type wherever it lies (other roots reach it by type): memory of a
+// sharedBelow keeps what shared memory cut above slot x (holding values
+// of type held) reaches through it besides what the cut names, as memory
+// of its type wherever it lies (other roots reach it by type): memory of a
 // context whose pointer was kept there (or that may be one), the shared
 // memory it held pointers to, and memory allocated fresh that it held
-// (once published, shared memory too).
-func (p *pollution) sharedBelow(x slot, held types.Type) []loc {
-	// The same slots lie below many types: answer each once.
-	return memoLocs(&p.sharedMemo, heldKey{x, held}, func() []loc { return p.sharedBelow0(x, held) })
+// (once published, shared memory too); with wild, what the wildcard slots
+// hold besides x's own, in the order contextAt, sharedAt and freshAt
+// read them.
+func (p *pollution) sharedBelow(x slot, held types.Type, wild bool, keep func(loc)) {
+	// Nothing is kept per slot: each answer is the memory of a type,
+	// made once per type (deepUnknown), and keep takes each once.
+	// Answers kept per slot held the same locs many times over: on
+	// caddy, 1.2 GB of them.
+	for _, c := range p.toContext[x] {
+		keep(p.deepUnknown(c))
+	}
+	if wild {
+		for _, c := range p.contextWild(held) {
+			keep(p.deepUnknown(c))
+		}
+	}
+	if t := p.toShared[x]; t != nil {
+		for _, target := range t.locs {
+			keep(p.deepUnknown(target.memType()))
+		}
+	}
+	if wild {
+		locs, _, _ := p.sharedWild(held)
+		for _, target := range locs {
+			keep(p.deepUnknown(target.memType()))
+		}
+	}
+	for _, t := range p.fresh[x] {
+		keep(p.deepUnknown(t))
+	}
+	if wild {
+		for _, t := range p.freshWild(held) {
+			keep(p.deepUnknown(t))
+		}
+	}
 }
 
-// heldKey is a slot holding values of a type (nil: any).
-type heldKey struct {
-	sl   slot
-	held types.Type
-}
-
-func (p *pollution) sharedBelow0(x slot, held types.Type) []loc {
-	var out []loc
-	for _, c := range p.contextAt(x, held) {
-		out = append(out, unknownOf(c).deep())
+// deepUnknown is unknownOf(t).deep(): any memory of type t and all below
+// it, made once per type.
+func (p *pollution) deepUnknown(t types.Type) loc {
+	if l, ok := p.unknownMemo[t]; ok {
+		return l
 	}
-	locs, _, _ := p.sharedAt(x, held)
-	for _, target := range locs {
-		out = append(out, unknownOf(target.memType()).deep())
+	if p.unknownMemo == nil {
+		p.unknownMemo = map[types.Type]loc{}
 	}
-	for _, t := range p.freshAt(x, held) {
-		out = append(out, unknownOf(t).deep())
-	}
-	return out
+	l := unknownOf(t).deep()
+	p.unknownMemo[t] = l
+	return l
 }
 
 type belowKey struct {
