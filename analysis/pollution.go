@@ -1,9 +1,12 @@
 package analysis
 
 import (
+	"cmp"
 	"go/token"
 	"go/types"
+	"slices"
 	"sort"
+	"strings"
 
 	"golang.org/x/tools/go/ssa"
 )
@@ -120,9 +123,9 @@ type pollution struct {
 	publishedSeen map[publishedKey]bool
 	// belowMemo: belowCut's answers, asked once every store is known;
 	// wildCache: what every slot of the program holds (cutBelow).
-	belowMemo  map[cutKey][]loc
-	wildCache  map[ownership][]loc
-	sharedMemo map[heldKey][]loc // sharedBelow's answers
+	belowMemo   map[cutKey][]loc
+	wildCache   map[ownership][]loc
+	unknownMemo map[types.Type]loc // deepUnknown's answers
 	// toShared: slots that held pointers to shared memory, and to which.
 	toShared map[slot]*targets
 	// toContext: slots that held pointers into a context, or pointers
@@ -500,6 +503,15 @@ func (p *pollution) sharedAt(sl slot, held types.Type) (locs []loc, anyT, ok boo
 	if t := p.toShared[sl]; t != nil {
 		locs, anyT, ok = t.locs, t.any, true
 	}
+	if wl, wany, wok := p.sharedWild(held); wok {
+		locs, anyT, ok = append(locs[:len(locs):len(locs)], wl...), anyT || wany, true
+	}
+	return
+}
+
+// sharedWild is what sharedAt reads in the wildcard slots, the same for
+// every slot holding values of type held.
+func (p *pollution) sharedWild(held types.Type) (locs []loc, anyT, ok bool) {
 	if held != nil && !pointerLike(held) {
 		return
 	}
@@ -510,7 +522,7 @@ func (p *pollution) sharedAt(sl slot, held types.Type) (locs []loc, anyT, ok boo
 		}
 		for _, x := range t.locs {
 			if w == wildAny || p.mayHold(held, storedType(x)) {
-				locs = append(locs[:len(locs):len(locs)], x)
+				locs = append(locs, x)
 				ok = true
 			}
 		}
@@ -525,15 +537,22 @@ func (p *pollution) sharedAt(sl slot, held types.Type) (locs []loc, anyT, ok boo
 // point to.
 func (p *pollution) contextAt(sl slot, held types.Type) []types.Type {
 	out := p.toContext[sl]
+	if w := p.contextWild(held); len(w) > 0 {
+		out = append(out[:len(out):len(out)], w...)
+	}
+	return out
+}
+
+// contextWild is what contextAt reads in the wildcard slots.
+func (p *pollution) contextWild(held types.Type) []types.Type {
 	if held != nil && !pointerLike(held) {
-		return out
+		return nil
 	}
-	for _, t := range p.toContext[wildAny] {
-		out = append(out[:len(out):len(out)], t)
-	}
+	var out []types.Type
+	out = append(out, p.toContext[wildAny]...)
 	for _, t := range p.toContext[wildExact] {
 		if p.mayHold(held, exactType(t)) {
-			out = append(out[:len(out):len(out)], t)
+			out = append(out, t)
 		}
 	}
 	return out
@@ -564,11 +583,17 @@ func (p *pollution) heldAt(sl slot, held types.Type) bool {
 // main's): fresh memory stored both into a context and into shared memory
 // joins the two, as a pointer from one to the other would.
 func (p *pollution) add(stores []*rawStore) {
+	// The slots are kept in the order stores name them, and the fresh
+	// objects in the order first stored: joining them notes slots
+	// (p.order) and types, whose order decides which of two tied
+	// accesses a conflict names; a map's order would change it from one
+	// run to the next.
 	type dests struct {
-		ctx, shr map[slot]bool // sets: a store below a cut names many slots, and many stores the same
+		ctx, shr slotSet // a store below a cut names many slots, and many stores the same
 		typ      types.Type
 	}
 	fresh := map[string]*dests{}
+	var freshOrder []*dests
 	var freshVals []*rawStore
 	for _, st := range stores {
 		if ownerOf(st.val) == ownFresh {
@@ -612,21 +637,22 @@ func (p *pollution) add(stores []*rawStore) {
 			case ownFresh:
 				d := fresh[st.val.base.key]
 				if d == nil {
-					d = &dests{typ: st.val.memType(), ctx: map[slot]bool{}, shr: map[slot]bool{}}
+					d = &dests{typ: st.val.memType()}
 					fresh[st.val.base.key] = d
+					freshOrder = append(freshOrder, d)
 				}
 				switch ownerOf(st.dst) {
 				case ownContext:
-					d.ctx[sl] = true
+					d.ctx.add(sl)
 				case ownShared:
-					d.shr[sl] = true
+					d.shr.add(sl)
 				case ownFresh:
 					// Kept in a fresh container that is itself kept in
 					// shared memory (reg = append(reg, c) stores c into
 					// the new array, and the array into reg): as shared
 					// a slot as if stored there directly.
 					if pub[st.dst.base.key] || copiedOut(st.dst.base) {
-						d.shr[sl] = true
+						d.shr.add(sl)
 					}
 				}
 				if pub[st.val.base.key] {
@@ -635,17 +661,33 @@ func (p *pollution) add(stores []*rawStore) {
 			}
 		}
 	}
-	for _, d := range fresh {
-		if len(d.ctx) == 0 || len(d.shr) == 0 {
+	for _, d := range freshOrder {
+		if len(d.ctx.slots) == 0 || len(d.shr.slots) == 0 {
 			continue
 		}
-		for sl := range d.ctx {
+		for _, sl := range d.ctx.slots {
 			p.shared(sl).any = true
 		}
-		for sl := range d.shr {
+		for _, sl := range d.shr.slots {
 			p.context(sl, d.typ)
 			p.ctxHeld[sl] = true
 		}
+	}
+}
+
+// slotSet collects slots once each, in the order first added.
+type slotSet struct {
+	seen  map[slot]bool
+	slots []slot
+}
+
+func (s *slotSet) add(sl slot) {
+	if s.seen == nil {
+		s.seen = map[slot]bool{}
+	}
+	if !s.seen[sl] {
+		s.seen[sl] = true
+		s.slots = append(s.slots, sl)
 	}
 }
 
@@ -724,13 +766,22 @@ func (p *pollution) publish(sl slot, t types.Type) {
 // (publish), as contextAt reads its wildcards.
 func (p *pollution) freshAt(sl slot, held types.Type) []types.Type {
 	out := p.fresh[sl]
-	if held != nil && !pointerLike(held) {
-		return out
+	if w := p.freshWild(held); len(w) > 0 {
+		out = append(out[:len(out):len(out)], w...)
 	}
-	out = append(out[:len(out):len(out)], p.fresh[wildAny]...)
+	return out
+}
+
+// freshWild is what freshAt reads in the wildcard slots.
+func (p *pollution) freshWild(held types.Type) []types.Type {
+	if held != nil && !pointerLike(held) {
+		return nil
+	}
+	var out []types.Type
+	out = append(out, p.fresh[wildAny]...)
 	for _, t := range p.fresh[wildExact] {
 		if p.mayHold(held, exactType(t)) {
-			out = append(out[:len(out):len(out)], t)
+			out = append(out, t)
 		}
 	}
 	return out
@@ -874,9 +925,7 @@ func (p *pollution) belowCut0(l loc, own ownership) []loc {
 			keep(target.deep())
 		}
 	case ownShared:
-		for _, x := range p.sharedBelow(sl, t) {
-			keep(x)
-		}
+		p.sharedBelow(sl, t, true, keep)
 	}
 	for _, x := range p.cutBelow(t, own) {
 		keep(x)
@@ -913,55 +962,100 @@ func (p *pollution) cutBelow0(t types.Type, own ownership) []loc {
 // slotsAt is cutBelow's finding in the slots given, holding values of the
 // types given (nil: any).
 func (p *pollution) slotsAt(slots []slot, helds []types.Type, own ownership, keep func(loc)) {
+	// What the wildcard slots hold counts at every slot, the same at each
+	// that holds values of one type: it is kept at the first such slot
+	// only, where it would first have been kept anyway (keep takes each
+	// loc once), so the answer is the same, in the same order. Copied at
+	// every slot, on caddy (every slot of the program, an interface being
+	// below most types) each slot's answer kept its own copy of the
+	// wildcards' locs: the heap held 1.8 GB of them, and the run grew
+	// past 7.8 GB without ending.
+	wildDone := map[types.Type]bool{}
+	wildAnyT := map[types.Type]bool{} // the wildcards may point anywhere, for values of the type held
 	for i, x := range slots {
 		held := helds[i]
+		wild := !wildDone[held]
+		wildDone[held] = true
 		switch own {
 		case ownContext:
-			locs, anyT, _ := p.sharedAt(x, held)
+			var locs []loc
+			anyT := false
+			if t := p.toShared[x]; t != nil {
+				locs, anyT = t.locs, t.any
+			}
 			for _, target := range locs {
 				keep(target.deep())
 			}
-			if held != nil && pointerLike(held) && (anyT || !p.owners.ownedSlot(x, held)) {
+			if wild {
+				wl, wany, _ := p.sharedWild(held)
+				for _, target := range wl {
+					keep(target.deep())
+				}
+				wildAnyT[held] = wany
+			}
+			if held != nil && pointerLike(held) && (anyT || wildAnyT[held] || !p.owners.ownedSlot(x, held)) {
 				keep(unknownOf(pointee(held)).deep())
 			}
 		case ownShared:
-			for _, y := range p.sharedBelow(x, held) {
-				keep(y)
-			}
+			p.sharedBelow(x, held, wild, keep)
 		}
 	}
 }
 
-// sharedBelow: what shared memory cut above slot x (holding values of
-// type held) reaches through it besides what the cut names, as memory of
-// its type wherever it lies (other roots reach it by type): memory of a
+// sharedBelow keeps what shared memory cut above slot x (holding values
+// of type held) reaches through it besides what the cut names, as memory
+// of its type wherever it lies (other roots reach it by type): memory of a
 // context whose pointer was kept there (or that may be one), the shared
 // memory it held pointers to, and memory allocated fresh that it held
-// (once published, shared memory too).
-func (p *pollution) sharedBelow(x slot, held types.Type) []loc {
-	// The same slots lie below many types: answer each once.
-	return memoLocs(&p.sharedMemo, heldKey{x, held}, func() []loc { return p.sharedBelow0(x, held) })
+// (once published, shared memory too); with wild, what the wildcard slots
+// hold besides x's own, in the order contextAt, sharedAt and freshAt
+// read them.
+func (p *pollution) sharedBelow(x slot, held types.Type, wild bool, keep func(loc)) {
+	// Nothing is kept per slot: each answer is the memory of a type,
+	// made once per type (deepUnknown), and keep takes each once.
+	// Answers kept per slot held the same locs many times over: on
+	// caddy, 1.2 GB of them.
+	for _, c := range p.toContext[x] {
+		keep(p.deepUnknown(c))
+	}
+	if wild {
+		for _, c := range p.contextWild(held) {
+			keep(p.deepUnknown(c))
+		}
+	}
+	if t := p.toShared[x]; t != nil {
+		for _, target := range t.locs {
+			keep(p.deepUnknown(target.memType()))
+		}
+	}
+	if wild {
+		locs, _, _ := p.sharedWild(held)
+		for _, target := range locs {
+			keep(p.deepUnknown(target.memType()))
+		}
+	}
+	for _, t := range p.fresh[x] {
+		keep(p.deepUnknown(t))
+	}
+	if wild {
+		for _, t := range p.freshWild(held) {
+			keep(p.deepUnknown(t))
+		}
+	}
 }
 
-// heldKey is a slot holding values of a type (nil: any).
-type heldKey struct {
-	sl   slot
-	held types.Type
-}
-
-func (p *pollution) sharedBelow0(x slot, held types.Type) []loc {
-	var out []loc
-	for _, c := range p.contextAt(x, held) {
-		out = append(out, unknownOf(c).deep())
+// deepUnknown is unknownOf(t).deep(): any memory of type t and all below
+// it, made once per type.
+func (p *pollution) deepUnknown(t types.Type) loc {
+	if l, ok := p.unknownMemo[t]; ok {
+		return l
 	}
-	locs, _, _ := p.sharedAt(x, held)
-	for _, target := range locs {
-		out = append(out, unknownOf(target.memType()).deep())
+	if p.unknownMemo == nil {
+		p.unknownMemo = map[types.Type]loc{}
 	}
-	for _, t := range p.freshAt(x, held) {
-		out = append(out, unknownOf(t).deep())
-	}
-	return out
+	l := unknownOf(t).deep()
+	p.unknownMemo[t] = l
+	return l
 }
 
 type belowKey struct {
@@ -1170,6 +1264,11 @@ func (a *analyzer) implementers(iface *types.Interface) []types.Type {
 		for _, t := range a.prog.RuntimeTypes() {
 			keep(t)
 		}
+		// Packages, their members and the runtime types come out of
+		// maps: in their order, the slots below an interface (and so
+		// which of two tied accesses a conflict names) would change from
+		// one run to the next.
+		slices.SortStableFunc(a.concrete, a.compareTypes)
 		a.impls = map[*types.Interface][]types.Type{}
 	}
 	if out, ok := a.impls[iface]; ok {
@@ -1185,4 +1284,26 @@ func (a *analyzer) implementers(iface *types.Interface) []types.Type {
 	}
 	a.impls[iface] = out
 	return out
+}
+
+// compareTypes orders types by their spelling, then, for two that spell
+// the same (types local to two functions), by where they are declared
+// (a file and offset: token.Pos depends on the order files were loaded).
+func (a *analyzer) compareTypes(x, y types.Type) int {
+	if c := strings.Compare(types.TypeString(x, nil), types.TypeString(y, nil)); c != 0 {
+		return c
+	}
+	px, py := a.position(declPos(x)), a.position(declPos(y))
+	return cmp.Or(strings.Compare(px.Filename, py.Filename), cmp.Compare(px.Offset, py.Offset))
+}
+
+// declPos is where the named type t is, or points to, is declared.
+func declPos(t types.Type) token.Pos {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	if n, ok := t.(*types.Named); ok {
+		return n.Obj().Pos()
+	}
+	return token.NoPos
 }

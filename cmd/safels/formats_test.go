@@ -1,12 +1,18 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"go/token"
+	"io"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/safels/safels/analysis"
 )
 
 const wrappedServer = `package main
@@ -163,5 +169,70 @@ func TestVettool(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "main.go:11:54: GET /count writes hits") {
 		t.Errorf("go vet output lacks the finding:\n%s", out)
+	}
+}
+
+// writeJSONWhole is the report as it was printed before writeJSON
+// streamed it: built whole, then encoded whole. TestCheckJSONStreamed
+// holds the streamed output to it.
+func writeJSONWhole(w io.Writer, wd string, res *analysis.Result) error {
+	out := jsonReport{Handlers: []jsonHandler{}, Conflicts: []jsonConflict{}}
+	for _, h := range res.Handlers {
+		out.Handlers = append(out.Handlers, jsonHandlerOf(wd, h))
+	}
+	deep := false
+	for _, c := range res.Conflicts {
+		out.Conflicts = append(out.Conflicts, jsonConflictOf(wd, res, c))
+		deep = deep || strings.HasSuffix(c.Object, "...")
+	}
+	tail := jsonTail(wd, res, deep)
+	out.Matrix, out.Errors, out.Notes = tail.Matrix, tail.Errors, tail.Notes
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// TestCheckJSONStreamed: the streamed JSON report parses, and is byte for
+// byte what encoding the whole report at once printed: on the thttpd
+// example as analysed, on a report with errors, notes, HTML-escaped
+// characters and a self-conflict, and on an empty one.
+func TestCheckJSONStreamed(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	example, err := analysis.Run(context.Background(), analysis.Config{Dir: root, Patterns: []string{"./testdata/thttpd"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(example.Conflicts) < 2 {
+		t.Fatalf("thttpd: %d conflicts; the comparison needs several", len(example.Conflicts))
+	}
+	h := &analysis.Handler{Name: "m.serve<a&b>", Short: "serve", Route: "GET /x", Pos: token.Position{Filename: "/w/m.go", Line: 3, Column: 6}}
+	acc := &analysis.Access{Object: "m.stats...", Short: "stats...", Op: analysis.Write, Pos: token.Position{Filename: "/w/m.go", Line: 9, Column: 2},
+		Via: []analysis.Call{{Callee: "m.bump"}}, GuardedBy: []string{"mu"}, Assumed: "(*lib.T).M"}
+	handmade := &analysis.Result{
+		Handlers:  []*analysis.Handler{h},
+		Conflicts: []*analysis.Conflict{{A: 0, B: 0, Kind: analysis.Global, Object: "m.stats...", Short: "stats...", AAccess: acc, BAccess: acc}},
+		Matrix:    [][]analysis.Kind{{analysis.Global}},
+		Problems:  []analysis.Problem{{Pos: token.Position{Filename: "/w/broken.go", Line: 1}, Message: "expected ')'"}, {Message: "a bound", Note: true}},
+	}
+	for name, res := range map[string]*analysis.Result{"thttpd": example, "handmade": handmade, "empty": {}} {
+		var streamed, whole bytes.Buffer
+		if err := writeJSON(&streamed, "/w", res); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeJSONWhole(&whole, "/w", res); err != nil {
+			t.Fatal(err)
+		}
+		var parsed jsonReport
+		if err := json.Unmarshal(streamed.Bytes(), &parsed); err != nil {
+			t.Errorf("%s: streamed output does not parse: %v\n%s", name, err, streamed.String())
+			continue
+		}
+		if len(parsed.Conflicts) != len(res.Conflicts) || len(parsed.Handlers) != len(res.Handlers) {
+			t.Errorf("%s: parsed %d handlers and %d conflicts, want %d and %d", name, len(parsed.Handlers), len(parsed.Conflicts), len(res.Handlers), len(res.Conflicts))
+		}
+		if !bytes.Equal(streamed.Bytes(), whole.Bytes()) {
+			t.Errorf("%s: streamed output differs from the whole encoding:\nstreamed:\n%s\nwhole:\n%s", name, streamed.String(), whole.String())
+		}
 	}
 }
