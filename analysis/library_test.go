@@ -1,8 +1,10 @@
 package analysis_test
 
 import (
+	"context"
 	"testing"
 
+	"github.com/safels/safels/analysis"
 	"github.com/safels/safels/internal/wanttest"
 )
 
@@ -59,4 +61,30 @@ func TestModels(t *testing.T) {
 // found both (internal/oracle/lib.go).
 func TestLibraryCallbacks(t *testing.T) {
 	wanttest.Run(t, "testdata/callbacks")
+}
+
+// TestEmbeddedInterface: a method promoted from an embedded interface (a
+// test double wrapping the real message) is a compiler-written wrapper
+// whose call through the interface reaches the implementers, as any call
+// of the workspace does: reading the messages through it writes nothing,
+// while a handler that writes a message still races with the reader.
+func TestEmbeddedInterface(t *testing.T) {
+	r, err := analysis.Run(context.Background(), analysis.Config{Dir: "testdata/embedded", Patterns: []string{"."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		a, b string
+		want analysis.Kind
+		why  string
+	}{
+		{"handleList", "handleList", 0, "reading messages through the stub's promoted ID writes nothing"},
+		{"handleList", "handleBox", 0, "no message holds the box"},
+		{"handleList", "handleSeen", analysis.Global, "handleSeen writes the id handleList reads"},
+		{"handleBox", "handleBox", analysis.Global, "both write other.n"},
+	} {
+		if got := cell(t, r, tc.a, tc.b); got&analysis.Global != tc.want {
+			t.Errorf("%s/%s = %02b, want bit 0 = %d: %s", tc.a, tc.b, got, tc.want, tc.why)
+		}
+	}
 }
