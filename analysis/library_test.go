@@ -1,8 +1,10 @@
 package analysis_test
 
 import (
+	"context"
 	"testing"
 
+	"github.com/safels/safels/analysis"
 	"github.com/safels/safels/internal/wanttest"
 )
 
@@ -59,4 +61,58 @@ func TestModels(t *testing.T) {
 // found both (internal/oracle/lib.go).
 func TestLibraryCallbacks(t *testing.T) {
 	wanttest.Run(t, "testdata/callbacks")
+}
+
+// TestEmbeddedInterface: a method promoted from an embedded interface (a
+// test double wrapping the real message) is a compiler-written wrapper
+// whose call through the interface reaches the implementers, as any call
+// of the workspace does: reading the messages through it writes nothing,
+// while a handler that writes a message still races with the reader.
+func TestEmbeddedInterface(t *testing.T) {
+	r, err := analysis.Run(context.Background(), analysis.Config{Dir: "testdata/embedded", Patterns: []string{"."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		a, b string
+		want analysis.Kind
+		why  string
+	}{
+		{"handleList", "handleList", 0, "reading messages through the stub's promoted ID writes nothing"},
+		{"handleList", "handleBox", 0, "no message holds the box"},
+		{"handleList", "handleSeen", analysis.Global, "handleSeen writes the id handleList reads"},
+		{"handleBox", "handleBox", analysis.Global, "both write other.n"},
+	} {
+		if got := cell(t, r, tc.a, tc.b); got&analysis.Global != tc.want {
+			t.Errorf("%s/%s = %02b, want bit 0 = %d: %s", tc.a, tc.b, got, tc.want, tc.why)
+		}
+	}
+}
+
+// TestLibraryAround: library code around and inside the handlers, as
+// inbucket has it (testdata/servers/libwrap): a middleware around the
+// whole gorilla router, a websocket upgraded and closed, a file opened for
+// the request and read through a pooled bufio.Reader. Each call was taken
+// for a write of everything it may reach, and every handler raced with
+// every other; the models say what they do, and only the race on hits is
+// left between handlers.
+func TestLibraryAround(t *testing.T) {
+	r, err := analysis.Run(context.Background(), analysis.Config{Dir: "testdata/servers/libwrap", Patterns: []string{"."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		a, b string
+		want analysis.Kind
+		why  string
+	}{
+		{"count", "count", analysis.Global, "both write hits"},
+		{"readFile", "count", 0, "the router and the pooled reader touch no counter"},
+		{"readFile", "watch", 0, "a file and a websocket of their own"},
+		{"watch", "count", 0, "closing a websocket touches no counter"},
+	} {
+		if got := cell(t, r, tc.a, tc.b); got&analysis.Global != tc.want {
+			t.Errorf("%s/%s = %02b, want bit 0 = %d: %s", tc.a, tc.b, got, tc.want, tc.why)
+		}
+	}
 }

@@ -433,6 +433,26 @@ var builtinModels = []CallModel{
 		Why: "appends the digest to the slice it is given, reads the hash"},
 	{Package: "hash", Type: "Hash", Names: []string{"Size", "BlockSize"}, Receiver: EffectRead, Keeps: "nothing", Why: "constants of the hash"},
 
+	// Files: each Open makes a new File (safe for concurrent use through
+	// its methods, safeReceivers).
+	{Package: "os", Names: []string{"Open", "OpenFile", "Create", "Stat", "Lstat"}, Args: EffectRead, Keeps: "nothing", Result: "fresh",
+		Why: "open a new File or describe one in a new FileInfo; read only the name"},
+
+	// Buffered readers and writers.
+	{Package: "bufio", Type: "*Reader", Names: []string{"Reset"}, Args: EffectNone, Keeps: "receiver",
+		Why: "points the reader at a new source, which it keeps and does not touch until read, and drops what it buffered: writes the reader only"},
+	{Package: "bufio", Type: "*Writer", Names: []string{"Reset"}, Args: EffectNone, Keeps: "receiver",
+		Why: "points the writer at a new destination, which it keeps and does not touch until written, and drops what it buffered: writes the writer only"},
+	{Package: "bufio", Type: "*Reader", Keeps: "nothing",
+		Why: "read from the source it keeps into its buffer and into what they are given, during the call, and keep none of it (the io.Reader contract); results are new or parts of its buffer"},
+	{Package: "bufio", Type: "*Writer", Keeps: "nothing",
+		Why: "copy what they are given into the buffer and write the destination it keeps, during the call (the io.Writer contract)"},
+
+	// Routers: what the route matched runs is a handler of the workspace,
+	// found and analysed as one (routes.go); the router's own part reads it.
+	{Package: "github.com/gorilla/mux", Type: "*Router", Names: []string{"ServeHTTP"}, Receiver: EffectRead, Args: EffectRead, Writes: []int{0}, Keeps: "nothing",
+		Why: "matching reads the routes and middleware registered before serving (the request it hands on is a copy, WithContext); writes the response writer (a redirect); the handler and middleware matched are the workspace's handlers, analysed as such"},
+
 	// Modules: types their documentation calls safe for concurrent use.
 	{Package: "github.com/prometheus/client_golang/prometheus", Type: "Counter", Receiver: EffectNone, Args: EffectRead, Keeps: "nothing",
 		Why: "metrics update themselves atomically"},
@@ -456,6 +476,16 @@ var builtinModels = []CallModel{
 		Why: "returns a new Logger keeping the receiver's core and the fields"},
 	{Package: "go.uber.org/zap", Type: "*SugaredLogger", Receiver: EffectNone, Args: EffectRead, Keeps: "nothing",
 		Why: "a SugaredLogger is safe for concurrent use; it formats during the call"},
+	{Package: "github.com/gorilla/websocket", Type: "*Conn", Names: []string{"Close", "WriteControl"}, Receiver: EffectNone, Args: EffectRead, Keeps: "nothing",
+		Why: "documented: Close and WriteControl may be called concurrently with all other methods"},
+	{Package: "github.com/gorilla/websocket", Type: "*Upgrader", Names: []string{"Upgrade"}, Receiver: EffectRead, Args: EffectRead, Writes: []int{0}, Keeps: "result", Result: "fresh",
+		Why: "documented safe to call concurrently (it reads its settings); takes over the response writer's connection for a new Conn, which keeps it"},
+	{Package: "github.com/gorilla/websocket", Type: "*Conn", Names: []string{"WriteMessage", "WriteJSON", "WritePreparedMessage"}, Args: EffectRead, Keeps: "nothing",
+		Why: "the connection's one writer at a time (documented): writes the connection, copies what it sends into a frame, keeps none of it"},
+	{Package: "github.com/gorilla/websocket", Type: "*Conn", Names: []string{"ReadMessage", "ReadJSON", "NextReader", "NextWriter", "SetReadDeadline", "SetWriteDeadline", "SetReadLimit", "EnableWriteCompression", "SetCompressionLevel"}, Keeps: "nothing",
+		Why: "the connection's one reader or one writer at a time (documented): write the connection (ReadJSON the value decoded into), keep nothing they are given; what they return is new or the connection's"},
+	{Package: "github.com/gorilla/websocket", Type: "*Conn", Names: []string{"RemoteAddr", "LocalAddr", "Subprotocol", "NetConn", "UnderlyingConn"}, Receiver: EffectRead, Keeps: "nothing",
+		Why: "return what the connection was made with, unchanged since"},
 	{Package: "github.com/rs/zerolog/log", Names: []string{"Trace", "Debug", "Info", "Warn", "Error", "Err", "Fatal", "Panic", "WithLevel", "Log"}, Args: EffectRead, Keeps: "nothing", Result: "fresh",
 		Why: "a new event (from zerolog's pool) of the global logger, which these only read"},
 	{Package: "github.com/rs/zerolog/log", Names: []string{"Print", "Printf"}, Args: EffectRead, Keeps: "nothing",

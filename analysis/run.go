@@ -95,7 +95,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		start = time.Now()
 	}
 	a.wsFuncs = fns
-	a.resolveCalls(fns)
+	a.resolveCalls(append(fns[:len(fns):len(fns)], workspaceWrappers(all, rootPkgs)...))
 	a.findCallbacks(fns)
 	a.unsafeTargets = findUnsafeTargets(fns)
 
@@ -133,6 +133,48 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		cfg.Cache.listing = l.listing
 	}
 	return res, nil
+}
+
+// workspaceWrappers are the functions the compiler writes for workspace
+// types (a method promoted from an embedded field, a method value, a
+// method expression): they have no package of their own, so they are not
+// among the workspace's functions, yet a handler's call may run them. A
+// dynamic call in one (stub embeds an interface, and its promoted method
+// calls the embedded value's) is resolved like the workspace code it
+// stands for. Left unresolved it was taken for a call into unknown code,
+// writing everything its receiver may reach: inbucket's test double for
+// storage.Message (pkg/test.MessageStub) made every handler that reads a
+// message write all that message may reach.
+func workspaceWrappers(all map[*ssa.Function]bool, root map[*types.Package]bool) []*ssa.Function {
+	var out []*ssa.Function
+	for fn := range all {
+		if fn.Blocks == nil || fn.Pkg != nil || fn.Synthetic == "" {
+			continue
+		}
+		// The receiver: of a promoted method's wrapper, the first
+		// parameter of a method expression's, the bound value of a
+		// method value's.
+		var t types.Type
+		switch {
+		case fn.Signature.Recv() != nil:
+			t = fn.Signature.Recv().Type()
+		case len(fn.FreeVars) > 0:
+			t = fn.FreeVars[0].Type()
+		case len(fn.Params) > 0:
+			t = fn.Params[0].Type()
+		default:
+			continue
+		}
+		if p, ok := t.Underlying().(*types.Pointer); ok {
+			t = p.Elem()
+		}
+		if n, ok := types.Unalias(t).(*types.Named); ok && n.Obj().Pkg() != nil && root[n.Obj().Pkg()] {
+			out = append(out, fn)
+		}
+	}
+	// Map order is not run order: sorted, a run resolves alike every time.
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
 }
 
 // addressTaken: functions used as values (not just called), and closures.
