@@ -29,6 +29,34 @@ func cell(t *testing.T, r *analysis.Result, a, b string) analysis.Kind {
 	return r.Matrix[i][j]
 }
 
+// globalCell is a pair of handlers and whether their matrix cell must have
+// the global bit (want: analysis.Global or 0), and why.
+type globalCell struct {
+	a, b string
+	want analysis.Kind
+	why  string
+}
+
+// checkGlobal runs the analysis on dir (one package) and checks each
+// pair's global bit.
+func checkGlobal(t *testing.T, dir string, cells []globalCell) {
+	t.Helper()
+	r, err := analysis.Run(context.Background(), analysis.Config{Dir: dir, Patterns: []string{"."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCells(t, r, cells)
+}
+
+func checkCells(t *testing.T, r *analysis.Result, cells []globalCell) {
+	t.Helper()
+	for _, tc := range cells {
+		if got := cell(t, r, tc.a, tc.b); got&analysis.Global != tc.want {
+			t.Errorf("%s/%s = %02b, want bit 0 = %d: %s", tc.a, tc.b, got, tc.want, tc.why)
+		}
+	}
+}
+
 func TestFields(t *testing.T) {
 	r := wanttest.Run(t, "testdata/fields")
 	// handleUser touches stats.users, handleConn stats.conns: distinct fields.
@@ -278,11 +306,7 @@ func TestContextPointers(t *testing.T) {
 // cases the soundness oracle found the analysis missing.
 func TestContextStores(t *testing.T) {
 	r := wanttest.Run(t, "testdata/ctxstore")
-	for _, tc := range []struct {
-		a, b string
-		want analysis.Kind
-		why  string
-	}{
+	checkCells(t, r, []globalCell{
 		{"handleBump", "handleCount", analysis.Global, "*c.p is total once handleLink ran"},
 		{"handleFill", "handleScan", analysis.Global, "recent and c.buf share an array once handleKeep ran"},
 		{"handlePeer", "handleOther", analysis.Global, "main made c.peer point at other"},
@@ -292,11 +316,7 @@ func TestContextStores(t *testing.T) {
 		{"handleUnbox", "handleBoxed", analysis.Global, "c.box holds &boxed once handleBox ran"},
 		{"handleBumpMapped", "handleMapped", analysis.Global, "c.kept (a sync.Map) holds &mapped"},
 		{"handleVisit", "handleOwn", analysis.Global, "the registry holds connections"},
-	} {
-		if got := cell(t, r, tc.a, tc.b); got&analysis.Global != tc.want {
-			t.Errorf("%s/%s = %02b, want bit 0 = %d: %s", tc.a, tc.b, got, tc.want, tc.why)
-		}
-	}
+	})
 }
 
 // TestCapturedContext: a closure that uses the handler's context does not
@@ -341,11 +361,7 @@ func TestRecursion(t *testing.T) {
 // shape both ways (a stream's own data: its want says same-context only).
 func TestOwnership(t *testing.T) {
 	r := wanttest.Run(t, "testdata/owned")
-	for _, tc := range []struct {
-		a, b string
-		want analysis.Kind
-		why  string
-	}{
+	checkCells(t, r, []globalCell{
 		{"handleRequest", "handleRequest", analysis.Global, "main's one server is in every connection"},
 		{"handleRequest", "handleAccept", 0, "the listener only passes its server on"},
 		{"handleOwn", "handleOwn", 0, "a server and a buffer allocated for each connection are its own"},
@@ -355,11 +371,7 @@ func TestOwnership(t *testing.T) {
 		{"handleTransfer", "handleTransfer", analysis.Global, "accounts[i].mu does not guard accounts[j].bal"},
 		{"handleDeposit", "handleDeposit", 0, "one concrete mutex guards bank"},
 		{"handleLocked", "handleLocked", 0, "c.srv.mu guards c.srv.locked: one server through one pointer"},
-	} {
-		if got := cell(t, r, tc.a, tc.b); got&analysis.Global != tc.want {
-			t.Errorf("%s/%s = %02b, want bit 0 = %d: %s", tc.a, tc.b, got, tc.want, tc.why)
-		}
-	}
+	})
 	r = wanttest.Run(t, "testdata/peers")
 	if got := cell(t, r, "handlePeer", "handleOut"); got&analysis.Global == 0 {
 		t.Errorf("handlePeer/handleOut = %02b, want a global conflict: c.peer.out is the other connection's out", got)
@@ -373,20 +385,12 @@ func TestOwnership(t *testing.T) {
 // never holds a connection, and a connection's own deep list, do not.
 func TestTruncatedStores(t *testing.T) {
 	r := wanttest.Run(t, "testdata/truncated")
-	for _, tc := range []struct {
-		a, b string
-		want analysis.Kind
-		why  string
-	}{
+	checkCells(t, r, []globalCell{
 		{"handleCount", "handlePoke", analysis.Global, "head.next.conn = c lands in second.conn"},
 		{"handleCount", "handleScan", analysis.Global, "tail.peer = c is read back as items.next.peer"},
 		{"handleCount", "handleStat", 0, "entries never hold a connection"},
 		{"handleOwn", "handleOwn", 0, "a box allocated for the connection, deep in its own list, is its own"},
-	} {
-		if got := cell(t, r, tc.a, tc.b); got&analysis.Global != tc.want {
-			t.Errorf("%s/%s = %02b, want bit 0 = %d: %s", tc.a, tc.b, got, tc.want, tc.why)
-		}
-	}
+	})
 }
 
 // TestCutFreshStores: memory allocated in main and kept below a cut path
@@ -396,25 +400,13 @@ func TestTruncatedStores(t *testing.T) {
 // there; the same where append publishes it (chain). Memory of other
 // types, and a connection's own, do not.
 func TestCutFreshStores(t *testing.T) {
-	r, err := analysis.Run(context.Background(), analysis.Config{Dir: "testdata/cutfresh", Patterns: []string{"."}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		a, b string
-		want analysis.Kind
-		why  string
-	}{
+	checkGlobal(t, "testdata/cutfresh", []globalCell{
 		{"handleTail", "handleScan", analysis.Global, "tail and items.next are one item"},
 		{"handleChain", "handleChain2", analysis.Global, "chain[0] and chain2[0].next are one link, published by append"},
 		{"handleBox", "handleScan", 0, "no box is kept below an item"},
 		{"handleCount", "handleScan", 0, "no connection is kept below an item"},
 		{"handleBox", "handleTail", 0, "a box is not an item"},
-	} {
-		if got := cell(t, r, tc.a, tc.b); got&analysis.Global != tc.want {
-			t.Errorf("%s/%s = %02b, want bit 0 = %d: %s", tc.a, tc.b, got, tc.want, tc.why)
-		}
-	}
+	})
 }
 
 // TestContextsKeptInMain: main appends each connection to a global slice
@@ -423,48 +415,24 @@ func TestCutFreshStores(t *testing.T) {
 // global the array: a store into shared memory in two steps). A slice main
 // keeps to itself shares nothing.
 func TestContextsKeptInMain(t *testing.T) {
-	r, err := analysis.Run(context.Background(), analysis.Config{Dir: "testdata/ctxkept", Patterns: []string{"."}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		a, b string
-		want analysis.Kind
-		why  string
-	}{
+	checkGlobal(t, "testdata/ctxkept", []globalCell{
 		{"handleCount", "handleScan", analysis.Global, "conns holds every connection"},
 		{"handleSess", "handleSweep", analysis.Global, "sessions holds every session, as interfaces"},
 		{"handleJob", "handleJob", 0, "main's own slice of jobs is never shared"},
 		{"handleJob", "handleScan", 0, "a job is not a connection"},
-	} {
-		if got := cell(t, r, tc.a, tc.b); got&analysis.Global != tc.want {
-			t.Errorf("%s/%s = %02b, want bit 0 = %d: %s", tc.a, tc.b, got, tc.want, tc.why)
-		}
-	}
+	})
 }
 
 // TestContextsKeptByConstructor: handlers in a package that is not a main
 // one, whose exported NewConn (called by a main elsewhere) keeps every
 // connection in globals: its stores are setup too.
 func TestContextsKeptByConstructor(t *testing.T) {
-	r, err := analysis.Run(context.Background(), analysis.Config{Dir: "testdata/ctxlib", Patterns: []string{"."}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		a, b string
-		want analysis.Kind
-		why  string
-	}{
+	checkGlobal(t, "testdata/ctxlib", []globalCell{
 		{"hCount", "hSweep", analysis.Global, "kept holds every connection NewConn made"},
 		{"hCount", "hLast", analysis.Global, "last is the connection NewConn made last"},
 		{"hCount", "hBoxed", analysis.Global, "boxed holds every connection, as interfaces"},
 		{"hJob", "hJob", 0, "NewJob keeps no job"},
-	} {
-		if got := cell(t, r, tc.a, tc.b); got&analysis.Global != tc.want {
-			t.Errorf("%s/%s = %02b, want bit 0 = %d: %s", tc.a, tc.b, got, tc.want, tc.why)
-		}
-	}
+	})
 }
 
 // TestLocksThroughPointers: a mutex in the server every connection points

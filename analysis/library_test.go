@@ -1,7 +1,6 @@
 package analysis_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/safels/safels/analysis"
@@ -69,24 +68,12 @@ func TestLibraryCallbacks(t *testing.T) {
 // of the workspace does: reading the messages through it writes nothing,
 // while a handler that writes a message still races with the reader.
 func TestEmbeddedInterface(t *testing.T) {
-	r, err := analysis.Run(context.Background(), analysis.Config{Dir: "testdata/embedded", Patterns: []string{"."}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		a, b string
-		want analysis.Kind
-		why  string
-	}{
+	checkGlobal(t, "testdata/embedded", []globalCell{
 		{"handleList", "handleList", 0, "reading messages through the stub's promoted ID writes nothing"},
 		{"handleList", "handleBox", 0, "no message holds the box"},
 		{"handleList", "handleSeen", analysis.Global, "handleSeen writes the id handleList reads"},
 		{"handleBox", "handleBox", analysis.Global, "both write other.n"},
-	} {
-		if got := cell(t, r, tc.a, tc.b); got&analysis.Global != tc.want {
-			t.Errorf("%s/%s = %02b, want bit 0 = %d: %s", tc.a, tc.b, got, tc.want, tc.why)
-		}
-	}
+	})
 }
 
 // TestLibraryAround: library code around and inside the handlers, as
@@ -97,22 +84,10 @@ func TestEmbeddedInterface(t *testing.T) {
 // every other; the models say what they do, and only the race on hits is
 // left between handlers.
 func TestLibraryAround(t *testing.T) {
-	r, err := analysis.Run(context.Background(), analysis.Config{Dir: "testdata/servers/libwrap", Patterns: []string{"."}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		a, b string
-		want analysis.Kind
-		why  string
-	}{
+	checkGlobal(t, "testdata/servers/libwrap", []globalCell{
 		{"count", "count", analysis.Global, "both write hits"},
 		{"readFile", "count", 0, "the router and the pooled reader touch no counter"},
 		{"readFile", "watch", 0, "a file and a websocket of their own"},
 		{"watch", "count", 0, "closing a websocket touches no counter"},
-	} {
-		if got := cell(t, r, tc.a, tc.b); got&analysis.Global != tc.want {
-			t.Errorf("%s/%s = %02b, want bit 0 = %d: %s", tc.a, tc.b, got, tc.want, tc.why)
-		}
-	}
+	})
 }
