@@ -98,6 +98,9 @@ func (a *analyzer) reachAdmit(edges []*edge, outer []held, admit func(callKey) b
 	seen := map[callKey]bool{}
 	var walk func(e *edge, path []rawCall, locks []held)
 	walk = func(e *edge, path []rawCall, locks []held) {
+		if a.stopped() {
+			return
+		}
 		locks = unionLocks(locks, e.locks)
 		k := callKey{callee: e.callee, locks: locksKey(locks)}
 		if seen[k] {
@@ -126,12 +129,28 @@ func (a *analyzer) reachAdmit(edges []*edge, outer []held, admit func(callKey) b
 	}
 }
 
+// stopped reports whether the run was cancelled, looking at its context
+// once every 1,024 steps: the walks of the conflicts phase can take
+// seconds on one handler (a chain of 20,000 calls), and a server that is
+// told to stop must not wait for them. A stopped walk returns early; Run
+// then returns the context's error, not what was gathered.
+func (a *analyzer) stopped() bool {
+	if a.halted || a.ctx == nil {
+		return a.halted
+	}
+	a.polls++
+	if a.polls&1023 == 0 && a.ctx.Err() != nil {
+		a.halted = true
+	}
+	return a.halted
+}
+
 // reachStores calls emit with every absolute store that edges reach, once.
 func (a *analyzer) reachStores(edges []*edge, emit func(st *rawStore)) {
 	seen := map[*ssa.Function]bool{}
 	var walk func(fn *ssa.Function)
 	walk = func(fn *ssa.Function) {
-		if seen[fn] {
+		if seen[fn] || a.stopped() {
 			return
 		}
 		seen[fn] = true

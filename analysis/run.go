@@ -44,7 +44,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		}
 	}()
 	a := &analyzer{
-		prog: l.prog, fset: l.fset,
+		prog: l.prog, fset: l.fset, ctx: ctx,
 		sites:    map[ssa.CallInstruction][]*ssa.Function{},
 		sums:     map[*ssa.Function]*summary{},
 		closures: map[*ssa.Function][]*ssa.MakeClosure{},
@@ -123,6 +123,11 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	res.Summarized, res.Reused = a.summarized, a.reused
 	a.owners = a.scanOwnership(fns)
 	a.conflicts(res, found, setup)
+	// The walks of the conflicts phase stop early once ctx is done
+	// (analyzer.stopped): what they gathered is then incomplete.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	nameHandlers(a, res, found)
 	// After the conflicts: gathering a handler's accesses has bounds too.
 	res.Problems = append(res.Problems, a.boundNotes(l.files)...)

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"context"
 	"go/token"
 	"go/types"
 	"hash/maphash"
@@ -354,15 +355,20 @@ type analyzer struct {
 	models    *models // calls into code without a body (models.go)
 
 	// Reuse of summaries across runs (cache.go); all nil without a Cache.
-	prev       *generation                // what the previous run left
-	next       *generation                // what this run leaves
-	pkgKeys    map[*types.Package]string  // content and dependencies' API
-	allFuncs   map[*ssa.Function]bool     // for names
-	names      map[string]*ssa.Function   // built on first use
-	reads      *readLog                   // of the summary being computed
-	lastReads  map[*ssa.Function]*readLog // of each function's latest summary
-	progress   *progress
-	unknowns   map[types.Type]loc // unknownLoc's, by type
+	prev      *generation                // what the previous run left
+	next      *generation                // what this run leaves
+	pkgKeys   map[*types.Package]string  // content and dependencies' API
+	allFuncs  map[*ssa.Function]bool     // for names
+	names     map[string]*ssa.Function   // built on first use
+	reads     *readLog                   // of the summary being computed
+	lastReads map[*ssa.Function]*readLog // of each function's latest summary
+	progress  *progress
+	unknowns  map[types.Type]loc // unknownLoc's, by type
+	// ctx is the run's; polls counts the walk steps (stopped), and
+	// halted says ctx was found done.
+	ctx        context.Context
+	polls      int
+	halted     bool
 	fps        map[*summary]fp
 	stable     map[string]string // stableLoc by loc key
 	posNames   map[token.Pos]string
