@@ -91,3 +91,14 @@ func TestLibraryAround(t *testing.T) {
 		{"watch", "count", 0, "closing a websocket touches no counter"},
 	})
 }
+
+// TestCallbacksOfBoxedTypes: fmt handed a value from elsewhere (an any
+// loaded from a global) may call the String of any type an interface
+// value can hold, and only those: a type never made into an interface
+// (Never) is not among them, one main boxes (Boxed) is.
+func TestCallbacksOfBoxedTypes(t *testing.T) {
+	checkGlobal(t, "testdata/boxed", []globalCell{
+		{"handlePrint", "handleBoxed", analysis.Global, "fmt may call (*Boxed).String, which writes boxedHits"},
+		{"handlePrint", "handleNever", 0, "no interface value holds a Never"},
+	})
+}

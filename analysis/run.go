@@ -63,6 +63,9 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		if fn.Blocks != nil && fn.Pkg != nil && rootPkgs[fn.Pkg.Pkg] {
 			fns = append(fns, fn)
 		}
+		if fn.Blocks != nil || len(fn.TypeArgs()) > 0 {
+			a.bodies = append(a.bodies, fn)
+		}
 	}
 	if cfg.Cache != nil {
 		a.prev = cfg.Cache.prev

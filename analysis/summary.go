@@ -390,7 +390,11 @@ type analyzer struct {
 	// wsFuncs: the workspace's functions with bodies; cbMethods their
 	// methods by name and cbTargets the methods each library call may
 	// call back (library.go).
-	wsFuncs   []*ssa.Function
+	wsFuncs []*ssa.Function
+	// bodies: every function of the program with a body; boxed: the
+	// types whose values may sit in an interface (library.go).
+	bodies    []*ssa.Function
+	boxed     map[typeKeyT]bool
 	cbMethods map[string][]*ssa.Function
 	cbTargets map[ssa.CallInstruction][]callbackTarget
 }
