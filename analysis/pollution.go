@@ -5,7 +5,6 @@ import (
 	"go/token"
 	"go/types"
 	"slices"
-	"sort"
 	"strings"
 
 	"golang.org/x/tools/go/ssa"
@@ -1189,48 +1188,22 @@ func (a *analyzer) entryPoints(l *loaded, found []found, fns []*ssa.Function) []
 			out = append(out, f)
 		}
 		if sp.Pkg.Name() != "main" && withHandlers[sp.Pkg] {
-			out = append(out, a.exported(sp, fns)...)
+			out = append(out, exported(sp, fns)...)
 		}
 	}
 	return out
 }
 
 // exported are the functions and methods of sp that code outside it may
-// call, in the order of their names, among the program's functions fns
-// (generic ones have no body to summarize: skipped).
-func (a *analyzer) exported(sp *ssa.Package, fns []*ssa.Function) []*ssa.Function {
-	known := map[*ssa.Function]bool{}
-	for _, f := range fns {
-		known[f] = f.Pkg == sp
-	}
-	var names []string
-	for name := range sp.Members {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+// call, among the workspace's functions fns (in fns' order: by position).
+// Declared ones only: a closure or a compiler-written wrapper is not
+// called by name, and a generic one has no body of its own.
+func exported(sp *ssa.Package, fns []*ssa.Function) []*ssa.Function {
 	var out []*ssa.Function
-	keep := func(f *ssa.Function) {
-		if known[f] && f.Object() != nil && f.Object().Exported() && f.TypeParams().Len() == 0 {
+	for _, f := range fns {
+		if f.Pkg == sp && f.Synthetic == "" && f.Parent() == nil && f.Object() != nil &&
+			f.Object().Exported() && f.TypeParams().Len() == 0 && len(f.TypeArgs()) == 0 {
 			out = append(out, f)
-		}
-	}
-	for _, name := range names {
-		switch m := sp.Members[name].(type) {
-		case *ssa.Function:
-			keep(m)
-		case *ssa.Type:
-			// The methods declared on it, as written (not the wrappers
-			// of method sets, which are made anew each run).
-			named, ok := m.Type().(*types.Named)
-			if !ok {
-				continue
-			}
-			if _, isIface := named.Underlying().(*types.Interface); isIface {
-				continue
-			}
-			for i := 0; i < named.NumMethods(); i++ {
-				keep(a.prog.FuncValue(named.Method(i)))
-			}
 		}
 	}
 	return out
