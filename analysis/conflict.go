@@ -381,26 +381,6 @@ func sigKey(r *rawAccess) string {
 	return b.String()
 }
 
-// publish turns a raw access into its positioned, named form.
-func (a *analyzer) publish(r *rawAccess, h int) *Access {
-	short, full := r.loc.names()
-	acc := &Access{
-		Object:  full,
-		Short:   short,
-		Op:      r.op,
-		Atomic:  r.atomic,
-		Pos:     a.position(r.pos),
-		Func:    funcName(r.fn),
-		Context: r.loc.base.kind == bContext,
-		Handler: h,
-		Assumed: a.assumedAt(r.fn, r.pos),
-	}
-	for c := range r.via.all() {
-		acc.Via = append(acc.Via, Call{Callee: funcName(c.callee), Short: shortFuncName(c.callee), Pos: a.position(c.pos)})
-	}
-	return acc
-}
-
 // commonLock returns the name of a lock that keeps two accesses apart: one
 // both hold, at least one for writing, that is provably one mutex
 // (mustAliasLock). A lock inside the context only separates invocations on

@@ -397,6 +397,9 @@ type analyzer struct {
 	boxed     map[typeKeyT]bool
 	cbMethods map[string][]*ssa.Function
 	cbTargets map[ssa.CallInstruction][]callbackTarget
+	// pub: names and call chains of published accesses, made once each
+	// (publish.go).
+	pub publisher
 }
 
 func (a *analyzer) intern(b *base) *base {
