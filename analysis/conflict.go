@@ -76,12 +76,21 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 	for _, fn := range setup {
 		pol.add(a.setupStores(fn))
 	}
+	var cg cutGroups
 	for i, f := range found {
 		h := &Handler{Name: funcName(f.fn), Short: shortFuncName(f.fn), Pos: a.position(f.fn.Pos()), Model: f.model}
 		for _, r := range accesses[i] {
 			// Where the access may cross between a context and shared
 			// memory, its loc changes, and it may stand for more accesses.
-			l, extra := pol.apply(r.loc)
+			l, extra, cuts := pol.apply(r.loc)
+			cuts = slices.DeleteFunc(cuts, func(c *cutSet) bool {
+				if len(c.locs) > groupCutsOver {
+					return false
+				}
+				extra = append(extra, c.locs...)
+				return true
+			})
+			var main entry
 			for j, x := range append([]loc{l}, extra...) {
 				raw := r
 				if j > 0 || x.base != r.loc.base || !slices.Equal(x.path, r.loc.path) {
@@ -91,10 +100,21 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 				}
 				acc := a.publish(raw, i)
 				h.Accesses = append(h.Accesses, acc)
-				all = append(all, entry{h: i, raw: raw, pub: acc})
+				e := entry{h: i, raw: raw, pub: acc}
+				all = append(all, e)
+				if j == 0 {
+					main = e
+				}
+			}
+			// What it may reach below a cut is shared with every access
+			// below the same cut: the access joins the set's group
+			// instead of being copied once per loc (cutgroup.go).
+			for _, c := range cuts {
+				cg.add(c, main)
 			}
 		}
 		res.Handlers = append(res.Handlers, h)
+		a.progress.tick("conflicts: the accesses of %d of %d handlers placed (%d, with what they may reach through pointers kept in memory; %d below cuts)", i+1, len(found), len(all), cg.members)
 	}
 	n := len(res.Handlers)
 	res.Matrix = make([][]Kind, n)
@@ -109,60 +129,66 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 	byKey := map[uint64]struct{}{}
 	byWideKey := map[[2]uint64]struct{}{} // more than 65536 handlers
 	objIDs := map[string]int{}
-	// report records that handlers x.h and y.h conflict on the object named
-	// (short, obj).
-	report := func(x, y entry, k Kind, short, obj string, id int) {
-		if x.h > y.h || x.h == y.h && x.pub.Pos.Offset > y.pub.Pos.Offset {
-			x, y = y, x
-		}
-		res.Matrix[x.h][y.h] |= k
-		res.Matrix[y.h][x.h] |= k
+	// report records that handlers hx and hy conflict on the object named
+	// (short, obj), through signatures sx and sy.
+	report := func(sx, sy *sig, hx, hy int, k Kind, short, obj string, id int) {
+		res.Matrix[hx][hy] |= k
+		res.Matrix[hy][hx] |= k
+		lo, hi := min(hx, hy), max(hx, hy)
 		var dup bool
 		if n <= 1<<16 {
-			key := uint64(id)<<34 | uint64(x.h)<<18 | uint64(y.h)<<2 | uint64(k)
+			key := uint64(id)<<34 | uint64(lo)<<18 | uint64(hi)<<2 | uint64(k)
 			_, dup = byKey[key]
 			byKey[key] = struct{}{}
 		} else {
-			key := [2]uint64{uint64(id), uint64(x.h)<<34 | uint64(y.h)<<2 | uint64(k)}
+			key := [2]uint64{uint64(id), uint64(lo)<<34 | uint64(hi)<<2 | uint64(k)}
 			_, dup = byWideKey[key]
 			byWideKey[key] = struct{}{}
 		}
-		if !dup {
-			res.Conflicts = append(res.Conflicts, &Conflict{A: x.h, B: y.h, Kind: k, Object: obj, Short: short, AAccess: x.pub, BAccess: y.pub})
+		if dup {
+			return
 		}
+		x, y := sx.firstOf(hx), sy.firstOf(hy)
+		if x.h > y.h || x.h == y.h && x.pub.Pos.Offset > y.pub.Pos.Offset {
+			x, y = y, x
+		}
+		res.Conflicts = append(res.Conflicts, &Conflict{A: x.h, B: y.h, Kind: k, Object: obj, Short: short, AAccess: x.pub, BAccess: y.pub})
 	}
 	// Accesses are compared by signature (location, op, atomicity, locks
 	// held), not one by one: the same field reached at many positions and
 	// from many handlers is compared once, which keeps the cost near the
 	// size of the output (the matrix and the conflicts) instead of the
 	// square of the number of accesses.
-	type sig struct {
-		rep      *rawAccess
-		entries  []entry
-		handlers []int   // distinct, ascending
-		first    []entry // each handler's first entry, aligned with handlers
-		seen     map[int]bool
-		guards   []string
-		// The object's names and id, computed on the first conflict.
-		short, obj string
-		id         int
-	}
 	var sigs []*sig
 	bySig := map[string]*sig{}
-	for _, e := range all {
-		k := sigKey(e.raw)
+	sigOf := func(r *rawAccess, k string) *sig {
 		g := bySig[k]
 		if g == nil {
-			g = &sig{rep: e.raw, seen: map[int]bool{}, id: -1}
+			g = &sig{rep: r, first: map[int]entry{}, id: -1}
 			bySig[k] = g
 			sigs = append(sigs, g)
 		}
+		return g
+	}
+	for _, e := range all {
+		g := sigOf(e.raw, sigKey(e.raw))
 		g.entries = append(g.entries, e)
-		if !g.seen[e.h] {
-			g.seen[e.h] = true
-			g.first = append(g.first, e)
-			g.handlers = append(g.handlers, e.h)
+		if _, ok := g.first[e.h]; !ok {
+			g.first[e.h] = e
 		}
+	}
+	// Each loc below a cut is a signature of its own, with the accesses
+	// of the groups that reach it (cutgroup.go).
+	for _, grp := range cg.list {
+		for _, x := range grp.set.locs {
+			rep := *grp.rep
+			rep.loc = x
+			g := sigOf(&rep, x.key+"|"+grp.attrs)
+			g.groups = append(g.groups, grp)
+		}
+	}
+	for _, g := range sigs {
+		g.seal(n)
 	}
 	kindOf := func(x, y *rawAccess) Kind {
 		if x.op == Read && y.op == Read || x.atomic && y.atomic {
@@ -185,13 +211,17 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 	}
 	partnersOf := func(to, from *sig, k Kind) {
 		for _, e := range to.entries {
-			for _, p := range from.entries {
+			from.each(func(p entry) bool {
 				if len(e.pub.Partners) >= maxPartners {
-					break
+					return false
 				}
 				e.pub.Partners = append(e.pub.Partners, Partner{Access: p.pub, Kind: k})
-			}
-			e.pub.NPartners += len(from.entries)
+				return true
+			})
+			e.pub.NPartners += from.count
+		}
+		for _, grp := range to.groups {
+			grp.partnersFrom(from, k)
 		}
 	}
 	check := func(x, y *sig) {
@@ -200,8 +230,8 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 			return
 		}
 		if g := commonLock(x.rep, y.rep, k); g != "" {
-			x.guards = appendOnce(x.guards, g)
-			y.guards = appendOnce(y.guards, g)
+			x.guard(g)
+			y.guard(g)
 			return
 		}
 		// Name the more specific of the two: a write of stats conflicts
@@ -219,9 +249,9 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 			}
 			named.id = id
 		}
-		for _, ex := range x.first {
-			for _, ey := range y.first {
-				report(ex, ey, k, named.short, named.obj, named.id)
+		for hx := range x.handlers.all() {
+			for hy := range y.handlers.all() {
+				report(x, y, hx, hy, k, named.short, named.obj, named.id)
 			}
 		}
 		partnersOf(x, y, k)
@@ -311,6 +341,7 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 			}
 		}
 	}
+	cg.finish()
 
 	// Hues: the transitive closure of global conflicts (union-find).
 	parent := make([]int, n)
@@ -357,9 +388,12 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 // sigKey identifies what decides whether an access conflicts: where, how,
 // and under which locks; not where in the source or from which handler.
 func sigKey(r *rawAccess) string {
+	return r.loc.key + "|" + sigAttrs(r)
+}
+
+// sigAttrs is sigKey without the loc.
+func sigAttrs(r *rawAccess) string {
 	var b strings.Builder
-	b.WriteString(r.loc.key)
-	b.WriteString("|")
 	b.WriteString(r.op.String())
 	if r.atomic {
 		b.WriteString("|atomic")

@@ -36,6 +36,8 @@
 //	run.go        Run: the phases, recursive components, bound notes
 //	progress.go   word of what a long run is doing (Config.Progress)
 //	conflict.go   pairwise conflicts, the matrix, hues and colors
+//	cutgroup.go   what accesses below one cut may reach, paired once for all
+//	publish.go    accesses named and positioned, names and chains made once
 //	cache.go      summaries kept between runs (the language server)
 //	translate.go  a kept summary rewritten into this run's objects
 //	result.go     the Result and its parts

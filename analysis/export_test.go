@@ -12,3 +12,7 @@ func SetWholePasses(on bool) { wholePasses = on }
 // SetComponentBound sets how many entries a recursive component's
 // summaries may hold before it is detached; it returns the old bound.
 func SetComponentBound(n int) int { old := maxComponentEntries; maxComponentEntries = n; return old }
+
+// SetGroupCutsOver sets the size above which a cut's set is grouped rather
+// than copied into each access; it returns the old value.
+func SetGroupCutsOver(n int) int { old := groupCutsOver; groupCutsOver = n; return old }

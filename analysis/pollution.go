@@ -122,7 +122,7 @@ type pollution struct {
 	publishedSeen map[publishedKey]bool
 	// belowMemo: belowCut's answers, asked once every store is known;
 	// wildCache: what every slot of the program holds (cutBelow).
-	belowMemo   map[cutKey][]loc
+	belowMemo   map[cutKey]*cutSet
 	wildCache   map[ownership][]loc
 	unknownMemo map[types.Type]loc // deepUnknown's answers
 	// toShared: slots that held pointers to shared memory, and to which.
@@ -801,19 +801,21 @@ func (p *pollution) context(sl slot, t types.Type) {
 // (extra locs, named after it: *c.p is also total), or, where that is not
 // known, anything of its type (the dereference becomes imprecise); shared
 // memory holding a context's pointer reaches any context's memory of its
-// type.
-func (p *pollution) apply(l loc) (loc, []loc) {
+// type. What a cut loc may reach below it is returned apart, as sets
+// shared by every access below the same cut (cuts), not copied into each.
+func (p *pollution) apply(l loc) (loc, []loc, []*cutSet) {
 	own := ownerOf(l)
 	if own == ownFresh {
-		return l, nil
+		return l, nil, nil
 	}
 	if own == ownContext && p.owners != nil && p.owners.interior[typeKey(l.base.typ)] {
 		// The context may be memory inside another (&c.timer posted):
 		// it is memory of its type wherever it is.
-		return unknownOf(l.base.typ).extend(l.path, l.trunc), nil
+		return unknownOf(l.base.typ).extend(l.path, l.trunc), nil, nil
 	}
 	var path []elem
 	var extra []loc
+	var cuts []*cutSet
 	for d, e := range l.path {
 		if e.kind != eDeref || own == ownShared && !e.precise || own == ownContext && e.crossed {
 			continue
@@ -828,8 +830,11 @@ func (p *pollution) apply(l loc) (loc, []loc) {
 				x := target.extend(l.path[d+1:], l.trunc)
 				if len(x.path) > len(target.path) {
 					// What the target reaches may cross over again.
-					x2, more := p.apply(x)
+					x2, more, moreCuts := p.apply(x)
 					extra = append(extra, more...)
+					for _, c := range moreCuts {
+						cuts = appendCut(cuts, c)
+					}
 					x = x2
 				}
 				extra = append(extra, x)
@@ -852,9 +857,24 @@ func (p *pollution) apply(l loc) (loc, []loc) {
 		l.path = path
 	}
 	if l.trunc {
-		extra = append(extra, p.belowCut(l, own)...)
+		cuts = appendCut(cuts, p.belowCut(l, own))
 	}
-	return l, extra
+	return l, extra, cuts
+}
+
+// cutSet is what memory below one cut may reach (belowCut): often
+// thousands of locs, the same for every access below that cut, so it is
+// made once and shared; id tells sets apart.
+type cutSet struct {
+	id   int
+	locs []loc
+}
+
+func appendCut(cs []*cutSet, c *cutSet) []*cutSet {
+	if len(c.locs) == 0 || slices.Contains(cs, c) {
+		return cs
+	}
+	return append(cs, c)
 }
 
 // belowCut: what a cut loc (everything below l) may reach besides its own
@@ -863,11 +883,20 @@ func (p *pollution) apply(l loc) (loc, []loc) {
 // pointers into a context, for shared memory's. Where an interface is met
 // below, every slot of the program counts. What lies below the cut slot
 // depends on its type only, and is computed once per type (cutBelow).
-func (p *pollution) belowCut(l loc, own ownership) []loc {
+func (p *pollution) belowCut(l loc, own ownership) *cutSet {
 	// It depends on l's slot, type and ownership only, and is asked once
 	// per access: on a server with hundreds of thousands of accesses
 	// below cuts, answering each afresh took most of the pairing's time.
-	return memoLocs(&p.belowMemo, cutKey{slotOf(l), l.memType(), own}, func() []loc { return p.belowCut0(l, own) })
+	k := cutKey{slotOf(l), l.memType(), own}
+	if c, ok := p.belowMemo[k]; ok {
+		return c
+	}
+	if p.belowMemo == nil {
+		p.belowMemo = map[cutKey]*cutSet{}
+	}
+	c := &cutSet{id: len(p.belowMemo), locs: p.belowCut0(l, own)}
+	p.belowMemo[k] = c
+	return c
 }
 
 // memoLocs returns (*m)[k], computed by f the first time it is asked.
