@@ -224,9 +224,14 @@ func (a *analyzer) ownAccesses(h found, skip map[rawCall]bool) ([]*rawAccess, []
 			edges = append(edges, e)
 		}
 	}
-	if a.reachSites(edges, func(acc *rawAccess, path []rawCall, locks []held) {
+	if a.reachSites(edges, func(acc *rawAccess, path *upPath, locks []held) {
+		for u := path; u != nil; u = u.up {
+			if skip[rawCall{pos: u.call.pos, caller: u.call.caller}] {
+				return // the part of the path chainTo leaves out too
+			}
+		}
 		c := *acc
-		c.via = push(path, acc.via)
+		c.via = chainTo(path, acc.via)
 		c.locks = unionLocks(locks, acc.locks)
 		add(&c)
 	}) {

@@ -19,6 +19,10 @@ type viaKey struct {
 	rest *Call // &rest[0], nil for a chain of one call
 }
 
+// elided stands for the calls of a long path left out of an access's
+// chain (chainTo): "a → b → … → y → z".
+const elided = "…"
+
 // publish turns a raw access into its positioned, named form.
 func (a *analyzer) publish(r *rawAccess, h int) *Access {
 	short, full := a.pub.names(r.loc)
@@ -76,9 +80,13 @@ func (a *analyzer) via(c *chain) []Call {
 	if a.pub.vias == nil {
 		a.pub.vias = map[viaKey][]Call{}
 	}
-	n := a.pub.fnName(c.call.callee)
+	step := Call{Callee: elided, Short: elided} // calls chainTo left out
+	if c.call.callee != nil {
+		n := a.pub.fnName(c.call.callee)
+		step = Call{Callee: n[0], Short: n[1], Pos: a.position(c.call.pos)}
+	}
 	v := make([]Call, 0, len(rest)+1)
-	v = append(v, Call{Callee: n[0], Short: n[1], Pos: a.position(c.call.pos)})
+	v = append(v, step)
 	v = append(v, rest...)
 	a.pub.vias[k] = v
 	return v

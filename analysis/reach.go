@@ -84,20 +84,69 @@ func anyRelative(hs []held) bool {
 	return false
 }
 
+// upPath is a walk's call path, kept from its last call up to its first:
+// the paths of one walk share their beginnings, so entering a function
+// costs one node, not a copy of the path (caddy's walks go thousands of
+// calls deep, and copying made them quadratic).
+type upPath struct {
+	call  rawCall
+	up    *upPath
+	depth int // calls in the path
+}
+
+// calls is the path, first call first.
+func (u *upPath) calls() []rawCall {
+	if u == nil {
+		return nil
+	}
+	out := make([]rawCall, u.depth)
+	for ; u != nil; u = u.up {
+		out[u.depth-1] = u.call
+	}
+	return out
+}
+
+// maxShownCalls bounds the calls a handler's access keeps of its path:
+// the first shownHead (where the handler calls, where to defer) and the
+// last shownTail (what leads to the access), with one elided step (a
+// rawCall without callee) between. The path only names the way to an
+// access; nothing is decided by it past its first call.
+const (
+	shownHead     = 4
+	shownTail     = 8
+	maxShownCalls = shownHead + shownTail
+)
+
+// chainTo is the chain of path u followed by tail, at most maxShownCalls
+// of u's calls.
+func chainTo(u *upPath, tail *chain) *chain {
+	long := u != nil && u.depth > maxShownCalls
+	for n := 0; u != nil; u, n = u.up, n+1 {
+		if long && n == shownTail {
+			tail = &chain{next: tail} // the elided calls
+			for u.depth > shownHead {
+				u = u.up
+			}
+		}
+		tail = &chain{call: u.call, next: tail}
+	}
+	return tail
+}
+
 // reach walks edges and what the callees' edges lead to, and calls emit
 // with every absolute access found, the call path from the first edge
 // down to the function holding it, and the locks held along that path.
 // Each function is visited once per set of locks held.
-func (a *analyzer) reach(edges []*edge, outer []held, emit func(acc *rawAccess, path []rawCall, locks []held)) {
+func (a *analyzer) reach(edges []*edge, outer []held, emit func(acc *rawAccess, path *upPath, locks []held)) {
 	a.reachAdmit(edges, outer, nil, emit)
 }
 
 // reachAdmit is reach, entering a function only if admit (when not nil)
 // agrees.
-func (a *analyzer) reachAdmit(edges []*edge, outer []held, admit func(callKey) bool, emit func(acc *rawAccess, path []rawCall, locks []held)) {
+func (a *analyzer) reachAdmit(edges []*edge, outer []held, admit func(callKey) bool, emit func(acc *rawAccess, path *upPath, locks []held)) {
 	seen := map[callKey]bool{}
-	var walk func(e *edge, path []rawCall, locks []held)
-	walk = func(e *edge, path []rawCall, locks []held) {
+	var walk func(e *edge, path *upPath, locks []held)
+	walk = func(e *edge, path *upPath, locks []held) {
 		if a.stopped() {
 			return
 		}
@@ -114,7 +163,11 @@ func (a *analyzer) reachAdmit(edges []*edge, outer []held, admit func(callKey) b
 		if sum == nil {
 			return
 		}
-		path = append(path[:len(path):len(path)], e.step())
+		depth := 1
+		if path != nil {
+			depth = path.depth + 1
+		}
+		path = &upPath{call: e.step(), up: path, depth: depth}
 		for _, acc := range sum.accesses {
 			if !acc.relative() {
 				emit(acc, path, locks)
@@ -185,7 +238,7 @@ const maxHandlerSites = 16
 // and memory. What is skipped is already kept at maxHandlerSites sites, so the
 // conflicts are the same; only further places to defer go unnamed. It
 // reports whether that bound was hit.
-func (a *analyzer) reachSites(edges []*edge, emit func(acc *rawAccess, path []rawCall, locks []held)) (cut bool) {
+func (a *analyzer) reachSites(edges []*edge, emit func(acc *rawAccess, path *upPath, locks []held)) (cut bool) {
 	visits := map[callKey]int{}
 	admit := func(k callKey) bool {
 		visits[k]++

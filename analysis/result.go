@@ -58,6 +58,9 @@ func (k Kind) String() string {
 
 // Call is one step of the call chain from a handler to an access: the call
 // site in the caller and the function it calls.
+//
+// A long chain keeps its first 4 and last 8 calls; one Call whose Callee
+// and Short are "…" (and Pos zero) stands for those left out.
 type Call struct {
 	Callee string         // types.Func.FullName() or SSA name of the callee
 	Short  string         // the callee's name as the user wrote it

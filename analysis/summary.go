@@ -1221,10 +1221,10 @@ func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []
 	if plain {
 		s.sum.addCall(&edge{pos: pos, caller: s.fn, callee: callee, locks: absoluteLocks(s.cur)})
 	} else {
-		a.reach(sum.calls, nil, func(acc *rawAccess, path []rawCall, locks []held) {
+		a.reach(sum.calls, nil, func(acc *rawAccess, path *upPath, locks []held) {
 			c := *acc
 			c.locks = unionLocks(locks, acc.locks)
-			apply(&c, path)
+			apply(&c, path.calls())
 		})
 	}
 	if s.sum != nil {
