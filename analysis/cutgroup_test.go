@@ -6,9 +6,11 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/safels/safels/analysis"
+	"github.com/safels/safels/internal/wanttest"
 )
 
 // sameMeaning is what grouping the sets below cuts must not change: the
@@ -95,4 +97,60 @@ func accesses(r *analysis.Result) int {
 		n += len(h.Accesses)
 	}
 	return n
+}
+
+// Past maxHandlerAccesses a handler enters each function from one call
+// site only: fewer places to defer are named, the conflicts stay the same,
+// and a note says so at the handler.
+func TestNarrowedSitesSameConflicts(t *testing.T) {
+	dirs, _ := filepath.Glob("../testdata/*")
+	dirs = append(dirs, "testdata/calls", "testdata/sites", "testdata/callbacks")
+	narrowed := 0
+	for _, dir := range dirs {
+		if m, _ := filepath.Glob(filepath.Join(dir, "*.go")); len(m) == 0 {
+			continue
+		}
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			cfg := analysis.Config{Dir: dir}
+			whole, err := analysis.Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			old := analysis.SetMaxHandlerAccesses(0)
+			defer analysis.SetMaxHandlerAccesses(old)
+			narrow, err := analysis.Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pairs := func(r *analysis.Result) string {
+				var out []string
+				for _, line := range sameMeaning(r) {
+					if !strings.HasPrefix(line, "finding ") {
+						out = append(out, line)
+					}
+				}
+				return strings.Join(out, "\n")
+			}
+			if a, b := pairs(whole), pairs(narrow); a != b {
+				t.Errorf("narrowed sites changed the conflicts:\n%s\n---\n%s", a, b)
+			}
+			if accesses(narrow) < accesses(whole) {
+				narrowed++
+				if !slices.ContainsFunc(narrow.Problems, func(p analysis.Problem) bool {
+					return p.Note && strings.Contains(p.Message, "findings name one place to defer per function")
+				}) {
+					t.Errorf("fewer accesses (%d, not %d), and no note says why", accesses(narrow), accesses(whole))
+				}
+			}
+		})
+	}
+	if narrowed < 1 {
+		t.Errorf("narrowing changed the accesses of no example: the comparison proves nothing")
+	}
+}
+
+// Each call through which a handler reaches a write is named as a place to
+// defer, below the bounds (testdata/sites).
+func TestEverySiteNamed(t *testing.T) {
+	wanttest.Run(t, "testdata/sites")
 }

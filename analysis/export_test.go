@@ -16,3 +16,8 @@ func SetComponentBound(n int) int { old := maxComponentEntries; maxComponentEntr
 // SetGroupCutsOver sets the size above which a cut's set is grouped rather
 // than copied into each access; it returns the old value.
 func SetGroupCutsOver(n int) int { old := groupCutsOver; groupCutsOver = n; return old }
+
+// SetMaxHandlerAccesses sets how many accesses a handler gathers before
+// each function below it is entered from one call site only; it returns
+// the old value.
+func SetMaxHandlerAccesses(n int) int { old := maxHandlerAccesses; maxHandlerAccesses = n; return old }

@@ -227,7 +227,12 @@ func (a *analyzer) reachStores(edges []*edge, emit func(st *rawStore)) {
 
 // maxHandlerSites bounds how many of a handler's call sites keep their
 // own copy of what one function below them does.
-const maxHandlerSites = 16
+const maxHandlerSites = maxSites
+
+// maxHandlerAccesses: past this many accesses gathered for one handler,
+// each function below it is entered from one more call site at most,
+// under each set of locks (reachSites).
+var maxHandlerAccesses = 100_000
 
 // reachSites walks a handler's call edges one call site at a time: each
 // site is a place where the user may defer the call, so each keeps its own
@@ -235,21 +240,30 @@ const maxHandlerSites = 16
 // more than maxHandlerSites of the handler's sites is not entered again: on a
 // large server every handler's dozens of calls reach the same thousands
 // of functions, and a copy per site was the run's largest cost in time
-// and memory. What is skipped is already kept at maxHandlerSites sites, so the
-// conflicts are the same; only further places to defer go unnamed. It
-// reports whether that bound was hit.
-func (a *analyzer) reachSites(edges []*edge, emit func(acc *rawAccess, path *upPath, locks []held)) (cut bool) {
+// and memory. Past maxHandlerAccesses, a function already entered is not
+// entered again from another site at all (caddy's handlers reach most of
+// the program from each of their calls). What is skipped is already kept
+// at an earlier site, so the conflicts are the same; only further places
+// to defer go unnamed. It reports whether either bound was hit.
+func (a *analyzer) reachSites(edges []*edge, emit func(acc *rawAccess, path *upPath, locks []held)) (cut, narrowed bool) {
 	visits := map[callKey]int{}
+	limit, emitted := maxHandlerSites, 0
 	admit := func(k callKey) bool {
 		visits[k]++
-		if visits[k] > maxHandlerSites {
+		if visits[k] > limit {
 			cut = true
 			return false
 		}
 		return true
 	}
-	for _, e := range edges {
-		a.reachAdmit([]*edge{e}, nil, admit, emit)
+	count := func(acc *rawAccess, path *upPath, locks []held) {
+		if emitted++; emitted > maxHandlerAccesses && limit > 1 {
+			limit, narrowed = 1, true
+		}
+		emit(acc, path, locks)
 	}
-	return cut
+	for _, e := range edges {
+		a.reachAdmit([]*edge{e}, nil, admit, count)
+	}
+	return cut, narrowed
 }

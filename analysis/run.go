@@ -442,6 +442,10 @@ func (a *analyzer) boundNotes(files []string) []Problem {
 			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
 				Message: fmt.Sprintf("%s reaches the same function through more than %d of its calls: findings name the first %d as places to defer (the conflicts are the same)", shortFuncName(fn), maxHandlerSites, maxHandlerSites)})
 		}
+		if s != nil && s.handlerNarrowed && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
+			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
+				Message: fmt.Sprintf("%s reaches more than %d accesses: past them, findings name one place to defer per function it reaches (the conflicts are the same)", shortFuncName(fn), maxHandlerAccesses)})
+		}
 		if s != nil && s.refsCut && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
 			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
 				Message: fmt.Sprintf("%s reaches one access at more than %d places: findings name the first %d (the conflict is the same)", shortFuncName(fn), maxRefs, maxRefs)})
@@ -570,7 +574,7 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 		tail *chain
 	}
 	chains := map[pathKey]*chain{}
-	if a.reachSites(sum.calls, func(acc *rawAccess, path *upPath, locks []held) {
+	cut, narrowed := a.reachSites(sum.calls, func(acc *rawAccess, path *upPath, locks []held) {
 		c := *acc
 		k := pathKey{path, acc.via}
 		if c.via = chains[k]; c.via == nil {
@@ -579,9 +583,10 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 		}
 		c.locks = unionLocks(locks, acc.locks)
 		add(&c)
-	}) {
-		sum.handlerSitesCut = true // said at the handler (boundNotes)
-	}
+	})
+	// Said at the handler (boundNotes).
+	sum.handlerSitesCut = sum.handlerSitesCut || cut
+	sum.handlerNarrowed = sum.handlerNarrowed || narrowed
 	var stores []*rawStore
 	addStore := func(st *rawStore) {
 		for _, d := range rebase(st.dst) {

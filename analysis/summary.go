@@ -148,6 +148,9 @@ type summary struct {
 	// handlerSitesCut: as a handler, it reached one function from more
 	// than maxHandlerSites of its calls (reachSites).
 	handlerSitesCut bool
+	// handlerNarrowed: as a handler, it reached more than
+	// maxHandlerAccesses, and then each function from one site only.
+	handlerNarrowed bool
 	// refs counts the places keeping each access (newRef); refsCut says
 	// the bound was hit.
 	refs     map[accKey]map[refPlace]bool
