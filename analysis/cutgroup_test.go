@@ -154,3 +154,44 @@ func TestNarrowedSitesSameConflicts(t *testing.T) {
 func TestEverySiteNamed(t *testing.T) {
 	wanttest.Run(t, "testdata/sites")
 }
+
+// Past maxLockSets a walk enters a function as if no lock were held: that
+// may only add conflicts (fewer locks keep fewer apart), and a note says
+// so at the handler.
+func TestLockSetsBoundOnlyAdds(t *testing.T) {
+	cut := 0
+	for _, dir := range []string{"testdata/locks", "testdata/ptrlocks", "../testdata/thttpd"} {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			cfg := analysis.Config{Dir: dir}
+			whole, err := analysis.Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			old := analysis.SetMaxLockSets(0)
+			defer analysis.SetMaxLockSets(old)
+			none, err := analysis.Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, row := range whole.Matrix {
+				for j, k := range row {
+					if none.Matrix[i][j]&k != k {
+						t.Errorf("%s/%s: %v with every lock set, %v with none", whole.Handlers[i].Short, whole.Handlers[j].Short, k, none.Matrix[i][j])
+					}
+				}
+			}
+			noted := slices.ContainsFunc(none.Problems, func(p analysis.Problem) bool {
+				return p.Note && strings.Contains(p.Message, "sets of locks: past them, it is taken to hold none")
+			})
+			if len(none.Conflicts) > len(whole.Conflicts) {
+				cut++
+				if !noted {
+					t.Errorf("more conflicts (%d, not %d) and no note says why", len(none.Conflicts), len(whole.Conflicts))
+				}
+			}
+		})
+	}
+	if cut == 0 {
+		t.Errorf("dropping locks added no conflict in any example: the test proves nothing")
+	}
+}

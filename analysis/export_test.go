@@ -21,3 +21,7 @@ func SetGroupCutsOver(n int) int { old := groupCutsOver; groupCutsOver = n; retu
 // each function below it is entered from one call site only; it returns
 // the old value.
 func SetMaxHandlerAccesses(n int) int { old := maxHandlerAccesses; maxHandlerAccesses = n; return old }
+
+// SetMaxLockSets sets under how many sets of locks one walk enters one
+// function before it takes the rest as none; it returns the old value.
+func SetMaxLockSets(n int) int { old := maxLockSets; maxLockSets = n; return old }

@@ -238,6 +238,7 @@ func (a *analyzer) ownAccesses(h found, skip map[rawCall]bool) ([]*rawAccess, []
 	// Said at the handler (boundNotes).
 	sum.handlerSitesCut = sum.handlerSitesCut || cut
 	sum.handlerNarrowed = sum.handlerNarrowed || narrowed
+	sum.handlerLockSetsCut = sum.handlerLockSetsCut || a.lockSetsCut
 	var stores []*rawStore
 	addStore := func(st *rawStore) {
 		for _, d := range a.envRebase(h, st.dst) {

@@ -145,6 +145,7 @@ func (a *analyzer) reach(edges []*edge, outer []held, emit func(acc *rawAccess, 
 // agrees.
 func (a *analyzer) reachAdmit(edges []*edge, outer []held, admit func(callKey) bool, emit func(acc *rawAccess, path *upPath, locks []held)) {
 	seen := map[callKey]bool{}
+	sets := map[*ssa.Function]int{} // lock sets each function was entered under
 	var walk func(e *edge, path *upPath, locks []held)
 	walk = func(e *edge, path *upPath, locks []held) {
 		if a.stopped() {
@@ -155,7 +156,19 @@ func (a *analyzer) reachAdmit(edges []*edge, outer []held, admit func(callKey) b
 		if seen[k] {
 			return
 		}
+		if len(locks) > 0 && sets[e.callee] >= maxLockSets {
+			// Each set of locks held on the way is a walk of all below
+			// of its own, and a server holds many: past maxLockSets, the
+			// function is entered as if none were held, which can only
+			// keep fewer conflicts away.
+			locks, k = nil, callKey{callee: e.callee}
+			a.lockSetsCut = true
+			if seen[k] {
+				return
+			}
+		}
 		seen[k] = true
+		sets[e.callee]++
 		if admit != nil && !admit(k) {
 			return
 		}
@@ -225,6 +238,10 @@ func (a *analyzer) reachStores(edges []*edge, emit func(st *rawStore)) {
 	}
 }
 
+// maxLockSets bounds the sets of locks under which one walk enters one
+// function (reachAdmit).
+var maxLockSets = 4
+
 // maxHandlerSites bounds how many of a handler's call sites keep their
 // own copy of what one function below them does.
 const maxHandlerSites = maxSites
@@ -262,6 +279,7 @@ func (a *analyzer) reachSites(edges []*edge, emit func(acc *rawAccess, path *upP
 		}
 		emit(acc, path, locks)
 	}
+	a.lockSetsCut = false
 	for _, e := range edges {
 		a.reachAdmit([]*edge{e}, nil, admit, count)
 	}

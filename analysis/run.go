@@ -442,6 +442,10 @@ func (a *analyzer) boundNotes(files []string) []Problem {
 			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
 				Message: fmt.Sprintf("%s reaches the same function through more than %d of its calls: findings name the first %d as places to defer (the conflicts are the same)", shortFuncName(fn), maxHandlerSites, maxHandlerSites)})
 		}
+		if s != nil && s.handlerLockSetsCut && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
+			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
+				Message: fmt.Sprintf("%s reaches a function under more than %d sets of locks: past them, it is taken to hold none there (more conflicts, never fewer)", shortFuncName(fn), maxLockSets)})
+		}
 		if s != nil && s.handlerNarrowed && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
 			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
 				Message: fmt.Sprintf("%s reaches more than %d accesses: past them, findings name one place to defer per function it reaches (the conflicts are the same)", shortFuncName(fn), maxHandlerAccesses)})
@@ -587,6 +591,7 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 	// Said at the handler (boundNotes).
 	sum.handlerSitesCut = sum.handlerSitesCut || cut
 	sum.handlerNarrowed = sum.handlerNarrowed || narrowed
+	sum.handlerLockSetsCut = sum.handlerLockSetsCut || a.lockSetsCut
 	var stores []*rawStore
 	addStore := func(st *rawStore) {
 		for _, d := range rebase(st.dst) {

@@ -151,6 +151,9 @@ type summary struct {
 	// handlerNarrowed: as a handler, it reached more than
 	// maxHandlerAccesses, and then each function from one site only.
 	handlerNarrowed bool
+	// handlerLockSetsCut: as a handler, it entered a function under more
+	// than maxLockSets sets of locks, and the rest under none.
+	handlerLockSetsCut bool
 	// refs counts the places keeping each access (newRef); refsCut says
 	// the bound was hit.
 	refs     map[accKey]map[refPlace]bool
@@ -403,6 +406,9 @@ type analyzer struct {
 	// pub: names and call chains of published accesses, made once each
 	// (publish.go).
 	pub publisher
+	// lockSetsCut: a walk entered a function under more than maxLockSets
+	// sets of locks and took the rest as none (reachAdmit).
+	lockSetsCut bool
 }
 
 func (a *analyzer) intern(b *base) *base {
