@@ -102,3 +102,25 @@ func TestCallbacksOfBoxedTypes(t *testing.T) {
 		{"handlePrint", "handleNever", 0, "no interface value holds a Never"},
 	})
 }
+
+// TestWebsocketKeeps: a websocket.Conn keeps the connection Upgrade takes
+// over and the Upgrader's buffer pool, not the response writer or the
+// request, and calls back only their methods (and, in WriteJSON, the
+// encoder's on the value): a handler writing its own connection shares
+// nothing with one that keeps its request or prints a counter. Before,
+// every call on a Conn was taken to call any method of the table on
+// anything (printed and encoded raced everywhere). A MarshalJSON that
+// writes a global, and a kept connection written by two broadcasts, still
+// race.
+func TestWebsocketKeeps(t *testing.T) {
+	checkGlobal(t, "testdata/servers/wspump", []globalCell{
+		{"echo", "status", 0, "echo's connection calls no String of the workspace"},
+		{"echo", "broadcast", 0, "echo's own connection is not a kept one"},
+		{"status", "notify", 0, "WriteJSON encodes an event, not a counter"},
+		{"status", "join", 0, "no call on join's Conn calls (*counter).String"},
+		{"join", "join", 0, "appending under mu; no callback of a Conn writes printed"},
+		{"notify", "notify", analysis.Global, "WriteJSON calls (*event).MarshalJSON, which writes encoded"},
+		{"join", "broadcast", analysis.Global, "broadcast reads conns without the lock join holds"},
+		{"broadcast", "broadcast", analysis.Global, "two broadcasts set the write deadline of one kept Conn"},
+	})
+}

@@ -57,6 +57,10 @@ type CallModel struct {
 	// published if the receiver is), "result" (in what it returns: published
 	// if that is), "nothing" (used during the call only).
 	Keeps string `json:"keeps,omitempty"`
+	// Kept, with Keeps "result", names the arguments the result keeps
+	// (-1 = the receiver, 0 = the first argument after it); the others
+	// are used during the call only. Empty: all of them.
+	Kept []int `json:"kept,omitempty"`
 	// Result is what pointers it returns refer to: "" (the default:
 	// anything its arguments reach, receiver included), "first" (what its
 	// first argument after the receiver reaches, or new memory left
@@ -93,6 +97,9 @@ func (m *CallModel) validate() error {
 	default:
 		return fmt.Errorf("\"result\" must be \"first\" or \"fresh\", not %q", m.Result)
 	}
+	if len(m.Kept) > 0 && (m.Keeps != "result" || m.Result != "fresh") {
+		return fmt.Errorf("\"kept\" needs \"keeps\": \"result\" and \"result\": \"fresh\"")
+	}
 	if m.Package == "" {
 		return fmt.Errorf("\"package\" is required")
 	}
@@ -110,6 +117,18 @@ func (m *CallModel) covers(typ, name string) bool {
 		return slices.Contains(m.Names, name)
 	}
 	return !slices.Contains(m.Except, name)
+}
+
+// keptArg: the i-th of a call's args (the receiver first, for a method)
+// is kept in the result (Keeps "result").
+func (m *CallModel) keptArg(i int, method bool) bool {
+	if len(m.Kept) == 0 {
+		return true
+	}
+	if method {
+		i-- // the receiver is -1
+	}
+	return slices.Contains(m.Kept, i)
 }
 
 // receiverEffect and argEffect apply the defaults.
@@ -478,8 +497,8 @@ var builtinModels = []CallModel{
 		Why: "a SugaredLogger is safe for concurrent use; it formats during the call"},
 	{Package: "github.com/gorilla/websocket", Type: "*Conn", Names: []string{"Close", "WriteControl"}, Receiver: EffectNone, Args: EffectRead, Keeps: "nothing",
 		Why: "documented: Close and WriteControl may be called concurrently with all other methods"},
-	{Package: "github.com/gorilla/websocket", Type: "*Upgrader", Names: []string{"Upgrade"}, Receiver: EffectRead, Args: EffectRead, Writes: []int{0}, Keeps: "result", Result: "fresh",
-		Why: "documented safe to call concurrently (it reads its settings); takes over the response writer's connection for a new Conn, which keeps it"},
+	{Package: "github.com/gorilla/websocket", Type: "*Upgrader", Names: []string{"Upgrade"}, Receiver: EffectRead, Args: EffectRead, Writes: []int{0}, Keeps: "result", Kept: []int{-1}, Result: "fresh",
+		Why: "documented safe to call concurrently (it reads its settings); the new Conn is made on the HTTP server connection taken over through the response writer (http.Hijacker: the server does nothing more with it) and uses the Upgrader's WriteBufferPool, so it keeps what the Upgrader points to; the writer and the request are used during the call only"},
 	{Package: "github.com/gorilla/websocket", Type: "*Conn", Names: []string{"WriteMessage", "WriteJSON", "WritePreparedMessage"}, Args: EffectRead, Keeps: "nothing",
 		Why: "the connection's one writer at a time (documented): writes the connection, copies what it sends into a frame, keeps none of it"},
 	{Package: "github.com/gorilla/websocket", Type: "*Conn", Names: []string{"ReadMessage", "ReadJSON", "NextReader", "NextWriter", "SetReadDeadline", "SetWriteDeadline", "SetReadLimit", "EnableWriteCompression", "SetCompressionLevel"}, Keeps: "nothing",
@@ -500,8 +519,6 @@ var builtinModels = []CallModel{
 		Why: "an event's field methods encode what they are given into its buffer during the call and return the event"},
 	{Package: "github.com/microcosm-cc/bluemonday", Type: "*Policy", Names: []string{"Sanitize", "SanitizeBytes", "SanitizeReader", "SanitizeReaderToWriter"}, Receiver: EffectRead, Keeps: "nothing", Result: "fresh",
 		Why: "a Policy is safe for concurrent use once built; sanitizing reads it (and consumes a reader, fills a writer)"},
-	{Package: "github.com/gorilla/websocket", Type: "*Upgrader", Names: []string{"Upgrade"}, Receiver: EffectRead, Keeps: "result", Result: "fresh",
-		Why: "reads the options; the new Conn keeps the hijacked connection of the response writer"},
 	{Package: "github.com/gin-gonic/gin", Type: "*Context", Names: []string{"JSON", "IndentedJSON", "SecureJSON", "PureJSON", "AsciiJSON", "JSONP", "XML", "YAML", "TOML", "ProtoBuf", "String", "HTML", "Data", "Render", "AbortWithStatusJSON"}, Args: EffectRead, Keeps: "nothing",
 		Why: "renders the value into the response during the call"},
 	{Package: "github.com/gin-gonic/gin", Type: "*Context", Names: []string{"Bind", "BindJSON", "BindQuery", "BindUri", "BindHeader", "BindXML", "BindYAML", "ShouldBind", "ShouldBindJSON", "ShouldBindQuery", "ShouldBindUri", "ShouldBindHeader", "ShouldBindXML", "ShouldBindYAML", "ShouldBindWith", "BindWith", "MustBindWith"}, Keeps: "nothing",
