@@ -37,6 +37,15 @@ func (a *analyzer) modelCall(s *fnState, m *CallModel, call ssa.CallInstruction,
 		if e == EffectNone {
 			continue
 		}
+		if recv && i == 0 && m.Own {
+			for _, l := range s.ownOrigins(arg) {
+				rec(l, Read, false, pos, s.fn, nil, nil)
+				if e == EffectWrite {
+					rec(l, Write, false, pos, s.fn, nil, nil)
+				}
+			}
+			continue
+		}
 		for _, l := range s.deepOrigins(arg) {
 			rec(l, Read, false, pos, s.fn, nil, nil)
 			if e == EffectWrite {
@@ -61,10 +70,8 @@ func (a *analyzer) modelCall(s *fnState, m *CallModel, call ssa.CallInstruction,
 		if v, ok := call.(*ssa.Call); ok && m.Result == "fresh" {
 			if t, ok := firstResult(v); ok {
 				dst := []loc{a.freshLoc(v, pointee(t))}
-				for i, arg := range args {
-					if m.keptArg(i, recv) {
-						s.storePointer(dst, arg, pos)
-					}
+				for _, arg := range args {
+					s.storePointer(dst, arg, pos)
 				}
 			}
 		}
@@ -101,7 +108,7 @@ func (s *fnState) modelResults(m *CallModel, call *ssa.Call, idx int, t types.Ty
 	}
 	for i, arg := range args {
 		switch {
-		case !fresh, m.Keeps == "result" && m.keptArg(i, method):
+		case !fresh, m.Keeps == "result":
 		case m.Result == "first" && i == first:
 		default:
 			continue
@@ -161,6 +168,22 @@ func (a *analyzer) modelKeeps(call ssa.CallInstruction) ([]ssa.Value, bool) {
 		}
 	}
 	return nil, true
+}
+
+// modelKeptIn is where a modelled container call keeps what it is given:
+// its receiver's memory (Keeps "receiver"), else nil (anywhere, or
+// nowhere). Kept in memory a parameter reaches, the caller decides, as
+// for a store (findEscapes).
+func (a *analyzer) modelKeptIn(s *fnState, call ssa.CallInstruction) []loc {
+	c := call.Common()
+	fn := c.StaticCallee()
+	if fn == nil || fn.Blocks != nil || len(c.Args) < 2 {
+		return nil
+	}
+	if m := a.models.lookup(keyOf(fn)); m != nil && m.Keeps == "receiver" {
+		return s.origin(c.Args[0])
+	}
+	return nil
 }
 
 // poolPutLast: v, handed back to a sync.Pool by put, is used nowhere after
@@ -262,6 +285,25 @@ func allPutsLast(fns []*ssa.Function) bool {
 		}
 	}
 	return true
+}
+
+// ownOrigins is the memory a method with a model's Own receiver effect
+// reaches through its receiver v: each object v may point to, in place
+// (its fields, not what they point to: the library's own memory below it
+// is reached only through it, and the caller's only through its methods).
+// A loc that stands for all below it (a receiver found inside what an
+// unmodelled call returned) is taken whole, as deepOrigins does.
+func (s *fnState) ownOrigins(v ssa.Value) []loc {
+	t := pointee(v.Type())
+	var out []loc
+	for _, l := range s.origin(v) {
+		if l.trunc || !identical(l.memType(), t) {
+			out = append(out, l.deep())
+			continue
+		}
+		out = append(out, l)
+	}
+	return dedupe(out)
 }
 
 // deepOrigins is all the memory a call may reach through v: what v refers

@@ -2,11 +2,12 @@
 // broadcast): a connection upgraded for one request and written in the
 // handler (deadlines, JSON events), one kept in a global list for a
 // broadcast, and a request the server keeps for its status page. A
-// websocket.Conn keeps the connection taken over from the response
-// writer and the Upgrader's buffer pool, not the writer or the request,
-// and calls back only their methods and, in WriteJSON, the encoder's; it
-// was taken to keep all Upgrade was given and to call any method of the
-// table on any value (echo raced with status, and with every String).
+// websocket.Conn holds the connection taken over from the response
+// writer and the Upgrader's buffer pool, uses them only through their
+// methods, and keeps nothing of the writer or the request; its methods
+// change its own state. It was taken to call any method of the table on
+// any value (echo raced with status, and with every String) and to write
+// all the global Upgrader reaches.
 package main
 
 import (
