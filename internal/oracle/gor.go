@@ -11,7 +11,10 @@ import "math/rand/v2"
 // made, not by its type (analysis/summary.go, fnState.goShared); the race
 // detector checks that nothing another invocation does to the memory the
 // goroutine reaches goes unreported. Races on the goroutine's side are
-// matched through the stack that created it (race.go).
+// matched through the stack that created it (race.go). With them, Works
+// kept in a global container by a helper whose container is a parameter
+// (the model of sync.Map's Store keeps what it is given in its receiver,
+// which the helper's caller decides is shared).
 //
 // A third of the programs have them, drawn from a stream of their own:
 // with it off, a program is what it was before.
@@ -40,6 +43,13 @@ func work(w *Work, done chan int) {
 	done <- w.N
 }
 
+// wmap holds Works kept through keepIn, a helper whose container is its
+// parameter: what the helper keeps there is published where the
+// container is shared.
+var wmap sync.Map
+
+func keepIn(m *sync.Map, k int, w *Work) { m.Store(k, w) }
+
 // workKeep keeps its Work in works: another invocation finds it there.
 func workKeep(w *Work, done chan int) {
 	wmu.Lock()
@@ -66,7 +76,7 @@ func gorStream(seed uint64, index int) *rand.Rand {
 func (g *gen) gor() {
 	r := g.r6
 	w, d := g.fresh("w"), g.fresh("d")
-	switch r.IntN(5) {
+	switch r.IntN(7) {
 	case 0: // memory of its own only
 		g.line("%s := &Work{N: s}", w)
 	case 1: // through a pointer to a global
@@ -79,6 +89,17 @@ func (g *gen) gor() {
 		g.line("go workKeep(%s, %s)", w, d)
 		g.line("s += <-%s", d)
 		g.line("%s.N += s", w)
+		return
+	case 5: // kept in a global container by a helper, written after
+		g.line("%s := &Work{N: s}", w)
+		g.line("keepIn(&wmap, %s, %s)", g.idx4(), w)
+		g.line("%s.N += s", w)
+		return
+	case 6: // a reader of what keepIn published
+		x := g.fresh("x")
+		g.line("if %s, ok := wmap.Load(%s); ok {", x, g.idx4())
+		g.line("	s += %s.(*Work).N", x)
+		g.line("}")
 		return
 	default: // a reader of what others published
 		g.line("wmu.Lock()")
