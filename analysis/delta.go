@@ -109,14 +109,17 @@ func (s *fnState) writeRoots(b *strings.Builder, roots []loc) {
 // escapedKey spells which of this invocation's allocations are published,
 // once per pass (findEscapes runs once per pass).
 func (s *fnState) escapedKey() string {
-	if s.escKey != "" || len(s.escaped) == 0 {
+	if s.escKey != "" || len(s.escaped) == 0 && len(s.goShared) == 0 {
 		return s.escKey
 	}
-	keys := make([]string, 0, len(s.escaped))
+	keys := make([]string, 0, len(s.escaped)+len(s.goShared))
 	for b, ok := range s.escaped {
 		if ok {
 			keys = append(keys, b.key)
 		}
+	}
+	for b := range s.goShared {
+		keys = append(keys, "go:"+b.key)
 	}
 	sort.Strings(keys)
 	s.escKey = "e:" + strings.Join(keys, ",") + ";"

@@ -37,6 +37,15 @@ func (a *analyzer) modelCall(s *fnState, m *CallModel, call ssa.CallInstruction,
 		if e == EffectNone {
 			continue
 		}
+		if recv && i == 0 && m.Own {
+			for _, l := range s.ownOrigins(arg) {
+				rec(l, Read, false, pos, s.fn, nil, nil)
+				if e == EffectWrite {
+					rec(l, Write, false, pos, s.fn, nil, nil)
+				}
+			}
+			continue
+		}
 		for _, l := range s.deepOrigins(arg) {
 			rec(l, Read, false, pos, s.fn, nil, nil)
 			if e == EffectWrite {
@@ -161,6 +170,22 @@ func (a *analyzer) modelKeeps(call ssa.CallInstruction) ([]ssa.Value, bool) {
 	return nil, true
 }
 
+// modelKeptIn is where a modelled container call keeps what it is given:
+// its receiver's memory (Keeps "receiver"), else nil (anywhere, or
+// nowhere). Kept in memory a parameter reaches, the caller decides, as
+// for a store (findEscapes).
+func (a *analyzer) modelKeptIn(s *fnState, call ssa.CallInstruction) []loc {
+	c := call.Common()
+	fn := c.StaticCallee()
+	if fn == nil || fn.Blocks != nil || len(c.Args) < 2 {
+		return nil
+	}
+	if m := a.models.lookup(keyOf(fn)); m != nil && m.Keeps == "receiver" {
+		return s.origin(c.Args[0])
+	}
+	return nil
+}
+
 // poolPutLast: v, handed back to a sync.Pool by put, is used nowhere after
 // the Put. Then the next Get's caller, which the Pool synchronizes with
 // this one, is the only one to use it, and it stays this invocation's
@@ -260,6 +285,25 @@ func allPutsLast(fns []*ssa.Function) bool {
 		}
 	}
 	return true
+}
+
+// ownOrigins is the memory a method with a model's Own receiver effect
+// reaches through its receiver v: each object v may point to, in place
+// (its fields, not what they point to: the library's own memory below it
+// is reached only through it, and the caller's only through its methods).
+// A loc that stands for all below it (a receiver found inside what an
+// unmodelled call returned) is taken whole, as deepOrigins does.
+func (s *fnState) ownOrigins(v ssa.Value) []loc {
+	t := pointee(v.Type())
+	var out []loc
+	for _, l := range s.origin(v) {
+		if l.trunc || !identical(l.memType(), t) {
+			out = append(out, l.deep())
+			continue
+		}
+		out = append(out, l)
+	}
+	return dedupe(out)
 }
 
 // deepOrigins is all the memory a call may reach through v: what v refers
@@ -451,6 +495,14 @@ func (a *analyzer) assumedCalls(fn *ssa.Function) map[token.Pos]string {
 type libraryCallback struct {
 	names []string
 	deep  bool // it walks values: methods of what they reach are called too
+	// walkers: only these functions and methods walk the values they are
+	// given (their arguments, not their receiver), as deep says for all.
+	walkers []string
+	// holds: interfaces ("path.Name") of values the package keeps in what
+	// it makes and calls later, at any call into it (a websocket.Conn's
+	// network connection and buffer pool): every method of theirs on the
+	// workspace's implementers is a callback of every call.
+	holds []string
 }
 
 var libraryCallbacks = map[string]libraryCallback{
@@ -480,7 +532,16 @@ var libraryCallbacks = map[string]libraryCallback{
 	"time":           {},
 	"context":        {names: []string{"Value", "Done", "Err", "Deadline"}},
 	LoopPkg:          {},
+	// A websocket.Conn is made on the connection Upgrade takes over from
+	// the response writer (Hijack) and keeps it and the Upgrader's
+	// BufferPool, whose methods any later call may use; WriteJSON and
+	// ReadJSON encode and decode with encoding/json, which walks the value.
+	websocketPkg: {names: []string{"Hijack", "Header", "Write", "WriteHeader", "Flush", "MarshalJSON", "UnmarshalJSON", "MarshalText", "UnmarshalText"},
+		walkers: []string{"WriteJSON", "ReadJSON"},
+		holds:   []string{"net.Conn", websocketPkg + ".BufferPool"}},
 }
+
+const websocketPkg = "github.com/gorilla/websocket"
 
 // callbacksOf is what package pkg may call back: its entry, or for a
 // package not listed every name of the table, walking values.
@@ -569,8 +630,31 @@ func (a *analyzer) libraryCallbacksAt(call ssa.CallInstruction) []callbackTarget
 		}
 		for _, pkg := range pkgs {
 			cb := callbacksOf(pkg)
-			for _, arg := range args {
-				a.argCallbacks(cb, arg, add)
+			if len(cb.walkers) > 0 && a.callsNamed(call, pkg, cb.walkers) {
+				// A walker walks its arguments; its receiver is the
+				// package's own, whose insides are what holds says.
+				walk := cb
+				walk.deep = true
+				for i, arg := range args {
+					if i == 0 && c.Signature().Recv() != nil || i == 0 && c.IsInvoke() {
+						a.argCallbacks(cb, arg, add)
+						continue
+					}
+					a.argCallbacks(walk, arg, add)
+				}
+			} else {
+				for _, arg := range args {
+					a.argCallbacks(cb, arg, add)
+				}
+			}
+			for _, h := range cb.holds {
+				if it := a.heldInterface(call, h); it != nil {
+					var names []string
+					for i := 0; i < it.NumMethods(); i++ {
+						names = append(names, it.Method(i).Name())
+					}
+					a.openCallbacks(names, it, false, add, nil)
+				}
 			}
 		}
 	}
@@ -579,6 +663,58 @@ func (a *analyzer) libraryCallbacksAt(call ssa.CallInstruction) []callbackTarget
 	}
 	a.cbTargets[call] = out
 	return out
+}
+
+// callsNamed: call reaches a function or method of pkg named one of names.
+func (a *analyzer) callsNamed(call ssa.CallInstruction, pkg string, names []string) bool {
+	c := call.Common()
+	if fn := c.StaticCallee(); fn != nil {
+		return calleePkg(fn) == pkg && slices.Contains(names, keyOf(fn).name)
+	}
+	if c.IsInvoke() && slices.Contains(names, c.Method.Name()) {
+		return true
+	}
+	for _, fn := range a.sites[call] {
+		if fn.Blocks == nil && calleePkg(fn) == pkg && slices.Contains(names, keyOf(fn).name) {
+			return true
+		}
+	}
+	return false
+}
+
+// heldInterface finds the interface named "path.Name" among the types of
+// the package call reaches and those it imports.
+func (a *analyzer) heldInterface(call ssa.CallInstruction, name string) *types.Interface {
+	i := strings.LastIndexByte(name, '.')
+	path, tname := name[:i], name[i+1:]
+	var pkgs []*types.Package
+	c := call.Common()
+	if fn := c.StaticCallee(); fn != nil && fn.Object() != nil {
+		pkgs = append(pkgs, fn.Object().Pkg())
+	} else if c.Method != nil {
+		pkgs = append(pkgs, c.Method.Pkg())
+	}
+	for _, fn := range a.sites[call] {
+		if fn.Object() != nil {
+			pkgs = append(pkgs, fn.Object().Pkg())
+		}
+	}
+	for _, p := range pkgs {
+		if p == nil {
+			continue
+		}
+		for _, q := range append([]*types.Package{p}, p.Imports()...) {
+			if q.Path() != path {
+				continue
+			}
+			if obj, ok := q.Scope().Lookup(tname).(*types.TypeName); ok {
+				if it, ok := obj.Type().Underlying().(*types.Interface); ok {
+					return it
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // argCallbacks finds the methods cb may call on what arg holds.

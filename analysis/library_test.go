@@ -102,3 +102,42 @@ func TestCallbacksOfBoxedTypes(t *testing.T) {
 		{"handlePrint", "handleNever", 0, "no interface value holds a Never"},
 	})
 }
+
+// TestWebsocketKeeps: a websocket.Conn holds the connection Upgrade
+// takes over and the Upgrader's buffer pool, and uses them only through
+// their methods (followed as callbacks), so its methods change its own
+// state only (CallModel.Own), not all it may reach; it keeps nothing of
+// the response writer or the request. Before, every call on a Conn was
+// taken to call any method of the table on anything (printed and encoded
+// raced everywhere) and to write all the global Upgrader reaches. A
+// MarshalJSON that writes a global, and a kept connection written by two
+// broadcasts, still race.
+func TestWebsocketKeeps(t *testing.T) {
+	checkGlobal(t, "testdata/servers/wspump", []globalCell{
+		{"echo", "echo", 0, "each echo writes a connection of its own"},
+		{"echo", "notify", 0, "the Upgrader is read, never written"},
+		{"echo", "status", 0, "echo's connection calls no String of the workspace"},
+		{"echo", "broadcast", 0, "echo's own connection is not a kept one"},
+		{"status", "notify", 0, "WriteJSON encodes an event, not a counter"},
+		{"status", "join", 0, "no call on join's Conn calls (*counter).String"},
+		{"join", "join", 0, "appending under mu; no callback of a Conn writes printed"},
+		{"notify", "notify", analysis.Global, "WriteJSON calls (*event).MarshalJSON, which writes encoded"},
+		{"join", "broadcast", analysis.Global, "broadcast reads conns without the lock join holds"},
+		{"broadcast", "broadcast", analysis.Global, "two broadcasts set the write deadline of one kept Conn"},
+	})
+}
+
+// TestGoroutineShared: memory a handler hands to a goroutine it starts,
+// which keeps it nowhere, is shared by that invocation and its goroutine
+// only (a websocket's write pump): their race is the handler's with
+// itself, and the memory is not every object of its type (the global
+// idle session another handler resets). Handed to a goroutine that keeps
+// it in a global list, it is published: a reader of the list races.
+func TestGoroutineShared(t *testing.T) {
+	checkGlobal(t, "testdata/gopump", []globalCell{
+		{"stream", "stream", analysis.Global, "stream and its pump both write sent"},
+		{"stream", "reset", 0, "stream's session is not idle"},
+		{"join", "count", analysis.Global, "register writes sent of a session count reads from all"},
+		{"reset", "reset", analysis.Global, "both write idle.sent"},
+	})
+}

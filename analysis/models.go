@@ -47,6 +47,13 @@ type CallModel struct {
 	// "write" (the default), "read", or "none" (safe for concurrent use:
 	// it synchronizes its own state).
 	Receiver Effect `json:"receiver,omitempty"`
+	// Own: the receiver's effect is on its own state only: the object and
+	// what the library made for it, private to it and reached only
+	// through its methods, not what it holds of the caller's (used
+	// through their methods, which are followed as callbacks, or kept as
+	// Keeps says). A receiver known only as memory below another (an
+	// origin that stands for all below it) is still taken whole.
+	Own bool `json:"own,omitempty"`
 	// Args is what the call does to what its other pointer arguments
 	// reach: "write" (the default), "read" or "none". Writes lists
 	// arguments (0 = the first after the receiver) written even so.
@@ -92,6 +99,9 @@ func (m *CallModel) validate() error {
 	case "", "first", "fresh":
 	default:
 		return fmt.Errorf("\"result\" must be \"first\" or \"fresh\", not %q", m.Result)
+	}
+	if m.Own && m.Type == "" {
+		return fmt.Errorf("\"own\" is for methods: set \"type\"")
 	}
 	if m.Package == "" {
 		return fmt.Errorf("\"package\" is required")
@@ -478,30 +488,34 @@ var builtinModels = []CallModel{
 		Why: "a SugaredLogger is safe for concurrent use; it formats during the call"},
 	{Package: "github.com/gorilla/websocket", Type: "*Conn", Names: []string{"Close", "WriteControl"}, Receiver: EffectNone, Args: EffectRead, Keeps: "nothing",
 		Why: "documented: Close and WriteControl may be called concurrently with all other methods"},
-	{Package: "github.com/gorilla/websocket", Type: "*Upgrader", Names: []string{"Upgrade"}, Receiver: EffectRead, Args: EffectRead, Writes: []int{0}, Keeps: "result", Result: "fresh",
-		Why: "documented safe to call concurrently (it reads its settings); takes over the response writer's connection for a new Conn, which keeps it"},
-	{Package: "github.com/gorilla/websocket", Type: "*Conn", Names: []string{"WriteMessage", "WriteJSON", "WritePreparedMessage"}, Args: EffectRead, Keeps: "nothing",
+	{Package: "github.com/gorilla/websocket", Type: "*Upgrader", Names: []string{"Upgrade"}, Receiver: EffectRead, Args: EffectRead, Writes: []int{0}, Keeps: "nothing", Result: "fresh",
+		Why: "documented safe to call concurrently (it reads its settings); the new Conn is made on the HTTP server connection taken over through the response writer (http.Hijacker: the server does nothing more with it) and the Upgrader's WriteBufferPool, both used only through their methods (callbacks: libraryCallbacks' holds); the writer and the request are used during the call only"},
+	{Package: "github.com/gorilla/websocket", Type: "*Conn", Names: []string{"WriteMessage", "WriteJSON", "WritePreparedMessage"}, Own: true, Args: EffectRead, Keeps: "nothing",
 		Why: "the connection's one writer at a time (documented): writes the connection, copies what it sends into a frame, keeps none of it"},
-	{Package: "github.com/gorilla/websocket", Type: "*Conn", Names: []string{"ReadMessage", "ReadJSON", "NextReader", "NextWriter", "SetReadDeadline", "SetWriteDeadline", "SetReadLimit", "EnableWriteCompression", "SetCompressionLevel"}, Keeps: "nothing",
+	{Package: "github.com/gorilla/websocket", Type: "*Conn", Names: []string{"ReadMessage", "ReadJSON", "NextReader", "NextWriter", "SetReadDeadline", "SetWriteDeadline", "SetReadLimit", "EnableWriteCompression", "SetCompressionLevel"}, Own: true, Keeps: "nothing",
 		Why: "the connection's one reader or one writer at a time (documented): write the connection (ReadJSON the value decoded into), keep nothing they are given; what they return is new or the connection's"},
-	{Package: "github.com/gorilla/websocket", Type: "*Conn", Names: []string{"RemoteAddr", "LocalAddr", "Subprotocol", "NetConn", "UnderlyingConn"}, Receiver: EffectRead, Keeps: "nothing",
+	{Package: "github.com/gorilla/websocket", Names: []string{"IsCloseError", "IsUnexpectedCloseError", "IsWebSocketUpgrade", "FormatCloseMessage", "Subprotocols"}, Args: EffectRead, Keeps: "nothing", Result: "fresh",
+		Why: "documented to report on the error or request given, or to return a new message or list"},
+	{Package: "github.com/gorilla/websocket", Type: "*Conn", Names: []string{"SetPongHandler", "SetPingHandler", "SetCloseHandler"}, Own: true, Args: EffectNone, Keeps: "receiver",
+		Why: "documented: the Conn keeps the handler and calls it from its read methods (NextReader, ReadMessage, a message reader's Read): what it captures is reached wherever the Conn is"},
+	{Package: "github.com/gorilla/websocket", Type: "*Conn", Names: []string{"RemoteAddr", "LocalAddr", "Subprotocol"}, Receiver: EffectRead, Own: true, Keeps: "nothing", Result: "fresh",
+		Why: "documented to return the network addresses and the subprotocol of the connection: values of the network connection's, none of them memory of the caller's"},
+	{Package: "github.com/gorilla/websocket", Type: "*Conn", Names: []string{"NetConn", "UnderlyingConn"}, Receiver: EffectRead, Own: true, Keeps: "nothing",
 		Why: "return what the connection was made with, unchanged since"},
 	{Package: "github.com/rs/zerolog/log", Names: []string{"Trace", "Debug", "Info", "Warn", "Error", "Err", "Fatal", "Panic", "WithLevel", "Log"}, Args: EffectRead, Keeps: "nothing", Result: "fresh",
 		Why: "a new event (from zerolog's pool) of the global logger, which these only read"},
 	{Package: "github.com/rs/zerolog/log", Names: []string{"Print", "Printf"}, Args: EffectRead, Keeps: "nothing",
 		Why: "format and write an event of the global logger during the call"},
-	{Package: "github.com/rs/zerolog", Type: "*Logger", Names: []string{"Trace", "Debug", "Info", "Warn", "Error", "Err", "Fatal", "Panic", "WithLevel", "Log"}, Receiver: EffectRead, Args: EffectRead, Keeps: "nothing", Result: "fresh",
-		Why: "a new event (from zerolog's pool) that reads the logger's settings"},
-	{Package: "github.com/rs/zerolog", Type: "*Logger", Names: []string{"Print", "Printf", "Println", "Write"}, Receiver: EffectRead, Args: EffectRead, Keeps: "nothing",
-		Why: "format an event and write it to the logger's writer during the call"},
-	{Package: "github.com/rs/zerolog", Type: "*Event", Names: []string{"Msg", "Msgf", "MsgFunc", "Send"}, Args: EffectRead, Keeps: "nothing",
-		Why: "write the event to its logger's writer and hand it back to zerolog's pool: the event is the caller's until then"},
-	{Package: "github.com/rs/zerolog", Type: "*Event", Args: EffectRead, Keeps: "nothing",
-		Why: "an event's field methods encode what they are given into its buffer during the call and return the event"},
+	{Package: "github.com/rs/zerolog", Type: "*Logger", Own: true, Names: []string{"Trace", "Debug", "Info", "Warn", "Error", "Err", "Fatal", "Panic", "WithLevel", "Log"}, Receiver: EffectRead, Args: EffectRead, Keeps: "nothing", Result: "fresh",
+		Why: "a new event (from zerolog's pool) that reads the logger's settings; on its own state: the writer and hooks it holds are the caller's, used through their methods"},
+	{Package: "github.com/rs/zerolog", Type: "*Logger", Own: true, Names: []string{"Print", "Printf", "Println", "Write"}, Receiver: EffectRead, Args: EffectRead, Keeps: "nothing",
+		Why: "format an event and write it to the logger's writer during the call; on its own state: the writer and hooks it holds are the caller's, used through their methods"},
+	{Package: "github.com/rs/zerolog", Type: "*Event", Own: true, Names: []string{"Msg", "Msgf", "MsgFunc", "Send"}, Args: EffectRead, Keeps: "nothing",
+		Why: "write the event to its logger's writer and hand it back to zerolog's pool: the event is the caller's until then; on its own state: the writer and hooks it holds are the caller's, used through their methods"},
+	{Package: "github.com/rs/zerolog", Type: "*Event", Own: true, Args: EffectRead, Keeps: "nothing",
+		Why: "an event's field methods encode what they are given into its buffer during the call and return the event; on its own state: the writer and hooks it holds are the caller's, used through their methods"},
 	{Package: "github.com/microcosm-cc/bluemonday", Type: "*Policy", Names: []string{"Sanitize", "SanitizeBytes", "SanitizeReader", "SanitizeReaderToWriter"}, Receiver: EffectRead, Keeps: "nothing", Result: "fresh",
 		Why: "a Policy is safe for concurrent use once built; sanitizing reads it (and consumes a reader, fills a writer)"},
-	{Package: "github.com/gorilla/websocket", Type: "*Upgrader", Names: []string{"Upgrade"}, Receiver: EffectRead, Keeps: "result", Result: "fresh",
-		Why: "reads the options; the new Conn keeps the hijacked connection of the response writer"},
 	{Package: "github.com/gin-gonic/gin", Type: "*Context", Names: []string{"JSON", "IndentedJSON", "SecureJSON", "PureJSON", "AsciiJSON", "JSONP", "XML", "YAML", "TOML", "ProtoBuf", "String", "HTML", "Data", "Render", "AbortWithStatusJSON"}, Args: EffectRead, Keeps: "nothing",
 		Why: "renders the value into the response during the call"},
 	{Package: "github.com/gin-gonic/gin", Type: "*Context", Names: []string{"Bind", "BindJSON", "BindQuery", "BindUri", "BindHeader", "BindXML", "BindYAML", "ShouldBind", "ShouldBindJSON", "ShouldBindQuery", "ShouldBindUri", "ShouldBindHeader", "ShouldBindXML", "ShouldBindYAML", "ShouldBindWith", "BindWith", "MustBindWith"}, Keeps: "nothing",

@@ -533,9 +533,13 @@ type fnState struct {
 	origins map[ssa.Value][]loc
 	loads   map[ssa.Value][]loc
 	escaped map[*base]bool
-	escKey  string // escaped, spelled (delta.go)
-	stIndex *storeIndex
-	cur     []held // while summarizing: the locks held at the instruction visited
+	// goShared: allocations handed to goroutines this function starts,
+	// which neither publish them nor are they published otherwise: shared
+	// by an invocation and its goroutines only (findEscapes).
+	goShared map[*base]bool
+	escKey   string // escaped and goShared, spelled (delta.go)
+	stIndex  *storeIndex
+	cur      []held // while summarizing: the locks held at the instruction visited
 }
 
 func (a *analyzer) state(fn *ssa.Function) *fnState {
@@ -1055,7 +1059,14 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 				// is not fresh: it may be anything of its type.
 				l = a.unknownLoc(l.path[d].typ).extend(l.path[d+1:], l.trunc)
 			} else if !s.escaped[l.base] {
-				return // memory of this invocation only
+				if !s.goShared[l.base] {
+					return // memory of this invocation only
+				}
+				// Memory of this invocation that goroutines it started
+				// also reach, and no one else: accesses of it race only
+				// within the invocation, so it is named by where it was
+				// made, not aliased with every object of its type.
+				l = a.goSharedLoc(l.base).extend(l.path, l.trunc)
 			} else {
 				// Published fresh memory may be reached by others through
 				// where it was stored: alias it by type.
@@ -1520,6 +1531,18 @@ func (s *fnState) findEscapes() map[*base]bool {
 		markLocs(s.origin(v), dsts)
 	}
 	mark := func(v ssa.Value) { markTo(v, nil) }
+	goShared := map[*base]bool{}
+	var goLocs func(ls []loc)
+	goLocs = func(ls []loc) {
+		for _, l := range ls {
+			if l.base.kind == bFresh && firstDeref(l) < 0 && !goShared[l.base] {
+				goShared[l.base] = true
+				// What it holds the goroutine reaches too.
+				goLocs(s.storedInto(l.base))
+				goLocs(edges[l.base])
+			}
+		}
+	}
 	markLocs = func(ls []loc, dsts []loc) {
 		rel := dsts != nil
 		for _, d := range dsts {
@@ -1567,8 +1590,20 @@ func (s *fnState) findEscapes() map[*base]bool {
 			case *ssa.Send:
 				mark(in.X)
 			case *ssa.Go:
-				for _, arg := range in.Call.Args {
-					mark(arg)
+				// A goroutine's arguments are shared between it and this
+				// invocation. Where the goroutine's function (with a body
+				// here) does not publish one, no other invocation reaches
+				// it through the goroutine: it is goShared, not published.
+				var sum *summary
+				if callee := in.Call.StaticCallee(); callee != nil && callee.Blocks != nil {
+					sum = s.a.sumOf(callee)
+				}
+				for i, arg := range in.Call.Args {
+					if sum == nil || i < len(sum.publishes) && sum.publishes[i] {
+						mark(arg)
+						continue
+					}
+					goLocs(s.origin(arg))
 				}
 			case ssa.CallInstruction:
 				c := in.Common()
@@ -1638,8 +1673,9 @@ func (s *fnState) findEscapes() map[*base]bool {
 					continue
 				}
 				if keeps, ok := s.a.modelKeeps(in); ok {
+					into := s.a.modelKeptIn(s, in)
 					for _, arg := range keeps {
-						mark(arg)
+						markTo(arg, into)
 					}
 					continue // a model says what the call keeps
 				}
@@ -1666,7 +1702,29 @@ func (s *fnState) findEscapes() map[*base]bool {
 			break
 		}
 	}
+	s.goShared = nil
+	for b := range goShared {
+		if !esc[b] {
+			if s.goShared == nil {
+				s.goShared = map[*base]bool{}
+			}
+			s.goShared[b] = true
+		}
+	}
 	return esc
+}
+
+// goSharedLoc names fresh memory shared by one invocation and the
+// goroutines it starts (fnState.goShared): one root per allocation site,
+// standing for that memory of every invocation (a conflict on it is the
+// handler's with itself).
+func (a *analyzer) goSharedLoc(b *base) loc {
+	fn, name := b.site.Parent(), b.site.Name()
+	if al, ok := b.site.(*ssa.Alloc); ok && al.Comment != "" {
+		name = al.Comment
+	}
+	return a.rootLoc(&base{kind: bShared, site: b.site, typ: b.typ,
+		key: "go:" + b.key, name: ownerName(fn) + "." + name, full: fn.String() + "." + name})
 }
 
 // keptParam: a summary's parameter idx is kept in dst, memory another of

@@ -321,6 +321,8 @@ func Generate(seed uint64, index int) *Program {
 	peers += kept.newConn()
 	// The library shapes (lib.go), from a fifth stream.
 	r5 := libStream(seed, index)
+	// The goroutine shapes (gor.go), from a sixth.
+	r6 := gorStream(seed, index)
 	imports, fields := st.importLine(), st.field()
 	if r5 != nil {
 		imports += libImports
@@ -342,7 +344,7 @@ func Generate(seed uint64, index int) *Program {
 		if deep {
 			g.r4 = r4
 		}
-		g.r5 = r5
+		g.r5, g.r6 = r5, r6
 		kind := r.IntN(6)
 		switch {
 		case kind == 0 && k > 0:
@@ -393,6 +395,9 @@ func Generate(seed uint64, index int) *Program {
 	if r5 != nil {
 		b.WriteString(libDecls)
 	}
+	if r6 != nil {
+		b.WriteString(gorDecls)
+	}
 	p.Source = b.String()
 	return p
 }
@@ -425,6 +430,7 @@ type gen struct {
 	st          *statePkg  // the state package; nil: none
 	r4          *rand.Rand // the truncated shapes' stream; nil: none
 	r5          *rand.Rand // the library shapes' stream; nil: none
+	r6          *rand.Rand // the goroutine shapes' stream; nil: none
 }
 
 func (g *gen) line(format string, args ...any) {
@@ -457,6 +463,9 @@ func (g *gen) body() string {
 		}
 		if g.r5 != nil && g.r5.IntN(2) == 0 {
 			g.lib()
+		}
+		if g.r6 != nil && !g.locked && g.r6.IntN(2) == 0 {
+			g.gor()
 		}
 		g.stmt(true)
 		if g.r.IntN(3) == 0 {

@@ -39,8 +39,9 @@ type Log struct {
 }
 
 var (
-	sideHeader = regexp.MustCompile(`^(Previous )?(?:[Aa]tomic )?([Rr]ead|[Ww]rite)(?: of size \d+)? at 0x[0-9a-f]+ by (?:goroutine \d+|main goroutine):$`)
-	fileLine   = regexp.MustCompile(`^\s+(.*):(\d+)(?: \+0x[0-9a-f]+)?$`)
+	sideHeader    = regexp.MustCompile(`^(Previous )?(?:[Aa]tomic )?([Rr]ead|[Ww]rite)(?: of size \d+)? at 0x[0-9a-f]+ by (?:goroutine (\d+)|main goroutine):$`)
+	createdHeader = regexp.MustCompile(`^Goroutine (\d+) \([a-z ]+\) created at:$`)
+	fileLine      = regexp.MustCompile(`^\s+(.*):(\d+)(?: \+0x[0-9a-f]+)?$`)
 )
 
 const (
@@ -86,38 +87,73 @@ func ParseLog(out string) *Log {
 	return lg
 }
 
-// parseRace reads the two access sides of one report (the goroutine
-// creation stacks that follow them are not needed).
+// parseRace reads the two access sides of one report, each followed out
+// through the stacks that created its goroutine: a goroutine a handler
+// starts (gor.go) shows the handler only where it was created, and the
+// side is the handler's, reached through the go statement (a handler's
+// own goroutine is created by the runner or the loop, outside the
+// program, and gains no program frames).
 func parseRace(lines []string) Race {
 	var r Race
+	var gor [2]string               // the sides' goroutines ("7"; "" for main)
+	created := map[string][]Frame{} // creation stacks by goroutine
+	var cur *[]Frame
 	n := -1
 	for i := 0; i < len(lines); i++ {
 		ln := lines[i]
 		if m := sideHeader.FindStringSubmatch(ln); m != nil {
 			if n++; n > 1 {
-				break
+				cur = nil
+				continue
 			}
 			r.Sides[n] = Side{Header: ln, Write: strings.EqualFold(m[2], "write")}
+			gor[n] = m[3]
+			cur = &r.Sides[n].Frames
 			continue
 		}
-		if n < 0 || n > 1 || ln == "" {
-			if ln == "" && n >= 1 {
-				break
-			}
-			continue
-		}
-		// A frame is a function line followed by its file:line.
-		if i+1 < len(lines) && strings.HasPrefix(ln, "  ") && !strings.HasPrefix(ln, "    ") {
-			if m := fileLine.FindStringSubmatch(lines[i+1]); m != nil {
-				line, _ := strconv.Atoi(m[2])
-				r.Sides[n].Frames = append(r.Sides[n].Frames, Frame{
-					Func: strings.TrimSuffix(strings.TrimSpace(ln), "()"),
-					File: m[1],
-					Line: line,
-				})
+		if m := createdHeader.FindStringSubmatch(ln); m != nil {
+			var fs []Frame
+			for i+1 < len(lines) && lines[i+1] != "" {
 				i++
+				if f, ok := frameAt(lines, i); ok {
+					fs = append(fs, f)
+					i++
+				}
 			}
+			created[m[1]] = fs
+			cur = nil
+			continue
+		}
+		if cur == nil || ln == "" {
+			if ln == "" {
+				cur = nil
+			}
+			continue
+		}
+		if f, ok := frameAt(lines, i); ok {
+			*cur = append(*cur, f)
+			i++
+		}
+	}
+	for k := range r.Sides {
+		if len(r.Sides[k].Frames) > 0 && gor[k] != "" {
+			r.Sides[k].Frames = append(r.Sides[k].Frames, created[gor[k]]...)
 		}
 	}
 	return r
+}
+
+// frameAt reads the frame at lines[i]: a function line followed by its
+// file:line.
+func frameAt(lines []string, i int) (Frame, bool) {
+	ln := lines[i]
+	if i+1 >= len(lines) || !strings.HasPrefix(ln, "  ") || strings.HasPrefix(ln, "    ") {
+		return Frame{}, false
+	}
+	m := fileLine.FindStringSubmatch(lines[i+1])
+	if m == nil {
+		return Frame{}, false
+	}
+	line, _ := strconv.Atoi(m[2])
+	return Frame{Func: strings.TrimSuffix(strings.TrimSpace(ln), "()"), File: m[1], Line: line}, true
 }

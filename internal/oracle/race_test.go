@@ -75,18 +75,66 @@ func TestParseLog(t *testing.T) {
 		{"example.com/oracle/p3.bump", "/tmp/m/p3/prog.go", 11},
 		{"example.com/oracle/p3.(*Server).h0", "/tmp/m/p3/prog.go", 13},
 		{"main.run[go.shape.*uint8].func1", "/tmp/m/run0/runner.go", 94},
+		{"main.main", "/tmp/m/run0/runner.go", 15}, // where goroutine 7 was created
 	}
 	if !reflect.DeepEqual(r.Sides[0].Frames, want) {
 		t.Errorf("race 0 side 0 frames %v, want %v", r.Sides[0].Frames, want)
 	}
 	if n := len(r.Sides[1].Frames); n != 2 {
-		t.Errorf("race 0 side 1: %d frames, want 2 (the creation stacks are not part of it)", n)
+		t.Errorf("race 0 side 1: %d frames, want 2 (the main goroutine was created by no one)", n)
 	}
 	if f := lg.Races[1].Sides[1].Frames; len(f) != 2 || f[0].Func != "sync/atomic.AddInt64" {
 		t.Errorf("race 1 side 1 frames %v", f)
 	}
 	if f := lg.Races[2].Sides[1].Frames; len(f) != 0 {
 		t.Errorf("race 2: a lost stack has frames %v", f)
+	}
+}
+
+// A goroutine a handler starts: its side of a race goes on through the
+// stack that created it, to the handler's go statement.
+func TestParseRaceCreated(t *testing.T) {
+	lg := ParseLog(`@@oracle begin 5
+==================
+WARNING: DATA RACE
+Write at 0x00c000012350 by goroutine 12:
+  example.com/oracle/p5.work()
+      /tmp/m/p5/prog.go:30 +0x24
+
+Previous read at 0x00c000012350 by goroutine 9:
+  example.com/oracle/p5.h2()
+      /tmp/m/p5/prog.go:50 +0x10
+
+Goroutine 12 (running) created at:
+  example.com/oracle/p5.h1()
+      /tmp/m/p5/prog.go:41 +0x88
+  main.run[go.shape.*uint8].func1()
+      /tmp/m/run0/runner.go:94 +0xd8
+
+Goroutine 9 (finished) created at:
+  main.run[go.shape.*uint8]()
+      /tmp/m/run0/runner.go:90 +0x44
+==================
+@@oracle end 5
+`)
+	if len(lg.Races) != 1 {
+		t.Fatalf("%d races, want 1", len(lg.Races))
+	}
+	r := lg.Races[0]
+	want0 := []Frame{
+		{"example.com/oracle/p5.work", "/tmp/m/p5/prog.go", 30},
+		{"example.com/oracle/p5.h1", "/tmp/m/p5/prog.go", 41},
+		{"main.run[go.shape.*uint8].func1", "/tmp/m/run0/runner.go", 94},
+	}
+	if !reflect.DeepEqual(r.Sides[0].Frames, want0) {
+		t.Errorf("side 0 frames %v, want %v", r.Sides[0].Frames, want0)
+	}
+	want1 := []Frame{
+		{"example.com/oracle/p5.h2", "/tmp/m/p5/prog.go", 50},
+		{"main.run[go.shape.*uint8]", "/tmp/m/run0/runner.go", 90},
+	}
+	if !reflect.DeepEqual(r.Sides[1].Frames, want1) {
+		t.Errorf("side 1 frames %v, want %v", r.Sides[1].Frames, want1)
 	}
 }
 
