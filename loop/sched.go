@@ -74,13 +74,14 @@ func (s *sched) admit(v *inv) bool {
 	key := colorOf(hi, v.ctx)
 	hash := hashOf(key)
 	shard := &s.shards[shardOf(hash)]
+	e := shard.lookup(key, hash)
 	if h == nil {
-		if e := shard.lookup(key, hash); e != nil && e.st.Load() == 0 && e.st.CompareAndSwap(0, lkHeld) {
+		if e != nil && e.st.Load() == 0 && e.st.CompareAndSwap(0, lkHeld) {
 			v.ce = e
 			return true
 		}
 		shard.mu.Lock()
-		e := shard.entry(key, hash)
+		e = shard.entryFrom(e, key, hash)
 		v.ce = e
 		ok := takeLocked(&e.st)
 		if !ok {
@@ -93,7 +94,7 @@ func (s *sched) admit(v *inv) bool {
 	// order (see the top of this file).
 	h.mu.Lock()
 	shard.mu.Lock()
-	v.ce = shard.entry(key, hash)
+	v.ce = shard.entryFrom(e, key, hash)
 	hueBusy := !takeLocked(&h.st)
 	colorBusy := !takeLocked(&v.ce.st)
 	switch {
