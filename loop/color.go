@@ -220,6 +220,19 @@ func (s *colorShard) lookup(k colorKey, h uint64) *colorEntry {
 	return e
 }
 
+// entryFrom is k's entry, under s.mu, given what lookup found (nil or
+// not): the entry lookup found if it is alive, which is then the one in
+// the map (an entry leaves the map only dead, and dies only under s.mu),
+// else entry's. A poster that finds its color busy (the common case when
+// it runs ahead of the workers) finds the entry to queue on without a map
+// lookup, inside the lock that the workers handing the color on take too.
+func (s *colorShard) entryFrom(e *colorEntry, k colorKey, h uint64) *colorEntry {
+	if e != nil && e.st.Load() != lkDead {
+		return e
+	}
+	return s.entry(k, h)
+}
+
 // entry is k's entry, made if there is none, under s.mu.
 func (s *colorShard) entry(k colorKey, h uint64) *colorEntry {
 	var e *colorEntry

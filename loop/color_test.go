@@ -48,6 +48,35 @@ func TestShardEvictsFreeColorsOnly(t *testing.T) {
 	}
 }
 
+// entryFrom, under the lock, keeps the entry lookup found while it is
+// alive, and never gives back one that died since (evicted between the
+// lookup and the lock): the color's entry in the map then.
+func TestEntryFromSkipsDeadEntries(t *testing.T) {
+	var s colorShard
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := colorKey{addr: 1}
+	e := s.entry(k, hashOf(k))
+	if got := s.entryFrom(e, k, hashOf(k)); got != e {
+		t.Fatal("entryFrom left a live entry")
+	}
+	if got := s.entryFrom(nil, k, hashOf(k)); got != e {
+		t.Fatal("entryFrom(nil) did not find the map's entry")
+	}
+	// Evict it (free, so it dies), as another poster's new color would.
+	for a := uintptr(2); a <= keepIdle+1; a++ {
+		k := colorKey{addr: a}
+		s.entry(k, hashOf(k))
+	}
+	if e.st.Load() != lkDead {
+		t.Fatal("the free entry was not evicted")
+	}
+	got := s.entryFrom(e, k, hashOf(k))
+	if got == e || got != s.addr[1] || got.st.Load() == lkDead {
+		t.Fatal("entryFrom gave back a dead entry, or not the map's")
+	}
+}
+
 // lookup finds only the entry of the color asked for, whichever other
 // colors share its cache slot.
 func TestShardLookupMatchesKey(t *testing.T) {

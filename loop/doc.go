@@ -93,7 +93,12 @@
 // to WithWorkers' number (started, a worker parks when idle rather than
 // ends). A single worker takes all that inject holds
 // at once. A Post allocates nothing when its context is pointer-shaped, and
-// finds its handler by code address in a small table (handlers.go). A
+// finds its handler by code address in a small table (handlers.go); one
+// from outside the handlers that finds 1,024 invocations queued (or a
+// multiple) yields its processor, runtime.Gosched, so that a producer in a
+// tight loop does not run far ahead of the workers that share its
+// processor, filling memory they read cold (it waits for no handler; the
+// queue stays unbounded unless WithQueueLimit). A
 // worker that finishes an invocation runs the one it made runnable (the
 // next of its hue, or of its color) itself: a hue is a chain that never
 // overlaps, the bottleneck. But while other invocations wait, it follows a

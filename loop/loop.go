@@ -232,8 +232,10 @@ func New(opts ...Option) *Loop {
 // error wrapping ErrStaleTable or ErrNotInTable. It may be called from any
 // goroutine, including from handlers (with the Loop they are given),
 // before or while the loop runs; it never waits for handlers, except
-// WithQueueLimit(n, Block) from outside the loop's handlers. h must not be
-// nil.
+// WithQueueLimit(n, Block) from outside the loop's handlers (from outside
+// them, it yields its processor now and then while many invocations are
+// queued, so that workers sharing it run them: see yieldEvery). h must
+// not be nil.
 //
 // The invocation runs after the invocations of its hue and, if it is
 // colored, of its color, that were posted before it, one at a time; if

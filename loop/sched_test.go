@@ -977,3 +977,67 @@ func TestUnmatchedTableIsReported(t *testing.T) {
 		}
 	}
 }
+
+// A producer outside the loop that posts in a tight loop, far more than
+// the loop runs meanwhile, yields its processor every so many posts (so
+// that the workers sharing it run them while they are in cache): with one
+// processor and with two, one worker and several, every invocation runs
+// once, and each color's and each hue's run in the order posted.
+func TestLongProducerKeepsOrder(t *testing.T) {
+	const n = 5*1024 + 7
+	for _, procs := range []int{1, 2} {
+		for _, workers := range []int{1, 3} {
+			t.Run(fmt.Sprintf("procs=%d/workers=%d", procs, workers), func(t *testing.T) {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+				var colorSeen [len(ctxs)][]int
+				var hueSeen []int
+				var free atomic.Int64
+				// The i-th invocation posted on its color, as a closure: one
+				// handler for the table.
+				colored := func(i int) func(*loop.Loop, *ctxA) {
+					return func(_ *loop.Loop, c *ctxA) { colorSeen[c.id] = append(colorSeen[c.id], i) }
+				}
+				hued := func(_ *loop.Loop, i int) { hueSeen = append(hueSeen, i) }
+				uncolored := func(*loop.Loop, *ctxA) { free.Add(1) }
+				cons := map[string]loop.Constraint{
+					nameOf(colored(0)): {Colored: true},
+					nameOf(hued):       {Hue: 1},
+					nameOf(uncolored):  {},
+				}
+				l := loop.New(loop.WithTable(table(t, cons)), loop.WithWorkers(workers))
+				done := make(chan error, 1)
+				go func() { done <- l.Run(context.Background()) }()
+				var want [len(ctxs)]int
+				nhue, nfree := 0, 0
+				for i := 0; i < n; i++ {
+					switch c := &ctxs[i%len(ctxs)]; i % 5 {
+					case 0:
+						loop.Post(l, hued, nhue)
+						nhue++
+					case 1:
+						loop.Post(l, uncolored, c)
+						nfree++
+					default:
+						loop.Post(l, colored(want[c.id]), c)
+						want[c.id]++
+					}
+				}
+				if err := l.Shutdown(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				<-done
+				for id := range ctxs {
+					if fmt.Sprint(colorSeen[id]) != fmt.Sprint(seq(want[id])) {
+						t.Errorf("color %d ran %d invocations out of order or not all (want %d)", id, len(colorSeen[id]), want[id])
+					}
+				}
+				if fmt.Sprint(hueSeen) != fmt.Sprint(seq(nhue)) {
+					t.Errorf("hue ran %d invocations out of order or not all (want %d)", len(hueSeen), nhue)
+				}
+				if free.Load() != int64(nfree) {
+					t.Errorf("uncolored ran %d, want %d", free.Load(), nfree)
+				}
+			})
+		}
+	}
+}
