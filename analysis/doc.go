@@ -55,8 +55,9 @@
 // summaries pass maxComponentEntries in all starts over detached: what its
 // members do through their parameters is taken as done to any memory of
 // the type, so nothing is copied up (detach.go). A handler's accesses are
-// kept at most at maxSites of its call sites, and past maxHandlerAccesses
-// at one (reachSites); an access keeps the first and last calls of a long
+// kept at most at maxHandlerSites of its call sites, and past
+// maxHandlerAccesses at one, and one walk enters a function under at most
+// maxLockSets sets of locks held, the rest as if none were (reachSites); an access keeps the first and last calls of a long
 // path to it (chainTo). A truncated loc ("x...") overlaps all
 // that lies under it (a pointer stored through it may land in any slot
 // below, pollution.go), so each bound costs precision, never soundness, and

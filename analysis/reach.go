@@ -244,7 +244,7 @@ var maxLockSets = 4
 
 // maxHandlerSites bounds how many of a handler's call sites keep their
 // own copy of what one function below them does.
-const maxHandlerSites = maxSites
+const maxHandlerSites = 16
 
 // maxHandlerAccesses: past this many accesses gathered for one handler,
 // each function below it is entered from one more call site at most,
