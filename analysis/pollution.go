@@ -123,6 +123,7 @@ type pollution struct {
 	// belowMemo: belowCut's answers, asked once every store is known;
 	// wildCache: what every slot of the program holds (cutBelow).
 	belowMemo   map[cutKey]*cutSet
+	destMemo    map[[2]string][]slot // destSlots' answers below cuts
 	wildCache   map[ownership][]loc
 	unknownMemo map[types.Type]loc // deepUnknown's answers
 	// toShared: slots that held pointers to shared memory, and to which.
@@ -215,10 +216,26 @@ var (
 // types that lie at or below its cut (inside it, or reached through its
 // pointers: valTypes).
 func (p *pollution) destSlots(st *rawStore) []slot {
-	out := []slot{slotOf(st.dst)}
 	if !st.dst.trunc {
+		return []slot{slotOf(st.dst)}
+	}
+	// What lies below a cut depends on types alone (slotsBelow), and
+	// every handler reaches much the same stores: on caddy, finding
+	// these again per handler was a third of the conflicts phase.
+	k := [2]string{st.dst.key, st.val.key}
+	if out, ok := p.destMemo[k]; ok {
 		return out
 	}
+	out := p.destSlots0(st)
+	if p.destMemo == nil {
+		p.destMemo = map[[2]string][]slot{}
+	}
+	p.destMemo[k] = out
+	return out
+}
+
+func (p *pollution) destSlots0(st *rawStore) []slot {
+	out := []slot{slotOf(st.dst)}
 	t := storedType(st.val)
 	vals := p.valTypes(st.val)
 	b := p.slotsBelow(st.dst.memType())
