@@ -55,17 +55,10 @@ func TestCutGroupsMatchCopies(t *testing.T) {
 			continue
 		}
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			cfg := analysis.Config{Dir: dir}
-			copied, err := analysis.Run(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			old := analysis.SetGroupCutsOver(0)
-			defer analysis.SetGroupCutsOver(old)
-			groups, err := analysis.Run(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
+			copied, groups := runBoth(t, dir, func() func() {
+				old := analysis.SetGroupCutsOver(0)
+				return func() { analysis.SetGroupCutsOver(old) }
+			})
 			if accesses(groups) < accesses(copied) {
 				grouped++
 			}
@@ -111,17 +104,10 @@ func TestNarrowedSitesSameConflicts(t *testing.T) {
 			continue
 		}
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			cfg := analysis.Config{Dir: dir}
-			whole, err := analysis.Run(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			old := analysis.SetMaxHandlerAccesses(0)
-			defer analysis.SetMaxHandlerAccesses(old)
-			narrow, err := analysis.Run(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
+			whole, narrow := runBoth(t, dir, func() func() {
+				old := analysis.SetMaxHandlerAccesses(0)
+				return func() { analysis.SetMaxHandlerAccesses(old) }
+			})
 			pairs := func(r *analysis.Result) string {
 				var out []string
 				for _, line := range sameMeaning(r) {
@@ -162,17 +148,10 @@ func TestLockSetsBoundOnlyAdds(t *testing.T) {
 	cut := 0
 	for _, dir := range []string{"testdata/locks", "testdata/ptrlocks", "../testdata/thttpd"} {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			cfg := analysis.Config{Dir: dir}
-			whole, err := analysis.Run(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			old := analysis.SetMaxLockSets(0)
-			defer analysis.SetMaxLockSets(old)
-			none, err := analysis.Run(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
+			whole, none := runBoth(t, dir, func() func() {
+				old := analysis.SetMaxLockSets(0)
+				return func() { analysis.SetMaxLockSets(old) }
+			})
 			for i, row := range whole.Matrix {
 				for j, k := range row {
 					if none.Matrix[i][j]&k != k {
@@ -194,4 +173,21 @@ func TestLockSetsBoundOnlyAdds(t *testing.T) {
 	if cut == 0 {
 		t.Errorf("dropping locks added no conflict in any example: the test proves nothing")
 	}
+}
+
+// runBoth runs the analysis on dir as it is, then with set applied (set
+// returns what undoes it).
+func runBoth(t *testing.T, dir string, set func() func()) (plain, changed *analysis.Result) {
+	t.Helper()
+	cfg := analysis.Config{Dir: dir}
+	plain, err := analysis.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer set()()
+	changed, err = analysis.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plain, changed
 }
