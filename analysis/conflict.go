@@ -224,6 +224,7 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 			grp.partnersFrom(from, k)
 		}
 	}
+	covered := map[coverKey][][2]handlerSet{}
 	check := func(x, y *sig) {
 		k := kindOf(x.rep, y.rep)
 		if k == 0 {
@@ -249,9 +250,18 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 			}
 			named.id = id
 		}
-		for hx := range x.handlers.all() {
-			for hy := range y.handlers.all() {
-				report(x, y, hx, hy, k, named.short, named.obj, named.id)
+		// Many pairs of signatures name one object for the same
+		// handlers (on miniflux, every handler's): a pair of handler
+		// sets inside one already reported for it has nothing new.
+		ck := coverKey{named.id, k}
+		if !covers(covered[ck], x.handlers, y.handlers) {
+			for hx := range x.handlers.all() {
+				for hy := range y.handlers.all() {
+					report(x, y, hx, hy, k, named.short, named.obj, named.id)
+				}
+			}
+			if len(covered[ck]) < maxCovers {
+				covered[ck] = append(covered[ck], [2]handlerSet{x.handlers, y.handlers})
 			}
 		}
 		partnersOf(x, y, k)

@@ -203,3 +203,36 @@ func (s handlerSet) all() iter.Seq[int] {
 		}
 	}
 }
+
+// coverKey is an object and a kind of conflict on it.
+type coverKey struct {
+	id int
+	k  Kind
+}
+
+// maxCovers bounds the pairs of handler sets kept per object and kind.
+const maxCovers = 8
+
+// covers reports whether every pair of handlers of a and b is in one of
+// the pairs of sets done, either way round.
+func covers(done [][2]handlerSet, a, b handlerSet) bool {
+	for _, d := range done {
+		if a.subsetOf(d[0]) && b.subsetOf(d[1]) || a.subsetOf(d[1]) && b.subsetOf(d[0]) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s handlerSet) subsetOf(t handlerSet) bool {
+	for i, w := range s {
+		if i >= len(t) {
+			if w != 0 {
+				return false
+			}
+		} else if w&^t[i] != 0 {
+			return false
+		}
+	}
+	return true
+}

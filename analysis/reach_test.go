@@ -42,3 +42,30 @@ func TestChainToKeepsEnds(t *testing.T) {
 		}
 	}
 }
+
+// A pair of handler sets is covered by one done for supersets of both,
+// either way round, and by nothing smaller.
+func TestCovers(t *testing.T) {
+	set := func(hs ...int) handlerSet {
+		s := newHandlerSet(130)
+		for _, h := range hs {
+			s.add(h)
+		}
+		return s
+	}
+	done := [][2]handlerSet{{set(1, 2, 70), set(3, 129)}}
+	for _, tc := range []struct {
+		a, b handlerSet
+		want bool
+	}{
+		{set(1, 70), set(129), true},
+		{set(3), set(2), true}, // the other way round
+		{set(1, 3), set(129), false},
+		{set(1), set(4), false},
+		{handlerSet{1 << 1}, set(3), true}, // a shorter set
+	} {
+		if got := covers(done, tc.a, tc.b); got != tc.want {
+			t.Errorf("covers(%v, %v) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
