@@ -149,7 +149,10 @@ func (s *server) run(ctx context.Context) {
 	endMsg := "stopped: superseded by a newer change"
 	defer func() { progress.end(endMsg) }()
 	start := time.Now()
-	res, err := analysis.Run(boundCtx, analysis.Config{Dir: root, Overlay: overlay, Env: s.opts.Env, Cache: cache})
+	// Where a long analysis is, in the debug log (serve -v): each phase's
+	// end and, every 2 seconds, the progress of the one running.
+	progressLog := func(msg string) { s.log.Debug("analysis progress", "root", root, "at", msg) }
+	res, err := analysis.Run(boundCtx, analysis.Config{Dir: root, Overlay: overlay, Env: s.opts.Env, Cache: cache, Progress: progressLog})
 	if boundCtx.Err() != nil {
 		s.cancelled(ctx, boundCtx, time.Since(start))
 		endMsg = "stopped: " + context.Cause(boundCtx).Error()
