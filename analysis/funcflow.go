@@ -43,15 +43,18 @@ type flowKey struct {
 }
 
 type funcFlow struct {
-	ids    map[flowKey]flowNode
-	sets   [][]int32 // per node: the functions it may hold, by id, sorted
-	delta  [][]int32 // per node: those not yet passed on
-	open   []bool    // per node: may hold functions from unknown code
-	fnIDs  map[*ssa.Function]int32
-	fnOf   []*ssa.Function
-	succ   [][]flowNode
-	work   []flowNode
-	queued []bool
+	// pending: functions to visit; draining: a visit is emptying it.
+	pending  []*ssa.Function
+	draining bool
+	ids      map[flowKey]flowNode
+	sets     [][]int32 // per node: the functions it may hold, by id, sorted
+	delta    [][]int32 // per node: those not yet passed on
+	open     []bool    // per node: may hold functions from unknown code
+	fnIDs    map[*ssa.Function]int32
+	fnOf     []*ssa.Function
+	succ     [][]flowNode
+	work     []flowNode
+	queued   []bool
 	// dynamic calls whose callee value is a node: resolved as the node's
 	// set grows, which adds argument and result edges.
 	calls   map[flowNode][]ssa.CallInstruction
@@ -364,11 +367,25 @@ func (f *funcFlow) visit(fn *ssa.Function) {
 	}
 	f.findEscapes(fn) // a wrapper, found by a call, was not scanned yet
 	f.visited[fn] = true
-	for _, b := range fn.Blocks {
-		for _, instr := range b.Instrs {
-			f.instr(fn, instr)
+	// A call met while visiting visits its callee: done at once, that
+	// recursed once per call down a chain, and a chain of 200,000 calls
+	// overflowed the stack. Callees wait in pending instead; the flow
+	// graph does not depend on the order its edges come in.
+	f.pending = append(f.pending, fn)
+	if f.draining {
+		return
+	}
+	f.draining = true
+	for len(f.pending) > 0 {
+		g := f.pending[len(f.pending)-1]
+		f.pending = f.pending[:len(f.pending)-1]
+		for _, b := range g.Blocks {
+			for _, instr := range b.Instrs {
+				f.instr(g, instr)
+			}
 		}
 	}
+	f.draining = false
 }
 
 // findEscapes marks the addresses of fields, elements, globals and cells
