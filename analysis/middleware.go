@@ -224,7 +224,7 @@ func (a *analyzer) ownAccesses(h found, skip map[rawCall]bool) ([]*rawAccess, []
 			edges = append(edges, e)
 		}
 	}
-	cut, narrowed := a.reachSites(edges, func(acc *rawAccess, path *upPath, locks []held) {
+	bounds := a.reachSites(edges, func(acc *rawAccess, path *upPath, locks []held) {
 		for u := path; u != nil; u = u.up {
 			if skip[rawCall{pos: u.call.pos, caller: u.call.caller}] {
 				return // the part of the path chainTo leaves out too
@@ -235,10 +235,7 @@ func (a *analyzer) ownAccesses(h found, skip map[rawCall]bool) ([]*rawAccess, []
 		c.locks = unionLocks(locks, acc.locks)
 		add(&c)
 	})
-	// Said at the handler (boundNotes).
-	sum.handlerSitesCut = sum.handlerSitesCut || cut
-	sum.handlerNarrowed = sum.handlerNarrowed || narrowed
-	sum.handlerLockSetsCut = sum.handlerLockSetsCut || a.lockSetsCut
+	sum.noteWalk(bounds)
 	var stores []*rawStore
 	addStore := func(st *rawStore) {
 		for _, d := range a.envRebase(h, st.dst) {

@@ -142,8 +142,9 @@ func (a *analyzer) reach(edges []*edge, outer []held, emit func(acc *rawAccess, 
 }
 
 // reachAdmit is reach, entering a function only if admit (when not nil)
-// agrees.
-func (a *analyzer) reachAdmit(edges []*edge, outer []held, admit func(callKey) bool, emit func(acc *rawAccess, path *upPath, locks []held)) {
+// agrees. It reports whether it entered one as if no lock were held
+// (maxLockSets).
+func (a *analyzer) reachAdmit(edges []*edge, outer []held, admit func(callKey) bool, emit func(acc *rawAccess, path *upPath, locks []held)) (lockSetsCut bool) {
 	seen := map[callKey]bool{}
 	sets := map[*ssa.Function]int{} // lock sets each function was entered under
 	var walk func(e *edge, path *upPath, locks []held)
@@ -162,7 +163,7 @@ func (a *analyzer) reachAdmit(edges []*edge, outer []held, admit func(callKey) b
 			// function is entered as if none were held, which can only
 			// keep fewer conflicts away.
 			locks, k = nil, callKey{callee: e.callee}
-			a.lockSetsCut = true
+			lockSetsCut = true
 			if seen[k] {
 				return
 			}
@@ -193,6 +194,7 @@ func (a *analyzer) reachAdmit(edges []*edge, outer []held, admit func(callKey) b
 	for _, e := range edges {
 		walk(e, nil, outer)
 	}
+	return lockSetsCut
 }
 
 // stopped reports whether the run was cancelled, looking at its context
@@ -261,27 +263,43 @@ var maxHandlerAccesses = 100_000
 // entered again from another site at all (caddy's handlers reach most of
 // the program from each of their calls). What is skipped is already kept
 // at an earlier site, so the conflicts are the same; only further places
-// to defer go unnamed. It reports whether either bound was hit.
-func (a *analyzer) reachSites(edges []*edge, emit func(acc *rawAccess, path *upPath, locks []held)) (cut, narrowed bool) {
+// to defer go unnamed. It reports which bounds were hit.
+func (a *analyzer) reachSites(edges []*edge, emit func(acc *rawAccess, path *upPath, locks []held)) (b walkBounds) {
 	visits := map[callKey]int{}
 	limit, emitted := maxHandlerSites, 0
 	admit := func(k callKey) bool {
 		visits[k]++
 		if visits[k] > limit {
-			cut = true
+			b.sites = true
 			return false
 		}
 		return true
 	}
 	count := func(acc *rawAccess, path *upPath, locks []held) {
 		if emitted++; emitted > maxHandlerAccesses && limit > 1 {
-			limit, narrowed = 1, true
+			limit, b.narrowed = 1, true
 		}
 		emit(acc, path, locks)
 	}
-	a.lockSetsCut = false
 	for _, e := range edges {
-		a.reachAdmit([]*edge{e}, nil, admit, count)
+		if a.reachAdmit([]*edge{e}, nil, admit, count) {
+			b.lockSets = true
+		}
 	}
-	return cut, narrowed
+	return b
+}
+
+// walkBounds are the bounds a handler's walk hit (reachSites), said at
+// the handler (boundNotes).
+type walkBounds struct {
+	sites    bool // a function reached from more than maxHandlerSites calls
+	narrowed bool // past maxHandlerAccesses
+	lockSets bool // a function entered under more than maxLockSets lock sets
+}
+
+// noteWalk records what a handler's walk hit.
+func (sum *summary) noteWalk(b walkBounds) {
+	sum.handlerSitesCut = sum.handlerSitesCut || b.sites
+	sum.handlerNarrowed = sum.handlerNarrowed || b.narrowed
+	sum.handlerLockSetsCut = sum.handlerLockSetsCut || b.lockSets
 }

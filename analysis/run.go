@@ -578,7 +578,7 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 		tail *chain
 	}
 	chains := map[pathKey]*chain{}
-	cut, narrowed := a.reachSites(sum.calls, func(acc *rawAccess, path *upPath, locks []held) {
+	bounds := a.reachSites(sum.calls, func(acc *rawAccess, path *upPath, locks []held) {
 		c := *acc
 		k := pathKey{path, acc.via}
 		if c.via = chains[k]; c.via == nil {
@@ -588,10 +588,7 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 		c.locks = unionLocks(locks, acc.locks)
 		add(&c)
 	})
-	// Said at the handler (boundNotes).
-	sum.handlerSitesCut = sum.handlerSitesCut || cut
-	sum.handlerNarrowed = sum.handlerNarrowed || narrowed
-	sum.handlerLockSetsCut = sum.handlerLockSetsCut || a.lockSetsCut
+	sum.noteWalk(bounds)
 	var stores []*rawStore
 	addStore := func(st *rawStore) {
 		for _, d := range rebase(st.dst) {

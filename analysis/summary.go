@@ -406,9 +406,6 @@ type analyzer struct {
 	// pub: names and call chains of published accesses, made once each
 	// (publish.go).
 	pub publisher
-	// lockSetsCut: a walk entered a function under more than maxLockSets
-	// sets of locks and took the rest as none (reachAdmit).
-	lockSetsCut bool
 }
 
 func (a *analyzer) intern(b *base) *base {
