@@ -383,6 +383,12 @@ func (w *worker) runFrom(found bool) (done, ok bool) {
 		}
 		w.runChain()
 	}
+	if found {
+		// Found by a worker just started (start), as the loop stopped:
+		// for Drain too. Lost, it left Drain waiting for it forever
+		// (TestManyQueued, once in some hundred runs).
+		w.q.push(&w.cur)
+	}
 	return true, true
 }
 
