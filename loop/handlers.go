@@ -95,6 +95,11 @@ type handlerInfo struct {
 	// probes counts the times it was timed alone in a chain and found
 	// fast, up to probeFirst (see runChain).
 	probes atomic.Uint32
+	// quick: it was timed alone probeFirst times, every time under
+	// quickHandler, and never slower since; a chain of quick handlers
+	// reads the clock every 32 steps only (see runChain). notQuick: it
+	// was once timed at quickHandler or more (never quick again).
+	quick, notQuick atomic.Bool
 }
 
 // handlerCache maps a handler's code address to its info. A Post reads

@@ -67,3 +67,41 @@ func TestRing(t *testing.T) {
 		}
 	}
 }
+
+// Popped slots are not cleared one by one, but none keeps its context
+// once its segment is done: a ring that keeps its last segment clears it
+// when it empties, and a segment from the pool comes clear.
+func TestRingLetsContextsGo(t *testing.T) {
+	plain := &handlerInfo{name: "plain"}
+	ctx := new(int)
+	var q ring
+	for i := 0; i < 2*segSize+3; i++ {
+		q.push(&inv{info: plain, ctx: ctx, seq: uint64(i)})
+	}
+	var v inv
+	for q.popTo(&v) {
+	}
+	if q.head == nil || q.head != q.tail {
+		t.Fatalf("an empty ring keeps one segment: head %p, tail %p", q.head, q.tail)
+	}
+	for i, x := range q.head.buf {
+		if x != (inv{}) {
+			t.Fatalf("slot %d of the segment kept is not clear: %+v", i, x)
+		}
+	}
+
+	s := &segment{dirty: 3}
+	for i := range 3 {
+		s.buf[i] = inv{info: plain, ctx: ctx}
+	}
+	segments.Put(s)
+	got := getSegment()
+	if got.dirty != 0 {
+		t.Fatalf("dirty %d after getSegment", got.dirty)
+	}
+	for i, x := range got.buf {
+		if x != (inv{}) {
+			t.Fatalf("slot %d of a segment from the pool is not clear: %+v", i, x)
+		}
+	}
+}

@@ -821,6 +821,46 @@ func TestGoexitInHandler(t *testing.T) {
 	}
 }
 
+// A handler that panics, or ends its goroutine, in the middle of its
+// color's chain breaks the chain, not the color's order: what was posted
+// on the color after it runs after it, in the order posted, with one
+// worker or several (a worker recovers once for all the handlers it runs,
+// and puts what the failed one made runnable in its queue).
+func TestFailingHandlerKeepsColorOrder(t *testing.T) {
+	for _, workers := range []int{1, 2, 4} {
+		t.Run(fmt.Sprint("workers=", workers), func(t *testing.T) {
+			var order []string // under the color: its handlers never overlap
+			ok := func(l *loop.Loop, c *ctxA) { order = append(order, "ok") }
+			boom := func(l *loop.Loop, c *ctxA) { order = append(order, "boom"); panic("boom") }
+			quit := func(l *loop.Loop, c *ctxA) { order = append(order, "quit"); runtime.Goexit() }
+			cons := map[string]loop.Constraint{nameOf(ok): {Colored: true}, nameOf(boom): {Colored: true}, nameOf(quit): {Colored: true}}
+			var panics atomic.Int32
+			l := loop.New(loop.WithTable(table(t, cons)), loop.WithWorkers(workers),
+				loop.WithPanicHandler(func(string, any, []byte) { panics.Add(1) }))
+			var want []string
+			for i := 0; i < 40; i++ {
+				h, name := ok, "ok"
+				switch i % 7 {
+				case 2:
+					h, name = boom, "boom"
+				case 5:
+					h, name = quit, "quit"
+				}
+				loop.Post(l, h, &ctxs[0])
+				want = append(want, name)
+			}
+			loop.Post(l, func(l *loop.Loop, _ int) { l.Stop() }, 0) // exclusive: after all of them
+			run(t, l)
+			if got := fmt.Sprint(order); got != fmt.Sprint(want) {
+				t.Errorf("ran %s\nwant %s", got, want)
+			}
+			if n := strings.Count(fmt.Sprint(want), "boom"); panics.Load() != int32(n) {
+				t.Errorf("%d panics reported, want %d", panics.Load(), n)
+			}
+		})
+	}
+}
+
 // WithCrashOnPanic: a handler's panic crashes the program (checked in a
 // child process).
 func TestCrashOnPanic(t *testing.T) {
