@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/tools/go/packages"
 	"golang.org/x/tools/go/ssa"
 )
 
@@ -494,15 +495,43 @@ func (a *analyzer) assumedCalls(fn *ssa.Function) map[token.Pos]string {
 // libraryCallback is what a package may call on the values it is given.
 type libraryCallback struct {
 	names []string
-	deep  bool // it walks values: methods of what they reach are called too
+	// deep: it walks the values it is given: methods of what they reach
+	// are called too. A listed package's own receiver (an Encoder, a
+	// Logger) it reads by its fields (own): none of them keeps a value
+	// of the caller's to walk later, only writers and readers it calls.
+	deep bool
+	// anyName: besides names, any name of the table (anyCallback's): a
+	// package that asserts to many interfaces (net/http's Flusher,
+	// Hijacker, io's, net.Error, fmt's through the errors it formats).
+	anyName bool
+	// whole: calls of the package that stay as conservative as an
+	// unlisted package's (anyCallback), whatever the rest of the entry
+	// says (net/http's servers format the values handlers panic with).
+	whole []string
+	// none: calls of the package that call nothing back (registrations
+	// that only store what they are given).
+	none []string
+	// namesOnly: only names are called on what it reaches, not the other
+	// methods of the interface values it finds (errorMethod).
+	namesOnly bool
 	// walkers: only these functions and methods walk the values they are
 	// given (their arguments, not their receiver), as deep says for all.
 	walkers []string
+	// own: it reads the fields of the types of packages outside the
+	// workspace (its own, those it imports), which it names, and calls
+	// the methods of the interface values it finds there; not the fields
+	// of the workspace's structs, which it names not (deep says it walks
+	// those too).
+	own bool
 	// holds: interfaces ("path.Name") of values the package keeps in what
 	// it makes and calls later, at any call into it (a websocket.Conn's
 	// network connection and buffer pool): every method of theirs on the
 	// workspace's implementers is a callback of every call.
 	holds []string
+	// holdsGlobal: what holds says is held in the package's global state
+	// (flag's CommandLine), used by its functions only; its methods reach
+	// what they hold through their receiver.
+	holdsGlobal bool
 }
 
 var libraryCallbacks = map[string]libraryCallback{
@@ -531,7 +560,45 @@ var libraryCallbacks = map[string]libraryCallback{
 	"math":           {},
 	"time":           {},
 	"context":        {names: []string{"Value", "Done", "Err", "Deadline"}},
-	LoopPkg:          {},
+	// net/http reads its own types' fields (a response's connection, a
+	// server's handler and error log, a client's transport) and calls the
+	// methods of the interface values there and of those it is given. It
+	// uses reflect on types only (client.go, transfer.go: its own
+	// nopCloser's field; h2_error.go copies an error's fields into As's
+	// target), never to walk the caller's values; fmt formats its own
+	// values and the errors it is handed, whose Error and Format it calls
+	// without walking them. The server's loop does format, with %v, the
+	// value a handler panicked with, which may be anything: the calls
+	// that serve stay conservative (whole).
+	// Registering a handler (Handle, HandleFunc, a wrapper's
+	// constructor) stores it, parsing the pattern, and calls nothing of it.
+	"net/http": {names: []string{"ServeHTTP", "Hijack", "Flush", "Timeout", "RoundTrip", "Readdir", "Stat", "Seek", "CloseWrite"},
+		anyName: true, own: true, whole: []string{"Serve", "ServeTLS", "ListenAndServe", "ListenAndServeTLS"},
+		none: []string{"Handle", "HandleFunc", "NewServeMux", "StripPrefix", "TimeoutHandler", "MaxBytesHandler", "AllowQuerySemicolons", "NotFoundHandler", "RedirectHandler", "FileServer", "FileServerFS"}},
+	// gorilla/mux formats only its own templates and errors with fmt, and
+	// calls the handlers and matchers its routes hold from the router's
+	// ServeHTTP and Match (through the receiver: the methods of the
+	// interface values it finds there); building routes stores
+	// what it is given (middleware and matcher functions are function
+	// values, callFuncArg's).
+	muxPkg: {names: []string{"Error", "String"}, own: true,
+		none: []string{"NewRouter", "HandleFunc", "Handle", "Handler", "HandlerFunc", "Path", "PathPrefix", "Methods", "Name", "Subrouter", "Use", "Host", "Schemes", "Headers", "Queries", "Vars", "CurrentRoute", "SetURLVars", "StrictSlash", "SkipClean", "UseEncodedPath", "NewRoute"}},
+	// crypto/tls and crypto/x509 do not import reflect themselves (x509's
+	// encoding/asn1 walks the package's own structures); fmt formats
+	// their own numbers and the errors they are handed (Error, Format, at
+	// the top). Keys they are given as any they assert to crypto.Signer,
+	// crypto.Decrypter and their own types.
+	"crypto/tls":  {names: []string{"Sign", "Public", "Decrypt", "Get", "Put"}, anyName: true, own: true},
+	"crypto/x509": {names: []string{"Sign", "Public"}, anyName: true, own: true},
+	// flag reads the Values its FlagSets hold and calls their methods
+	// (a FlagSet's methods through their receiver, as an interface's
+	// methods; the package functions through the CommandLine set, which
+	// holds says); reflect only makes a zero Value of a flag's type to
+	// call String on (new memory). It writes usage and errors (a Value's
+	// Set's, Error and Format at the top) to the set's output.
+	"flag": {names: []string{"String", "Error", "Format", "GoString", "Write"}, own: true,
+		holds: []string{"flag.Value", "io.Writer"}, holdsGlobal: true},
+	LoopPkg: {},
 	// A websocket.Conn is made on the connection Upgrade takes over from
 	// the response writer (Hijack) and keeps it and the Upgrader's
 	// BufferPool, whose methods any later call may use; WriteJSON and
@@ -541,20 +608,56 @@ var libraryCallbacks = map[string]libraryCallback{
 		holds:   []string{"net.Conn", websocketPkg + ".BufferPool"}},
 }
 
-const websocketPkg = "github.com/gorilla/websocket"
+const (
+	websocketPkg = "github.com/gorilla/websocket"
+	muxPkg       = "github.com/gorilla/mux"
+)
 
 // callbacksOf is what package pkg may call back: its entry, or for a
-// package not listed every name of the table, walking values.
-func callbacksOf(pkg string) libraryCallback {
+// package not listed every name of the table, walking values where it
+// may (reflective), else through the fields of types outside the
+// workspace only (anyOwnCallback). exact: pkg is the callee's own
+// package; not (an interface call no implementation of which is known,
+// named by the interface's package), the callee may be anyone's and no
+// narrowing applies.
+func (a *analyzer) callbacksOf(pkg string, exact bool) libraryCallback {
 	if cb, ok := libraryCallbacks[pkg]; ok {
+		if cb.anyName {
+			cb.names = anyNames(cb.names)
+		}
 		return cb
+	}
+	if walks, known := a.walkers[pkg]; exact && known && !walks {
+		return anyOwnCallback
 	}
 	return anyCallback
 }
 
+// errorMethod is what the Error method of a library type (an error made
+// there, reached through the error interface) calls back: it formats the
+// error's fields, calling Error, String, Format and GoString on what
+// they hold (the errors it wraps), through its own types' fields. This
+// is a model of the convention, as the table is: formatting an error
+// does not serve requests or close connections.
+var errorMethod = libraryCallback{names: []string{"Error", "String", "Format", "GoString"}, own: true, namesOnly: true}
+
+// isErrorMethod: fn is an Error method of the error interface's signature.
+func isErrorMethod(name string, sig *types.Signature) bool {
+	if name != "Error" || sig.Params().Len() != 0 || sig.Results().Len() != 1 {
+		return false
+	}
+	b, ok := sig.Results().At(0).Type().(*types.Basic)
+	return ok && b.Kind() == types.String
+}
+
+// anyCallback's names are those of the table's entries but the ones that
+// take any name (anyName: their own additions are theirs).
 var anyCallback = func() libraryCallback {
 	cb := libraryCallback{deep: true}
 	for _, e := range libraryCallbacks {
+		if e.anyName {
+			continue
+		}
 		for _, n := range e.names {
 			if !slices.Contains(cb.names, n) {
 				cb.names = append(cb.names, n)
@@ -564,6 +667,69 @@ var anyCallback = func() libraryCallback {
 	slices.Sort(cb.names)
 	return cb
 }()
+
+// anyNames is names and anyCallback's, sorted.
+func anyNames(names []string) []string {
+	out := slices.Clone(anyCallback.names)
+	for _, n := range names {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// anyOwnCallback is what a package not listed that cannot walk what it is
+// given may call back: any name of the table (found by type assertion),
+// on the values it is given and on the interface values it reaches
+// through its own types' fields (an *os.File's, an http.Request's Body),
+// by their static interface (their implementers), not through the fields
+// of the workspace's types, which it can neither name nor reflect on.
+var anyOwnCallback = libraryCallback{names: anyCallback.names, own: true}
+
+// reflective says, of each package the go command listed (by path),
+// whether it may walk the values it is given: look into the fields of a
+// workspace type to call the methods of what they hold. Code can read the
+// fields of a type it does not name only by reflection: a package is
+// taken to walk if it is reflect or imports it, directly or not (fmt does,
+// and so does anything that formats with fmt). internal/reflectlite,
+// which errors and sort use, has no Field, Index or MapIndex, and generic
+// code cannot select a field of a type parameter. Module code that
+// imports unsafe counts too: it may read memory at the offsets an
+// interface's type descriptor gives, as fast encoders do; the standard
+// library's uses of unsafe (system calls, the runtime's own structures)
+// walk nothing of the caller's. A package not listed is taken to walk.
+func reflective(all []*packages.Package) map[string]bool {
+	out := map[string]bool{}
+	var visit func(p *packages.Package) bool
+	visit = func(p *packages.Package) bool {
+		if w, ok := out[p.PkgPath]; ok {
+			return w
+		}
+		out[p.PkgPath] = true // a cycle (none in a valid build) stays conservative
+		w := p.PkgPath == "reflect"
+		if _, ok := p.Imports["unsafe"]; ok && !standard(p) {
+			w = true
+		}
+		for _, imp := range p.Imports {
+			if visit(imp) {
+				w = true
+			}
+		}
+		out[p.PkgPath] = w
+		return w
+	}
+	packages.Visit(all, nil, func(p *packages.Package) { visit(p) })
+	return out
+}
+
+// standard: p is of the standard library (no module, and no dot in its
+// first path element).
+func standard(p *packages.Package) bool {
+	first, _, _ := strings.Cut(p.PkgPath, "/")
+	return p.Module == nil && !strings.Contains(first, ".")
+}
 
 // callbackTarget is a method a library call may call back, and the value
 // its receiver is (nil: memory of unknown origin of its type).
@@ -628,32 +794,55 @@ func (a *analyzer) libraryCallbacksAt(call ssa.CallInstruction) []callbackTarget
 				out = append(out, t)
 			}
 		}
+		exact := len(a.sites[call]) > 0 || !c.IsInvoke()
 		for _, pkg := range pkgs {
-			cb := callbacksOf(pkg)
+			cb := a.callbacksOf(pkg, exact)
+			if len(cb.whole) > 0 && a.callsNamed(call, pkg, cb.whole) {
+				cb = anyCallback
+			}
+			if len(cb.none) > 0 && a.callsOnlyNamed(call, pkg, cb.none) {
+				continue
+			}
+			if exact && (c.Signature().Recv() != nil || c.IsInvoke()) && isErrorMethod(a.calleeName(call), c.Signature()) {
+				cb = errorMethod
+			}
+			walk := cb
 			if len(cb.walkers) > 0 && a.callsNamed(call, pkg, cb.walkers) {
 				// A walker walks its arguments; its receiver is the
 				// package's own, whose insides are what holds says.
-				walk := cb
 				walk.deep = true
-				for i, arg := range args {
-					if i == 0 && c.Signature().Recv() != nil || i == 0 && c.IsInvoke() {
-						a.argCallbacks(cb, arg, add)
-						continue
+			}
+			for i, arg := range args {
+				if i > 0 || c.Signature().Recv() == nil && !c.IsInvoke() {
+					a.argCallbacks(walk, arg, nil, add)
+					continue
+				}
+				// The receiver of a method of the package is of one of
+				// its types, whose fields its code reads (own): an
+				// interface call that reaches it hands it the value of
+				// that type the interface holds, not any implementer.
+				recv := cb
+				recv.own = true
+				if _, listed := libraryCallbacks[pkg]; listed && cb.deep {
+					// A listed package's receiver is read by its fields
+					// (deep's comment); an unlisted one's may hold a
+					// value it walks later (a logger's fields).
+					recv.deep = false
+				}
+				if ts := a.libraryRecvTypes(call, pkg); c.IsInvoke() && len(ts) > 0 {
+					for _, t := range ts {
+						a.argCallbacks(recv, arg, t, add)
 					}
-					a.argCallbacks(walk, arg, add)
+					continue
 				}
-			} else {
-				for _, arg := range args {
-					a.argCallbacks(cb, arg, add)
-				}
+				a.argCallbacks(recv, arg, nil, add)
 			}
 			for _, h := range cb.holds {
+				if cb.holdsGlobal && !a.callsFunc(call, pkg) {
+					break
+				}
 				if it := a.heldInterface(call, h); it != nil {
-					var names []string
-					for i := 0; i < it.NumMethods(); i++ {
-						names = append(names, it.Method(i).Name())
-					}
-					a.openCallbacks(names, it, false, add, nil)
+					a.openCallbacks(methodNames(it), it, false, add, nil)
 				}
 			}
 		}
@@ -663,6 +852,68 @@ func (a *analyzer) libraryCallbacksAt(call ssa.CallInstruction) []callbackTarget
 	}
 	a.cbTargets[call] = out
 	return out
+}
+
+// libraryRecvTypes are the receiver types of the methods of pkg without a
+// body that the interface call reaches (a.sites): the dynamic types its
+// receiver has when the call runs them.
+func (a *analyzer) libraryRecvTypes(call ssa.CallInstruction, pkg string) []types.Type {
+	var out []types.Type
+	for _, fn := range a.sites[call] {
+		if fn.Blocks != nil || fn.Signature.Recv() == nil || calleePkg(fn) != pkg {
+			continue
+		}
+		t := recvType(fn)
+		if !slices.ContainsFunc(out, func(u types.Type) bool { return types.Identical(t, u) }) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// callsFunc: call reaches a function of pkg that is not a method.
+func (a *analyzer) callsFunc(call ssa.CallInstruction, pkg string) bool {
+	c := call.Common()
+	if fn := c.StaticCallee(); fn != nil {
+		return calleePkg(fn) == pkg && fn.Signature.Recv() == nil
+	}
+	for _, fn := range a.sites[call] {
+		if fn.Blocks == nil && calleePkg(fn) == pkg && fn.Signature.Recv() == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// calleeName is the name of the function or method call calls.
+func (a *analyzer) calleeName(call ssa.CallInstruction) string {
+	c := call.Common()
+	if c.IsInvoke() {
+		return c.Method.Name()
+	}
+	if fn := c.StaticCallee(); fn != nil {
+		return keyOf(fn).name
+	}
+	return ""
+}
+
+// callsOnlyNamed: every function or method of pkg that call reaches is
+// named one of names.
+func (a *analyzer) callsOnlyNamed(call ssa.CallInstruction, pkg string, names []string) bool {
+	c := call.Common()
+	if fn := c.StaticCallee(); fn != nil {
+		return slices.Contains(names, keyOf(fn).name)
+	}
+	found := false
+	for _, fn := range a.sites[call] {
+		if fn.Blocks == nil && calleePkg(fn) == pkg {
+			if !slices.Contains(names, keyOf(fn).name) {
+				return false
+			}
+			found = true
+		}
+	}
+	return found
 }
 
 // callsNamed: call reaches a function or method of pkg named one of names.
@@ -717,13 +968,15 @@ func (a *analyzer) heldInterface(call ssa.CallInstruction, name string) *types.I
 	return nil
 }
 
-// argCallbacks finds the methods cb may call on what arg holds.
-func (a *analyzer) argCallbacks(cb libraryCallback, arg ssa.Value, add func(callbackTarget)) {
+// argCallbacks finds the methods cb may call on what arg holds; as, if
+// not nil, is the one type of the value the callee is handed (a library
+// method's receiver, reached through an interface arg holds).
+func (a *analyzer) argCallbacks(cb libraryCallback, arg ssa.Value, as types.Type, add func(callbackTarget)) {
 	if _, ok := arg.Type().Underlying().(*types.Signature); ok {
 		return // a function value: callFuncArg's
 	}
 	names := cb.names
-	if it, ok := arg.Type().Underlying().(*types.Interface); ok {
+	if it, ok := arg.Type().Underlying().(*types.Interface); ok && as == nil {
 		for i := 0; i < it.NumMethods(); i++ {
 			if n := it.Method(i).Name(); !slices.Contains(names, n) {
 				names = append(slices.Clip(names), n)
@@ -734,14 +987,23 @@ func (a *analyzer) argCallbacks(cb libraryCallback, arg ssa.Value, add func(call
 		return
 	}
 	concrete, open := dynamicValues(arg)
+	if as != nil {
+		concrete, open = []ssa.Value{arg}, nil
+	}
 	for _, x := range concrete {
 		t := x.Type()
+		if as != nil {
+			t = as
+		}
 		walked := map[string]bool{}
 		var walk func(t types.Type, top bool, depth int)
 		// The receiver is x where the method is x's type's, or its
 		// element's through x (a pointer's method reached by fmt
 		// walking from it).
 		self := func(fn *ssa.Function, t types.Type, top bool) bool {
+			if as != nil {
+				return false // x is an interface holding t
+			}
 			r := recvType(fn)
 			if top && types.Identical(r, t) {
 				return true
@@ -756,8 +1018,12 @@ func (a *analyzer) argCallbacks(cb libraryCallback, arg ssa.Value, add func(call
 			}
 			walked[key] = true
 			if it, ok := t.Underlying().(*types.Interface); ok {
-				// An interface inside: whatever implements it.
+				// An interface inside: whatever implements it, its own
+				// methods too (the code that reaches it may call them).
 				a.openCallbacks(names, it, cb.deep, add, x)
+				if !top && it.NumMethods() > 0 && !cb.namesOnly {
+					a.openCallbacks(methodNames(it), it, false, add, x)
+				}
 				return
 			}
 			for _, n := range names {
@@ -769,7 +1035,7 @@ func (a *analyzer) argCallbacks(cb libraryCallback, arg ssa.Value, add func(call
 					add(callbackTarget{fn: fn, recv: recv, src: x})
 				}
 			}
-			if !cb.deep {
+			if !cb.deep && (!cb.own || a.workspaceStruct(t)) {
 				return
 			}
 			switch u := t.Underlying().(type) {
@@ -799,6 +1065,26 @@ func (a *analyzer) argCallbacks(cb libraryCallback, arg ssa.Value, add func(call
 		}
 		a.openCallbacks(names, it, cb.deep || it.Empty(), add, v)
 	}
+}
+
+// methodNames are the names of it's methods.
+func methodNames(it *types.Interface) []string {
+	names := make([]string, it.NumMethods())
+	for i := range names {
+		names[i] = it.Method(i).Name()
+	}
+	return names
+}
+
+// workspaceStruct: t is a struct type declared in the workspace, whose
+// fields only reflection reaches from outside it.
+func (a *analyzer) workspaceStruct(t types.Type) bool {
+	n, ok := types.Unalias(t).(*types.Named)
+	if !ok || n.Obj().Pkg() == nil || !a.workspace[n.Obj().Pkg()] {
+		return false
+	}
+	_, ok = n.Underlying().(*types.Struct)
+	return ok
 }
 
 // openCallbacks: the workspace's methods named names on every type that

@@ -141,3 +141,23 @@ func TestGoroutineShared(t *testing.T) {
 		{"reset", "reset", analysis.Global, "both write idle.sent"},
 	})
 }
+
+// TestLibraryReceivers: nats-server's logger closes its file through an
+// interface of its own that only *os.File implements (testdata/logclose).
+// That call hands os the file, not any value the interface may hold, and
+// os, which cannot walk what it is given (no reflect), calls back no
+// (*client).Error: before, the chain reload → (*Logger).Close →
+// (*fileLogger).close → (*client).Error → closeConnection raced with every
+// reader of a client's flags (96% of nats-server's conflicts went through
+// such calls). What library code does call back is still found, and the
+// ByteReader case was missed before: a bufio.Reader read through
+// io.ByteReader reads the source it holds; an exec.Cmd reads its Stdin, a
+// field of its own type; a file reads what ReadFrom is given.
+func TestLibraryReceivers(t *testing.T) {
+	checkGlobal(t, "testdata/logclose", []globalCell{
+		{"reload", "connz", 0, "closing the logger's *os.File calls no client's Error"},
+		{"rotate", "stats", analysis.Global, "ReadByte reads the counting source the bufio.Reader holds, which writes readBytes"},
+		{"feed", "stats", analysis.Global, "Cmd.Run reads its Stdin, whose Read writes fed"},
+		{"copyIn", "stats", analysis.Global, "ReadFrom reads src, whose Read writes copied"},
+	})
+}

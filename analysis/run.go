@@ -57,6 +57,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		rootPkgs[p.Types] = true
 	}
 	a.workspace = rootPkgs
+	a.walkers = reflective(l.all)
 	var fns []*ssa.Function
 	all := ssautil.AllFunctions(l.prog)
 	for fn := range all {

@@ -403,6 +403,9 @@ type analyzer struct {
 	boxed     map[typeKeyT]bool
 	cbMethods map[string][]*ssa.Function
 	cbTargets map[ssa.CallInstruction][]callbackTarget
+	// walkers: each package the go command listed, and whether it may
+	// walk the values it is given (reflective, library.go).
+	walkers map[string]bool
 	// pub: names and call chains of published accesses, made once each
 	// (publish.go).
 	pub publisher

@@ -4,7 +4,7 @@ import "math/rand/v2"
 
 // The library shapes: handlers that hand their memory to library code
 // (fmt, strings, sort, maps, encoding/json, a fresh bytes.Buffer, sync
-// types). The analysis has no body for the standard library: what a call
+// types, a bufio.Reader read through io.ByteReader). The analysis has no body for the standard library: what a call
 // there does is a model's word (analysis/models.go), and the methods the
 // library calls back on what it is given (String, Error, MarshalJSON,
 // Len/Less/Swap, Write) are workspace code it must follow
@@ -67,8 +67,19 @@ func (t *Tag) String() string {
 	return "tag"
 }
 
+// Src counts what is read from it, into itself and a global. A
+// bufio.Reader holding one reads it when ReadByte is called through
+// io.ByteReader, which Src does not implement: a callback of a library
+// method reached through an interface, on what its receiver holds.
+type Src struct{ N int }
+
+func (r *Src) Read(p []byte) (int, error) { r.N++; srcTotal += len(p); return len(p), nil }
+
 var (
 	label     = &Label{}
+	srcTotal  int
+	// readers are made at init: no handler's call hands them their Src.
+	readers = [2]io.ByteReader{bufio.NewReader(&Src{}), bufio.NewReader(&Src{})}
 	name      = Name{P: &gin}
 	vec       = Vec{3, 1, 2}
 	rec       = &Rec{}
@@ -88,7 +99,7 @@ var (
 )
 `
 
-const libImports = "\t\"bytes\"\n\t\"encoding/json\"\n\t\"fmt\"\n\t\"maps\"\n\t\"sort\"\n\t\"strings\"\n"
+const libImports = "\t\"bufio\"\n\t\"bytes\"\n\t\"encoding/json\"\n\t\"fmt\"\n\t\"io\"\n\t\"maps\"\n\t\"sort\"\n\t\"strings\"\n"
 
 const libFields = "\t// The library shapes' (lib.go).\n\tLab Label\n\tRec Rec\n\tOut bytes.Buffer\n"
 
@@ -102,7 +113,7 @@ func (g *gen) lib() {
 	case Contextual:
 		n = 12
 	case Mixed:
-		n = 26
+		n = 27
 	}
 	switch k := r.IntN(n); k {
 	// This invocation's own memory.
@@ -198,6 +209,20 @@ func (g *gen) lib() {
 		v := g.fresh("r")
 		g.line("%s := rec", v)
 		g.line("json.Unmarshal([]byte(\"7\"), %s)", v)
+	case 25:
+		// A bufio.Reader's source read through its ReadByte, called
+		// through io.ByteReader: one of the readers made at init, or a
+		// fresh one; or the count its Read writes.
+		switch r.IntN(3) {
+		case 0:
+			g.line("readers[s&1].ReadByte()")
+		case 1:
+			v := g.fresh("br")
+			g.line("var %s io.ByteReader = bufio.NewReader(&Src{N: s})", v)
+			g.line("%s.ReadByte()", v)
+		default:
+			g.line("s += srcTotal")
+		}
 	default:
 		g.line("s += len(%s.Error())", pick(r, "fail", "error(fail)"))
 	}
