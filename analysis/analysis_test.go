@@ -527,3 +527,21 @@ func TestRegistry(t *testing.T) {
 		t.Errorf("no finding at handleReset's write of global.count")
 	}
 }
+
+func TestLibraryFuncs(t *testing.T) {
+	r := wanttest.Run(t, "testdata/libfuncs")
+	// What comes back from the library may be setHits, handed to it.
+	if got := cell(t, r, "handleHook", "handleHits"); got != analysis.Global {
+		t.Errorf("handleHook/handleHits = %b, want 01: hooks.Load() may return setHits", got)
+	}
+	if got := cell(t, r, "handleClean", "handleLog"); got != analysis.Global {
+		t.Errorf("handleClean/handleLog = %b, want 01: the cleanup runs flushLog", got)
+	}
+	// bumpOther was never handed to a library: nothing that comes back
+	// from one runs it.
+	for _, h := range []string{"handleHook", "handleClean"} {
+		if got := cell(t, r, h, "handleOther"); got != 0 {
+			t.Errorf("%s/handleOther = %b, want 00", h, got)
+		}
+	}
+}

@@ -25,10 +25,21 @@ import (
 //
 // What comes from code without a body here (a library's result, a library
 // struct's field, a parameter of a function that library code may call) is
-// not known: such a node is "open" and resolves, as before, to every
-// function of the call's signature that is used as a value. So the flow is
-// as conservative as the class hierarchy where it cannot see, and precise
-// where it can.
+// not known: such a node is "open". Code without a body can only hand back
+// a function of ours that it was handed first, so an open node holds every
+// function of the node "unknown": what is passed to such code (arguments,
+// what is stored in its structs' fields, in memory reached through
+// pointers nobody tracks and in containers' elements, the results of our
+// functions and methods it may call). An open call may also run a
+// function of that code itself: resolveCalls adds those, by signature.
+//
+// Resolving an open call to every function of its signature (the class
+// hierarchy) made one library result stored among the []func() of a
+// server resolve every `f()` of such a slice to every func() of the
+// program. What this leaves out is code without a body that finds our
+// functions by reflection, through fields of our own structs (reflect can
+// read unexported fields but not call what they hold without unsafe) or
+// through methods it calls on interfaces declared in function bodies.
 
 type flowNode int32
 
@@ -70,7 +81,16 @@ type funcFlow struct {
 	cellOf   map[*ssa.FreeVar]*ssa.Alloc
 	closures map[*ssa.Function][]*ssa.MakeClosure
 	invoke   func(ssa.CallInstruction) []*ssa.Function
+	// unknown holds the functions handed to code without a body here;
+	// openCalls are the dynamic calls of open nodes, linked to each
+	// function of unknown that fits as it arrives.
+	unknown   flowNode
+	openCalls []ssa.CallInstruction
+	openSeen  map[ssa.CallInstruction]bool
 }
+
+const unknownKey = "handed to code without a body"
+
 
 // flowFuncs computes, for every dynamic call of a function value in fns,
 // the functions it may call; open reports that the value may also come
@@ -92,13 +112,16 @@ func flowFuncs(fns []*ssa.Function, closures map[*ssa.Function][]*ssa.MakeClosur
 		cellOf:   map[*ssa.FreeVar]*ssa.Alloc{},
 		closures: closures,
 		invoke:   invoke,
+		openSeen: map[ssa.CallInstruction]bool{},
 	}
+	f.unknown = f.node(flowKey{mem: unknownKey})
 	for _, fn := range fns {
 		if fn.Pkg != nil {
 			f.own[fn.Pkg.Pkg] = true
 		}
 	}
 	f.collectFuncTypes(fns)
+	f.handCallable(fns)
 	f.findCells()
 	for _, fn := range fns {
 		f.findEscapes(fn)
@@ -116,10 +139,12 @@ func flowFuncs(fns []*ssa.Function, closures map[*ssa.Function][]*ssa.MakeClosur
 	open = map[ssa.CallInstruction]bool{}
 	for n, calls := range f.calls {
 		for _, c := range calls {
-			targets[c] = f.matching(f.sets[n], c.Common().Signature())
+			ids := f.sets[n]
 			if f.open[n] {
 				open[c] = true
+				ids = unionIDs(ids, f.sets[f.unknown])
 			}
+			targets[c] = f.matching(ids, c.Common().Signature())
 		}
 	}
 	return targets, open
@@ -136,6 +161,12 @@ func (f *funcFlow) matching(ids []int32, sig *types.Signature) []*ssa.Function {
 	}
 	slices.SortFunc(out, func(x, y *ssa.Function) int { return strings.Compare(x.String(), y.String()) })
 	return out
+}
+
+func unionIDs(a, b []int32) []int32 {
+	out := slices.Concat(a, b)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func dropRecv(s *types.Signature) *types.Signature {
@@ -176,6 +207,66 @@ func (f *funcFlow) collectFuncTypes(fns []*ssa.Function) {
 		if fn.Pkg != nil {
 			visit(fn.Pkg.Pkg)
 		}
+	}
+}
+
+// handCallable: a method of ours that code without a body may call,
+// through an interface it declares, is given what that code chooses and
+// hands its results to it. Only methods that take or return functions
+// matter, and only those of a name and signature some such interface has.
+func (f *funcFlow) handCallable(fns []*ssa.Function) {
+	lib := map[string][]*types.Signature{}
+	seen := map[*types.Package]bool{}
+	var visit func(p *types.Package)
+	visit = func(p *types.Package) {
+		if p == nil || seen[p] {
+			return
+		}
+		seen[p] = true
+		if !f.own[p] {
+			scope := p.Scope()
+			for _, name := range scope.Names() {
+				tn, ok := scope.Lookup(name).(*types.TypeName)
+				if !ok {
+					continue
+				}
+				it, ok := tn.Type().Underlying().(*types.Interface)
+				if !ok {
+					continue
+				}
+				for i := 0; i < it.NumMethods(); i++ {
+					m := it.Method(i)
+					sig := m.Type().(*types.Signature)
+					if f.carriesFuncs(sig.Params()) || f.carriesFuncs(sig.Results()) {
+						lib[m.Name()] = append(lib[m.Name()], dropRecv(sig))
+					}
+				}
+			}
+		}
+		for _, imp := range p.Imports() {
+			visit(imp)
+		}
+	}
+	for p := range f.own {
+		visit(p)
+	}
+	for _, fn := range fns {
+		if fn.Signature.Recv() == nil || len(lib[fn.Name()]) == 0 {
+			continue
+		}
+		sig := dropRecv(fn.Signature)
+		if !slices.ContainsFunc(lib[fn.Name()], func(s *types.Signature) bool { return types.Identical(s, sig) }) {
+			continue
+		}
+		if len(fn.Params) == 0 {
+			continue
+		}
+		for _, p := range fn.Params[1:] {
+			if f.carriesFuncs(p.Type()) {
+				f.setOpen(f.val(p))
+			}
+		}
+		f.handResults(fn)
 	}
 }
 
@@ -315,19 +406,33 @@ func (f *funcFlow) fieldNode(fld *types.Var) flowNode {
 	n := f.node(flowKey{field: fld})
 	if fld.Pkg() != nil && !f.ownPkg(fld.Pkg()) {
 		f.setOpen(n)
+		f.edge(n, f.unknown) // and read there
 	}
 	return n
 }
 
+// elemNode: elements go by type, so a container handed to code without a
+// body hands it all elements of their type.
 func (f *funcFlow) elemNode(t types.Type) flowNode {
-	return f.node(flowKey{elem: typeKey(t)})
+	k := flowKey{elem: typeKey(t)}
+	if n, ok := f.ids[k]; ok {
+		return n
+	}
+	n := f.node(k)
+	f.edge(n, f.unknown)
+	return n
 }
 
 // memNode is memory of type t reached through a pointer not tracked: a
 // pointer handed to code we do not see may have been written there.
 func (f *funcFlow) memNode(t types.Type) flowNode {
-	n := f.node(flowKey{mem: typeKey(t)})
+	k := flowKey{mem: typeKey(t)}
+	if n, ok := f.ids[k]; ok {
+		return n
+	}
+	n := f.node(k)
 	f.setOpen(n)
+	f.edge(n, f.unknown)
 	return n
 }
 
@@ -650,9 +755,51 @@ func (f *funcFlow) unknownCall(call ssa.CallInstruction) {
 	if v := call.Value(); v != nil && f.carriesFuncs(v.Type()) {
 		f.setOpen(f.val(v))
 	}
-	for _, a := range call.Common().Args {
+	f.handArgs(call)
+}
+
+// handArgs: what a call into code without a body is given is unknown's.
+func (f *funcFlow) handArgs(call ssa.CallInstruction) {
+	c := call.Common()
+	if c.IsInvoke() && f.carriesFuncs(c.Value.Type()) {
+		f.edge(f.val(c.Value), f.unknown)
+	}
+	for _, a := range c.Args {
 		if f.carriesFuncs(a.Type()) {
-			f.edge(f.val(a), f.node(flowKey{mem: "called by unknown code"}))
+			f.edge(f.val(a), f.unknown)
+		}
+	}
+}
+
+// openCall: a dynamic call of an open node may run code without a body,
+// which is then given its arguments, or any function of unknown.
+func (f *funcFlow) openCall(call ssa.CallInstruction) {
+	if f.openSeen[call] {
+		return
+	}
+	f.openSeen[call] = true
+	f.openCalls = append(f.openCalls, call)
+	f.handArgs(call)
+	f.linkFitting(call, f.sets[f.unknown])
+}
+
+// linkFitting links an open call to the functions among ids that fit its
+// signature (others cannot be what it calls).
+func (f *funcFlow) linkFitting(call ssa.CallInstruction, ids []int32) {
+	sig := dropRecv(call.Common().Signature())
+	for _, id := range ids {
+		if fn := f.fnOf[id]; types.Identical(dropRecv(fn.Signature), sig) {
+			f.link(call, fn)
+		}
+	}
+}
+
+// handResults: code without a body that calls fn gets fn's results.
+func (f *funcFlow) handResults(fn *ssa.Function) {
+	res := fn.Signature.Results()
+	for i := 0; i < res.Len(); i++ {
+		if f.carriesFuncs(res.At(i).Type()) {
+			f.edge(f.node(flowKey{ret: fn, idx: i}), f.unknown)
 		}
 	}
 }
@@ -661,7 +808,6 @@ func (f *funcFlow) unknownCall(call ssa.CallInstruction) {
 // calls link their new callees as they appear. Sets only grow and are
 // bounded by the functions of the program, so this ends.
 func (f *funcFlow) propagate() {
-	escaped := f.node(flowKey{mem: "called by unknown code"})
 	for len(f.work) > 0 {
 		n := f.work[len(f.work)-1]
 		f.work = f.work[:len(f.work)-1]
@@ -672,16 +818,25 @@ func (f *funcFlow) propagate() {
 			for _, id := range d {
 				f.link(call, f.fnOf[id])
 			}
+			if f.open[n] {
+				f.openCall(call)
+			}
 		}
-		if n == escaped {
+		if n == f.unknown {
 			// Functions handed to unknown code are called there with
-			// arguments it chooses: their parameters are open.
+			// arguments it chooses: their parameters are open, and
+			// what they return is handed back to it.
 			for _, id := range d {
-				for _, p := range f.fnOf[id].Params {
+				fn := f.fnOf[id]
+				for _, p := range fn.Params {
 					if f.carriesFuncs(p.Type()) {
 						f.setOpen(f.val(p))
 					}
 				}
+				f.handResults(fn)
+			}
+			for _, call := range f.openCalls {
+				f.linkFitting(call, d)
 			}
 		}
 		for _, m := range f.succ[n] {
@@ -698,8 +853,8 @@ func (f *funcFlow) propagate() {
 // resolveCalls finds the targets of every dynamic call in fns: interface
 // method calls by the class hierarchy (every method that fits); calls of
 // function values by where the values flow (flowFuncs), and where a value
-// may come from code without a body here, also by the class hierarchy
-// (every function of the signature used as a value).
+// may come from code without a body here, also that code's functions of
+// the signature, by the class hierarchy.
 func (a *analyzer) resolveCalls(fns []*ssa.Function) {
 	cg := cha.CallGraph(a.prog)
 	taken := addressTaken(fns)
@@ -755,7 +910,15 @@ func (a *analyzer) resolveCalls(fns []*ssa.Function) {
 				}
 				targets := flow[call]
 				if open[call] {
-					targets = unionFuncs(targets, chaOf(call))
+					// Code without a body may hand back one of its
+					// own functions.
+					var lib []*ssa.Function
+					for _, fn := range chaOf(call) {
+						if fn.Blocks == nil {
+							lib = append(lib, fn)
+						}
+					}
+					targets = unionFuncs(targets, lib)
 				}
 				a.sites[call] = targets
 			}
