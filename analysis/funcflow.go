@@ -91,7 +91,6 @@ type funcFlow struct {
 
 const unknownKey = "handed to code without a body"
 
-
 // flowFuncs computes, for every dynamic call of a function value in fns,
 // the functions it may call; open reports that the value may also come
 // from code without a body here.
