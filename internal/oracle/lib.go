@@ -79,6 +79,7 @@ var (
 	lmap      sync.Map
 	lonce     sync.Once
 	lbuf      bytes.Buffer
+	lhook     atomic.Value // a func(): it comes back from the library
 
 	_ = strings.Repeat
 	_ = maps.Clone[map[int]int]
@@ -102,7 +103,7 @@ func (g *gen) lib() {
 	case Contextual:
 		n = 12
 	case Mixed:
-		n = 26
+		n = 27
 	}
 	switch k := r.IntN(n); k {
 	// This invocation's own memory.
@@ -198,6 +199,17 @@ func (g *gen) lib() {
 		v := g.fresh("r")
 		g.line("%s := rec", v)
 		g.line("json.Unmarshal([]byte(\"7\"), %s)", v)
+	case 25:
+		// A function handed to the library and called where it comes
+		// back: the call runs what was stored.
+		if r.IntN(2) == 0 {
+			g.line("lhook.Store(func() { %s })", pick(r, "g1++", "label.N += 2", "rec.Hits++"))
+		} else {
+			v := g.fresh("f")
+			g.line("if %s, ok := lhook.Load().(func()); ok {", v)
+			g.line("	%s()", v)
+			g.line("}")
+		}
 	default:
 		g.line("s += len(%s.Error())", pick(r, "fail", "error(fail)"))
 	}
