@@ -537,6 +537,10 @@ func TestLibraryFuncs(t *testing.T) {
 	if got := cell(t, r, "handleClean", "handleLog"); got != analysis.Global {
 		t.Errorf("handleClean/handleLog = %b, want 01: the cleanup runs flushLog", got)
 	}
+	// The body of a loop over slices.Backward runs note.
+	if got := cell(t, r, "handleRange", "handleNote"); got != analysis.Global {
+		t.Errorf("handleRange/handleNote = %b, want 01: the loop's body calls note", got)
+	}
 	// bumpOther was never handed to a library: nothing that comes back
 	// from one runs it.
 	for _, h := range []string{"handleHook", "handleClean"} {

@@ -1680,7 +1680,9 @@ func (s *fnState) findEscapes() map[*base]bool {
 					continue // formatting and parsing keep nothing
 				}
 				for _, arg := range c.Args {
-					mark(arg)
+					if !stdLoopBody(in, arg) {
+						mark(arg)
+					}
 				}
 			}
 		}

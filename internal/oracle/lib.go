@@ -80,16 +80,19 @@ var (
 	lonce     sync.Once
 	lbuf      bytes.Buffer
 	lhook     atomic.Value // a func(): it comes back from the library
+	lnote     string
+	lhooks    = []func(){func() { lnote += "h" }}
 
 	_ = strings.Repeat
 	_ = maps.Clone[map[int]int]
 	_ = sort.Sort
+	_ = slices.Backward[[]func()]
 	_ = json.Marshal
 	_ = fmt.Sprint
 )
 `
 
-const libImports = "\t\"bytes\"\n\t\"encoding/json\"\n\t\"fmt\"\n\t\"maps\"\n\t\"sort\"\n\t\"strings\"\n"
+const libImports = "\t\"bytes\"\n\t\"encoding/json\"\n\t\"fmt\"\n\t\"maps\"\n\t\"slices\"\n\t\"sort\"\n\t\"strings\"\n"
 
 const libFields = "\t// The library shapes' (lib.go).\n\tLab Label\n\tRec Rec\n\tOut bytes.Buffer\n"
 
@@ -103,7 +106,7 @@ func (g *gen) lib() {
 	case Contextual:
 		n = 12
 	case Mixed:
-		n = 27
+		n = 28
 	}
 	switch k := r.IntN(n); k {
 	// This invocation's own memory.
@@ -209,6 +212,17 @@ func (g *gen) lib() {
 			g.line("if %s, ok := lhook.Load().(func()); ok {", v)
 			g.line("	%s()", v)
 			g.line("}")
+		}
+	case 26:
+		// A loop over a library iterator: its body is a function the
+		// iterator calls, and so is each hook.
+		if r.IntN(2) == 0 {
+			v := g.fresh("h")
+			g.line("for _, %s := range slices.%s(lhooks) {", v, pick(r, "Backward", "All"))
+			g.line("	%s()", v)
+			g.line("}")
+		} else {
+			g.line("%s", pick(r, "lnote = \"n\"", "s += len(lnote)"))
 		}
 	default:
 		g.line("s += len(%s.Error())", pick(r, "fail", "error(fail)"))

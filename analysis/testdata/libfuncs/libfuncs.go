@@ -6,9 +6,17 @@
 // be setHits too), but bumpOther, a func() used as a value and never
 // handed to a library, is not among them: handleOther races with no one
 // else.
+//
+// The body of a loop over a library iterator (slices.Backward) is a
+// function the iterator calls: handleRange runs note, which races with
+// handleNote. (The loop's body once ran nowhere: the race was missed.)
+// The loop's own variables, which its body captures, stay the
+// invocation's: a standard library iterator calls the body only during
+// the loop.
 package main
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -22,6 +30,8 @@ var (
 	hooks    atomic.Value // a func()
 	cleanups []func()
 	later    = bumpOther // a func() used as a value, never handed to a library
+	noted    string
+	notes    = []func(){note}
 )
 
 type conn struct{ n int }
@@ -31,6 +41,8 @@ func setHits() { hits++ } // want "hits"
 func flushLog() { logLines = nil } // want "logLines"
 
 func bumpOther() { other++ } // want "other"
+
+func note() { noted = "n" } // want "noted"
 
 func handleHook(l *loop.Loop, c *conn) {
 	hooks.Load().(func())() // want "flushLog"
@@ -50,6 +62,16 @@ func handleOther(l *loop.Loop, c *conn) {
 	later() // want "bumpOther"
 }
 
+func handleRange(l *loop.Loop, c *conn) {
+	for _, f := range slices.Backward(notes) { // want "handleRange\\$1"
+		f()
+	}
+}
+
+func handleNote(l *loop.Loop, c *conn) {
+	noted = "" // want "noted"
+}
+
 func handleLog(l *loop.Loop, c *conn) {
 	logLines = append(logLines, "x") // want "logLines"
 }
@@ -64,4 +86,6 @@ func main() {
 	loop.Post(l, handleClean, c)
 	loop.Post(l, handleOther, c)
 	loop.Post(l, handleLog, c)
+	loop.Post(l, handleRange, c)
+	loop.Post(l, handleNote, c)
 }
