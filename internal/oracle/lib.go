@@ -59,6 +59,29 @@ func (w *Sink) Write(p []byte) (int, error) { w.N += len(p); sinkTotal += len(p)
 // Tag's String publishes its receiver: the next String writes it.
 type Tag struct{ N int }
 
+// Hf and Af are function types with the same method: only Hf values are
+// Doers, so d.Do runs Hf's method, which runs what the Doer was made of.
+type Hf func(s int) int
+
+func (f Hf) Do(s int) int { return f(s) }
+
+type Af func(s int) int
+
+func (f Af) Do(s int) int { return f(s) }
+
+type Doer interface{ Do(s int) int }
+
+var (
+	ldoers = []Doer{Hf(func(s int) int { g1 += s; return s })}
+	laf    = Af(func(s int) int { return s + 1 })
+)
+
+// Pub is filled in where it is made, then published (lpub).
+type Pub struct {
+	N   int
+	Tag string
+}
+
 func (t *Tag) String() string {
 	if lastTag != nil {
 		lastTag.N++
@@ -81,6 +104,8 @@ var (
 	lbuf      bytes.Buffer
 	lhook     atomic.Value // a func(): it comes back from the library
 	lnote     string
+	lpub      *Pub // published filled in, or filled in after
+	lpmu      sync.Mutex
 	lhooks    = []func(){func() { lnote += "h" }}
 
 	_ = strings.Repeat
@@ -106,7 +131,7 @@ func (g *gen) lib() {
 	case Contextual:
 		n = 12
 	case Mixed:
-		n = 28
+		n = 30
 	}
 	switch k := r.IntN(n); k {
 	// This invocation's own memory.
@@ -224,6 +249,47 @@ func (g *gen) lib() {
 		} else {
 			g.line("%s", pick(r, "lnote = \"n\"", "s += len(lnote)"))
 		}
+	case 27:
+		// An object filled in where it is made, then published, under
+		// lpmu or not; written after it is published; read where found.
+		locked := r.IntN(2) == 0
+		lock := func() {
+			if locked && !g.locked {
+				g.line("lpmu.Lock()")
+			}
+		}
+		unlock := func() {
+			if locked && !g.locked {
+				g.line("lpmu.Unlock()")
+			}
+		}
+		v := g.fresh("p")
+		switch r.IntN(3) {
+		case 0:
+			g.line("%s := &Pub{N: s, Tag: \"t\"}", v)
+			lock()
+			g.line("lpub = %s", v)
+			unlock()
+		case 1:
+			g.line("%s := &Pub{N: s}", v)
+			lock()
+			g.line("lpub = %s", v)
+			unlock()
+			g.line("%s.%s", v, pick(r, "N++", "Tag = \"u\""))
+		default:
+			lock()
+			g.line("%s := lpub", v)
+			unlock()
+			g.line("if %s != nil {", v)
+			g.line("	s += %s.N + len(%s.Tag)", v, v)
+			g.line("}")
+		}
+	case 28:
+		// A method of a function type, through an interface.
+		v := g.fresh("d")
+		g.line("for _, %s := range ldoers {", v)
+		g.line("\ts += %s.Do(s) + laf.Do(s)", v)
+		g.line("}")
 	default:
 		g.line("s += len(%s.Error())", pick(r, "fail", "error(fail)"))
 	}
