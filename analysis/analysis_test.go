@@ -549,3 +549,26 @@ func TestLibraryFuncs(t *testing.T) {
 		}
 	}
 }
+
+func TestInitStores(t *testing.T) {
+	r := wanttest.Run(t, "testdata/initstores")
+	// The box's fields are filled before it is published under mu.
+	if got := cell(t, r, "handleOpen", "handleRead"); got != 0 {
+		t.Errorf("handleOpen/handleRead = %b, want 00: the fields were set before the box was published", got)
+	}
+	// n is written after the box is published.
+	if got := cell(t, r, "handleBump", "handleRead"); got != analysis.Global {
+		t.Errorf("handleBump/handleRead = %b, want 01: n is written once the box is in the map", got)
+	}
+}
+
+func TestFuncTypeMethods(t *testing.T) {
+	r := wanttest.Run(t, "testdata/functypes")
+	// No AdminFunc is ever a Handler: h.Serve runs HandlerFunc's method.
+	if got := cell(t, r, "handleRequest", "handleReset"); got != 0 {
+		t.Errorf("handleRequest/handleReset = %b, want 00: no admin handler is a route", got)
+	}
+	if got := cell(t, r, "handleAdmin", "handleReset"); got != analysis.Global {
+		t.Errorf("handleAdmin/handleReset = %b, want 01: adminLoad writes admins", got)
+	}
+}

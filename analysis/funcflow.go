@@ -87,6 +87,16 @@ type funcFlow struct {
 	unknown   flowNode
 	openCalls []ssa.CallInstruction
 	openSeen  map[ssa.CallInstruction]bool
+	// Named function types with methods (http.HandlerFunc) move as
+	// tokens among the functions, by id (fnOf[id] is nil): a value
+	// converted to such a type carries its token, so an interface
+	// method call runs that type's method only where the token reaches
+	// the interface value (funcTypesAt). anyType stands for every such
+	// type (a conversion from a type parameter).
+	tokOf  map[int32]types.Type
+	tokIDs map[typeKeyT]int32
+	// invokes: interface method calls on a node, waiting for tokens.
+	invokes map[flowNode][]ssa.CallInstruction
 }
 
 const unknownKey = "handed to code without a body"
@@ -97,7 +107,7 @@ const unknownKey = "handed to code without a body"
 //
 // invoke resolves interface method calls (by the class hierarchy): their
 // arguments and results flow to and from the methods they may call.
-func flowFuncs(fns []*ssa.Function, closures map[*ssa.Function][]*ssa.MakeClosure, invoke func(ssa.CallInstruction) []*ssa.Function) (targets map[ssa.CallInstruction][]*ssa.Function, open map[ssa.CallInstruction]bool) {
+func flowFuncs(fns []*ssa.Function, closures map[*ssa.Function][]*ssa.MakeClosure, invoke func(ssa.CallInstruction) []*ssa.Function) (targets map[ssa.CallInstruction][]*ssa.Function, open map[ssa.CallInstruction]bool, typesAt func(ssa.CallInstruction) funcTypes) {
 	f := &funcFlow{
 		ids:      map[flowKey]flowNode{},
 		fnIDs:    map[*ssa.Function]int32{},
@@ -112,6 +122,9 @@ func flowFuncs(fns []*ssa.Function, closures map[*ssa.Function][]*ssa.MakeClosur
 		closures: closures,
 		invoke:   invoke,
 		openSeen: map[ssa.CallInstruction]bool{},
+		tokOf:    map[int32]types.Type{},
+		tokIDs:   map[typeKeyT]int32{},
+		invokes:  map[flowNode][]ssa.CallInstruction{},
 	}
 	f.unknown = f.node(flowKey{mem: unknownKey})
 	for _, fn := range fns {
@@ -131,6 +144,9 @@ func flowFuncs(fns []*ssa.Function, closures map[*ssa.Function][]*ssa.MakeClosur
 		}
 	}
 	for _, fn := range fns {
+		if ptrWrapper(fn) {
+			continue // visited if called (link), not before
+		}
 		f.visit(fn)
 	}
 	f.propagate()
@@ -146,7 +162,91 @@ func flowFuncs(fns []*ssa.Function, closures map[*ssa.Function][]*ssa.MakeClosur
 			targets[c] = f.matching(ids, c.Common().Signature())
 		}
 	}
-	return targets, open
+	return targets, open, f.funcTypesAt
+}
+
+// funcTypes are the named function types whose values an interface value
+// may hold; all: any type at all (the flow cannot tell).
+type funcTypes struct {
+	all   bool
+	types map[typeKeyT]bool
+}
+
+// funcTypesAt: the named function types the receiver of an interface
+// method call may hold.
+func (f *funcFlow) funcTypesAt(call ssa.CallInstruction) funcTypes {
+	v := call.Common().Value
+	if !f.carriesFuncs(v.Type()) {
+		return funcTypes{all: true}
+	}
+	n, ok := f.ids[flowKey{v: v}]
+	if !ok {
+		return funcTypes{all: true}
+	}
+	ids := f.sets[n]
+	if f.open[n] {
+		ids = unionIDs(ids, f.sets[f.unknown])
+	}
+	out := funcTypes{types: map[typeKeyT]bool{}}
+	for _, id := range ids {
+		if t, ok := f.tokOf[id]; ok {
+			if t == nil {
+				return funcTypes{all: true}
+			}
+			out.types[typeKey(t)] = true
+		}
+	}
+	return out
+}
+
+// holds: a method of fn's receiver type may run on such a value.
+func (ft funcTypes) holds(fn *ssa.Function) bool {
+	recv := fn.Signature.Recv()
+	if ft.all || recv == nil {
+		return true
+	}
+	t := recv.Type()
+	if p, ok := t.Underlying().(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	if _, ok := t.Underlying().(*types.Signature); !ok {
+		return true // not a function type
+	}
+	// A value T, or a *T (its token is made where it becomes an
+	// interface or is handed to code without a body).
+	return ft.types[typeKey(recv.Type())]
+}
+
+// ptrToNamedFunc: t is *T of a named function type T with methods.
+func ptrToNamedFunc(t types.Type) bool {
+	p, ok := types.Unalias(t).(*types.Pointer)
+	return ok && namedFuncType(p.Elem())
+}
+
+// addTok puts the token of named function type t (nil: any) in n.
+func (f *funcFlow) addTok(n flowNode, t types.Type) {
+	k := typeKeyT("")
+	if t != nil {
+		k = typeKey(t)
+	}
+	id, ok := f.tokIDs[k]
+	if !ok {
+		id = int32(len(f.fnOf))
+		f.tokIDs[k] = id
+		f.tokOf[id] = t
+		f.fnOf = append(f.fnOf, nil)
+	}
+	f.add(n, id)
+}
+
+// namedFuncType: t is a named function type with methods.
+func namedFuncType(t types.Type) bool {
+	n, ok := types.Unalias(t).(*types.Named)
+	if !ok || n.NumMethods() == 0 {
+		return false
+	}
+	_, ok = n.Underlying().(*types.Signature)
+	return ok
 }
 
 // matching keeps the functions a call of signature sig may run.
@@ -154,7 +254,7 @@ func (f *funcFlow) matching(ids []int32, sig *types.Signature) []*ssa.Function {
 	var out []*ssa.Function
 	for _, id := range ids {
 		fn := f.fnOf[id]
-		if types.Identical(dropRecv(fn.Signature), dropRecv(sig)) {
+		if fn != nil && types.Identical(dropRecv(fn.Signature), dropRecv(sig)) {
 			out = append(out, fn)
 		}
 	}
@@ -597,6 +697,14 @@ func (f *funcFlow) instr(fn *ssa.Function, instr ssa.Instruction) {
 		if f.carriesFuncs(v.Type()) || f.carriesFuncs((*x).Type()) {
 			f.edge(f.val(*x), f.val(v))
 		}
+		switch {
+		case namedFuncType(v.Type()) && !types.Identical(v.Type(), (*x).Type()):
+			f.addTok(f.val(v), v.Type())
+		case isTypeParam((*x).Type()) && f.carriesFuncs(v.Type()):
+			f.addTok(f.val(v), nil)
+		case ptrToNamedFunc((*x).Type()) && f.carriesFuncs(v.Type()):
+			f.addTok(f.val(v), (*x).Type())
+		}
 	case *ssa.Extract:
 		if f.carriesFuncs(in.Type()) {
 			f.edge(f.val(in.Tuple), f.val(in))
@@ -695,11 +803,23 @@ func (f *funcFlow) call(call ssa.CallInstruction) {
 	if c.IsInvoke() {
 		// Interface methods: resolved by the class hierarchy; an
 		// implementation without a body here makes the call unknown.
+		// A method of a function type waits for its type's token to
+		// reach the receiver (invokeTok).
+		waits := false
 		for _, m := range f.invoke(call) {
-			f.link(call, m)
+			if (funcTypes{}).holds(m) {
+				f.link(call, m)
+			} else {
+				waits = true
+			}
 		}
 		if len(f.invoke(call)) == 0 {
 			f.unknownCall(call)
+		}
+		if waits {
+			n := f.val(c.Value)
+			f.invokes[n] = append(f.invokes[n], call)
+			f.enqueue(n)
 		}
 		return
 	}
@@ -767,6 +887,9 @@ func (f *funcFlow) handArgs(call ssa.CallInstruction) {
 		if f.carriesFuncs(a.Type()) {
 			f.edge(f.val(a), f.unknown)
 		}
+		if ptrToNamedFunc(a.Type()) {
+			f.addTok(f.unknown, a.Type()) // it may make it an interface
+		}
 	}
 }
 
@@ -787,8 +910,32 @@ func (f *funcFlow) openCall(call ssa.CallInstruction) {
 func (f *funcFlow) linkFitting(call ssa.CallInstruction, ids []int32) {
 	sig := dropRecv(call.Common().Signature())
 	for _, id := range ids {
-		if fn := f.fnOf[id]; types.Identical(dropRecv(fn.Signature), sig) {
+		if fn := f.fnOf[id]; fn != nil && types.Identical(dropRecv(fn.Signature), sig) {
 			f.link(call, fn)
+		}
+	}
+}
+
+// invokeTok links an interface method call to the methods of the function
+// types whose tokens are among ids (all of them where the receiver is
+// open, or a token stands for any type).
+func (f *funcFlow) invokeTok(call ssa.CallInstruction, ids []int32, open bool) {
+	held := funcTypes{all: open, types: map[typeKeyT]bool{}}
+	for _, id := range ids {
+		if t, ok := f.tokOf[id]; ok {
+			if t == nil {
+				held.all = true
+			} else {
+				held.types[typeKey(t)] = true
+			}
+		}
+	}
+	if !held.all && len(held.types) == 0 {
+		return
+	}
+	for _, m := range f.invoke(call) {
+		if held.holds(m) {
+			f.link(call, m)
 		}
 	}
 }
@@ -815,11 +962,16 @@ func (f *funcFlow) propagate() {
 		f.delta[n] = nil
 		for _, call := range f.calls[n] {
 			for _, id := range d {
-				f.link(call, f.fnOf[id])
+				if fn := f.fnOf[id]; fn != nil {
+					f.link(call, fn)
+				}
 			}
 			if f.open[n] {
 				f.openCall(call)
 			}
+		}
+		for _, call := range f.invokes[n] {
+			f.invokeTok(call, d, f.open[n])
 		}
 		if n == f.unknown {
 			// Functions handed to unknown code are called there with
@@ -827,6 +979,10 @@ func (f *funcFlow) propagate() {
 			// what they return is handed back to it.
 			for _, id := range d {
 				fn := f.fnOf[id]
+				if fn == nil {
+					continue // a token
+				}
+				f.visit(fn) // a wrapper not called yet
 				for _, p := range fn.Params {
 					if f.carriesFuncs(p.Type()) {
 						f.setOpen(f.val(p))
@@ -850,7 +1006,8 @@ func (f *funcFlow) propagate() {
 }
 
 // resolveCalls finds the targets of every dynamic call in fns: interface
-// method calls by the class hierarchy (every method that fits); calls of
+// method calls by the class hierarchy (every method that fits, but the
+// methods of a function type only where the flow brings one); calls of
 // function values by where the values flow (flowFuncs), and where a value
 // may come from code without a body here, also that code's functions of
 // the signature, by the class hierarchy.
@@ -892,7 +1049,7 @@ func (a *analyzer) resolveCalls(fns []*ssa.Function) {
 		}
 		return bySite[site]
 	}
-	flow, open := flowFuncs(fns, a.closures, chaOf)
+	flow, open, typesAt := flowFuncs(fns, a.closures, chaOf)
 	for _, fn := range fns {
 		for _, b := range fn.Blocks {
 			for _, instr := range b.Instrs {
@@ -904,7 +1061,18 @@ func (a *analyzer) resolveCalls(fns []*ssa.Function) {
 					continue
 				}
 				if call.Common().IsInvoke() {
-					a.sites[call] = chaOf(call)
+					// A method of a function type runs only where a
+					// value of that type may be the receiver: caddy's
+					// admin handlers implement its HTTP handler
+					// interface too, but none is ever one.
+					held := typesAt(call)
+					var out []*ssa.Function
+					for _, fn := range chaOf(call) {
+						if held.holds(fn) {
+							out = append(out, fn)
+						}
+					}
+					a.sites[call] = out
 					continue
 				}
 				targets := flow[call]
@@ -934,4 +1102,18 @@ func unionFuncs(a, b []*ssa.Function) []*ssa.Function {
 	}
 	slices.SortFunc(out, func(x, y *ssa.Function) int { return strings.Compare(x.String(), y.String()) })
 	return out
+}
+
+func isTypeParam(t types.Type) bool {
+	_, ok := types.Unalias(t).(*types.TypeParam)
+	return ok
+}
+
+// ptrWrapper: fn is the method of *T the compiler makes for a method of a
+// named function type T. Visited up front, its load of *T (memory no one
+// tracks, so open) would hand every T's method every function code
+// without a body was given, though no *T is ever made.
+func ptrWrapper(fn *ssa.Function) bool {
+	recv := fn.Signature.Recv()
+	return fn.Synthetic != "" && recv != nil && ptrToNamedFunc(recv.Type())
 }
