@@ -33,6 +33,12 @@ import (
 // functions and methods it may call). An open call may also run a
 // function of that code itself: resolveCalls adds those, by signature.
 //
+// Interface method calls are resolved by the class hierarchy, with one
+// refinement the flow affords: the methods of a named function type
+// (http.HandlerFunc's ServeHTTP) run only where a value of that type may
+// be the receiver. A conversion to such a type puts its token among the
+// functions of the value, and the token moves as they do.
+//
 // Resolving an open call to every function of its signature (the class
 // hierarchy) made one library result stored among the []func() of a
 // server resolve every `f()` of such a slice to every func() of the
