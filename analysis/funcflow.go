@@ -528,17 +528,29 @@ func (f *funcFlow) elemNode(t types.Type) flowNode {
 	return n
 }
 
-// memNode is memory of type t reached through a pointer not tracked: a
-// pointer handed to code we do not see may have been written there.
+// memNode is memory of type t reached through a pointer not tracked. It
+// is open where code we do not see may have written there: memory of a
+// type declared there, or of one whose pointer was handed to it
+// (handArgs, a store into its struct's field).
 func (f *funcFlow) memNode(t types.Type) flowNode {
 	k := flowKey{mem: typeKey(t)}
 	if n, ok := f.ids[k]; ok {
 		return n
 	}
 	n := f.node(k)
-	f.setOpen(n)
+	if nt, ok := types.Unalias(t).(*types.Named); ok && nt.Obj().Pkg() != nil && !f.ownPkg(nt.Obj().Pkg()) {
+		f.setOpen(n)
+	}
 	f.edge(n, f.unknown)
 	return n
+}
+
+// handPointer: a pointer handed to code we do not see may be written
+// through, with what that code holds.
+func (f *funcFlow) handPointer(t types.Type) {
+	if p, ok := t.Underlying().(*types.Pointer); ok && f.carriesFuncs(p.Elem()) {
+		f.setOpen(f.memNode(p.Elem()))
+	}
 }
 
 func (f *funcFlow) ownPkg(p *types.Package) bool { return f.own[p] }
@@ -730,6 +742,13 @@ func (f *funcFlow) instr(fn *ssa.Function, instr ssa.Instruction) {
 		if f.carriesFuncs(in.Val.Type()) {
 			f.edge(f.val(in.Val), f.addr(in.Addr))
 		}
+		if fa, ok := in.Addr.(*ssa.FieldAddr); ok {
+			if st, ok := pointee(fa.X.Type()).Underlying().(*types.Struct); ok {
+				if fld := st.Field(fa.Field); fld.Pkg() != nil && !f.ownPkg(fld.Pkg()) {
+					f.handPointer(in.Val.Type()) // kept in a struct of theirs
+				}
+			}
+		}
 	case *ssa.Field:
 		st := in.X.Type().Underlying().(*types.Struct)
 		if fld := st.Field(in.Field); f.carriesFuncs(fld.Type()) {
@@ -896,6 +915,7 @@ func (f *funcFlow) handArgs(call ssa.CallInstruction) {
 		if ptrToNamedFunc(a.Type()) {
 			f.addTok(f.unknown, a.Type()) // it may make it an interface
 		}
+		f.handPointer(a.Type())
 	}
 }
 
