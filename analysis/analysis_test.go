@@ -527,3 +527,48 @@ func TestRegistry(t *testing.T) {
 		t.Errorf("no finding at handleReset's write of global.count")
 	}
 }
+
+func TestLibraryFuncs(t *testing.T) {
+	r := wanttest.Run(t, "testdata/libfuncs")
+	// What comes back from the library may be setHits, handed to it.
+	if got := cell(t, r, "handleHook", "handleHits"); got != analysis.Global {
+		t.Errorf("handleHook/handleHits = %b, want 01: hooks.Load() may return setHits", got)
+	}
+	if got := cell(t, r, "handleClean", "handleLog"); got != analysis.Global {
+		t.Errorf("handleClean/handleLog = %b, want 01: the cleanup runs flushLog", got)
+	}
+	// The body of a loop over slices.Backward runs note.
+	if got := cell(t, r, "handleRange", "handleNote"); got != analysis.Global {
+		t.Errorf("handleRange/handleNote = %b, want 01: the loop's body calls note", got)
+	}
+	// bumpOther was never handed to a library: nothing that comes back
+	// from one runs it.
+	for _, h := range []string{"handleHook", "handleClean"} {
+		if got := cell(t, r, h, "handleOther"); got != 0 {
+			t.Errorf("%s/handleOther = %b, want 00", h, got)
+		}
+	}
+}
+
+func TestInitStores(t *testing.T) {
+	r := wanttest.Run(t, "testdata/initstores")
+	// The box's fields are filled before it is published under mu.
+	if got := cell(t, r, "handleOpen", "handleRead"); got != 0 {
+		t.Errorf("handleOpen/handleRead = %b, want 00: the fields were set before the box was published", got)
+	}
+	// n is written after the box is published.
+	if got := cell(t, r, "handleBump", "handleRead"); got != analysis.Global {
+		t.Errorf("handleBump/handleRead = %b, want 01: n is written once the box is in the map", got)
+	}
+}
+
+func TestFuncTypeMethods(t *testing.T) {
+	r := wanttest.Run(t, "testdata/functypes")
+	// No AdminFunc is ever a Handler: h.Serve runs HandlerFunc's method.
+	if got := cell(t, r, "handleRequest", "handleReset"); got != 0 {
+		t.Errorf("handleRequest/handleReset = %b, want 00: no admin handler is a route", got)
+	}
+	if got := cell(t, r, "handleAdmin", "handleReset"); got != analysis.Global {
+		t.Errorf("handleAdmin/handleReset = %b, want 01: adminLoad writes admins", got)
+	}
+}

@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"go/types"
+	"strings"
 
 	"golang.org/x/tools/go/ssa"
 )
@@ -281,4 +282,34 @@ func (a *analyzer) dynamicPublishes(call ssa.CallInstruction) ([]ssa.Value, bool
 		}
 	}
 	return out, true
+}
+
+// stdLoopBody: arg is the body of a range-over-func loop handed to an
+// iterator the standard library made (slices.Backward, maps.Keys,
+// strings.SplitSeq). Such an iterator calls the body only while the loop
+// runs, on the loop's goroutine, and keeps it nowhere (a call after the
+// loop ends panics), so the loop's own variables that the body captures
+// stay this invocation's. An iterator from elsewhere might hand the body
+// to another goroutine: its captured variables are published as before.
+func stdLoopBody(call ssa.CallInstruction, arg ssa.Value) bool {
+	mc, ok := arg.(*ssa.MakeClosure)
+	if !ok || mc.Fn.(*ssa.Function).Synthetic != "range-over-func yield" {
+		return false
+	}
+	made, ok := call.Common().Value.(*ssa.Call)
+	if !ok {
+		return false
+	}
+	callee := made.Call.StaticCallee()
+	if callee == nil || callee.Blocks != nil {
+		return false
+	}
+	p := calleePkg(callee)
+	return p != "" && stdPath(p)
+}
+
+// stdPath: a standard library package (its first element has no dot).
+func stdPath(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".")
 }

@@ -29,6 +29,7 @@
 //	library.go    calls into code without a body, as their models say, and
 //	              the workspace methods they call back (String, MarshalJSON)
 //	owner.go      ownership: which memory a context reaches is its own
+//	initstore.go  an object's fields set where it is made: no one else's yet
 //	reach.go      call edges: absolute accesses reached, not copied
 //	pollution.go  pointer stores: what may reach a context besides it
 //	storebound.go bounds on a summary's stores (destinations, values)

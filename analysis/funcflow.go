@@ -25,10 +25,27 @@ import (
 //
 // What comes from code without a body here (a library's result, a library
 // struct's field, a parameter of a function that library code may call) is
-// not known: such a node is "open" and resolves, as before, to every
-// function of the call's signature that is used as a value. So the flow is
-// as conservative as the class hierarchy where it cannot see, and precise
-// where it can.
+// not known: such a node is "open". Code without a body can only hand back
+// a function of ours that it was handed first, so an open node holds every
+// function of the node "unknown": what is passed to such code (arguments,
+// what is stored in its structs' fields, in memory reached through
+// pointers nobody tracks and in containers' elements, the results of our
+// functions and methods it may call). An open call may also run a
+// function of that code itself: resolveCalls adds those, by signature.
+//
+// Interface method calls are resolved by the class hierarchy, with one
+// refinement the flow affords: the methods of a named function type
+// (http.HandlerFunc's ServeHTTP) run only where a value of that type may
+// be the receiver. A conversion to such a type puts its token among the
+// functions of the value, and the token moves as they do.
+//
+// Resolving an open call to every function of its signature (the class
+// hierarchy) made one library result stored among the []func() of a
+// server resolve every `f()` of such a slice to every func() of the
+// program. What this leaves out is code without a body that finds our
+// functions by reflection, through fields of our own structs (reflect can
+// read unexported fields but not call what they hold without unsafe) or
+// through methods it calls on interfaces declared in function bodies.
 
 type flowNode int32
 
@@ -70,7 +87,25 @@ type funcFlow struct {
 	cellOf   map[*ssa.FreeVar]*ssa.Alloc
 	closures map[*ssa.Function][]*ssa.MakeClosure
 	invoke   func(ssa.CallInstruction) []*ssa.Function
+	// unknown holds the functions handed to code without a body here;
+	// openCalls are the dynamic calls of open nodes, linked to each
+	// function of unknown that fits as it arrives.
+	unknown   flowNode
+	openCalls []ssa.CallInstruction
+	openSeen  map[ssa.CallInstruction]bool
+	// Named function types with methods (http.HandlerFunc) move as
+	// tokens among the functions, by id (fnOf[id] is nil): a value
+	// converted to such a type carries its token, so an interface
+	// method call runs that type's method only where the token reaches
+	// the interface value (funcTypesAt). anyType stands for every such
+	// type (a conversion from a type parameter).
+	tokOf  map[int32]types.Type
+	tokIDs map[typeKeyT]int32
+	// invokes: interface method calls on a node, waiting for tokens.
+	invokes map[flowNode][]ssa.CallInstruction
 }
+
+const unknownKey = "handed to code without a body"
 
 // flowFuncs computes, for every dynamic call of a function value in fns,
 // the functions it may call; open reports that the value may also come
@@ -78,7 +113,7 @@ type funcFlow struct {
 //
 // invoke resolves interface method calls (by the class hierarchy): their
 // arguments and results flow to and from the methods they may call.
-func flowFuncs(fns []*ssa.Function, closures map[*ssa.Function][]*ssa.MakeClosure, invoke func(ssa.CallInstruction) []*ssa.Function) (targets map[ssa.CallInstruction][]*ssa.Function, open map[ssa.CallInstruction]bool) {
+func flowFuncs(fns []*ssa.Function, closures map[*ssa.Function][]*ssa.MakeClosure, invoke func(ssa.CallInstruction) []*ssa.Function) (targets map[ssa.CallInstruction][]*ssa.Function, open map[ssa.CallInstruction]bool, typesAt func(ssa.CallInstruction) funcTypes) {
 	f := &funcFlow{
 		ids:      map[flowKey]flowNode{},
 		fnIDs:    map[*ssa.Function]int32{},
@@ -92,13 +127,19 @@ func flowFuncs(fns []*ssa.Function, closures map[*ssa.Function][]*ssa.MakeClosur
 		cellOf:   map[*ssa.FreeVar]*ssa.Alloc{},
 		closures: closures,
 		invoke:   invoke,
+		openSeen: map[ssa.CallInstruction]bool{},
+		tokOf:    map[int32]types.Type{},
+		tokIDs:   map[typeKeyT]int32{},
+		invokes:  map[flowNode][]ssa.CallInstruction{},
 	}
+	f.unknown = f.node(flowKey{mem: unknownKey})
 	for _, fn := range fns {
 		if fn.Pkg != nil {
 			f.own[fn.Pkg.Pkg] = true
 		}
 	}
 	f.collectFuncTypes(fns)
+	f.handCallable(fns)
 	f.findCells()
 	for _, fn := range fns {
 		f.findEscapes(fn)
@@ -109,6 +150,9 @@ func flowFuncs(fns []*ssa.Function, closures map[*ssa.Function][]*ssa.MakeClosur
 		}
 	}
 	for _, fn := range fns {
+		if ptrWrapper(fn) {
+			continue // visited if called (link), not before
+		}
 		f.visit(fn)
 	}
 	f.propagate()
@@ -116,13 +160,99 @@ func flowFuncs(fns []*ssa.Function, closures map[*ssa.Function][]*ssa.MakeClosur
 	open = map[ssa.CallInstruction]bool{}
 	for n, calls := range f.calls {
 		for _, c := range calls {
-			targets[c] = f.matching(f.sets[n], c.Common().Signature())
+			ids := f.sets[n]
 			if f.open[n] {
 				open[c] = true
+				ids = unionIDs(ids, f.sets[f.unknown])
 			}
+			targets[c] = f.matching(ids, c.Common().Signature())
 		}
 	}
-	return targets, open
+	return targets, open, f.funcTypesAt
+}
+
+// funcTypes are the named function types whose values an interface value
+// may hold; all: any type at all (the flow cannot tell).
+type funcTypes struct {
+	all   bool
+	types map[typeKeyT]bool
+}
+
+// funcTypesAt: the named function types the receiver of an interface
+// method call may hold.
+func (f *funcFlow) funcTypesAt(call ssa.CallInstruction) funcTypes {
+	v := call.Common().Value
+	if !f.carriesFuncs(v.Type()) {
+		return funcTypes{all: true}
+	}
+	n, ok := f.ids[flowKey{v: v}]
+	if !ok {
+		return funcTypes{all: true}
+	}
+	ids := f.sets[n]
+	if f.open[n] {
+		ids = unionIDs(ids, f.sets[f.unknown])
+	}
+	out := funcTypes{types: map[typeKeyT]bool{}}
+	for _, id := range ids {
+		if t, ok := f.tokOf[id]; ok {
+			if t == nil {
+				return funcTypes{all: true}
+			}
+			out.types[typeKey(t)] = true
+		}
+	}
+	return out
+}
+
+// holds: a method of fn's receiver type may run on such a value.
+func (ft funcTypes) holds(fn *ssa.Function) bool {
+	recv := fn.Signature.Recv()
+	if ft.all || recv == nil {
+		return true
+	}
+	t := recv.Type()
+	if p, ok := t.Underlying().(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	if _, ok := t.Underlying().(*types.Signature); !ok {
+		return true // not a function type
+	}
+	// A value T, or a *T (its token is made where it becomes an
+	// interface or is handed to code without a body).
+	return ft.types[typeKey(recv.Type())]
+}
+
+// ptrToNamedFunc: t is *T of a named function type T with methods.
+func ptrToNamedFunc(t types.Type) bool {
+	p, ok := types.Unalias(t).(*types.Pointer)
+	return ok && namedFuncType(p.Elem())
+}
+
+// addTok puts the token of named function type t (nil: any) in n.
+func (f *funcFlow) addTok(n flowNode, t types.Type) {
+	k := typeKeyT("")
+	if t != nil {
+		k = typeKey(t)
+	}
+	id, ok := f.tokIDs[k]
+	if !ok {
+		id = int32(len(f.fnOf))
+		f.tokIDs[k] = id
+		f.tokOf[id] = t
+		f.fnOf = append(f.fnOf, nil)
+	}
+	f.add(n, id)
+}
+
+// namedFuncType: t is a named function type with methods.
+func namedFuncType(t types.Type) bool {
+	n, ok := types.Unalias(t).(*types.Named)
+	if !ok || n.NumMethods() == 0 {
+		return false
+	}
+	_, ok = n.Underlying().(*types.Signature)
+	return ok
 }
 
 // matching keeps the functions a call of signature sig may run.
@@ -130,12 +260,18 @@ func (f *funcFlow) matching(ids []int32, sig *types.Signature) []*ssa.Function {
 	var out []*ssa.Function
 	for _, id := range ids {
 		fn := f.fnOf[id]
-		if types.Identical(dropRecv(fn.Signature), dropRecv(sig)) {
+		if fn != nil && types.Identical(dropRecv(fn.Signature), dropRecv(sig)) {
 			out = append(out, fn)
 		}
 	}
 	slices.SortFunc(out, func(x, y *ssa.Function) int { return strings.Compare(x.String(), y.String()) })
 	return out
+}
+
+func unionIDs(a, b []int32) []int32 {
+	out := slices.Concat(a, b)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func dropRecv(s *types.Signature) *types.Signature {
@@ -176,6 +312,66 @@ func (f *funcFlow) collectFuncTypes(fns []*ssa.Function) {
 		if fn.Pkg != nil {
 			visit(fn.Pkg.Pkg)
 		}
+	}
+}
+
+// handCallable: a method of ours that code without a body may call,
+// through an interface it declares, is given what that code chooses and
+// hands its results to it. Only methods that take or return functions
+// matter, and only those of a name and signature some such interface has.
+func (f *funcFlow) handCallable(fns []*ssa.Function) {
+	lib := map[string][]*types.Signature{}
+	seen := map[*types.Package]bool{}
+	var visit func(p *types.Package)
+	visit = func(p *types.Package) {
+		if p == nil || seen[p] {
+			return
+		}
+		seen[p] = true
+		if !f.own[p] {
+			scope := p.Scope()
+			for _, name := range scope.Names() {
+				tn, ok := scope.Lookup(name).(*types.TypeName)
+				if !ok {
+					continue
+				}
+				it, ok := tn.Type().Underlying().(*types.Interface)
+				if !ok {
+					continue
+				}
+				for i := 0; i < it.NumMethods(); i++ {
+					m := it.Method(i)
+					sig := m.Type().(*types.Signature)
+					if f.carriesFuncs(sig.Params()) || f.carriesFuncs(sig.Results()) {
+						lib[m.Name()] = append(lib[m.Name()], dropRecv(sig))
+					}
+				}
+			}
+		}
+		for _, imp := range p.Imports() {
+			visit(imp)
+		}
+	}
+	for p := range f.own {
+		visit(p)
+	}
+	for _, fn := range fns {
+		if fn.Signature.Recv() == nil || len(lib[fn.Name()]) == 0 {
+			continue
+		}
+		sig := dropRecv(fn.Signature)
+		if !slices.ContainsFunc(lib[fn.Name()], func(s *types.Signature) bool { return types.Identical(s, sig) }) {
+			continue
+		}
+		if len(fn.Params) == 0 {
+			continue
+		}
+		for _, p := range fn.Params[1:] {
+			if f.carriesFuncs(p.Type()) {
+				f.setOpen(f.val(p))
+			}
+		}
+		f.handResults(fn)
 	}
 }
 
@@ -315,20 +511,46 @@ func (f *funcFlow) fieldNode(fld *types.Var) flowNode {
 	n := f.node(flowKey{field: fld})
 	if fld.Pkg() != nil && !f.ownPkg(fld.Pkg()) {
 		f.setOpen(n)
+		f.edge(n, f.unknown) // and read there
 	}
 	return n
 }
 
+// elemNode: elements go by type, so a container handed to code without a
+// body hands it all elements of their type.
 func (f *funcFlow) elemNode(t types.Type) flowNode {
-	return f.node(flowKey{elem: typeKey(t)})
+	k := flowKey{elem: typeKey(t)}
+	if n, ok := f.ids[k]; ok {
+		return n
+	}
+	n := f.node(k)
+	f.edge(n, f.unknown)
+	return n
 }
 
-// memNode is memory of type t reached through a pointer not tracked: a
-// pointer handed to code we do not see may have been written there.
+// memNode is memory of type t reached through a pointer not tracked. It
+// is open where code we do not see may have written there: memory of a
+// type declared there, or of one whose pointer was handed to it
+// (handArgs, a store into its struct's field).
 func (f *funcFlow) memNode(t types.Type) flowNode {
-	n := f.node(flowKey{mem: typeKey(t)})
-	f.setOpen(n)
+	k := flowKey{mem: typeKey(t)}
+	if n, ok := f.ids[k]; ok {
+		return n
+	}
+	n := f.node(k)
+	if nt, ok := types.Unalias(t).(*types.Named); ok && nt.Obj().Pkg() != nil && !f.ownPkg(nt.Obj().Pkg()) {
+		f.setOpen(n)
+	}
+	f.edge(n, f.unknown)
 	return n
+}
+
+// handPointer: a pointer handed to code we do not see may be written
+// through, with what that code holds.
+func (f *funcFlow) handPointer(t types.Type) {
+	if p, ok := t.Underlying().(*types.Pointer); ok && f.carriesFuncs(p.Elem()) {
+		f.setOpen(f.memNode(p.Elem()))
+	}
 }
 
 func (f *funcFlow) ownPkg(p *types.Package) bool { return f.own[p] }
@@ -493,6 +715,14 @@ func (f *funcFlow) instr(fn *ssa.Function, instr ssa.Instruction) {
 		if f.carriesFuncs(v.Type()) || f.carriesFuncs((*x).Type()) {
 			f.edge(f.val(*x), f.val(v))
 		}
+		switch {
+		case namedFuncType(v.Type()) && !types.Identical(v.Type(), (*x).Type()):
+			f.addTok(f.val(v), v.Type())
+		case isTypeParam((*x).Type()) && f.carriesFuncs(v.Type()):
+			f.addTok(f.val(v), nil)
+		case ptrToNamedFunc((*x).Type()) && f.carriesFuncs(v.Type()):
+			f.addTok(f.val(v), (*x).Type())
+		}
 	case *ssa.Extract:
 		if f.carriesFuncs(in.Type()) {
 			f.edge(f.val(in.Tuple), f.val(in))
@@ -511,6 +741,13 @@ func (f *funcFlow) instr(fn *ssa.Function, instr ssa.Instruction) {
 	case *ssa.Store:
 		if f.carriesFuncs(in.Val.Type()) {
 			f.edge(f.val(in.Val), f.addr(in.Addr))
+		}
+		if fa, ok := in.Addr.(*ssa.FieldAddr); ok {
+			if st, ok := pointee(fa.X.Type()).Underlying().(*types.Struct); ok {
+				if fld := st.Field(fa.Field); fld.Pkg() != nil && !f.ownPkg(fld.Pkg()) {
+					f.handPointer(in.Val.Type()) // kept in a struct of theirs
+				}
+			}
 		}
 	case *ssa.Field:
 		st := in.X.Type().Underlying().(*types.Struct)
@@ -591,11 +828,23 @@ func (f *funcFlow) call(call ssa.CallInstruction) {
 	if c.IsInvoke() {
 		// Interface methods: resolved by the class hierarchy; an
 		// implementation without a body here makes the call unknown.
+		// A method of a function type waits for its type's token to
+		// reach the receiver (invokeTok).
+		waits := false
 		for _, m := range f.invoke(call) {
-			f.link(call, m)
+			if (funcTypes{}).holds(m) {
+				f.link(call, m)
+			} else {
+				waits = true
+			}
 		}
 		if len(f.invoke(call)) == 0 {
 			f.unknownCall(call)
+		}
+		if waits {
+			n := f.val(c.Value)
+			f.invokes[n] = append(f.invokes[n], call)
+			f.enqueue(n)
 		}
 		return
 	}
@@ -650,9 +899,79 @@ func (f *funcFlow) unknownCall(call ssa.CallInstruction) {
 	if v := call.Value(); v != nil && f.carriesFuncs(v.Type()) {
 		f.setOpen(f.val(v))
 	}
-	for _, a := range call.Common().Args {
+	f.handArgs(call)
+}
+
+// handArgs: what a call into code without a body is given is unknown's.
+func (f *funcFlow) handArgs(call ssa.CallInstruction) {
+	c := call.Common()
+	if c.IsInvoke() && f.carriesFuncs(c.Value.Type()) {
+		f.edge(f.val(c.Value), f.unknown)
+	}
+	for _, a := range c.Args {
 		if f.carriesFuncs(a.Type()) {
-			f.edge(f.val(a), f.node(flowKey{mem: "called by unknown code"}))
+			f.edge(f.val(a), f.unknown)
+		}
+		if ptrToNamedFunc(a.Type()) {
+			f.addTok(f.unknown, a.Type()) // it may make it an interface
+		}
+		f.handPointer(a.Type())
+	}
+}
+
+// openCall: a dynamic call of an open node may run code without a body,
+// which is then given its arguments, or any function of unknown.
+func (f *funcFlow) openCall(call ssa.CallInstruction) {
+	if f.openSeen[call] {
+		return
+	}
+	f.openSeen[call] = true
+	f.openCalls = append(f.openCalls, call)
+	f.handArgs(call)
+	f.linkFitting(call, f.sets[f.unknown])
+}
+
+// linkFitting links an open call to the functions among ids that fit its
+// signature (others cannot be what it calls).
+func (f *funcFlow) linkFitting(call ssa.CallInstruction, ids []int32) {
+	sig := dropRecv(call.Common().Signature())
+	for _, id := range ids {
+		if fn := f.fnOf[id]; fn != nil && types.Identical(dropRecv(fn.Signature), sig) {
+			f.link(call, fn)
+		}
+	}
+}
+
+// invokeTok links an interface method call to the methods of the function
+// types whose tokens are among ids (all of them where the receiver is
+// open, or a token stands for any type).
+func (f *funcFlow) invokeTok(call ssa.CallInstruction, ids []int32, open bool) {
+	held := funcTypes{all: open, types: map[typeKeyT]bool{}}
+	for _, id := range ids {
+		if t, ok := f.tokOf[id]; ok {
+			if t == nil {
+				held.all = true
+			} else {
+				held.types[typeKey(t)] = true
+			}
+		}
+	}
+	if !held.all && len(held.types) == 0 {
+		return
+	}
+	for _, m := range f.invoke(call) {
+		if held.holds(m) {
+			f.link(call, m)
+		}
+	}
+}
+
+// handResults: code without a body that calls fn gets fn's results.
+func (f *funcFlow) handResults(fn *ssa.Function) {
+	res := fn.Signature.Results()
+	for i := 0; i < res.Len(); i++ {
+		if f.carriesFuncs(res.At(i).Type()) {
+			f.edge(f.node(flowKey{ret: fn, idx: i}), f.unknown)
 		}
 	}
 }
@@ -661,7 +980,6 @@ func (f *funcFlow) unknownCall(call ssa.CallInstruction) {
 // calls link their new callees as they appear. Sets only grow and are
 // bounded by the functions of the program, so this ends.
 func (f *funcFlow) propagate() {
-	escaped := f.node(flowKey{mem: "called by unknown code"})
 	for len(f.work) > 0 {
 		n := f.work[len(f.work)-1]
 		f.work = f.work[:len(f.work)-1]
@@ -670,18 +988,36 @@ func (f *funcFlow) propagate() {
 		f.delta[n] = nil
 		for _, call := range f.calls[n] {
 			for _, id := range d {
-				f.link(call, f.fnOf[id])
+				if fn := f.fnOf[id]; fn != nil {
+					f.link(call, fn)
+				}
+			}
+			if f.open[n] {
+				f.openCall(call)
 			}
 		}
-		if n == escaped {
+		for _, call := range f.invokes[n] {
+			f.invokeTok(call, d, f.open[n])
+		}
+		if n == f.unknown {
 			// Functions handed to unknown code are called there with
-			// arguments it chooses: their parameters are open.
+			// arguments it chooses: their parameters are open, and
+			// what they return is handed back to it.
 			for _, id := range d {
-				for _, p := range f.fnOf[id].Params {
+				fn := f.fnOf[id]
+				if fn == nil {
+					continue // a token
+				}
+				f.visit(fn) // a wrapper not called yet
+				for _, p := range fn.Params {
 					if f.carriesFuncs(p.Type()) {
 						f.setOpen(f.val(p))
 					}
 				}
+				f.handResults(fn)
+			}
+			for _, call := range f.openCalls {
+				f.linkFitting(call, d)
 			}
 		}
 		for _, m := range f.succ[n] {
@@ -696,10 +1032,11 @@ func (f *funcFlow) propagate() {
 }
 
 // resolveCalls finds the targets of every dynamic call in fns: interface
-// method calls by the class hierarchy (every method that fits); calls of
+// method calls by the class hierarchy (every method that fits, but the
+// methods of a function type only where the flow brings one); calls of
 // function values by where the values flow (flowFuncs), and where a value
-// may come from code without a body here, also by the class hierarchy
-// (every function of the signature used as a value).
+// may come from code without a body here, also that code's functions of
+// the signature, by the class hierarchy.
 func (a *analyzer) resolveCalls(fns []*ssa.Function) {
 	cg := cha.CallGraph(a.prog)
 	taken := addressTaken(fns)
@@ -738,7 +1075,7 @@ func (a *analyzer) resolveCalls(fns []*ssa.Function) {
 		}
 		return bySite[site]
 	}
-	flow, open := flowFuncs(fns, a.closures, chaOf)
+	flow, open, typesAt := flowFuncs(fns, a.closures, chaOf)
 	for _, fn := range fns {
 		for _, b := range fn.Blocks {
 			for _, instr := range b.Instrs {
@@ -750,12 +1087,31 @@ func (a *analyzer) resolveCalls(fns []*ssa.Function) {
 					continue
 				}
 				if call.Common().IsInvoke() {
-					a.sites[call] = chaOf(call)
+					// A method of a function type runs only where a
+					// value of that type may be the receiver: caddy's
+					// admin handlers implement its HTTP handler
+					// interface too, but none is ever one.
+					held := typesAt(call)
+					var out []*ssa.Function
+					for _, fn := range chaOf(call) {
+						if held.holds(fn) {
+							out = append(out, fn)
+						}
+					}
+					a.sites[call] = out
 					continue
 				}
 				targets := flow[call]
 				if open[call] {
-					targets = unionFuncs(targets, chaOf(call))
+					// Code without a body may hand back one of its
+					// own functions.
+					var lib []*ssa.Function
+					for _, fn := range chaOf(call) {
+						if fn.Blocks == nil {
+							lib = append(lib, fn)
+						}
+					}
+					targets = unionFuncs(targets, lib)
 				}
 				a.sites[call] = targets
 			}
@@ -772,4 +1128,18 @@ func unionFuncs(a, b []*ssa.Function) []*ssa.Function {
 	}
 	slices.SortFunc(out, func(x, y *ssa.Function) int { return strings.Compare(x.String(), y.String()) })
 	return out
+}
+
+func isTypeParam(t types.Type) bool {
+	_, ok := types.Unalias(t).(*types.TypeParam)
+	return ok
+}
+
+// ptrWrapper: fn is the method of *T the compiler makes for a method of a
+// named function type T. Visited up front, its load of *T (memory no one
+// tracks, so open) would hand every T's method every function code
+// without a body was given, though no *T is ever made.
+func ptrWrapper(fn *ssa.Function) bool {
+	recv := fn.Signature.Recv()
+	return fn.Synthetic != "" && recv != nil && ptrToNamedFunc(recv.Type())
 }

@@ -1106,6 +1106,7 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 			rec(x, op, false, pos, fn, nil, locks)
 		}
 	}
+	inits := initStores(fn) // no other invocation sees them
 	for _, b := range fn.Blocks {
 		s.cur = inLocks[b]
 		for _, instr := range b.Instrs {
@@ -1120,7 +1121,9 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 				}
 			case *ssa.Store:
 				dsts := s.origin(in.Addr)
-				at(dsts, Write, pos, in.Addr)
+				if !inits[in] {
+					at(dsts, Write, pos, in.Addr)
+				}
 				s.storePointer(dsts, in.Val, pos)
 			case *ssa.MapUpdate:
 				m := in.Map.Type().Underlying().(*types.Map)
@@ -1683,7 +1686,9 @@ func (s *fnState) findEscapes() map[*base]bool {
 					continue // formatting and parsing keep nothing
 				}
 				for _, arg := range c.Args {
-					mark(arg)
+					if !stdLoopBody(in, arg) {
+						mark(arg)
+					}
 				}
 			}
 		}

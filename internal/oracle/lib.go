@@ -59,6 +59,29 @@ func (w *Sink) Write(p []byte) (int, error) { w.N += len(p); sinkTotal += len(p)
 // Tag's String publishes its receiver: the next String writes it.
 type Tag struct{ N int }
 
+// Hf and Af are function types with the same method: only Hf values are
+// Doers, so d.Do runs Hf's method, which runs what the Doer was made of.
+type Hf func(s int) int
+
+func (f Hf) Do(s int) int { return f(s) }
+
+type Af func(s int) int
+
+func (f Af) Do(s int) int { return f(s) }
+
+type Doer interface{ Do(s int) int }
+
+var (
+	ldoers = []Doer{Hf(func(s int) int { g1 += s; return s })}
+	laf    = Af(func(s int) int { return s + 1 })
+)
+
+// Pub is filled in where it is made, then published (lpub).
+type Pub struct {
+	N   int
+	Tag string
+}
+
 func (t *Tag) String() string {
 	if lastTag != nil {
 		lastTag.N++
@@ -90,16 +113,22 @@ var (
 	lmap      sync.Map
 	lonce     sync.Once
 	lbuf      bytes.Buffer
+	lhook     atomic.Value // a func(): it comes back from the library
+	lnote     string
+	lpub      *Pub // published filled in, or filled in after
+	lpmu      sync.Mutex
+	lhooks    = []func(){func() { lnote += "h" }}
 
 	_ = strings.Repeat
 	_ = maps.Clone[map[int]int]
 	_ = sort.Sort
+	_ = slices.Backward[[]func()]
 	_ = json.Marshal
 	_ = fmt.Sprint
 )
 `
 
-const libImports = "\t\"bufio\"\n\t\"bytes\"\n\t\"encoding/json\"\n\t\"fmt\"\n\t\"io\"\n\t\"maps\"\n\t\"sort\"\n\t\"strings\"\n"
+const libImports = "\t\"bufio\"\n\t\"bytes\"\n\t\"encoding/json\"\n\t\"fmt\"\n\t\"io\"\n\t\"maps\"\n\t\"slices\"\n\t\"sort\"\n\t\"strings\"\n"
 
 const libFields = "\t// The library shapes' (lib.go).\n\tLab Label\n\tRec Rec\n\tOut bytes.Buffer\n"
 
@@ -113,7 +142,7 @@ func (g *gen) lib() {
 	case Contextual:
 		n = 12
 	case Mixed:
-		n = 27
+		n = 31
 	}
 	switch k := r.IntN(n); k {
 	// This invocation's own memory.
@@ -223,6 +252,69 @@ func (g *gen) lib() {
 		default:
 			g.line("s += srcTotal")
 		}
+	case 26:
+		// A function handed to the library and called where it comes
+		// back: the call runs what was stored.
+		if r.IntN(2) == 0 {
+			g.line("lhook.Store(func() { %s })", pick(r, "g1++", "label.N += 2", "rec.Hits++"))
+		} else {
+			v := g.fresh("f")
+			g.line("if %s, ok := lhook.Load().(func()); ok {", v)
+			g.line("\t%s()", v)
+			g.line("}")
+		}
+	case 27:
+		// A loop over a library iterator: its body is a function the
+		// iterator calls, and so is each hook.
+		if r.IntN(2) == 0 {
+			v := g.fresh("h")
+			g.line("for _, %s := range slices.%s(lhooks) {", v, pick(r, "Backward", "All"))
+			g.line("\t%s()", v)
+			g.line("}")
+		} else {
+			g.line("%s", pick(r, "lnote = \"n\"", "s += len(lnote)"))
+		}
+	case 28:
+		// An object filled in where it is made, then published, under
+		// lpmu or not; written after it is published; read where found.
+		locked := r.IntN(2) == 0
+		lock := func() {
+			if locked && !g.locked {
+				g.line("lpmu.Lock()")
+			}
+		}
+		unlock := func() {
+			if locked && !g.locked {
+				g.line("lpmu.Unlock()")
+			}
+		}
+		v := g.fresh("p")
+		switch r.IntN(3) {
+		case 0:
+			g.line("%s := &Pub{N: s, Tag: \"t\"}", v)
+			lock()
+			g.line("lpub = %s", v)
+			unlock()
+		case 1:
+			g.line("%s := &Pub{N: s}", v)
+			lock()
+			g.line("lpub = %s", v)
+			unlock()
+			g.line("%s.%s", v, pick(r, "N++", "Tag = \"u\""))
+		default:
+			lock()
+			g.line("%s := lpub", v)
+			unlock()
+			g.line("if %s != nil {", v)
+			g.line("\ts += %s.N + len(%s.Tag)", v, v)
+			g.line("}")
+		}
+	case 29:
+		// A method of a function type, through an interface.
+		v := g.fresh("d")
+		g.line("for _, %s := range ldoers {", v)
+		g.line("\ts += %s.Do(s) + laf.Do(s)", v)
+		g.line("}")
 	default:
 		g.line("s += len(%s.Error())", pick(r, "fail", "error(fail)"))
 	}

@@ -68,7 +68,7 @@ func keep(f func()) { kept = f } // want "/kept writes kept via keep"
 // keptClosure: the closure is kept by keep, so what it captures is shared,
 // its writes here included (n++ races with another request's kept()).
 func keptClosure(w http.ResponseWriter, r *http.Request) {
-	n := 0               // want "/kept writes \\(\\*int\\)"
+	n := 0               // set before anything else sees it
 	keep(func() { n++ }) // want "/kept calls keep" "/kept calls keptClosure\\$1" "/kept writes \\(\\*int\\) via keptClosure\\$1" "/walked writes keptClosure\\.n via walk → keptClosure\\$1"
 	n++                  // want "/kept writes \\(\\*int\\)"
 	if kept != nil {     // want "/kept reads kept"
@@ -82,16 +82,16 @@ func store(e *entry) { saved = e } // want "/published writes saved via store"
 // published: a fresh entry handed to a callee that stores it in a global is
 // shared, and so are its writes after the call.
 func published(w http.ResponseWriter, r *http.Request) {
-	e := &entry{Name: r.URL.Path} // want "/published writes \\(\\*main\\.entry\\)\\.Name"
+	e := &entry{Name: r.URL.Path} // filled in before it is published
 	store(e)                      // want "/published calls store"
 	e.N++                         // want "/published writes \\(\\*main\\.entry\\)\\.N"
 }
 
 // appended: stored through a global slice by a callee.
-func push(e *entry) { last = append(last, e) } // want "/appended writes last\\[i\\] via push" "/appended writes \\(\\*\\[\\]\\*main\\.entry\\)\\[i\\] via push"
+func push(e *entry) { last = append(last, e) } // want "/appended writes last\\[i\\] via push" "/appended reads \\(\\*\\[\\]\\*main\\.entry\\)\\[i\\] via push"
 
 func appended(w http.ResponseWriter, r *http.Request) {
-	e := &entry{Name: r.URL.Path} // want "/appended writes \\(\\*main\\.entry\\)\\.Name"
+	e := &entry{Name: r.URL.Path} // filled in before it is published
 	push(e)                       // want "/appended calls push"
 	e.N++                         // want "/appended writes \\(\\*main\\.entry\\)\\.N"
 }
