@@ -284,34 +284,44 @@ func dropRecv(s *types.Signature) *types.Signature {
 // collectFuncTypes finds the named function types with methods: only
 // interfaces such a type implements can hold a function.
 func (f *funcFlow) collectFuncTypes(fns []*ssa.Function) {
+	var roots []*types.Package
+	for _, fn := range fns {
+		if fn.Pkg != nil {
+			roots = append(roots, fn.Pkg.Pkg)
+		}
+	}
+	typeNames(roots, func(_ *types.Package, tn *types.TypeName) {
+		if _, ok := tn.Type().Underlying().(*types.Signature); !ok {
+			return
+		}
+		if n, ok := tn.Type().(*types.Named); ok && n.NumMethods() > 0 {
+			f.fnTypes = append(f.fnTypes, n)
+		}
+	})
+}
+
+// typeNames calls visit with each type declared at package level in roots
+// and the packages they import, directly or not, once each.
+func typeNames(roots []*types.Package, visit func(*types.Package, *types.TypeName)) {
 	seen := map[*types.Package]bool{}
-	var visit func(p *types.Package)
-	visit = func(p *types.Package) {
+	var walk func(p *types.Package)
+	walk = func(p *types.Package) {
 		if p == nil || seen[p] {
 			return
 		}
 		seen[p] = true
 		scope := p.Scope()
 		for _, name := range scope.Names() {
-			tn, ok := scope.Lookup(name).(*types.TypeName)
-			if !ok {
-				continue
-			}
-			if _, ok := tn.Type().Underlying().(*types.Signature); !ok {
-				continue
-			}
-			if n, ok := tn.Type().(*types.Named); ok && n.NumMethods() > 0 {
-				f.fnTypes = append(f.fnTypes, n)
+			if tn, ok := scope.Lookup(name).(*types.TypeName); ok {
+				visit(p, tn)
 			}
 		}
 		for _, imp := range p.Imports() {
-			visit(imp)
+			walk(imp)
 		}
 	}
-	for _, fn := range fns {
-		if fn.Pkg != nil {
-			visit(fn.Pkg.Pkg)
-		}
+	for _, p := range roots {
+		walk(p)
 	}
 }
 
@@ -321,40 +331,23 @@ func (f *funcFlow) collectFuncTypes(fns []*ssa.Function) {
 // matter, and only those of a name and signature some such interface has.
 func (f *funcFlow) handCallable(fns []*ssa.Function) {
 	lib := map[string][]*types.Signature{}
-	seen := map[*types.Package]bool{}
-	var visit func(p *types.Package)
-	visit = func(p *types.Package) {
-		if p == nil || seen[p] {
+	var roots []*types.Package
+	for p := range f.own {
+		roots = append(roots, p)
+	}
+	typeNames(roots, func(p *types.Package, tn *types.TypeName) {
+		it, ok := tn.Type().Underlying().(*types.Interface)
+		if !ok || f.own[p] {
 			return
 		}
-		seen[p] = true
-		if !f.own[p] {
-			scope := p.Scope()
-			for _, name := range scope.Names() {
-				tn, ok := scope.Lookup(name).(*types.TypeName)
-				if !ok {
-					continue
-				}
-				it, ok := tn.Type().Underlying().(*types.Interface)
-				if !ok {
-					continue
-				}
-				for i := 0; i < it.NumMethods(); i++ {
-					m := it.Method(i)
-					sig := m.Type().(*types.Signature)
-					if f.carriesFuncs(sig.Params()) || f.carriesFuncs(sig.Results()) {
-						lib[m.Name()] = append(lib[m.Name()], dropRecv(sig))
-					}
-				}
+		for i := 0; i < it.NumMethods(); i++ {
+			m := it.Method(i)
+			sig := m.Type().(*types.Signature)
+			if f.carriesFuncs(sig.Params()) || f.carriesFuncs(sig.Results()) {
+				lib[m.Name()] = append(lib[m.Name()], dropRecv(sig))
 			}
 		}
-		for _, imp := range p.Imports() {
-			visit(imp)
-		}
-	}
-	for p := range f.own {
-		visit(p)
-	}
+	})
 	for _, fn := range fns {
 		if fn.Signature.Recv() == nil || len(lib[fn.Name()]) == 0 {
 			continue
