@@ -362,16 +362,7 @@ func (w *worker) loop(found bool) {
 // handler, it cost a 0.1 µs handler a few percent of its time.
 func (w *worker) runFrom(found bool) (done, ok bool) {
 	s := w.s
-	defer func() {
-		if ok {
-			return
-		}
-		var x any
-		if !s.crash {
-			x = recover()
-		}
-		ok = w.handlerEnded(x)
-	}()
+	defer w.runEnded(&ok)
 	for !s.stopped() {
 		if !found && !w.find() && !w.idle() {
 			break
@@ -448,19 +439,24 @@ func (w *worker) runSingle() {
 	w.publish()
 }
 
+// runEnded, deferred by runFrom and runSingleFrom, sees how their run of
+// handlers ended: a panic is recovered here (recover works only in the
+// deferred call itself), unless the loop was asked to crash on one.
+func (w *worker) runEnded(ok *bool) {
+	if *ok {
+		return
+	}
+	var x any
+	if !w.s.crash {
+		x = recover()
+	}
+	*ok = w.handlerEnded(x)
+}
+
 // runSingleFrom is runFrom for a single worker.
 func (w *worker) runSingleFrom() (done, ok bool) {
 	s := w.s
-	defer func() {
-		if ok {
-			return
-		}
-		var x any
-		if !s.crash {
-			x = recover()
-		}
-		ok = w.handlerEnded(x)
-	}()
+	defer w.runEnded(&ok)
 	for !s.stopped() {
 		if w.own.n == 0 {
 			s.inject.takeAll(&w.own)
