@@ -97,8 +97,8 @@ type funcFlow struct {
 	// tokens among the functions, by id (fnOf[id] is nil): a value
 	// converted to such a type carries its token, so an interface
 	// method call runs that type's method only where the token reaches
-	// the interface value (funcTypesAt). anyType stands for every such
-	// type (a conversion from a type parameter).
+	// the interface value (funcTypesAt). A nil type stands for every
+	// such type (a conversion from a type parameter).
 	tokOf  map[int32]types.Type
 	tokIDs map[typeKeyT]int32
 	// invokes: interface method calls on a node, waiting for tokens.
@@ -193,34 +193,48 @@ func (f *funcFlow) funcTypesAt(call ssa.CallInstruction) funcTypes {
 	if f.open[n] {
 		ids = unionIDs(ids, f.sets[f.unknown])
 	}
-	out := funcTypes{types: map[typeKeyT]bool{}}
+	return f.typesIn(ids, false)
+}
+
+// typesIn: the function types whose tokens are among ids (all of them
+// where all is set, or a token stands for any type).
+func (f *funcFlow) typesIn(ids []int32, all bool) funcTypes {
+	out := funcTypes{all: all, types: map[typeKeyT]bool{}}
 	for _, id := range ids {
 		if t, ok := f.tokOf[id]; ok {
 			if t == nil {
-				return funcTypes{all: true}
+				out.all = true
+			} else {
+				out.types[typeKey(t)] = true
 			}
-			out.types[typeKey(t)] = true
 		}
 	}
 	return out
 }
 
-// holds: a method of fn's receiver type may run on such a value.
+// holds: a method of fn's receiver type may run on such a value. A
+// method of T or *T is held where the token of T or *T is (a *T's is
+// made where it becomes an interface or is handed to code without a
+// body); any other method always is.
 func (ft funcTypes) holds(fn *ssa.Function) bool {
-	recv := fn.Signature.Recv()
-	if ft.all || recv == nil {
+	if ft.all || !funcTypeMethod(fn) {
 		return true
+	}
+	return ft.types[typeKey(fn.Signature.Recv().Type())]
+}
+
+// funcTypeMethod: fn is a method of a function type T, or of *T.
+func funcTypeMethod(fn *ssa.Function) bool {
+	recv := fn.Signature.Recv()
+	if recv == nil {
+		return false
 	}
 	t := recv.Type()
 	if p, ok := t.Underlying().(*types.Pointer); ok {
 		t = p.Elem()
 	}
-	if _, ok := t.Underlying().(*types.Signature); !ok {
-		return true // not a function type
-	}
-	// A value T, or a *T (its token is made where it becomes an
-	// interface or is handed to code without a body).
-	return ft.types[typeKey(recv.Type())]
+	_, ok := t.Underlying().(*types.Signature)
+	return ok
 }
 
 // ptrToNamedFunc: t is *T of a named function type T with methods.
@@ -259,13 +273,21 @@ func namedFuncType(t types.Type) bool {
 func (f *funcFlow) matching(ids []int32, sig *types.Signature) []*ssa.Function {
 	var out []*ssa.Function
 	for _, id := range ids {
-		fn := f.fnOf[id]
-		if fn != nil && types.Identical(dropRecv(fn.Signature), dropRecv(sig)) {
+		if fn := f.fitting(id, dropRecv(sig)); fn != nil {
 			out = append(out, fn)
 		}
 	}
 	slices.SortFunc(out, func(x, y *ssa.Function) int { return strings.Compare(x.String(), y.String()) })
 	return out
+}
+
+// fitting is the function of id if it may be called with signature sig
+// (receiver dropped), else nil (another signature, or a token).
+func (f *funcFlow) fitting(id int32, sig *types.Signature) *ssa.Function {
+	if fn := f.fnOf[id]; fn != nil && types.Identical(dropRecv(fn.Signature), sig) {
+		return fn
+	}
+	return nil
 }
 
 func unionIDs(a, b []int32) []int32 {
@@ -825,10 +847,10 @@ func (f *funcFlow) call(call ssa.CallInstruction) {
 		// reach the receiver (invokeTok).
 		waits := false
 		for _, m := range f.invoke(call) {
-			if (funcTypes{}).holds(m) {
-				f.link(call, m)
-			} else {
+			if funcTypeMethod(m) {
 				waits = true
+			} else {
+				f.link(call, m)
 			}
 		}
 		if len(f.invoke(call)) == 0 {
@@ -929,7 +951,7 @@ func (f *funcFlow) openCall(call ssa.CallInstruction) {
 func (f *funcFlow) linkFitting(call ssa.CallInstruction, ids []int32) {
 	sig := dropRecv(call.Common().Signature())
 	for _, id := range ids {
-		if fn := f.fnOf[id]; fn != nil && types.Identical(dropRecv(fn.Signature), sig) {
+		if fn := f.fitting(id, sig); fn != nil {
 			f.link(call, fn)
 		}
 	}
@@ -939,16 +961,7 @@ func (f *funcFlow) linkFitting(call ssa.CallInstruction, ids []int32) {
 // types whose tokens are among ids (all of them where the receiver is
 // open, or a token stands for any type).
 func (f *funcFlow) invokeTok(call ssa.CallInstruction, ids []int32, open bool) {
-	held := funcTypes{all: open, types: map[typeKeyT]bool{}}
-	for _, id := range ids {
-		if t, ok := f.tokOf[id]; ok {
-			if t == nil {
-				held.all = true
-			} else {
-				held.types[typeKey(t)] = true
-			}
-		}
-	}
+	held := f.typesIn(ids, open)
 	if !held.all && len(held.types) == 0 {
 		return
 	}
