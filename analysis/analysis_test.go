@@ -562,6 +562,22 @@ func TestInitStores(t *testing.T) {
 	}
 }
 
+func TestAppendedFresh(t *testing.T) {
+	r := wanttest.Run(t, "testdata/appends")
+	// query's entries are kept in the new array of its result, which no
+	// one else reaches.
+	if got := cell(t, r, "handleList", "handleShow"); got != 0 {
+		t.Errorf("handleList/handleShow = %b, want 00: the entries are each invocation's own", got)
+	}
+	if got := cell(t, r, "handleList", "handleList"); got != 0 {
+		t.Errorf("handleList/handleList = %b, want 00: the entries are each invocation's own", got)
+	}
+	// handlePublish's entry is shared once its slice is in recent.
+	if got := cell(t, r, "handlePublish", "handleRecent"); got != analysis.Global {
+		t.Errorf("handlePublish/handleRecent = %b, want 01: the text is written after the slice is published", got)
+	}
+}
+
 func TestFuncTypeMethods(t *testing.T) {
 	r := wanttest.Run(t, "testdata/functypes")
 	// No AdminFunc is ever a Handler: h.Serve runs HandlerFunc's method.

@@ -391,6 +391,13 @@ func (s *fnState) storesInto() *storeIndex {
 					}
 				case *ssa.MapUpdate:
 					into(in.Map, []ssa.Value{in.Key, in.Value})
+				case *ssa.Call:
+					// append copies the elements of its second argument
+					// into the result's array: it holds what that
+					// argument's array holds, as if it held the array.
+					if appendsPointers(in.Common()) {
+						into(in, []ssa.Value{in.Call.Args[1]})
+					}
 				}
 			}
 		}

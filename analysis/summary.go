@@ -645,9 +645,11 @@ func (s *fnState) origin0(v ssa.Value) []loc {
 		}
 	case *ssa.Call:
 		if b, ok := v.Call.Value.(*ssa.Builtin); ok && b.Name() == "append" && len(v.Call.Args) > 0 {
-			// The result may use the first argument's backing array
-			// (or a new one, the invocation's own).
-			return s.origin(v.Call.Args[0])
+			// The result may use the first argument's backing array, or
+			// a new one, the invocation's own, which holds what the
+			// first held and what was appended (storesInto): published
+			// only with it (findEscapes).
+			return append(s.origin(v.Call.Args[0]), a.freshLoc(v, v.Type()))
 		}
 		return s.callResults(v, 0)
 	case *ssa.UnOp, *ssa.Field, *ssa.Index, *ssa.Lookup:
@@ -1664,13 +1666,12 @@ func (s *fnState) findEscapes() map[*base]bool {
 				if b, ok := c.Value.(*ssa.Builtin); ok {
 					// append copies elements: only pointers among them publish
 					// what they point to.
-					if b.Name() == "append" && len(c.Args) > 1 {
-						if sl, ok := c.Args[1].Type().Underlying().(*types.Slice); ok && pointerLike(sl.Elem()) {
-							var dsts []loc
-							if to := s.origin(c.Args[0]); !allFresh(to) {
-								dsts = to // else: the result may be published later
-							}
-							markTo(c.Args[1], dsts)
+					// Into a nil or new slice, the elements are kept in
+					// the invocation's own memory, the result's new
+					// array, and published with it (storesInto).
+					if b.Name() == "append" && len(c.Args) > 1 && appendsPointers(c) {
+						if to := s.origin(c.Args[0]); len(to) > 0 && !allFresh(to) {
+							markTo(c.Args[1], to)
 						}
 					}
 					continue
@@ -1779,6 +1780,16 @@ func firstDeref(l loc) int {
 		}
 	}
 	return -1
+}
+
+// appendsPointers: the call is append(s, x...) and the elements it copies
+// hold pointers.
+func appendsPointers(c *ssa.CallCommon) bool {
+	if b, ok := c.Value.(*ssa.Builtin); !ok || b.Name() != "append" || len(c.Args) < 2 {
+		return false
+	}
+	sl, ok := c.Args[1].Type().Underlying().(*types.Slice)
+	return ok && pointerLike(sl.Elem())
 }
 
 func allFresh(ls []loc) bool {

@@ -116,6 +116,7 @@ var (
 	lhook     atomic.Value // a func(): it comes back from the library
 	lnote     string
 	lpub      *Pub // published filled in, or filled in after
+	lpubs     []*Pub // published with the slice they were appended to
 	lpmu      sync.Mutex
 	lhooks    = []func(){func() { lnote += "h" }}
 
@@ -142,7 +143,7 @@ func (g *gen) lib() {
 	case Contextual:
 		n = 12
 	case Mixed:
-		n = 31
+		n = 32
 	}
 	switch k := r.IntN(n); k {
 	// This invocation's own memory.
@@ -314,6 +315,42 @@ func (g *gen) lib() {
 		v := g.fresh("d")
 		g.line("for _, %s := range ldoers {", v)
 		g.line("\ts += %s.Do(s) + laf.Do(s)", v)
+		g.line("}")
+	case 30:
+		// Objects appended to a nil or new slice are the invocation's
+		// own until the slice is published (under lpmu or not), and
+		// shared after: a write after publication races with another
+		// invocation's read of the slice it replaced, in this same
+		// statement.
+		locked := r.IntN(2) == 0 && !g.locked
+		v, ps, old := g.fresh("p"), g.fresh("ps"), g.fresh("old")
+		g.line("%s := &Pub{}", v)
+		switch r.IntN(3) {
+		case 0:
+			g.line("var %s []*Pub", ps)
+			g.line("%s = append(%s, %s)", ps, ps, v)
+		case 1:
+			g.line("%s := make([]*Pub, 0, 1)", ps)
+			g.line("%s = append(%s, %s)", ps, ps, v)
+		default:
+			g.line("%s := append([]*Pub(nil), %s)", ps, v)
+		}
+		if locked {
+			g.line("lpmu.Lock()")
+		}
+		g.line("%s := lpubs", old)
+		if r.IntN(3) != 0 {
+			g.line("lpubs = %s", ps)
+		} else {
+			g.line("_ = %s", ps)
+		}
+		if locked {
+			g.line("lpmu.Unlock()")
+		}
+		g.line("%s.%s", v, pick(r, "N = s", "Tag = \"a\""))
+		q := g.fresh("q")
+		g.line("for _, %s := range %s {", q, old)
+		g.line("\ts += %s.N + len(%s.Tag)", q, q)
 		g.line("}")
 	default:
 		g.line("s += len(%s.Error())", pick(r, "fail", "error(fail)"))

@@ -1,0 +1,92 @@
+// Objects appended to a nil or new slice are kept in the invocation's own
+// memory, the slice's new array, until that slice is published: a query
+// helper that scans rows into new entries (the library writes through
+// the pointers it is given) and returns them is no one else's, and
+// handleList and handleShow do not conflict on the entries they build.
+// Once a slice is published what was appended to it is shared:
+// handlePublish stores its slice of notes in recent and then writes a
+// note's text, which handleRecent reads through recent. (Notes are not
+// entries: what a handler loads from a slice is still named by its type,
+// so an entry published anywhere would be any entry loaded anywhere.)
+package main
+
+import (
+	"database/sql"
+	"sync"
+
+	"github.com/safels/safels/loop"
+)
+
+type entry struct {
+	id    int64
+	title string
+}
+
+type note struct{ text string }
+
+var (
+	db     *sql.DB
+	mu     sync.Mutex
+	recent []*note
+)
+
+type conn struct{ user int64 }
+
+// query scans every row into a new entry.
+func query(user int64) []*entry {
+	rows, err := db.Query("select id, title from entries where user = $1", user)
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	var out []*entry
+	for rows.Next() {
+		e := &entry{}
+		if err := rows.Scan(&e.id, &e.title); err != nil {
+			return nil
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func handleList(l *loop.Loop, c *conn) {
+	for _, e := range query(c.user) {
+		println(e.id, e.title)
+	}
+}
+
+func handleShow(l *loop.Loop, c *conn) {
+	es := query(c.user)
+	if len(es) > 0 {
+		println(es[0].title)
+	}
+}
+
+func handlePublish(l *loop.Loop, c *conn) {
+	n := &note{}
+	var list []*note
+	list = append(list, n)
+	mu.Lock()
+	recent = list
+	mu.Unlock()
+	n.text = "new" // want "text"
+}
+
+func handleRecent(l *loop.Loop, c *conn) {
+	mu.Lock()
+	es := recent
+	mu.Unlock()
+	for _, n := range es {
+		println(n.text) // want "text"
+	}
+}
+
+func main() {
+	l := loop.New()
+	c := &conn{}
+	loop.Post(l, handleList, c)
+	loop.Post(l, handleShow, c)
+	loop.Post(l, handlePublish, c)
+	loop.Post(l, handleRecent, c)
+}
