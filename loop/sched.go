@@ -115,11 +115,14 @@ func (s *sched) admit(v *inv) bool {
 	return !hueBusy && !colorBusy
 }
 
-// release gives up what v, finished, held: its color goes to the next
+// release gives up what w.cur, finished, held: its color goes to the next
 // invocation waiting for it, its hue to the next of its hue. Of those that
-// now have all they need, worker w runs one next (w.next: the hue's, a
-// hue being the bottleneck) and queues the other. A resource nobody waits
-// for is freed with a CAS, without its lock.
+// now have all they need, worker w runs one next (the hue's, a hue being
+// the bottleneck) and queues the other. The one it runs next takes the
+// place of the finished one in w.cur: one copy of an invocation fewer
+// per step of a chain (each is a bulk write barrier while the collector
+// marks). A resource nobody waits for is freed with a CAS, without its
+// lock.
 //
 // When w hands a color on, it takes all that waits for it at once, the
 // segments of its queue (when none of them waits for a hue too), into
@@ -127,10 +130,11 @@ func (s *sched) admit(v *inv) bool {
 // copy: w keeps the color until w.crun is empty, or gives the rest back to
 // the front of the color's queue (giveBack) when the color's chain leaves
 // w.
-func (s *sched) release(w *worker, v *inv) {
-	a := &w.next // the color's next goes straight there
+func (s *sched) release(w *worker) {
+	a := &w.cur // the color's next goes straight there: read w.cur first
+	e, hue := a.ce, a.info.hue
 	aok := false
-	if e := v.ce; e != nil {
+	if e != nil {
 		if w.crun.e == e && w.crun.r.n > 0 {
 			aok = w.crun.r.popTo(a)
 		} else {
@@ -154,7 +158,7 @@ func (s *sched) release(w *worker, v *inv) {
 			}
 		}
 	}
-	if hue := v.info.hue; hue > 0 && !s.single {
+	if hue > 0 && !s.single {
 		h := &s.hues[hue]
 		if h.st.Load() != lkHeld || !h.st.CompareAndSwap(lkHeld, 0) {
 			var hn inv
@@ -169,7 +173,7 @@ func (s *sched) release(w *worker, v *inv) {
 					w.giveBack() // a's color leaves w with a
 					s.enqueue(a, w)
 				}
-				w.next, w.hasNext = hn, true
+				w.cur, w.hasNext = hn, true
 				return
 			}
 		}
@@ -414,16 +418,16 @@ func (s *sched) check(dst *inv) bool {
 	return false
 }
 
-// complete is called by worker w when v finished: it releases what v held
-// and leaves in w.next an invocation that may run now, for w to run next,
-// if there is one.
-func (s *sched) complete(w *worker, v *inv) {
+// complete is called by worker w when w.cur finished: it releases what
+// w.cur held and, if an invocation may run now for w to run next, leaves
+// it in w.cur and sets w.hasNext. Otherwise w.cur is stale.
+func (s *sched) complete(w *worker) {
 	w.hasNext = false
-	if v.info.exclusive && !s.single {
+	if w.cur.info.exclusive && !s.single {
 		s.completeExclusive(w)
 		return
 	}
-	s.release(w, v)
+	s.release(w)
 	// Counted after the release: an exclusive invocation that starts
 	// once this count allows finds the hue and color free.
 	w.ended++
@@ -448,7 +452,7 @@ func (s *sched) completeExclusive(w *worker) {
 		h.seq = s.posted.Add(1)
 		if s.admit(h) {
 			if !w.hasNext {
-				w.next, w.hasNext = *h, true
+				w.cur, w.hasNext = *h, true
 			} else {
 				s.enqueue(h, w)
 			}
@@ -461,6 +465,6 @@ func (s *sched) completeExclusive(w *worker) {
 		s.mode.And(^uint32(modeClosing))
 	}
 	if !w.hasNext {
-		w.hasNext = s.check(&w.next)
+		w.hasNext = s.check(&w.cur)
 	}
 }

@@ -47,9 +47,11 @@ import (
 // each (vs-serial, vs-pool, vs-goroutines: their time over the loop's, so
 // above 1 the loop is faster), medians over the benchmark's rounds; and
 // the CPU time the process spent per event (user and system, from
-// getrusage around each run) for the loop, serial and pool (…-cpu-ns/ev):
-// with idle workers parked, a scheduler's wall time mixes the cost of
-// dispatch with time its workers wait, its CPU time does not. Run
+// getrusage around each run) for the loop, serial and pool (…-cpu-ns/ev),
+// and the loop's saving in it (cpu-vs-serial, cpu-vs-pool: their median
+// CPU time over the loop's): with idle workers parked, a scheduler's wall
+// time mixes the cost of dispatch with time its workers wait, and on a
+// loaded machine with time it waits for a core; its CPU time does not. Run
 // it, on one core and on all, with
 //
 //	go test -run '^$' -bench Versus -benchtime 7x -cpu 1,2 ./loop/
@@ -107,6 +109,9 @@ func BenchmarkVersus(b *testing.B) {
 					}
 					for _, other := range []string{"serial", "pool", "goroutines"} {
 						b.ReportMetric(float64(med[other])/float64(med["loop"]), "vs-"+other)
+					}
+					for _, other := range []string{"serial", "pool"} {
+						b.ReportMetric(float64(median(cpus[other]))/float64(median(cpus["loop"])), "cpu-vs-"+other)
 					}
 				})
 			}

@@ -37,13 +37,13 @@ type worker struct {
 	// (see find).
 	tick    uint32
 	yielded bool
-	// cur is the invocation the worker runs; next, if hasNext, the one
-	// that finishing it made runnable, for the worker to run next (see
-	// chain).
-	cur, next inv
+	// cur is the invocation the worker runs; once it finished, if
+	// hasNext, the one that finishing it made runnable, for the worker to
+	// run next (see complete and runChain).
+	cur       inv
 	hasNext   bool
 	inHandler bool     // w.cur's handler runs (see handlerEnded)
-	crun      colorRun // invocations of the color w.next holds, taken at once
+	crun      colorRun // invocations of the color w.cur holds, taken at once
 	// own holds what a single worker took from inject at once: all of
 	// it, segments and all, with no copy. With several workers, a worker
 	// moves a share of inject to q through batch (scratch), where idle
@@ -400,19 +400,18 @@ func (w *worker) handlerEnded(x any) bool {
 		return false
 	}
 	w.inHandler = false
-	v := &w.cur
 	if s.single {
 		w.ended++
 	}
 	if x != nil {
-		s.onPanic(v.info.name, x, debug.Stack())
+		s.onPanic(w.cur.info.name, x, debug.Stack())
 	}
 	if !s.single {
-		s.complete(w, v)
+		s.complete(w)
 		if w.hasNext {
 			w.hasNext = false
 			w.giveBack()
-			s.enqueue(&w.next, w)
+			s.enqueue(&w.cur, w)
 		}
 	}
 	if x != nil {
@@ -543,17 +542,16 @@ func (w *worker) runChain() {
 	probe := w.tick%8 == 0 || w.cur.info.probes.Load() < probeFirst // time steps 1 and 2
 	quick := w.cur.info.quick.Load()                                // every handler of the chain so far is quick
 	for {
-		w.runOne()
+		ran := w.cur.info
+		w.runOne() // w.cur is the next to run now, if hasNext
 		if !w.hasNext {
 			return
 		}
 		if s.stopped() {
 			w.giveBack()
-			w.q.push(&w.next) // for Drain
+			w.q.push(&w.cur) // for Drain
 			return
 		}
-		ran := w.cur.info
-		w.cur = w.next
 		if !w.othersWait() {
 			last, step = -1, 0
 			continue
@@ -603,9 +601,9 @@ var epoch = time.Now()
 
 func monotonic() time.Duration { return time.Since(epoch) }
 
-// runOne runs w.cur and completes it (complete leaves in w.next what w
-// may run next). If the handler does not return, runFrom's deferred
-// recovery completes it (handlerEnded).
+// runOne runs w.cur and completes it (complete leaves in w.cur what w
+// may run next, if hasNext). If the handler does not return, runFrom's
+// deferred recovery completes it (handlerEnded).
 func (w *worker) runOne() {
 	s := w.s
 	v := &w.cur
@@ -620,5 +618,5 @@ func (w *worker) runOne() {
 	w.inHandler = true
 	v.run(&w.self)
 	w.inHandler = false
-	s.complete(w, v)
+	s.complete(w)
 }
