@@ -576,6 +576,10 @@ func TestAppendedFresh(t *testing.T) {
 	if got := cell(t, r, "handlePublish", "handleRecent"); got != analysis.Global {
 		t.Errorf("handlePublish/handleRecent = %b, want 01: the text is written after the slice is published", got)
 	}
+	// The array append made from nil is what counts publishes.
+	if got := cell(t, r, "handleCounts", "handleTotal"); got != analysis.Global {
+		t.Errorf("handleCounts/handleTotal = %b, want 01: an element is written after the slice is published", got)
+	}
 }
 
 func TestFuncTypeMethods(t *testing.T) {

@@ -319,9 +319,9 @@ func (g *gen) lib() {
 	case 30:
 		// Objects appended to a nil or new slice are the invocation's
 		// own until the slice is published (under lpmu or not), and
-		// shared after: a write after publication races with another
-		// invocation's read of the slice it replaced, in this same
-		// statement.
+		// shared after, as is the slice's array: a write of either after
+		// publication races with another invocation's read of the slice
+		// it replaced, in this same statement.
 		locked := r.IntN(2) == 0 && !g.locked
 		v, ps, old := g.fresh("p"), g.fresh("ps"), g.fresh("old")
 		g.line("%s := &Pub{}", v)
@@ -347,7 +347,12 @@ func (g *gen) lib() {
 		if locked {
 			g.line("lpmu.Unlock()")
 		}
-		g.line("%s.%s", v, pick(r, "N = s", "Tag = \"a\""))
+		if r.IntN(3) == 0 {
+			// The slice itself, written where it was published.
+			g.line("%s[0] = &Pub{N: s}", ps)
+		} else {
+			g.line("%s.%s", v, pick(r, "N = s", "Tag = \"a\""))
+		}
 		q := g.fresh("q")
 		g.line("for _, %s := range %s {", q, old)
 		g.line("\ts += %s.N + len(%s.Tag)", q, q)

@@ -8,6 +8,8 @@
 // note's text, which handleRecent reads through recent. (Notes are not
 // entries: what a handler loads from a slice is still named by its type,
 // so an entry published anywhere would be any entry loaded anywhere.)
+// The array append makes is the slice's too: handleCounts writes an
+// element of counts after it is published, and races with handleTotal.
 package main
 
 import (
@@ -28,6 +30,7 @@ var (
 	db     *sql.DB
 	mu     sync.Mutex
 	recent []*note
+	counts []int
 )
 
 type conn struct{ user int64 }
@@ -82,6 +85,24 @@ func handleRecent(l *loop.Loop, c *conn) {
 	}
 }
 
+func handleCounts(l *loop.Loop, c *conn) {
+	var cs []int
+	cs = append(cs, 1)
+	mu.Lock()
+	counts = cs
+	mu.Unlock()
+	cs[0] = 2 // want "[i]"
+}
+
+func handleTotal(l *loop.Loop, c *conn) {
+	mu.Lock()
+	cs := counts
+	mu.Unlock()
+	if len(cs) > 0 {
+		println(cs[0]) // want "[i]"
+	}
+}
+
 func main() {
 	l := loop.New()
 	c := &conn{}
@@ -89,4 +110,6 @@ func main() {
 	loop.Post(l, handleShow, c)
 	loop.Post(l, handlePublish, c)
 	loop.Post(l, handleRecent, c)
+	loop.Post(l, handleCounts, c)
+	loop.Post(l, handleTotal, c)
 }
