@@ -257,7 +257,9 @@ func TestCacheMatchesFullRun(t *testing.T) {
 		// Inside this module: analysed in place from a copy beside it.
 		examples = append(examples, example{name, filepath.Join(root, "analysis", "testdata", name), "."})
 	}
-	examples = append(examples, example{"frameworks", copyTree(t, filepath.Join(root, "analysis", "testdata", "frameworks")), "./..."})
+	for _, name := range []string{"frameworks", "freshresult"} {
+		examples = append(examples, example{name, copyTree(t, filepath.Join(root, "analysis", "testdata", name)), "./..."})
+	}
 
 	edits := []struct {
 		name string

@@ -455,15 +455,21 @@ func unknownOf(t types.Type) loc {
 }
 
 func (a *analyzer) freshLoc(site ssa.Value, t types.Type) loc {
-	return a.rootLoc(&base{kind: bFresh, site: site, typ: t,
-		key: "new:" + a.fset.Position(site.Pos()).String() + ":" + site.Name() + "@" + site.Parent().String()})
+	return a.rootLoc(&base{kind: bFresh, site: site, typ: t, key: a.freshKey(site)})
+}
+
+// freshKey names the memory made at site. Bases are interned by key, the
+// first of a key's type kept: only freshLoc may make one of this key, so
+// that the memory's type does not depend on which loc was made first (a
+// run that reuses summaries makes them in another order).
+func (a *analyzer) freshKey(site ssa.Value) string {
+	return "new:" + a.fset.Position(site.Pos()).String() + ":" + site.Name() + "@" + site.Parent().String()
 }
 
 // freshResultLoc is new memory a library call returns as its idx-th
 // result (an error: errorResult), apart from the first result's.
 func (a *analyzer) freshResultLoc(site ssa.Value, idx int, t types.Type) loc {
-	l := a.freshLoc(site, t)
-	return a.rootLoc(&base{kind: bFresh, site: site, typ: t, key: l.base.key + freshResultTag + itoa(idx)})
+	return a.rootLoc(&base{kind: bFresh, site: site, typ: t, key: a.freshKey(site) + freshResultTag + itoa(idx)})
 }
 
 const freshResultTag = "#result"

@@ -1,0 +1,3 @@
+module example.com/freshresult
+
+go 1.26
