@@ -579,9 +579,15 @@ var libraryCallbacks = map[string]libraryCallback{
 	// that serve stay conservative (whole).
 	// Registering a handler (Handle, HandleFunc, a wrapper's
 	// constructor) stores it, parsing the pattern, and calls nothing of it.
+	// A request's accessors read its context, pattern match, URL and
+	// header, never its Body (FormValue and ParseForm do, and are not
+	// among them): every handler calls them, and a Body wrapper anywhere
+	// in the workspace (a response body decompressed) was called back
+	// from each.
 	"net/http": {names: []string{"ServeHTTP", "Hijack", "Flush", "Timeout", "RoundTrip", "Readdir", "Stat", "Seek", "CloseWrite"},
 		anyName: true, own: true, whole: []string{"Serve", "ServeTLS", "ListenAndServe", "ListenAndServeTLS"},
-		none: []string{"Handle", "HandleFunc", "NewServeMux", "StripPrefix", "TimeoutHandler", "MaxBytesHandler", "AllowQuerySemicolons", "NotFoundHandler", "RedirectHandler", "FileServer", "FileServerFS"}},
+		none: []string{"Handle", "HandleFunc", "NewServeMux", "StripPrefix", "TimeoutHandler", "MaxBytesHandler", "AllowQuerySemicolons", "NotFoundHandler", "RedirectHandler", "FileServer", "FileServerFS",
+			"Context", "WithContext", "PathValue", "SetPathValue", "Cookie", "Cookies", "CookiesNamed", "UserAgent", "Referer", "BasicAuth", "ProtoAtLeast"}},
 	// gorilla/mux formats only its own templates and errors with fmt, and
 	// calls the handlers and matchers its routes hold from the router's
 	// ServeHTTP and Match (through the receiver: the methods of the

@@ -153,6 +153,14 @@ func TestGoroutineShared(t *testing.T) {
 // ByteReader case was missed before: a bufio.Reader read through
 // io.ByteReader reads the source it holds; an exec.Cmd reads its Stdin, a
 // field of its own type; a file reads what ReadFrom is given.
+func TestRequestAccessors(t *testing.T) {
+	checkGlobal(t, "testdata/reqaccessors", []globalCell{
+		{"handleUser", "handleFetch", 0, "a request's accessors call nothing back: not the wrapper of a response's body"},
+		{"handleUser", "handleForm", 0, "a request's accessors call nothing back: not the wrapper of another request's body"},
+		{"handleForm", "handleForm", analysis.Global, "FormValue reads the Body, whose Read writes reads"},
+	})
+}
+
 func TestLibraryReceivers(t *testing.T) {
 	checkGlobal(t, "testdata/logclose", []globalCell{
 		{"reload", "connz", 0, "closing the logger's *os.File calls no client's Error"},
