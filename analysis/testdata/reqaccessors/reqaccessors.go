@@ -19,7 +19,7 @@ type counted struct {
 }
 
 func (c *counted) Read(p []byte) (int, error) { c.n++; return c.body.Read(p) }
-func (c *counted) Close() error                { c.n = 0; return c.body.Close() }
+func (c *counted) Close() error               { c.n = 0; return c.body.Close() }
 
 var reads int
 
@@ -27,7 +27,7 @@ var reads int
 type tally struct{ body io.ReadCloser }
 
 func (t *tally) Read(p []byte) (int, error) { reads++; return t.body.Read(p) }
-func (t *tally) Close() error                { return t.body.Close() }
+func (t *tally) Close() error               { return t.body.Close() }
 
 func handleUser(w http.ResponseWriter, r *http.Request) {
 	id, _ := r.Context().Value(key(1)).(int64)
