@@ -161,3 +161,20 @@ func TestLibraryReceivers(t *testing.T) {
 		{"copyIn", "stats", analysis.Global, "ReadFrom reads src, whose Read writes copied"},
 	})
 }
+
+// TestCallbackSignatures: library code calls a method of a table name
+// through an interface, so only a method of that interface's signature:
+// fmt formatting an error from elsewhere, or walking a struct into its
+// any field, calls no (*client).Error(error) nor String(int), as nats's
+// client has them (testdata/callsig). Before, every boxed type's method
+// of the name was taken to be called, and formatting an error raced with
+// every reader of a client's flags. An Error() string and a String()
+// string reached the same ways still race.
+func TestCallbackSignatures(t *testing.T) {
+	checkGlobal(t, "testdata/callsig", []globalCell{
+		{"report", "connz", 0, "fmt calls no Error(error): a client is no error"},
+		{"dump", "connz", 0, "fmt calls no String(int) nor Error(error) of what it walks"},
+		{"report", "stats", analysis.Global, "fmt may call (*failure).Error, which writes formatted"},
+		{"dump", "stats", analysis.Global, "fmt walks holder into label's String, which writes labelled"},
+	})
+}
