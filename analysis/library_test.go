@@ -169,12 +169,15 @@ func TestLibraryReceivers(t *testing.T) {
 // client has them (testdata/callsig). Before, every boxed type's method
 // of the name was taken to be called, and formatting an error raced with
 // every reader of a client's flags. An Error() string and a String()
-// string reached the same ways still race.
+// string reached the same ways still race, and so does a Value of
+// driver.Valuer's signature, which database/sql calls (an interface of a
+// library package, not of the table's conventions).
 func TestCallbackSignatures(t *testing.T) {
 	checkGlobal(t, "testdata/callsig", []globalCell{
 		{"report", "connz", 0, "fmt calls no Error(error): a client is no error"},
 		{"dump", "connz", 0, "fmt calls no String(int) nor Error(error) of what it walks"},
 		{"report", "stats", analysis.Global, "fmt may call (*failure).Error, which writes formatted"},
 		{"dump", "stats", analysis.Global, "fmt walks holder into label's String, which writes labelled"},
+		{"store", "valuez", analysis.Global, "Exec calls cents' Value, which writes valued"},
 	})
 }

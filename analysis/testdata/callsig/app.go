@@ -10,11 +10,15 @@
 // What fmt does call back is still found: a type whose Error has the
 // error interface's signature (failure), reached through an error from
 // elsewhere, and one whose String is fmt.Stringer's (label), reached
-// through a struct's any field that fmt walks.
+// through a struct's any field that fmt walks; and a Value that is not
+// context.Context's but driver.Valuer's (cents), an interface database/sql
+// declares, which it calls on the arguments of Exec.
 package main
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 
@@ -51,6 +55,18 @@ var labelled int
 
 func (l label) String() string { labelled++; return l.s }
 
+// cents is a driver.Valuer: its Value counts the times it was stored.
+type cents int
+
+var valued int
+
+func (c cents) Value() (driver.Value, error) { valued++; return int64(c), nil }
+
+var db *sql.DB
+
+// store hands a cents to database/sql, which calls its Value.
+func store(l *loop.Loop, c *conn) { db.Exec("insert", cents(c.id)) }
+
 var (
 	lastErr error // set in main: an error from elsewhere
 	current any   // set in main: a value from elsewhere
@@ -82,6 +98,9 @@ func connz(l *loop.Loop, c *conn) {
 // stats reads the counters failure's Error and label's String write.
 func stats(l *loop.Loop, c *conn) { c.id = formatted + labelled }
 
+// valuez reads the counter cents' Value writes.
+func valuez(l *loop.Loop, c *conn) { c.id = valued }
+
 func main() {
 	var boxed any = clients[0] // a client is made into an interface
 	_ = boxed
@@ -93,5 +112,7 @@ func main() {
 	loop.Post(l, dump, c)
 	loop.Post(l, connz, c)
 	loop.Post(l, stats, c)
+	loop.Post(l, store, c)
+	loop.Post(l, valuez, c)
 	l.Run(context.Background())
 }
