@@ -33,9 +33,11 @@ import (
 // signature. A name without any signature here stays a callback by name.
 
 // callbackConventions: a name's signatures, each an interface ("path.Name"
-// or "error", whose method of the name it is) or a function type of the
-// universe's types ("func() []error"). An interface of a package not in
-// the program is no one's here.
+// or "error", whose method of the name it is), a function type of the
+// universe's types ("func() []error") or one without parameters whose one
+// result is a package's type ("func() net/http.ResponseWriter": net/http's
+// ResponseController unwraps a writer by an unexported interface). A type
+// of a package not in the program is no one's here.
 var callbackConventions = map[string][]string{
 	"Error":            {"error"},
 	"String":           {"fmt.Stringer"},
@@ -71,7 +73,7 @@ var callbackConventions = map[string][]string{
 	"Swap":             {"sort.Interface"},
 	"Push":             {"container/heap.Interface"},
 	"Pop":              {"container/heap.Interface"},
-	"Unwrap":           {"func() error", "func() []error"},
+	"Unwrap":           {"func() error", "func() []error", "func() net/http.ResponseWriter"},
 	"Is":               {"func(error) bool"},
 	"As":               {"func(any) bool"},
 	"Value":            {"context.Context"},
@@ -146,6 +148,13 @@ func (a *analyzer) libraryInterfaceSigs() map[string][]*types.Signature {
 // conventionSig is the signature convention c gives name, nil if it
 // cannot be resolved here.
 func (a *analyzer) conventionSig(name, c string) *types.Signature {
+	if res, ok := strings.CutPrefix(c, "func() "); ok && strings.Contains(res, ".") {
+		tn, ok := a.lookupType(res).(*types.TypeName)
+		if !ok {
+			return nil
+		}
+		return types.NewSignatureType(nil, nil, nil, nil, types.NewTuple(types.NewParam(token.NoPos, nil, "", tn.Type())), false)
+	}
 	if strings.HasPrefix(c, "func") {
 		tv, err := types.Eval(token.NewFileSet(), nil, token.NoPos, c)
 		if err != nil {
@@ -154,18 +163,7 @@ func (a *analyzer) conventionSig(name, c string) *types.Signature {
 		sig, _ := tv.Type.(*types.Signature)
 		return sig
 	}
-	var obj types.Object
-	if c == "error" {
-		obj = types.Universe.Lookup(c)
-	} else {
-		i := strings.LastIndexByte(c, '.')
-		p := a.prog.ImportedPackage(c[:i])
-		if p == nil {
-			return nil
-		}
-		obj = p.Pkg.Scope().Lookup(c[i+1:])
-	}
-	tn, ok := obj.(*types.TypeName)
+	tn, ok := a.lookupType(c).(*types.TypeName)
 	if !ok {
 		return nil
 	}
@@ -184,6 +182,20 @@ func addSig(sigs []*types.Signature, sig *types.Signature) []*types.Signature {
 		}
 	}
 	return append(sigs, sig)
+}
+
+// lookupType finds "error" or "path.Name" in this program (nil: not in
+// it).
+func (a *analyzer) lookupType(name string) types.Object {
+	if name == "error" {
+		return types.Universe.Lookup(name)
+	}
+	i := strings.LastIndexByte(name, '.')
+	p := a.prog.ImportedPackage(name[:i])
+	if p == nil {
+		return nil
+	}
+	return p.Pkg.Scope().Lookup(name[i+1:])
 }
 
 // methodSig is the signature of it's method name, nil if it has none.

@@ -181,3 +181,14 @@ func TestCallbackSignatures(t *testing.T) {
 		{"store", "valuez", analysis.Global, "Exec calls cents' Value, which writes valued"},
 	})
 }
+
+// TestCallbackUnwrap: net/http's ResponseController unwraps a response
+// writer through an interface it does not export (Unwrap() ResponseWriter,
+// a convention of callsig.go's table), so a middleware's recorder is still
+// unwrapped by Flush, while an Unwrap of another signature is not called.
+func TestCallbackUnwrap(t *testing.T) {
+	checkGlobal(t, "testdata/callsighttp", []globalCell{
+		{"flush", "unwraps", analysis.Global, "Flush calls (*recorder).Unwrap, which writes unwrapped"},
+		{"flush", "probes", 0, "no library calls Unwrap(int)"},
+	})
+}
