@@ -25,12 +25,16 @@ import (
 // to: every interface declared at the top of a package outside the
 // workspace that has a method of the name (driver.Valuer's Value as well
 // as context.Context's), and callbackConventions, which adds those of the
-// standard library's interfaces written inside function bodies, which
-// export data does not show (errors' Unwrap, Is and As, net's Timeout).
+// standard library's interfaces written inside function bodies or
+// unexported, which export data does not show (errors' Unwrap, Is and As,
+// net's Timeout, net/http's Unwrap() ResponseWriter).
 // A method whose signature is none of them is a callback of the name only
 // where the value reaches the library as an interface that has the method
 // (argCallbacks' static interface, a held interface), by that interface's
 // signature. A name without any signature here stays a callback by name.
+// What this assumes, as the table does of names: a module's interface of
+// a table name hidden from export data (in a function body, unexported)
+// has the signature of one it exports or of the conventions.
 
 // callbackConventions: a name's signatures, each an interface ("path.Name"
 // or "error", whose method of the name it is), a function type of the
