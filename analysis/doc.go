@@ -19,6 +19,7 @@
 //	spec.go       the handler table: net/http, frameworks, .safels.json
 //	funcflow.go   calls of function values resolved by where the values flow
 //	callback.go   closures handed down to functions that only call them
+//	callsig.go    the signatures library code calls back a method name by
 //	loc.go        abstract memory locations: a root and a field path
 //	typekey.go    types as keys: identical types alike, aliases spelled out
 //	summary.go    per-function access summaries, bottom-up over call-graph SCCs

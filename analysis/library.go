@@ -539,6 +539,10 @@ type libraryCallback struct {
 	// (flag's CommandLine), used by its functions only; its methods reach
 	// what they hold through their receiver.
 	holdsGlobal bool
+	// anySig: it calls methods of names of any signature (by reflection,
+	// as templates do), not only those of the interfaces that have them
+	// (callsig.go).
+	anySig bool
 }
 
 var libraryCallbacks = map[string]libraryCallback{
@@ -546,8 +550,8 @@ var libraryCallbacks = map[string]libraryCallback{
 	"encoding/json":  {names: []string{"MarshalJSON", "UnmarshalJSON", "MarshalText", "UnmarshalText", "Write", "Read"}, deep: true},
 	"encoding/xml":   {names: []string{"MarshalXML", "UnmarshalXML", "MarshalXMLAttr", "UnmarshalXMLAttr", "MarshalText", "UnmarshalText", "Write", "Read"}, deep: true},
 	"encoding/gob":   {names: []string{"GobEncode", "GobDecode", "MarshalBinary", "UnmarshalBinary", "Write", "Read"}, deep: true},
-	"text/template":  {names: []string{"String", "Error", "Write"}, deep: true},
-	"html/template":  {names: []string{"String", "Error", "Write"}, deep: true},
+	"text/template":  {names: []string{"String", "Error", "Write"}, deep: true, anySig: true},
+	"html/template":  {names: []string{"String", "Error", "Write"}, deep: true, anySig: true},
 	"log":            {names: []string{"String", "Error", "Format", "GoString", "Write"}, deep: true},
 	"log/slog":       {names: []string{"String", "Error", "LogValue", "MarshalJSON", "MarshalText", "Write", "Handle", "Enabled"}, deep: true},
 	"errors":         {names: []string{"Error", "Unwrap", "Is", "As"}},
@@ -855,7 +859,7 @@ func (a *analyzer) libraryCallbacksAt(call ssa.CallInstruction) []callbackTarget
 					break
 				}
 				if it := a.heldInterface(call, h); it != nil {
-					a.openCallbacks(methodNames(it), it, false, add, nil)
+					a.openCallbacks(methodNames(it), it, false, cb.anySig, add, nil, nil)
 				}
 			}
 		}
@@ -989,7 +993,11 @@ func (a *analyzer) argCallbacks(cb libraryCallback, arg ssa.Value, as types.Type
 		return // a function value: callFuncArg's
 	}
 	names := cb.names
+	// argIt: the interface the library is handed arg as, whose methods
+	// it may call by their signatures (callableAs).
+	var argIt *types.Interface
 	if it, ok := arg.Type().Underlying().(*types.Interface); ok && as == nil {
+		argIt = it
 		for i := 0; i < it.NumMethods(); i++ {
 			if n := it.Method(i).Name(); !slices.Contains(names, n) {
 				names = append(slices.Clip(names), n)
@@ -1033,14 +1041,17 @@ func (a *analyzer) argCallbacks(cb libraryCallback, arg ssa.Value, as types.Type
 			if it, ok := t.Underlying().(*types.Interface); ok {
 				// An interface inside: whatever implements it, its own
 				// methods too (the code that reaches it may call them).
-				a.openCallbacks(names, it, cb.deep, add, x)
+				a.openCallbacks(names, it, cb.deep, cb.anySig, add, x, argIt)
 				if !top && it.NumMethods() > 0 && !cb.namesOnly {
-					a.openCallbacks(methodNames(it), it, false, add, x)
+					a.openCallbacks(methodNames(it), it, false, cb.anySig, add, x, nil)
 				}
 				return
 			}
 			for _, n := range names {
 				for _, fn := range a.methodsNamed(t, n) {
+					if !cb.anySig && !a.callableAs(fn, n, argIt) {
+						continue
+					}
 					var recv ssa.Value
 					if self(fn, t, top) {
 						recv = x
@@ -1076,7 +1087,7 @@ func (a *analyzer) argCallbacks(cb libraryCallback, arg ssa.Value, as types.Type
 		if it == nil {
 			continue
 		}
-		a.openCallbacks(names, it, cb.deep || it.Empty(), add, v)
+		a.openCallbacks(names, it, cb.deep || it.Empty(), cb.anySig, add, v, argIt)
 	}
 }
 
@@ -1104,12 +1115,14 @@ func (a *analyzer) workspaceStruct(t types.Type) bool {
 // implements it (and, deep, on every type at all: a value inside one),
 // their receivers of unknown origin; of those, only the methods of types
 // a value of which may sit in an interface (mayBeBoxed): a value the
-// library was handed from elsewhere got there through an interface.
-func (a *analyzer) openCallbacks(names []string, it *types.Interface, deep bool, add func(callbackTarget), src ssa.Value) {
+// library was handed from elsewhere got there through an interface. And
+// only those it may call by their signature (callableAs: through it, also
+// or a convention of the name), unless anySig.
+func (a *analyzer) openCallbacks(names []string, it *types.Interface, deep, anySig bool, add func(callbackTarget), src ssa.Value, also *types.Interface) {
 	for _, n := range names {
 		for _, fn := range a.cbIndex()[n] {
 			r := recvType(fn)
-			if !a.mayBeBoxed(r) {
+			if !a.mayBeBoxed(r) || !anySig && !a.callableAs(fn, n, it, also) {
 				continue
 			}
 			if deep || types.Implements(r, it) || types.Implements(types.NewPointer(r), it) {

@@ -169,3 +169,34 @@ func TestLibraryReceivers(t *testing.T) {
 		{"copyIn", "stats", analysis.Global, "ReadFrom reads src, whose Read writes copied"},
 	})
 }
+
+// TestCallbackSignatures: library code calls a method of a table name
+// through an interface, so only a method of that interface's signature:
+// fmt formatting an error from elsewhere, or walking a struct into its
+// any field, calls no (*client).Error(error) nor String(int), as nats's
+// client has them (testdata/callsig). Before, every boxed type's method
+// of the name was taken to be called, and formatting an error raced with
+// every reader of a client's flags. An Error() string and a String()
+// string reached the same ways still race, and so does a Value of
+// driver.Valuer's signature, which database/sql calls (an interface of a
+// library package, not of the table's conventions).
+func TestCallbackSignatures(t *testing.T) {
+	checkGlobal(t, "testdata/callsig", []globalCell{
+		{"report", "connz", 0, "fmt calls no Error(error): a client is no error"},
+		{"dump", "connz", 0, "fmt calls no String(int) nor Error(error) of what it walks"},
+		{"report", "stats", analysis.Global, "fmt may call (*failure).Error, which writes formatted"},
+		{"dump", "stats", analysis.Global, "fmt walks holder into label's String, which writes labelled"},
+		{"store", "valuez", analysis.Global, "Exec calls cents' Value, which writes valued"},
+	})
+}
+
+// TestCallbackUnwrap: net/http's ResponseController unwraps a response
+// writer through an interface it does not export (Unwrap() ResponseWriter,
+// a convention of callsig.go's table), so a middleware's recorder is still
+// unwrapped by Flush, while an Unwrap of another signature is not called.
+func TestCallbackUnwrap(t *testing.T) {
+	checkGlobal(t, "testdata/callsighttp", []globalCell{
+		{"flush", "unwraps", analysis.Global, "Flush calls (*recorder).Unwrap, which writes unwrapped"},
+		{"flush", "probes", 0, "no library calls Unwrap(int)"},
+	})
+}

@@ -403,6 +403,10 @@ type analyzer struct {
 	boxed     map[typeKeyT]bool
 	cbMethods map[string][]*ssa.Function
 	cbTargets map[ssa.CallInstruction][]callbackTarget
+	// cbSigs: the signatures library code calls each name by, and
+	// cbCallable which methods it may call by their name (callsig.go).
+	cbSigs     map[string][]*types.Signature
+	cbCallable map[callableKey]bool
 	// walkers: each package the go command listed, and whether it may
 	// walk the values it is given (reflective, library.go).
 	walkers map[string]bool

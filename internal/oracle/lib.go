@@ -98,6 +98,32 @@ type Src struct{ N int }
 
 func (r *Src) Read(p []byte) (int, error) { r.N++; srcTotal += len(p); return len(p), nil }
 
+// Peer has an Error of another signature than the error interface's, as
+// nats-server's client has: fmt cannot call it. Its String is a
+// fmt.Stringer's, which fmt calls on a Peer it finds in an interface value
+// from elsewhere (lpeer), or inside a Box it walks.
+type Peer struct{ N, Closed int }
+
+func (p *Peer) Error(err error) { p.Closed++ }
+func (p *Peer) String() string  { p.N++; return "peer" }
+
+// Oops is an error whose Error counts into a global.
+type Oops struct{}
+
+func (Oops) Error() string { oopsTotal++; return "oops" }
+
+// Box holds values fmt walks into.
+type Box struct {
+	V   any
+	Err error
+}
+
+var (
+	lpeer     any   = &Peer{}
+	lerr      error = Oops{}
+	oopsTotal int
+)
+
 var (
 	label     = &Label{}
 	srcTotal  int
@@ -143,7 +169,7 @@ func (g *gen) lib() {
 	case Contextual:
 		n = 12
 	case Mixed:
-		n = 32
+		n = 38
 	}
 	switch k := r.IntN(n); k {
 	// This invocation's own memory.
@@ -357,6 +383,16 @@ func (g *gen) lib() {
 		g.line("for _, %s := range %s {", q, old)
 		g.line("\ts += %s.N + len(%s.Tag)", q, q)
 		g.line("}")
+	case 31, 32, 33:
+		// fmt handed values from elsewhere, or a Box holding them, calls
+		// the String and Error of the interfaces' signatures on what they
+		// hold: (*Peer).String and Oops.Error, not (*Peer).Error(error).
+		// These two are drawn three times as often as the others: the
+		// analysis matches these methods by signature (callsig.go), and
+		// a race between two of them must be likely enough to be seen.
+		g.line("s += len(fmt.%s)", pick(r, "Sprint(lpeer)", "Sprintf(\"%v\", lerr)", "Sprint(&Box{V: lpeer, Err: lerr})", "Sprintln(Box{lpeer, nil})"))
+	case 34, 35, 36:
+		g.line("%s", pick(r, "lpeer.(*Peer).N++", "s += lpeer.(*Peer).N", "s += oopsTotal", "oopsTotal = s", "lpeer.(*Peer).Error(nil)"))
 	default:
 		g.line("s += len(%s.Error())", pick(r, "fail", "error(fail)"))
 	}
