@@ -431,6 +431,9 @@ func (a *analyzer) reuse(scc []*ssa.Function) bool {
 		if e == nil || !ok || e.pkgKey != key || a.byName()[fn.String()] != fn {
 			return false
 		}
+		if e.sum.setupOnly && !a.setupPhase {
+			return false // a handler reaches it now: its accesses count
+		}
 		entries[i] = e
 		inSCC[fn.String()] = e
 	}

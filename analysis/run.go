@@ -120,7 +120,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	setup := a.entryPoints(l, found, fns)
 	entry = append(entry, setup...)
 	phase("handlers")
-	if err := a.summarizeAll(ctx, entry); err != nil {
+	if err := a.summarizeAll(ctx, entry, len(entry)-len(setup)); err != nil {
 		return nil, err
 	}
 	phase("summaries")
@@ -253,8 +253,11 @@ func (a *analyzer) edges(fn *ssa.Function) []*ssa.Function {
 
 // summarizeAll summarizes every function reachable from the handlers,
 // callees first (Tarjan's SCCs come out in that order), iterating each
-// recursive cycle to a fixpoint.
-func (a *analyzer) summarizeAll(ctx context.Context, entry []*ssa.Function) error {
+// recursive cycle to a fixpoint; then those only setup reaches (the last
+// entries, from handlers on), without their accesses (setupOnly): on
+// nats-server, Start, ConfigureOptions and main held tens of thousands
+// each, copied from everything below them.
+func (a *analyzer) summarizeAll(ctx context.Context, entry []*ssa.Function, handlers int) error {
 	index := map[*ssa.Function]int{}
 	low := map[*ssa.Function]int{}
 	onStack := map[*ssa.Function]bool{}
@@ -300,7 +303,12 @@ func (a *analyzer) summarizeAll(ctx context.Context, entry []*ssa.Function) erro
 		a.progress.summarized += len(scc)
 		a.progress.tick("summaries: %d functions summarized", a.progress.summarized)
 	}
-	for _, fn := range entry {
+	// The handlers' entries first: once they are done, every function a
+	// handler reaches has been met (a recursive component with one is
+	// met whole), and what the setup entries meet only setup reaches.
+	defer func() { a.setupPhase = false }()
+	for i, fn := range entry {
+		a.setupPhase = i >= handlers
 		if _, ok := index[fn]; !ok {
 			strong(fn)
 		}

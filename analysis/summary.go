@@ -166,6 +166,11 @@ type summary struct {
 	// detached: what the function does through its parameters is
 	// recorded as done to any memory of their types (detach.go).
 	detached bool
+	// setupOnly: no handler reaches the function, only main and the
+	// initializers do (summarizeAll): its accesses are never paired, so
+	// it keeps none; its stores, calls and what it publishes are what
+	// setup is read for (pollution.go).
+	setupOnly bool
 }
 
 // maxWidth bounds how many locs of one base one reference may touch in a
@@ -345,16 +350,19 @@ func (s *summary) size() int {
 
 // analyzer holds the whole-program state of one Run.
 type analyzer struct {
-	prog     *ssa.Program
-	fset     *token.FileSet
-	cg       *callgraph.Graph
-	sites    map[ssa.CallInstruction][]*ssa.Function // dynamic call targets
-	sums     map[*ssa.Function]*summary
-	closures map[*ssa.Function][]*ssa.MakeClosure // where each closure is made
-	bounds   []Problem                            // recursive components forced to settle
-	bases    map[string]*base
-	states   map[*ssa.Function]*fnState
-	cells    map[*ssa.Alloc]cell // captured variables (cellValues)
+	// setupPhase: summarizeAll has met every function a handler reaches;
+	// those it meets now only setup code reaches (summary.setupOnly).
+	setupPhase bool
+	prog       *ssa.Program
+	fset       *token.FileSet
+	cg         *callgraph.Graph
+	sites      map[ssa.CallInstruction][]*ssa.Function // dynamic call targets
+	sums       map[*ssa.Function]*summary
+	closures   map[*ssa.Function][]*ssa.MakeClosure // where each closure is made
+	bounds     []Problem                            // recursive components forced to settle
+	bases      map[string]*base
+	states     map[*ssa.Function]*fnState
+	cells      map[*ssa.Alloc]cell // captured variables (cellValues)
 	// callbacks: which parameters only receive closures their callers
 	// make and hand down (callback.go).
 	callbacks map[paramKey]bool
@@ -1060,7 +1068,13 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 	}
 	s.escaped = s.findEscapes()
 	inLocks := s.lockStates()
+	if a.setupPhase {
+		sum.setupOnly = true
+	}
 	rec := func(l loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via *chain, locks []held) {
+		if sum.setupOnly {
+			return
+		}
 		locks = withoutPtrs(unionLocks(s.cur, locks))
 		if sum.detached {
 			l, locks = a.detach(l), absoluteLocks(locks)

@@ -64,7 +64,7 @@ func (a *analyzer) translator(prev *generation) *translator {
 }
 
 func (t *translator) summary(s *summary) (*summary, bool) {
-	out := &summary{accesses: make([]*rawAccess, 0, len(s.accesses)), widened: s.widened, publishes: s.publishes}
+	out := &summary{accesses: make([]*rawAccess, 0, len(s.accesses)), widened: s.widened, publishes: s.publishes, setupOnly: s.setupOnly}
 	for _, acc := range s.accesses {
 		n, ok := t.access(acc)
 		if !ok {
