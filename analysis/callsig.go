@@ -36,64 +36,23 @@ import (
 // a table name hidden from export data (in a function body, unexported)
 // has the signature of one it exports or of the conventions.
 
-// callbackConventions: a name's signatures, each an interface ("path.Name"
-// or "error", whose method of the name it is), a function type of the
-// universe's types ("func() []error") or one without parameters whose one
-// result is a package's type ("func() net/http.ResponseWriter": net/http's
+// callbackConventions: a name's signatures that no interface declared at
+// the top of a library package gives (those libraryInterfaceSigs finds:
+// fmt.Stringer, io.Reader, json.Marshaler, context.Context, ...), each an
+// interface ("error", whose method of the name it is), a function type of
+// the universe's types ("func() []error": errors' Unwrap, written inside
+// function bodies) or one without parameters whose one result is a
+// package's type ("func() net/http.ResponseWriter": net/http's
 // ResponseController unwraps a writer by an unexported interface). A type
 // of a package not in the program is no one's here.
 var callbackConventions = map[string][]string{
-	"Error":            {"error"},
-	"String":           {"fmt.Stringer"},
-	"GoString":         {"fmt.GoStringer"},
-	"Format":           {"fmt.Formatter"},
-	"Scan":             {"fmt.Scanner", "database/sql.Scanner"},
-	"Read":             {"io.Reader"},
-	"Write":            {"io.Writer"},
-	"Close":            {"io.Closer"},
-	"WriteTo":          {"io.WriterTo"},
-	"ReadFrom":         {"io.ReaderFrom"},
-	"WriteString":      {"io.StringWriter"},
-	"ReadAt":           {"io.ReaderAt"},
-	"WriteAt":          {"io.WriterAt"},
-	"Seek":             {"io.Seeker"},
-	"ReadByte":         {"io.ByteReader"},
-	"ReadRune":         {"io.RuneReader"},
-	"MarshalJSON":      {"encoding/json.Marshaler"},
-	"UnmarshalJSON":    {"encoding/json.Unmarshaler"},
-	"MarshalText":      {"encoding.TextMarshaler"},
-	"UnmarshalText":    {"encoding.TextUnmarshaler"},
-	"MarshalBinary":    {"encoding.BinaryMarshaler"},
-	"UnmarshalBinary":  {"encoding.BinaryUnmarshaler"},
-	"MarshalXML":       {"encoding/xml.Marshaler"},
-	"UnmarshalXML":     {"encoding/xml.Unmarshaler"},
-	"MarshalXMLAttr":   {"encoding/xml.MarshalerAttr"},
-	"UnmarshalXMLAttr": {"encoding/xml.UnmarshalerAttr"},
-	"GobEncode":        {"encoding/gob.GobEncoder"},
-	"GobDecode":        {"encoding/gob.GobDecoder"},
-	"LogValue":         {"log/slog.LogValuer"},
-	"Len":              {"sort.Interface"},
-	"Less":             {"sort.Interface"},
-	"Swap":             {"sort.Interface"},
-	"Push":             {"container/heap.Interface"},
-	"Pop":              {"container/heap.Interface"},
-	"Unwrap":           {"func() error", "func() []error", "func() net/http.ResponseWriter"},
-	"Is":               {"func(error) bool"},
-	"As":               {"func(any) bool"},
-	"Value":            {"context.Context"},
-	"Done":             {"context.Context"},
-	"Err":              {"context.Context"},
-	"Deadline":         {"context.Context"},
-	"ServeHTTP":        {"net/http.Handler"},
-	"Hijack":           {"net/http.Hijacker"},
-	"Flush":            {"net/http.Flusher", "func() error"},
-	"RoundTrip":        {"net/http.RoundTripper"},
-	"Header":           {"net/http.ResponseWriter"},
-	"WriteHeader":      {"net/http.ResponseWriter"},
-	"Readdir":          {"net/http.File"},
-	"Stat":             {"net/http.File"},
-	"Timeout":          {"func() bool"},
-	"CloseWrite":       {"func() error"},
+	"Error":      {"error"},
+	"Unwrap":     {"func() error", "func() []error", "func() net/http.ResponseWriter"},
+	"Is":         {"func(error) bool"},
+	"As":         {"func(any) bool"},
+	"Flush":      {"func() error"},
+	"Timeout":    {"func() bool"},
+	"CloseWrite": {"func() error"},
 }
 
 // conventionSigs is name's signatures in this program (nil: none known,

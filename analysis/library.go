@@ -744,8 +744,7 @@ func reflective(all []*packages.Package) map[string]bool {
 // standard: p is of the standard library (no module, and no dot in its
 // first path element).
 func standard(p *packages.Package) bool {
-	first, _, _ := strings.Cut(p.PkgPath, "/")
-	return p.Module == nil && !strings.Contains(first, ".")
+	return p.Module == nil && stdPath(p.PkgPath)
 }
 
 // callbackTarget is a method a library call may call back, and the value

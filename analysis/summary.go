@@ -350,19 +350,19 @@ func (s *summary) size() int {
 
 // analyzer holds the whole-program state of one Run.
 type analyzer struct {
+	prog     *ssa.Program
+	fset     *token.FileSet
+	cg       *callgraph.Graph
+	sites    map[ssa.CallInstruction][]*ssa.Function // dynamic call targets
+	sums     map[*ssa.Function]*summary
+	closures map[*ssa.Function][]*ssa.MakeClosure // where each closure is made
+	bounds   []Problem                            // recursive components forced to settle
+	bases    map[string]*base
+	states   map[*ssa.Function]*fnState
+	cells    map[*ssa.Alloc]cell // captured variables (cellValues)
 	// setupPhase: summarizeAll has met every function a handler reaches;
 	// those it meets now only setup code reaches (summary.setupOnly).
 	setupPhase bool
-	prog       *ssa.Program
-	fset       *token.FileSet
-	cg         *callgraph.Graph
-	sites      map[ssa.CallInstruction][]*ssa.Function // dynamic call targets
-	sums       map[*ssa.Function]*summary
-	closures   map[*ssa.Function][]*ssa.MakeClosure // where each closure is made
-	bounds     []Problem                            // recursive components forced to settle
-	bases      map[string]*base
-	states     map[*ssa.Function]*fnState
-	cells      map[*ssa.Alloc]cell // captured variables (cellValues)
 	// callbacks: which parameters only receive closures their callers
 	// make and hand down (callback.go).
 	callbacks map[paramKey]bool
@@ -1687,13 +1687,13 @@ func (s *fnState) findEscapes() map[*base]bool {
 						continue
 					}
 				}
-				if b, ok := c.Value.(*ssa.Builtin); ok {
-					// append copies elements: only pointers among them publish
-					// what they point to.
-					// Into a nil or new slice, the elements are kept in
-					// the invocation's own memory, the result's new
-					// array, and published with it (storesInto).
-					if b.Name() == "append" && len(c.Args) > 1 && appendsPointers(c) {
+				if _, ok := c.Value.(*ssa.Builtin); ok {
+					// append copies elements: only pointers among them
+					// publish what they point to, into a slice of
+					// another's; into a nil or new slice they are kept in
+					// the invocation's own memory, the result's new array,
+					// and published with it (storesInto).
+					if appendsPointers(c) {
 						if to := s.origin(c.Args[0]); len(to) > 0 && !allFresh(to) {
 							markTo(c.Args[1], to)
 						}

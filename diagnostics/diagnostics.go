@@ -78,9 +78,9 @@ func Findings(r *analysis.Result) []Finding {
 			// t)` reads todos, writes it and writes an element of it.
 			k := findingKey{pos.Filename, pos.Line, 0, rootOf(acc.Short), false}
 			if g := byKey[k]; g != nil {
-				g.add(h, acc, code, sev, pos)
+				g.add(h, acc)
 			} else {
-				byKey[k] = newRefGroup(h, acc, code, sev, pos)
+				byKey[k] = newRefGroup(h, acc)
 				order = append(order, k)
 			}
 			if len(acc.Via) > 0 && files[acc.Via[0].Pos.Filename] {
@@ -145,35 +145,33 @@ type findingKey struct {
 type refGroup struct {
 	h        *analysis.Handler
 	acc      *analysis.Access
-	code     string
-	sev      Severity
-	pos      token.Position
 	handlers []string
 	seen     map[string]bool
 }
 
-func newRefGroup(h *analysis.Handler, acc *analysis.Access, code string, sev Severity, pos token.Position) *refGroup {
+func newRefGroup(h *analysis.Handler, acc *analysis.Access) *refGroup {
 	n := Name(h)
-	return &refGroup{h: h, acc: acc, code: code, sev: sev, pos: pos, handlers: []string{n}, seen: map[string]bool{n: true}}
+	return &refGroup{h: h, acc: acc, handlers: []string{n}, seen: map[string]bool{n: true}}
 }
 
-func (g *refGroup) add(h *analysis.Handler, acc *analysis.Access, code string, sev Severity, pos token.Position) {
+func (g *refGroup) add(h *analysis.Handler, acc *analysis.Access) {
 	if n := Name(h); !g.seen[n] {
 		g.seen[n] = true
 		g.handlers = append(g.handlers, n)
 	}
 	if acc.Op == analysis.Write && g.acc.Op == analysis.Read {
-		g.h, g.acc, g.code, g.sev, g.pos = h, acc, code, sev, pos
+		g.h, g.acc = h, acc
 	}
 }
 
 func (g *refGroup) finding(r *analysis.Result, files map[string]bool) Finding {
+	code, sev := codeFor(g.h.Model, g.acc.Partners)
 	msg := describe(r, g.h, g.acc)
 	if g.acc.Assumed != "" {
 		// The access is what a call no one analysed might do.
 		msg += " (assumed: calls " + g.acc.Assumed + ", not analysed)"
 	}
-	return Finding{Pos: g.pos, Code: g.code, Severity: g.sev, Message: msg, Handler: strings.Join(g.handlers, ", "),
+	return Finding{Pos: userPos(files, g.h, g.acc), Code: code, Severity: sev, Message: msg, Handler: strings.Join(g.handlers, ", "),
 		Object: g.acc.Short, Op: g.acc.Op, Related: related(r, g.acc, files)}
 }
 
