@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/packages"
 	"golang.org/x/tools/go/ssa"
 )
@@ -320,14 +321,14 @@ func (a *analyzer) funcName(fn *ssa.Function) string {
 
 // stableLoc is a loc's key with fields named by their struct and index
 // rather than by object identity.
-func (a *analyzer) stableLoc(l loc) string {
-	if s, ok := a.stable[l.key]; ok {
+func (a *analyzer) stableLoc(l mem.Loc) string {
+	if s, ok := a.stable[l.Key]; ok {
 		return s
 	}
-	s := l.spell(func(sb *strings.Builder, e elem) {
-		sb.WriteString("." + e.field.Name() + "#" + itoa(fieldIndex(e.parent, e.field)) + "@" + types.TypeString(e.parent, nil))
+	s := l.Spell(func(sb *strings.Builder, e mem.Elem) {
+		sb.WriteString("." + e.Field.Name() + "#" + itoa(fieldIndex(e.Parent, e.Field)) + "@" + types.TypeString(e.Parent, nil))
 	})
-	a.stable[l.key] = s
+	a.stable[l.Key] = s
 	return s
 }
 
@@ -520,7 +521,7 @@ func (a *analyzer) stillReads(r *readLog, inSCC map[string]*cached) bool {
 	return true
 }
 
-func (a *analyzer) stableLocs(ls []loc) string {
+func (a *analyzer) stableLocs(ls []mem.Loc) string {
 	parts := make([]string, len(ls))
 	for i, l := range ls {
 		parts[i] = a.stableLoc(l)

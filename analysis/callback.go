@@ -4,6 +4,7 @@ import (
 	"go/types"
 	"strings"
 
+	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/ssa"
 )
 
@@ -56,12 +57,12 @@ func isCovered(vs []ssa.Value, i int) bool {
 }
 
 // coveredLoc: l, a loc of callee's summary, is covered by the other end.
-func coveredLoc(l loc, args, binds []ssa.Value) bool {
-	switch l.base.kind {
-	case bParam:
-		return isCovered(args, l.base.idx)
-	case bFree:
-		return isCovered(binds, l.base.idx)
+func coveredLoc(l mem.Loc, args, binds []ssa.Value) bool {
+	switch l.Base.Kind {
+	case mem.Param:
+		return isCovered(args, l.Base.Idx)
+	case mem.Free:
+		return isCovered(binds, l.Base.Idx)
 	}
 	return false
 }

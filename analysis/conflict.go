@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/ssa"
 )
 
@@ -68,8 +69,8 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 		gathered += len(accesses[i])
 		a.progress.tick("conflicts: the accesses of %d of %d handlers gathered (%d accesses)", i+1, len(found), gathered)
 		for _, r := range accesses[i] {
-			if r.loc.base.kind == bContext && !slices.ContainsFunc(pol.ctxTypes, func(t types.Type) bool { return types.Identical(t, r.loc.base.typ) }) {
-				pol.ctxTypes = append(pol.ctxTypes, r.loc.base.typ)
+			if r.loc.Base.Kind == mem.Context && !slices.ContainsFunc(pol.ctxTypes, func(t types.Type) bool { return types.Identical(t, r.loc.Base.Type) }) {
+				pol.ctxTypes = append(pol.ctxTypes, r.loc.Base.Type)
 			}
 		}
 	}
@@ -91,9 +92,9 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 				return true
 			})
 			var main entry
-			for j, x := range append([]loc{l}, extra...) {
+			for j, x := range append([]mem.Loc{l}, extra...) {
 				raw := r
-				if j > 0 || x.base != r.loc.base || !slices.Equal(x.path, r.loc.path) {
+				if j > 0 || x.Base != r.loc.Base || !slices.Equal(x.Path, r.loc.Path) {
 					c := *r
 					c.loc = x
 					raw = &c
@@ -183,7 +184,7 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 		for _, x := range grp.set.locs {
 			rep := *grp.rep
 			rep.loc = x
-			g := sigOf(&rep, x.key+"|"+grp.attrs)
+			g := sigOf(&rep, x.Key+"|"+grp.attrs)
 			g.groups = append(g.groups, grp)
 		}
 	}
@@ -194,17 +195,17 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 		if x.op == Read && y.op == Read || x.atomic && y.atomic {
 			return 0
 		}
-		xi, yi := x.loc.imprecise(), y.loc.imprecise()
-		if overlaps(x.loc, y.loc) {
-			if x.loc.base.kind == bContext && !xi && !yi {
+		xi, yi := x.loc.Imprecise(), y.loc.Imprecise()
+		if mem.Overlaps(x.loc, y.loc) {
+			if x.loc.Base.Kind == mem.Context && !xi && !yi {
 				return Context
 			}
 			return Global
 		}
-		if (xi || yi) && typeAlias(x.loc, y.loc) && pol.mayAlias(x.loc, y.loc) {
+		if (xi || yi) && mem.TypeAlias(x.loc, y.loc) && pol.mayAlias(x.loc, y.loc) {
 			return Global
 		}
-		if x.loc.base.kind == bContext && y.loc.base.kind == bContext && x.loc.base.key == y.loc.base.key && contextAlias(x.loc, y.loc) {
+		if x.loc.Base.Kind == mem.Context && y.loc.Base.Kind == mem.Context && x.loc.Base.Key == y.loc.Base.Key && mem.ContextAlias(x.loc, y.loc) {
 			return Context
 		}
 		return 0
@@ -238,11 +239,11 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 		// Name the more specific of the two: a write of stats conflicts
 		// with a read of stats.conns on stats.conns.
 		named := x
-		if len(y.rep.loc.path) > len(x.rep.loc.path) {
+		if len(y.rep.loc.Path) > len(x.rep.loc.Path) {
 			named = y
 		}
 		if named.id < 0 {
-			named.short, named.obj = named.rep.loc.names()
+			named.short, named.obj = named.rep.loc.Names()
 			id, ok := objIDs[named.obj]
 			if !ok {
 				id = len(objIDs)
@@ -275,8 +276,8 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 	byRoot := map[string][]int{}
 	var loose []int
 	for i, g := range sigs {
-		byRoot[g.rep.loc.base.key] = append(byRoot[g.rep.loc.base.key], i)
-		if g.rep.loc.loose() {
+		byRoot[g.rep.loc.Base.Key] = append(byRoot[g.rep.loc.Base.Key], i)
+		if g.rep.loc.Loose() {
 			loose = append(loose, i)
 		}
 	}
@@ -300,12 +301,12 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 	hay := map[any][]int{}     // field or type key -> signatures whose loc mentions it
 	needles := map[any][]int{} // field or type key -> imprecise signatures that look for it
 	for i, g := range sigs {
-		for _, k := range haystack(g.rep.loc) {
+		for _, k := range mem.Haystack(g.rep.loc) {
 			hay[k] = append(hay[k], i)
 		}
 	}
 	for _, i := range loose {
-		for _, k := range needlesOf(sigs[i].rep.loc) {
+		for _, k := range mem.NeedlesOf(sigs[i].rep.loc) {
 			needles[k] = append(needles[k], i)
 		}
 	}
@@ -326,19 +327,19 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 		if bruteForceAliasing {
 			add(allSigs(len(sigs)))
 		} else {
-			for _, k := range needlesOf(sigs[i].rep.loc) {
+			for _, k := range mem.NeedlesOf(sigs[i].rep.loc) {
 				add(hay[k])
 			}
-			for _, k := range haystack(sigs[i].rep.loc) {
+			for _, k := range mem.Haystack(sigs[i].rep.loc) {
 				add(needles[k])
 			}
 		}
 		sort.Ints(cand)
 		for _, j := range cand {
-			if sigs[j].rep.loc.base.key == sigs[i].rep.loc.base.key {
+			if sigs[j].rep.loc.Base.Key == sigs[i].rep.loc.Base.Key {
 				continue // done above
 			}
-			if sigs[j].rep.loc.loose() && j < i {
+			if sigs[j].rep.loc.Loose() && j < i {
 				continue // the pair was checked from j
 			}
 			check(sigs[i], sigs[j])
@@ -398,7 +399,7 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 // sigKey identifies what decides whether an access conflicts: where, how,
 // and under which locks; not where in the source or from which handler.
 func sigKey(r *rawAccess) string {
-	return r.loc.key + "|" + sigAttrs(r)
+	return r.loc.Key + "|" + sigAttrs(r)
 }
 
 // sigAttrs is sigKey without the loc.
@@ -411,9 +412,9 @@ func sigAttrs(r *rawAccess) string {
 	if len(r.locks) > 0 {
 		locks := make([]string, len(r.locks))
 		for i, l := range r.locks {
-			locks[i] = l.loc.key + "\x00r"
+			locks[i] = l.loc.Key + "\x00r"
 			if l.write {
-				locks[i] = l.loc.key + "\x00w"
+				locks[i] = l.loc.Key + "\x00w"
 			}
 			if l.same {
 				locks[i] += "="
@@ -433,10 +434,10 @@ func sigAttrs(r *rawAccess) string {
 func commonLock(xa, ya *rawAccess, k Kind) string {
 	for _, x := range xa.locks {
 		for _, y := range ya.locks {
-			if x.loc.key != y.loc.key || !x.write && !y.write || !mustAliasLock(x.loc) {
+			if x.loc.Key != y.loc.Key || !x.write && !y.write || !mustAliasLock(x.loc) {
 				continue
 			}
-			if x.loc.base.kind == bContext {
+			if x.loc.Base.Kind == mem.Context {
 				// A lock inside the context keeps apart invocations on
 				// the same context; one in an object the context points
 				// to, only accesses of that object through the same
@@ -446,7 +447,7 @@ func commonLock(xa, ya *rawAccess, k Kind) string {
 					continue
 				}
 			}
-			short, _ := x.loc.names()
+			short, _ := x.loc.Names()
 			return short
 		}
 	}
@@ -457,12 +458,12 @@ func commonLock(xa, ya *rawAccess, k Kind) string {
 // mutex as any other that does: not an element of an array, slice or map
 // (accounts[i].mu is not accounts[j].mu), nothing reached through a
 // pointer of unknown target.
-func mustAliasLock(l loc) bool {
-	if l.base.kind == bUnknown || l.trunc || l.imprecise() {
+func mustAliasLock(l mem.Loc) bool {
+	if l.Base.Kind == mem.Unknown || l.Trunc || l.Imprecise() {
 		return false
 	}
-	for _, e := range l.path {
-		if e.kind == eIndex {
+	for _, e := range l.Path {
+		if e.Kind == mem.Index {
 			return false
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/ssa"
 )
 
@@ -86,17 +87,17 @@ func (s *fnState) applyContext(callee *ssa.Function, args, binds []ssa.Value) st
 
 // writeRoots spells roots as subst expands them: a captured variable's
 // cell stands for the values assigned to it.
-func (s *fnState) writeRoots(b *strings.Builder, roots []loc) {
+func (s *fnState) writeRoots(b *strings.Builder, roots []mem.Loc) {
 	for _, r := range roots {
 		b.WriteByte(',')
-		b.WriteString(r.key)
-		if al, ok := r.base.site.(*ssa.Alloc); ok && r.base.kind == bFresh && len(r.path) == 0 {
+		b.WriteString(r.Key)
+		if al, ok := r.Base.Site.(*ssa.Alloc); ok && r.Base.Kind == mem.Fresh && len(r.Path) == 0 {
 			if vals, ok := s.a.cellValues(al); ok {
 				cs := s.a.state(al.Parent())
 				b.WriteString("=[")
 				for _, x := range vals {
 					for _, o := range cs.origin(x) {
-						b.WriteString(o.key)
+						b.WriteString(o.Key)
 						b.WriteByte(';')
 					}
 				}
@@ -115,11 +116,11 @@ func (s *fnState) escapedKey() string {
 	keys := make([]string, 0, len(s.escaped)+len(s.goShared))
 	for b, ok := range s.escaped {
 		if ok {
-			keys = append(keys, b.key)
+			keys = append(keys, b.Key)
 		}
 	}
 	for b := range s.goShared {
-		keys = append(keys, "go:"+b.key)
+		keys = append(keys, "go:"+b.Key)
 	}
 	sort.Strings(keys)
 	s.escKey = "e:" + strings.Join(keys, ",") + ";"

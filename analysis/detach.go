@@ -3,6 +3,7 @@ package analysis
 import (
 	"fmt"
 
+	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/ssa"
 )
 
@@ -32,19 +33,19 @@ var maxComponentEntries = 200_000
 
 // detach returns l, or memory of its type if l is named through a
 // parameter or a captured variable.
-func (a *analyzer) detach(l loc) loc {
+func (a *analyzer) detach(l mem.Loc) mem.Loc {
 	if !isRelative(l) {
 		return l
 	}
-	return a.unknownLoc(l.base.typ).extend(l.path, l.trunc)
+	return a.unknownLoc(l.Base.Type).Extend(l.Path, l.Trunc)
 }
 
 // detachOf is detach without the analyzer's interning (for stores).
-func detachOf(l loc) loc {
+func detachOf(l mem.Loc) mem.Loc {
 	if !isRelative(l) {
 		return l
 	}
-	return unknownOf(l.base.typ).extend(l.path, l.trunc)
+	return unknownOf(l.Base.Type).Extend(l.Path, l.Trunc)
 }
 
 // detachComponent starts scc over with detached summaries, and says so.

@@ -3,7 +3,9 @@
 // writes, and computes the 2-bit conflict matrix, hues and colors of the
 // paper "Safe at Any Speed" (Jannotti & Pamnany).
 //
-// Start at Run, which returns a Result. The pipeline is:
+// Start at Run, which returns a Result. Memory is modelled in package mem
+// (analysis/mem): abstract locations, a root and a path below it, and when
+// two may be the same memory. The pipeline is:
 //
 //	load.go       packages.Load + SSA, broken packages set aside
 //	listing.go    the go command's package listing, kept between runs
@@ -20,8 +22,6 @@
 //	funcflow.go   calls of function values resolved by where the values flow
 //	callback.go   closures handed down to functions that only call them
 //	callsig.go    the signatures library code calls back a method name by
-//	loc.go        abstract memory locations: a root and a field path
-//	typekey.go    types as keys: identical types alike, aliases spelled out
 //	summary.go    per-function access summaries, bottom-up over call-graph SCCs
 //	delta.go      passes over a recursive component apply only what is new
 //	detach.go     a bound on a recursive component's summaries as a whole
@@ -46,7 +46,7 @@
 //
 // Termination and size are properties of the abstraction, never a timeout.
 // A path stops where it would dereference into a type it already passed
-// through, and at maxPath elements (loc.with); one reference keeps at most
+// through, and at a bound on its length (mem.Loc); one reference keeps at most
 // maxWidth locs of one root before they are merged into their common
 // prefix (summary.widen), one access at most maxSites call sites of a
 // function (summary.newSite) and maxRefs places below it (summary.newRef),

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/callgraph/cha"
 	"golang.org/x/tools/go/ssa"
 )
@@ -50,11 +51,11 @@ import (
 type flowNode int32
 
 type flowKey struct {
-	v     ssa.Value  // an SSA value
-	field *types.Var // a struct field
-	cell  ssa.Value  // a global or an Alloc whose address stays local
-	elem  typeKeyT   // elements of containers of this element type
-	mem   typeKeyT   // memory of this type reached through a pointer
+	v     ssa.Value   // an SSA value
+	field *types.Var  // a struct field
+	cell  ssa.Value   // a global or an Alloc whose address stays local
+	elem  mem.TypeKey // elements of containers of this element type
+	mem   mem.TypeKey // memory of this type reached through a pointer
 	ret   *ssa.Function
 	idx   int // ret: which result
 }
@@ -100,7 +101,7 @@ type funcFlow struct {
 	// the interface value (funcTypesAt). A nil type stands for every
 	// such type (a conversion from a type parameter).
 	tokOf  map[int32]types.Type
-	tokIDs map[typeKeyT]int32
+	tokIDs map[mem.TypeKey]int32
 	// invokes: interface method calls on a node, waiting for tokens.
 	invokes map[flowNode][]ssa.CallInstruction
 }
@@ -129,7 +130,7 @@ func flowFuncs(fns []*ssa.Function, closures map[*ssa.Function][]*ssa.MakeClosur
 		invoke:   invoke,
 		openSeen: map[ssa.CallInstruction]bool{},
 		tokOf:    map[int32]types.Type{},
-		tokIDs:   map[typeKeyT]int32{},
+		tokIDs:   map[mem.TypeKey]int32{},
 		invokes:  map[flowNode][]ssa.CallInstruction{},
 	}
 	f.unknown = f.node(flowKey{mem: unknownKey})
@@ -175,7 +176,7 @@ func flowFuncs(fns []*ssa.Function, closures map[*ssa.Function][]*ssa.MakeClosur
 // may hold; all: any type at all (the flow cannot tell).
 type funcTypes struct {
 	all   bool
-	types map[typeKeyT]bool
+	types map[mem.TypeKey]bool
 }
 
 // funcTypesAt: the named function types the receiver of an interface
@@ -199,13 +200,13 @@ func (f *funcFlow) funcTypesAt(call ssa.CallInstruction) funcTypes {
 // typesIn: the function types whose tokens are among ids (all of them
 // where all is set, or a token stands for any type).
 func (f *funcFlow) typesIn(ids []int32, all bool) funcTypes {
-	out := funcTypes{all: all, types: map[typeKeyT]bool{}}
+	out := funcTypes{all: all, types: map[mem.TypeKey]bool{}}
 	for _, id := range ids {
 		if t, ok := f.tokOf[id]; ok {
 			if t == nil {
 				out.all = true
 			} else {
-				out.types[typeKey(t)] = true
+				out.types[mem.KeyOf(t)] = true
 			}
 		}
 	}
@@ -220,7 +221,7 @@ func (ft funcTypes) holds(fn *ssa.Function) bool {
 	if ft.all || !funcTypeMethod(fn) {
 		return true
 	}
-	return ft.types[typeKey(fn.Signature.Recv().Type())]
+	return ft.types[mem.KeyOf(fn.Signature.Recv().Type())]
 }
 
 // funcTypeMethod: fn is a method of a function type T, or of *T.
@@ -245,9 +246,9 @@ func ptrToNamedFunc(t types.Type) bool {
 
 // addTok puts the token of named function type t (nil: any) in n.
 func (f *funcFlow) addTok(n flowNode, t types.Type) {
-	k := typeKeyT("")
+	k := mem.TypeKey("")
 	if t != nil {
-		k = typeKey(t)
+		k = mem.KeyOf(t)
 	}
 	id, ok := f.tokIDs[k]
 	if !ok {
@@ -534,7 +535,7 @@ func (f *funcFlow) fieldNode(fld *types.Var) flowNode {
 // elemNode: elements go by type, so a container handed to code without a
 // body hands it all elements of their type.
 func (f *funcFlow) elemNode(t types.Type) flowNode {
-	k := flowKey{elem: typeKey(t)}
+	k := flowKey{elem: mem.KeyOf(t)}
 	if n, ok := f.ids[k]; ok {
 		return n
 	}
@@ -548,7 +549,7 @@ func (f *funcFlow) elemNode(t types.Type) flowNode {
 // type declared there, or of one whose pointer was handed to it
 // (handArgs, a store into its struct's field).
 func (f *funcFlow) memNode(t types.Type) flowNode {
-	k := flowKey{mem: typeKey(t)}
+	k := flowKey{mem: mem.KeyOf(t)}
 	if n, ok := f.ids[k]; ok {
 		return n
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/packages"
 	"golang.org/x/tools/go/ssa"
 )
@@ -70,7 +71,7 @@ func (a *analyzer) modelCall(s *fnState, m *CallModel, call ssa.CallInstruction,
 	case "result":
 		if v, ok := call.(*ssa.Call); ok && m.Result == "fresh" {
 			if t, ok := firstResult(v); ok {
-				dst := []loc{a.freshLoc(v, pointee(t))}
+				dst := []mem.Loc{a.freshLoc(v, pointee(t))}
 				for _, arg := range args {
 					s.storePointer(dst, arg, pos)
 				}
@@ -95,8 +96,8 @@ func firstResult(call *ssa.Call) (types.Type, bool) {
 // may point to. Only the first result is ever new memory of the call's
 // own: the others (an error, mostly) are taken to point anywhere their
 // arguments reach, as for an unmodelled call.
-func (s *fnState) modelResults(m *CallModel, call *ssa.Call, idx int, t types.Type, method bool, args []ssa.Value) []loc {
-	var out []loc
+func (s *fnState) modelResults(m *CallModel, call *ssa.Call, idx int, t types.Type, method bool, args []ssa.Value) []mem.Loc {
+	var out []mem.Loc
 	// "first" is the built-in append's rule: the result is the first
 	// argument's memory, or new memory as untracked as append(nil, x)'s.
 	fresh := (m.Result == "fresh" || m.Result == "first") && idx == 0
@@ -121,7 +122,7 @@ func (s *fnState) modelResults(m *CallModel, call *ssa.Call, idx int, t types.Ty
 			continue
 		}
 		for _, l := range s.origin(arg) {
-			out = append(out, l.deep())
+			out = append(out, l.Deep())
 		}
 	}
 	return out
@@ -175,7 +176,7 @@ func (a *analyzer) modelKeeps(call ssa.CallInstruction) ([]ssa.Value, bool) {
 // its receiver's memory (Keeps "receiver"), else nil (anywhere, or
 // nowhere). Kept in memory a parameter reaches, the caller decides, as
 // for a store (findEscapes).
-func (a *analyzer) modelKeptIn(s *fnState, call ssa.CallInstruction) []loc {
+func (a *analyzer) modelKeptIn(s *fnState, call ssa.CallInstruction) []mem.Loc {
 	c := call.Common()
 	fn := c.StaticCallee()
 	if fn == nil || fn.Blocks != nil || len(c.Args) < 2 {
@@ -294,12 +295,12 @@ func allPutsLast(fns []*ssa.Function) bool {
 // is reached only through it, and the caller's only through its methods).
 // A loc that stands for all below it (a receiver found inside what an
 // unmodelled call returned) is taken whole, as deepOrigins does.
-func (s *fnState) ownOrigins(v ssa.Value) []loc {
+func (s *fnState) ownOrigins(v ssa.Value) []mem.Loc {
 	t := pointee(v.Type())
-	var out []loc
+	var out []mem.Loc
 	for _, l := range s.origin(v) {
-		if l.trunc || !identical(l.memType(), t) {
-			out = append(out, l.deep())
+		if l.Trunc || !mem.Identical(l.MemType(), t) {
+			out = append(out, l.Deep())
 			continue
 		}
 		out = append(out, l)
@@ -311,19 +312,19 @@ func (s *fnState) ownOrigins(v ssa.Value) []loc {
 // to and everything below it. Below a new object of this invocation are
 // the pointers stored into it here, so those are followed too:
 // Decode(&req{Item: items[0]}) writes through items[0].
-func (s *fnState) deepOrigins(v ssa.Value) []loc {
-	var out []loc
-	seen := map[*base]bool{}
+func (s *fnState) deepOrigins(v ssa.Value) []mem.Loc {
+	var out []mem.Loc
+	seen := map[*mem.Base]bool{}
 	anyDone := false
-	var add func(ls []loc)
-	add = func(ls []loc) {
+	var add func(ls []mem.Loc)
+	add = func(ls []mem.Loc) {
 		for _, l := range ls {
-			out = append(out, l.deep())
-			if l.base.kind == bFresh && !seen[l.base] {
-				seen[l.base] = true
+			out = append(out, l.Deep())
+			if l.Base.Kind == mem.Fresh && !seen[l.Base] {
+				seen[l.Base] = true
 				x := s.storesInto()
-				add(x.local[l.base])
-				add(x.byDst[l.base])
+				add(x.local[l.Base])
+				add(x.byDst[l.Base])
 				if !anyDone {
 					// Stores merged past a bound may be into any new
 					// object: once for all of them.
@@ -339,10 +340,10 @@ func (s *fnState) deepOrigins(v ssa.Value) []loc {
 
 // storedInto is what the pointers stored into the new object b may refer
 // to: stores of this function, and those its callees report.
-func (s *fnState) storedInto(b *base) []loc {
+func (s *fnState) storedInto(b *mem.Base) []mem.Loc {
 	x := s.storesInto()
-	out := append(append([]loc(nil), x.local[b]...), x.byDst[b]...)
-	if b.kind == bFresh {
+	out := append(append([]mem.Loc(nil), x.local[b]...), x.byDst[b]...)
+	if b.Kind == mem.Fresh {
 		out = append(out, x.anyVals...)
 	}
 	return out
@@ -356,22 +357,22 @@ func (s *fnState) storedInto(b *base) []loc {
 // origins do not change within it); those its summary reports grow as
 // callees are applied, and are indexed as they come.
 type storeIndex struct {
-	local   map[*base][]loc // this function's own store instructions
-	byDst   map[*base][]loc // stores reported by its summary, by destination
-	anyVals []loc           // reported stores merged past a bound (anyBase)
-	scanned int             // how many of the summary's stores are indexed
+	local   map[*mem.Base][]mem.Loc // this function's own store instructions
+	byDst   map[*mem.Base][]mem.Loc // stores reported by its summary, by destination
+	anyVals []mem.Loc               // reported stores merged past a bound (anyBase)
+	scanned int                     // how many of the summary's stores are indexed
 }
 
 func (s *fnState) storesInto() *storeIndex {
 	x := s.stIndex
 	if x == nil {
-		x = &storeIndex{local: map[*base][]loc{}, byDst: map[*base][]loc{}}
+		x = &storeIndex{local: map[*mem.Base][]mem.Loc{}, byDst: map[*mem.Base][]mem.Loc{}}
 		s.stIndex = x
 		into := func(addr ssa.Value, vals []ssa.Value) {
-			var bases []*base
+			var bases []*mem.Base
 			for _, l := range s.origin(addr) {
-				if !slices.Contains(bases, l.base) {
-					bases = append(bases, l.base)
+				if !slices.Contains(bases, l.Base) {
+					bases = append(bases, l.Base)
 				}
 			}
 			for _, b := range bases {
@@ -404,7 +405,7 @@ func (s *fnState) storesInto() *storeIndex {
 	}
 	if s.sum != nil {
 		for _, st := range s.sum.stores[x.scanned:] {
-			x.byDst[st.dst.base] = append(x.byDst[st.dst.base], st.val)
+			x.byDst[st.dst.Base] = append(x.byDst[st.dst.Base], st.val)
 			if st.anyBase {
 				x.anyVals = append(x.anyVals, st.val)
 			}
@@ -1145,7 +1146,7 @@ func (a *analyzer) openCallbacks(names []string, it *types.Interface, deep, anyS
 // 91,157 callback targets), this is what keeps the run in memory.
 func (a *analyzer) mayBeBoxed(t types.Type) bool {
 	if a.boxed == nil {
-		a.boxed = map[typeKeyT]bool{}
+		a.boxed = map[mem.TypeKey]bool{}
 		for _, fn := range a.bodies {
 			for _, targ := range fn.TypeArgs() {
 				a.box(targ)
@@ -1160,16 +1161,16 @@ func (a *analyzer) mayBeBoxed(t types.Type) bool {
 		}
 	}
 	if p, ok := t.Underlying().(*types.Pointer); ok {
-		return a.boxed[typeKey(t)] || a.boxed[typeKey(p.Elem())]
+		return a.boxed[mem.KeyOf(t)] || a.boxed[mem.KeyOf(p.Elem())]
 	}
-	return a.boxed[typeKey(t)] || a.boxed[typeKey(types.NewPointer(t))]
+	return a.boxed[mem.KeyOf(t)] || a.boxed[mem.KeyOf(types.NewPointer(t))]
 }
 
 // box marks t, and what values of type t hold or point to, as boxed.
 // (Named types are marked before their parts are visited, so recursive
 // types end the walk.)
 func (a *analyzer) box(t types.Type) {
-	k := typeKey(t)
+	k := mem.KeyOf(t)
 	if a.boxed[k] {
 		return
 	}
@@ -1194,7 +1195,7 @@ func (a *analyzer) box(t types.Type) {
 	// A named type's value is also reached through a pointer to it (a
 	// library taking the address of a field it walks).
 	if _, ok := t.(*types.Named); ok {
-		a.boxed[typeKey(types.NewPointer(t))] = true
+		a.boxed[mem.KeyOf(types.NewPointer(t))] = true
 	}
 }
 

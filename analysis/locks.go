@@ -4,6 +4,7 @@ import (
 	"go/token"
 	"go/types"
 
+	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/ssa"
 )
 
@@ -160,7 +161,7 @@ func clobbers(instrs []ssa.Instruction, t types.Type) bool {
 	for _, in := range instrs {
 		switch in := in.(type) {
 		case *ssa.Store:
-			if typeContains(in.Val.Type(), t) {
+			if mem.TypeContains(in.Val.Type(), t) {
 				return true
 			}
 		case *ssa.Go:
@@ -212,33 +213,33 @@ func samePtrs(a, b []held) bool {
 // the mutex at lock: both paths are one up to the lock's last
 // dereference, the lock's goes on by fields only and the access's by no
 // dereference.
-func inLockObject(l, lock loc) bool {
-	if l.base.key != lock.base.key {
+func inLockObject(l, lock mem.Loc) bool {
+	if l.Base.Key != lock.Base.Key {
 		return false
 	}
 	q := 0
-	for i, e := range lock.path {
-		if e.kind == eDeref {
+	for i, e := range lock.Path {
+		if e.Kind == mem.Deref {
 			q = i + 1
 		}
 	}
-	for _, e := range lock.path[q:] {
-		if e.kind != eField {
+	for _, e := range lock.Path[q:] {
+		if e.Kind != mem.Field {
 			return false
 		}
 	}
-	if len(l.path) < q {
+	if len(l.Path) < q {
 		return false
 	}
 	for i := 0; i < q; i++ {
-		if !sameElem(l.path[i], lock.path[i]) {
+		if !mem.SameElem(l.Path[i], lock.Path[i]) {
 			return false
 		}
 	}
-	for _, e := range l.path[q:] {
-		if e.kind == eDeref {
+	for _, e := range l.Path[q:] {
+		if e.Kind == mem.Deref {
 			return false
 		}
 	}
-	return !l.trunc || len(l.path) > q && !holdsPointers(l.memType(), 0)
+	return !l.Trunc || len(l.Path) > q && !holdsPointers(l.MemType(), 0)
 }

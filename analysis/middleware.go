@@ -4,6 +4,7 @@ import (
 	"go/token"
 	"go/types"
 
+	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/ssa"
 )
 
@@ -102,7 +103,7 @@ func (a *analyzer) boundCalls(h found) []boundCall {
 				var locks []held
 				for _, l := range s.locksAt(in, call) {
 					if depth == 0 {
-						if ls := a.envRebase(h, l.loc); len(ls) == 1 && !ls[0].imprecise() {
+						if ls := a.envRebase(h, l.loc); len(ls) == 1 && !ls[0].Imprecise() {
 							locks = append(locks, held{loc: ls[0], write: l.write})
 						}
 					}
@@ -194,12 +195,12 @@ func (a *analyzer) ownAccesses(h found, skip map[rawCall]bool) ([]*rawAccess, []
 		}
 		var locks []held
 		for _, hl := range acc.locks {
-			if ls := a.envRebase(h, hl.loc); len(ls) == 1 && !ls[0].imprecise() {
+			if ls := a.envRebase(h, hl.loc); len(ls) == 1 && !ls[0].Imprecise() {
 				locks = append(locks, held{loc: ls[0], write: hl.write, same: hl.same})
 			}
 		}
 		for _, n := range a.envRebase(h, acc.loc) {
-			k := n.key + "|" + acc.op.String() + "|" + itoa(int(acc.pos)) + "|" + locksKey(locks)
+			k := n.Key + "|" + acc.op.String() + "|" + itoa(int(acc.pos)) + "|" + locksKey(locks)
 			if acc.via != nil {
 				k += "|" + itoa(int(acc.via.call.pos))
 			}
@@ -254,47 +255,47 @@ func (a *analyzer) ownAccesses(h found, skip map[rawCall]bool) ([]*rawAccess, []
 // envRebase rewrites a loc of h.fn's summary for an invocation: a free
 // variable is what the environment binds it to; the rest as
 // handlerAccesses does.
-func (a *analyzer) envRebase(h found, l loc) []loc {
-	switch l.base.kind {
-	case bFree:
-		if h.env == nil || l.base.idx >= len(h.env) {
+func (a *analyzer) envRebase(h found, l mem.Loc) []mem.Loc {
+	switch l.Base.Kind {
+	case mem.Free:
+		if h.env == nil || l.Base.Idx >= len(h.env) {
 			break
 		}
-		b := h.env[l.base.idx]
+		b := h.env[l.Base.Idx]
 		if b.cell {
 			// A cell the closure only reads: no conflict on the cell
 			// itself; what its value points to is the bound value's.
-			if len(l.path) == 0 || l.path[0].kind != eDeref {
+			if len(l.Path) == 0 || l.Path[0].Kind != mem.Deref {
 				return nil
 			}
-			l = loc{base: l.base, path: l.path[1:], trunc: l.trunc}
+			l = mem.Loc{Base: l.Base, Path: l.Path[1:], Trunc: l.Trunc}
 		}
 		if b.fn != nil {
 			return nil // a function value: no memory of its own
 		}
 		if b.val == nil {
-			return []loc{a.unknownLoc(l.base.typ).extend(l.path, l.trunc)}
+			return []mem.Loc{a.unknownLoc(l.Base.Type).Extend(l.Path, l.Trunc)}
 		}
-		var out []loc
+		var out []mem.Loc
 		for _, r := range a.state(b.in).origin(b.val) {
-			switch r.base.kind {
-			case bFresh:
-				r = a.sharedLoc(r.base.site, r.base.typ).extend(r.path, r.trunc)
-			case bParam:
-				r = a.unknownLoc(r.memType())
-			case bFree:
-				var rs []loc
-				for _, x := range a.creatorBindings(b.in, r.base.idx, r.base.typ) {
-					rs = append(rs, x.extend(r.path, r.trunc).extend(l.path, l.trunc))
+			switch r.Base.Kind {
+			case mem.Fresh:
+				r = a.sharedLoc(r.Base.Site, r.Base.Type).Extend(r.Path, r.Trunc)
+			case mem.Param:
+				r = a.unknownLoc(r.MemType())
+			case mem.Free:
+				var rs []mem.Loc
+				for _, x := range a.creatorBindings(b.in, r.Base.Idx, r.Base.Type) {
+					rs = append(rs, x.Extend(r.Path, r.Trunc).Extend(l.Path, l.Trunc))
 				}
 				out = append(out, rs...)
 				continue
 			}
-			out = append(out, r.extend(l.path, l.trunc))
+			out = append(out, r.Extend(l.Path, l.Trunc))
 		}
 		return out
-	case bParam:
-		if h.recv != nil && l.base.idx == 0 {
+	case mem.Param:
+		if h.recv != nil && l.Base.Idx == 0 {
 			break
 		}
 		if h.model == ModelConcurrent {
@@ -309,12 +310,12 @@ func (a *analyzer) envRebase(h found, l loc) []loc {
 
 // rebaseOne rebases one loc as handlerAccesses does, by asking it about a
 // summary holding that loc alone.
-func (a *analyzer) rebaseOne(h found, l loc) []loc {
+func (a *analyzer) rebaseOne(h found, l mem.Loc) []mem.Loc {
 	saved := a.sums[h.fn]
 	a.sums[h.fn] = &summary{accesses: []*rawAccess{{loc: l, fn: h.fn}}}
 	defer func() { a.sums[h.fn] = saved }()
 	accs, _ := a.handlerAccesses(h)
-	out := make([]loc, 0, len(accs))
+	out := make([]mem.Loc, 0, len(accs))
 	for _, x := range accs {
 		out = append(out, x.loc)
 	}

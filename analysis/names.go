@@ -70,9 +70,6 @@ func (a *analyzer) displayFunc(f *found, label string) string {
 // is: a pointer of unknown origin); `x...` is x and everything reachable
 // from it.
 
-// indexName spells an element of an array, slice or map.
-const indexName = "[i]"
-
 // unknownName names memory known only by its type t.
 func unknownName(t types.Type) string {
 	switch u := types.Unalias(t).(type) {

@@ -3,6 +3,7 @@ package analysis
 import (
 	"go/types"
 
+	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/ssa"
 )
 
@@ -47,9 +48,9 @@ import (
 // Only the workspace's own code is scanned: a library that keeps a
 // workspace pointer it is given is the library models' concern.
 type owners struct {
-	shared   map[slot]bool     // slots filled, somewhere, with a pointer not proven owned
-	byType   map[typeKeyT]bool // every slot holding values of this type is shared
-	interior map[typeKeyT]bool // struct types whose address is taken inside another object
+	shared   map[slot]bool        // slots filled, somewhere, with a pointer not proven owned
+	byType   map[mem.TypeKey]bool // every slot holding values of this type is shared
+	interior map[mem.TypeKey]bool // struct types whose address is taken inside another object
 }
 
 // ownedSlot reports whether every pointer stored in sl is owned.
@@ -63,13 +64,13 @@ func (o *owners) ownedSlot(sl slot, held types.Type) bool {
 	if o.shared[sl] {
 		return false
 	}
-	if held != nil && o.byType[typeKey(held)] {
+	if held != nil && o.byType[mem.KeyOf(held)] {
 		return false
 	}
 	return true
 }
 
-// ownsBelow: a loc cut at slot sl (loc.with) holds only owned pointers
+// ownsBelow: a loc cut at slot sl (mem.Loc widens) holds only owned pointers
 // there and, one level down, in the pointer fields of what they point to.
 // Deeper, recursion goes on through the same slots.
 func (o *owners) ownsBelow(sl slot, held types.Type) bool {
@@ -78,14 +79,14 @@ func (o *owners) ownsBelow(sl slot, held types.Type) bool {
 	}
 	st, ok := pointee(held).Underlying().(*types.Struct)
 	if !ok {
-		return !pointerLike(pointee(held)) || o.ownedSlot(slot{elem: typeKey(pointee(held))}, pointee(held))
+		return !pointerLike(pointee(held)) || o.ownedSlot(slot{elem: mem.KeyOf(pointee(held))}, pointee(held))
 	}
 	for i := 0; i < st.NumFields(); i++ {
 		f := st.Field(i)
 		if holdsPointers(f.Type(), 0) && !o.ownedSlot(slot{field: f}, f.Type()) {
 			return false
 		}
-		if a, isArr := f.Type().Underlying().(*types.Array); isArr && pointerLike(a.Elem()) && !o.ownedSlot(slot{elem: typeKey(a.Elem())}, a.Elem()) {
+		if a, isArr := f.Type().Underlying().(*types.Array); isArr && pointerLike(a.Elem()) && !o.ownedSlot(slot{elem: mem.KeyOf(a.Elem())}, a.Elem()) {
 			return false
 		}
 	}
@@ -94,7 +95,7 @@ func (o *owners) ownsBelow(sl slot, held types.Type) bool {
 
 // scanOwnership classifies every store of a pointer in fns.
 func (a *analyzer) scanOwnership(fns []*ssa.Function) *owners {
-	o := &owners{shared: map[slot]bool{}, byType: map[typeKeyT]bool{}, interior: map[typeKeyT]bool{}}
+	o := &owners{shared: map[slot]bool{}, byType: map[mem.TypeKey]bool{}, interior: map[mem.TypeKey]bool{}}
 	sc := &ownScan{fresh: map[*ssa.Function]bool{}, cyc: map[*ssa.Function]map[*ssa.BasicBlock]bool{},
 		callers: map[*ssa.Function][]ssa.CallInstruction{}}
 	for _, fn := range fns {
@@ -176,17 +177,17 @@ func (o *owners) visit(in ssa.Instruction, sc *ownScan) {
 		o.unowned(in.Addr, in.Val.Type())
 	case *ssa.MapUpdate:
 		if pointerLike(in.Value.Type()) && !freshFor(in.Value, in, sc) {
-			o.byType[typeKey(in.Value.Type())] = true
+			o.byType[mem.KeyOf(in.Value.Type())] = true
 		}
 	case *ssa.Send:
 		if pointerLike(in.X.Type()) {
-			o.byType[typeKey(in.X.Type())] = true
+			o.byType[mem.KeyOf(in.X.Type())] = true
 		}
 	case *ssa.FieldAddr:
 		// The address of a struct inside another: if it goes anywhere
 		// but a load or store, it may become a context of its own.
 		if t := pointee(in.Type()); isStruct(t) && !onlyAddressUses(in) {
-			o.interior[typeKey(t)] = true
+			o.interior[mem.KeyOf(t)] = true
 		}
 	case *ssa.Call:
 		c := in.Common()
@@ -194,7 +195,7 @@ func (o *owners) visit(in ssa.Instruction, sc *ownScan) {
 			// Elements copied from another slice are held twice, unless
 			// append's are the values it was given (its own array).
 			if et := sliceElem(c.Args[1].Type()); et != nil && pointerLike(et) && !(b.Name() == "append" && isVarargs(c.Args[1])) {
-				o.byType[typeKey(et)] = true
+				o.byType[mem.KeyOf(et)] = true
 			}
 		}
 	}
@@ -206,12 +207,12 @@ func (o *owners) unowned(addr ssa.Value, t types.Type) {
 	case *ssa.FieldAddr:
 		o.shared[slot{field: fieldOf(ad)}] = true
 	case *ssa.IndexAddr:
-		o.shared[slot{elem: typeKey(t)}] = true
+		o.shared[slot{elem: mem.KeyOf(t)}] = true
 	case *ssa.Global, *ssa.Alloc:
 		// A variable: a root slot, whole.
 	default:
 		// An address from elsewhere: any slot of this type.
-		o.byType[typeKey(t)] = true
+		o.byType[mem.KeyOf(t)] = true
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/ssa"
 )
 
@@ -27,14 +28,14 @@ import (
 // shared; one that ever held a pointer into a context makes what shared
 // memory reaches through it the context's. Such accesses are imprecise:
 // they alias memory of their type anywhere. A store through a cut path
-// (head.next..., loc.with) counts for every slot below the cut
+// (head.next..., mem.Loc widens) counts for every slot below the cut
 // (destSlots), and a cut access reads them all (belowCut): the cut loc
 // overlaps all that lies under it.
 
 // A rawStore is a pointer stored into dst, pointing to val, relative to
 // the summarized function like an access.
 type rawStore struct {
-	dst, val loc
+	dst, val mem.Loc
 	pos      token.Pos
 	// anyBase: dst stands for stores into its slot in several fresh
 	// objects, not only its own (storebound.go).
@@ -43,25 +44,25 @@ type rawStore struct {
 
 // slot names where a pointer is kept, for every object alike.
 type slot struct {
-	field *types.Var // a struct field
-	elem  typeKeyT   // else an element (or pointee) of this type
-	root  string     // else this variable (the base's key)
+	field *types.Var  // a struct field
+	elem  mem.TypeKey // else an element (or pointee) of this type
+	root  string      // else this variable (the base's key)
 }
 
 // slotOf names the memory l designates as a place to keep a pointer.
-func slotOf(l loc) slot {
-	n := len(l.path)
+func slotOf(l mem.Loc) slot {
+	n := len(l.Path)
 	if n == 0 {
-		return slot{root: l.base.key}
+		return slot{root: l.Base.Key}
 	}
-	if e := l.path[n-1]; e.kind == eField {
-		return slot{field: e.field}
+	if e := l.Path[n-1]; e.Kind == mem.Field {
+		return slot{field: e.Field}
 	}
-	return slot{elem: typeKey(l.memType())}
+	return slot{elem: mem.KeyOf(l.MemType())}
 }
 
 // storePointer records the store of v into dsts, if v is a pointer.
-func (s *fnState) storePointer(dsts []loc, v ssa.Value, pos token.Pos) {
+func (s *fnState) storePointer(dsts []mem.Loc, v ssa.Value, pos token.Pos) {
 	if s.sum == nil || v == nil || !pointerLike(v.Type()) {
 		return
 	}
@@ -81,11 +82,11 @@ const (
 	ownShared                   // everything else, also what is not known
 )
 
-func ownerOf(l loc) ownership {
-	switch l.base.kind {
-	case bContext:
+func ownerOf(l mem.Loc) ownership {
+	switch l.Base.Kind {
+	case mem.Context:
 		return ownContext
-	case bFresh:
+	case mem.Fresh:
 		if firstDeref(l) >= 0 {
 			return ownShared // reached through a pointer kept in fresh memory
 		}
@@ -98,8 +99,8 @@ func ownerOf(l loc) ownership {
 // becomes when it is posted (loop.Post(l, h, v)).
 const postedKey = "ctx:posted"
 
-func (a *analyzer) postedLoc() loc {
-	return a.rootLoc(&base{kind: bContext, key: postedKey, name: "(posted)", full: "(posted)"})
+func (a *analyzer) postedLoc() mem.Loc {
+	return a.rootLoc(&mem.Base{Kind: mem.Context, Key: postedKey, Name: "(posted)", Full: "(posted)"})
 }
 
 // pollution is what the whole program's stores say about slots.
@@ -124,8 +125,8 @@ type pollution struct {
 	// wildCache: what every slot of the program holds (cutBelow).
 	belowMemo   map[cutKey]*cutSet
 	destMemo    map[[2]string][]slot // destSlots' answers below cuts
-	wildCache   map[ownership][]loc
-	unknownMemo map[types.Type]loc // deepUnknown's answers
+	wildCache   map[ownership][]mem.Loc
+	unknownMemo map[types.Type]mem.Loc // deepUnknown's answers
 	// toShared: slots that held pointers to shared memory, and to which.
 	toShared map[slot]*targets
 	// toContext: slots that held pointers into a context, or pointers
@@ -151,8 +152,8 @@ type pollution struct {
 	// cutCache: what belowCut finds below a type, once every store is
 	// known (cutBelow); implMemo: implementedBy's answers;
 	// implementers: the types an interface's values may have (nil: any).
-	below        map[typeKeyT]*belowSlots
-	cutCache     map[belowKey][]loc
+	below        map[mem.TypeKey]*belowSlots
+	cutCache     map[belowKey][]mem.Loc
 	implMemo     map[[2]types.Type]bool
 	implementers func(*types.Interface) []types.Type
 	// inWorkspace: the package is one of the workspace's.
@@ -166,14 +167,14 @@ type pollution struct {
 // targets are what a slot's pointers may point to: these locs, or, where
 // that is not known, anything of the pointer's type.
 type targets struct {
-	locs []loc
+	locs []mem.Loc
 	keys map[string]bool
 	any  bool
 }
 
 func newPollution() *pollution {
 	return &pollution{toShared: map[slot]*targets{}, toContext: map[slot][]types.Type{}, fresh: map[slot][]types.Type{}, ctxHeld: map[slot]bool{},
-		below: map[typeKeyT]*belowSlots{}, cutCache: map[belowKey][]loc{}, implMemo: map[[2]types.Type]bool{}, noted: map[slot]bool{}}
+		below: map[mem.TypeKey]*belowSlots{}, cutCache: map[belowKey][]mem.Loc{}, implMemo: map[[2]types.Type]bool{}, noted: map[slot]bool{}}
 }
 
 func (p *pollution) shared(sl slot) *targets {
@@ -195,7 +196,7 @@ func (p *pollution) note(sl slot) {
 	}
 }
 
-// A store through a cut destination (loc.with: head.next... for a node
+// A store through a cut destination (mem.Loc widens: head.next... for a node
 // below a node) may have written any slot below the cut, not only the one
 // it names: the cut loc overlaps all that lies under it. So such a store
 // counts for every slot below the cut's type (slotsBelow) that can hold
@@ -216,13 +217,13 @@ var (
 // types that lie at or below its cut (inside it, or reached through its
 // pointers: valTypes).
 func (p *pollution) destSlots(st *rawStore) []slot {
-	if !st.dst.trunc {
+	if !st.dst.Trunc {
 		return []slot{slotOf(st.dst)}
 	}
 	// What lies below a cut depends on types alone (slotsBelow), and
 	// every handler reaches much the same stores: on caddy, finding
 	// these again per handler was a third of the conflicts phase.
-	k := [2]string{st.dst.key, st.val.key}
+	k := [2]string{st.dst.Key, st.val.Key}
 	if out, ok := p.destMemo[k]; ok {
 		return out
 	}
@@ -238,7 +239,7 @@ func (p *pollution) destSlots0(st *rawStore) []slot {
 	out := []slot{slotOf(st.dst)}
 	t := storedType(st.val)
 	vals := p.valTypes(st.val)
-	b := p.slotsBelow(st.dst.memType())
+	b := p.slotsBelow(st.dst.MemType())
 	for i, sl := range b.slots {
 		if p.mayHoldSome(b.held[i], vals) {
 			out = append(out, sl)
@@ -258,15 +259,15 @@ func (p *pollution) destSlots0(st *rawStore) []slot {
 // own type where it is not cut; where it is, any type at or below the
 // cut, in place or through pointers (slotsBelow); nil where that may be
 // any type.
-func (p *pollution) valTypes(val loc) []types.Type {
+func (p *pollution) valTypes(val mem.Loc) []types.Type {
 	t := storedType(val)
-	if t == nil && !val.trunc {
+	if t == nil && !val.Trunc {
 		return nil
 	}
-	if !val.trunc {
+	if !val.Trunc {
 		return []types.Type{t}
 	}
-	t = exactType(val.memType())
+	t = exactType(val.MemType())
 	if t == nil {
 		return nil
 	}
@@ -280,11 +281,11 @@ func (p *pollution) valTypes(val loc) []types.Type {
 // storedType is the type of memory a stored pointer to val points to, or
 // nil where the pointer may be of any type (val was cut, or is known only
 // as an interface).
-func storedType(val loc) types.Type {
-	if val.trunc {
+func storedType(val mem.Loc) types.Type {
+	if val.Trunc {
 		return nil
 	}
-	return exactType(val.memType())
+	return exactType(val.MemType())
 }
 
 // exactType is t, or nil where memory of type t may be of any type.
@@ -339,7 +340,7 @@ func (p *pollution) mayHold(held, t types.Type) bool {
 		return sameMemory(held, t)
 	case *types.Chan:
 		c, ok := t.Underlying().(*types.Chan)
-		return ok && identical(c.Elem(), h.Elem())
+		return ok && mem.Identical(c.Elem(), h.Elem())
 	case *types.Interface:
 		if h.Empty() {
 			return true
@@ -367,11 +368,11 @@ func (p *pollution) mayHoldSome(held types.Type, ts []types.Type) bool {
 // slices of identical elements.
 func sameMemory(m, t types.Type) bool {
 	mu, tu := m.Underlying(), t.Underlying()
-	if identical(mu, tu) || types.IdenticalIgnoreTags(mu, tu) {
+	if mem.Identical(mu, tu) || types.IdenticalIgnoreTags(mu, tu) {
 		return true
 	}
 	me, tl := elemsOf(mu), elemsOf(tu)
-	return me != nil && tl != nil && identical(me, tl)
+	return me != nil && tl != nil && mem.Identical(me, tl)
 }
 
 // elemsOf is the element type of an array or slice, else nil.
@@ -440,13 +441,13 @@ type belowSlots struct {
 // struct field, and each element or pointee type (a slice's, map's or
 // channel's backing store is named by its own type).
 func (p *pollution) slotsBelow(t types.Type) *belowSlots {
-	k := typeKey(t)
+	k := mem.KeyOf(t)
 	if b := p.below[k]; b != nil {
 		return b
 	}
 	b := &belowSlots{}
 	type visit struct {
-		t   typeKeyT
+		t   mem.TypeKey
 		lib bool
 	}
 	seen := map[visit]bool{}
@@ -461,7 +462,7 @@ func (p *pollution) slotsBelow(t types.Type) *belowSlots {
 			b.wild, b.anyMet = true, true
 			return
 		}
-		k := typeKey(t)
+		k := mem.KeyOf(t)
 		if seen[visit{k, lib}] {
 			return
 		}
@@ -492,19 +493,19 @@ func (p *pollution) slotsBelow(t types.Type) *belowSlots {
 				add(slot{field: f}, f.Type(), lib || p.inWorkspace != nil && f.Pkg() != nil && !p.inWorkspace(f.Pkg()))
 			}
 		case *types.Array:
-			add(slot{elem: typeKey(u.Elem())}, u.Elem(), lib)
+			add(slot{elem: mem.KeyOf(u.Elem())}, u.Elem(), lib)
 		case *types.Pointer:
-			add(slot{elem: typeKey(u.Elem())}, u.Elem(), lib)
+			add(slot{elem: mem.KeyOf(u.Elem())}, u.Elem(), lib)
 		case *types.Slice:
 			b.slots, b.held = append(b.slots, slot{elem: k}), append(b.held, t)
-			add(slot{elem: typeKey(u.Elem())}, u.Elem(), lib)
+			add(slot{elem: mem.KeyOf(u.Elem())}, u.Elem(), lib)
 		case *types.Map:
 			b.slots, b.held = append(b.slots, slot{elem: k}), append(b.held, t)
-			add(slot{elem: typeKey(u.Key())}, u.Key(), lib)
-			add(slot{elem: typeKey(u.Elem())}, u.Elem(), lib)
+			add(slot{elem: mem.KeyOf(u.Key())}, u.Key(), lib)
+			add(slot{elem: mem.KeyOf(u.Elem())}, u.Elem(), lib)
 		case *types.Chan:
 			b.slots, b.held = append(b.slots, slot{elem: k}), append(b.held, t)
-			add(slot{elem: typeKey(u.Elem())}, u.Elem(), lib)
+			add(slot{elem: mem.KeyOf(u.Elem())}, u.Elem(), lib)
 		}
 	}
 	walk(t, false)
@@ -515,7 +516,7 @@ func (p *pollution) slotsBelow(t types.Type) *belowSlots {
 // sharedAt: the shared memory the pointers kept in sl (holding values of
 // type held; nil: not known) may point to, and whether they may point
 // anywhere.
-func (p *pollution) sharedAt(sl slot, held types.Type) (locs []loc, anyT, ok bool) {
+func (p *pollution) sharedAt(sl slot, held types.Type) (locs []mem.Loc, anyT, ok bool) {
 	if t := p.toShared[sl]; t != nil {
 		locs, anyT, ok = t.locs, t.any, true
 	}
@@ -527,7 +528,7 @@ func (p *pollution) sharedAt(sl slot, held types.Type) (locs []loc, anyT, ok boo
 
 // sharedWild is what sharedAt reads in the wildcard slots, the same for
 // every slot holding values of type held.
-func (p *pollution) sharedWild(held types.Type) (locs []loc, anyT, ok bool) {
+func (p *pollution) sharedWild(held types.Type) (locs []mem.Loc, anyT, ok bool) {
 	if held != nil && !pointerLike(held) {
 		return
 	}
@@ -626,35 +627,35 @@ func (p *pollution) add(stores []*rawStore) {
 		// the same whoever reaches it: once is enough. A fresh value's
 		// stores are joined per handler (below) and always counted.
 		if ownerOf(st.val) != ownFresh {
-			k := addedKey{dst: st.dst.key, val: st.val.key, anyBase: st.anyBase}
+			k := addedKey{dst: st.dst.Key, val: st.val.Key, anyBase: st.anyBase}
 			if p.added[k] {
 				continue
 			}
 			p.added[k] = true
 		}
-		posted := st.dst.base.key == postedKey
+		posted := st.dst.Base.Key == postedKey
 		if posted && ownerOf(st.val) == ownShared {
-			p.posted = append(p.posted, st.val.memType())
+			p.posted = append(p.posted, st.val.MemType())
 			continue
 		}
 		for _, sl := range p.destSlots(st) {
 			switch ownerOf(st.val) {
 			case ownShared:
-				if t := p.shared(sl); !t.keys[st.val.key] {
-					t.keys[st.val.key] = true
+				if t := p.shared(sl); !t.keys[st.val.Key] {
+					t.keys[st.val.Key] = true
 					t.locs = append(t.locs, st.val)
 				}
-				if st.val.imprecise() || st.val.trunc {
-					p.context(sl, st.val.memType()) // it may be a context's, too
+				if st.val.Imprecise() || st.val.Trunc {
+					p.context(sl, st.val.MemType()) // it may be a context's, too
 				}
 			case ownContext:
-				p.context(sl, st.val.memType())
+				p.context(sl, st.val.MemType())
 				p.ctxHeld[sl] = true
 			case ownFresh:
-				d := fresh[st.val.base.key]
+				d := fresh[st.val.Base.Key]
 				if d == nil {
-					d = &dests{typ: st.val.memType()}
-					fresh[st.val.base.key] = d
+					d = &dests{typ: st.val.MemType()}
+					fresh[st.val.Base.Key] = d
 					freshOrder = append(freshOrder, d)
 				}
 				switch ownerOf(st.dst) {
@@ -667,12 +668,12 @@ func (p *pollution) add(stores []*rawStore) {
 					// shared memory (reg = append(reg, c) stores c into
 					// the new array, and the array into reg): as shared
 					// a slot as if stored there directly.
-					if pub[st.dst.base.key] || copiedOut(st.dst.base) {
+					if pub[st.dst.Base.Key] || copiedOut(st.dst.Base) {
 						d.shr.add(sl)
 					}
 				}
-				if pub[st.val.base.key] {
-					p.publish(sl, st.val.memType())
+				if pub[st.val.Base.Key] {
+					p.publish(sl, st.val.MemType())
 				}
 			}
 		}
@@ -716,15 +717,15 @@ func published(stores []*rawStore) map[string]bool {
 	for changed := true; changed; {
 		changed = false
 		for _, st := range stores {
-			if ownerOf(st.val) != ownFresh || pub[st.val.base.key] {
+			if ownerOf(st.val) != ownFresh || pub[st.val.Base.Key] {
 				continue
 			}
 			switch ownerOf(st.dst) {
 			case ownShared:
-				pub[st.val.base.key], changed = true, true
+				pub[st.val.Base.Key], changed = true, true
 			case ownFresh:
-				if pub[st.dst.base.key] || copiedOut(st.dst.base) {
-					pub[st.val.base.key], changed = true, true
+				if pub[st.dst.Base.Key] || copiedOut(st.dst.Base) {
+					pub[st.val.Base.Key], changed = true, true
 				}
 			}
 		}
@@ -735,8 +736,8 @@ func published(stores []*rawStore) map[string]bool {
 // copiedOut: the fresh array b (a variadic call's, or any) is handed to
 // append or copy, which copy its elements into another array, maybe a
 // shared one, with no store of their own to show it.
-func copiedOut(b *base) bool {
-	al, ok := b.site.(*ssa.Alloc)
+func copiedOut(b *mem.Base) bool {
+	al, ok := b.Site.(*ssa.Alloc)
 	if !ok || al.Referrers() == nil {
 		return false
 	}
@@ -820,32 +821,32 @@ func (p *pollution) context(sl slot, t types.Type) {
 // memory holding a context's pointer reaches any context's memory of its
 // type. What a cut loc may reach below it is returned apart, as sets
 // shared by every access below the same cut (cuts), not copied into each.
-func (p *pollution) apply(l loc) (loc, []loc, []*cutSet) {
+func (p *pollution) apply(l mem.Loc) (mem.Loc, []mem.Loc, []*cutSet) {
 	own := ownerOf(l)
 	if own == ownFresh {
 		return l, nil, nil
 	}
-	if own == ownContext && p.owners != nil && p.owners.interior[typeKey(l.base.typ)] {
+	if own == ownContext && p.owners != nil && p.owners.interior[mem.KeyOf(l.Base.Type)] {
 		// The context may be memory inside another (&c.timer posted):
 		// it is memory of its type wherever it is.
-		return unknownOf(l.base.typ).extend(l.path, l.trunc), nil, nil
+		return unknownOf(l.Base.Type).Extend(l.Path, l.Trunc), nil, nil
 	}
-	var path []elem
-	var extra []loc
+	var path []mem.Elem
+	var extra []mem.Loc
 	var cuts []*cutSet
-	for d, e := range l.path {
-		if e.kind != eDeref || own == ownShared && !e.precise || own == ownContext && e.crossed {
+	for d, e := range l.Path {
+		if e.Kind != mem.Deref || own == ownShared && !e.Precise || own == ownContext && e.Crossed {
 			continue
 		}
-		prefix := loc{base: l.base, path: l.path[:d]}
-		sl, held := slotOf(prefix), prefix.memType()
+		prefix := mem.Loc{Base: l.Base, Path: l.Path[:d]}
+		sl, held := slotOf(prefix), prefix.MemType()
 		imprecise := own == ownShared && len(p.contextAt(sl, held)) > 0
 		crossed := false
 		if locs, anyT, ok := p.sharedAt(sl, held); own == ownContext && ok {
 			crossed = anyT
 			for _, target := range locs {
-				x := target.extend(l.path[d+1:], l.trunc)
-				if len(x.path) > len(target.path) {
+				x := target.Extend(l.Path[d+1:], l.Trunc)
+				if len(x.Path) > len(target.Path) {
 					// What the target reaches may cross over again.
 					x2, more, moreCuts := p.apply(x)
 					extra = append(extra, more...)
@@ -864,16 +865,16 @@ func (p *pollution) apply(l loc) (loc, []loc, []*cutSet) {
 		}
 		if imprecise || crossed {
 			if path == nil {
-				path = append([]elem(nil), l.path...)
+				path = append([]mem.Elem(nil), l.Path...)
 			}
-			path[d].precise = path[d].precise && !imprecise
-			path[d].crossed = crossed
+			path[d].Precise = path[d].Precise && !imprecise
+			path[d].Crossed = crossed
 		}
 	}
 	if path != nil {
-		l.path = path
+		l.Path = path
 	}
-	if l.trunc {
+	if l.Trunc {
 		cuts = appendCut(cuts, p.belowCut(l, own))
 	}
 	return l, extra, cuts
@@ -884,7 +885,7 @@ func (p *pollution) apply(l loc) (loc, []loc, []*cutSet) {
 // made once and shared; id tells sets apart.
 type cutSet struct {
 	id   int
-	locs []loc
+	locs []mem.Loc
 }
 
 func appendCut(cs []*cutSet, c *cutSet) []*cutSet {
@@ -900,11 +901,11 @@ func appendCut(cs []*cutSet, c *cutSet) []*cutSet {
 // pointers into a context, for shared memory's. Where an interface is met
 // below, every slot of the program counts. What lies below the cut slot
 // depends on its type only, and is computed once per type (cutBelow).
-func (p *pollution) belowCut(l loc, own ownership) *cutSet {
+func (p *pollution) belowCut(l mem.Loc, own ownership) *cutSet {
 	// It depends on l's slot, type and ownership only, and is asked once
 	// per access: on a server with hundreds of thousands of accesses
 	// below cuts, answering each afresh took most of the pairing's time.
-	k := cutKey{slotOf(l), l.memType(), own}
+	k := cutKey{slotOf(l), l.MemType(), own}
 	if c, ok := p.belowMemo[k]; ok {
 		return c
 	}
@@ -917,12 +918,12 @@ func (p *pollution) belowCut(l loc, own ownership) *cutSet {
 }
 
 // memoLocs returns (*m)[k], computed by f the first time it is asked.
-func memoLocs[K comparable](m *map[K][]loc, k K, f func() []loc) []loc {
+func memoLocs[K comparable](m *map[K][]mem.Loc, k K, f func() []mem.Loc) []mem.Loc {
 	if out, ok := (*m)[k]; ok {
 		return out
 	}
 	if *m == nil {
-		*m = map[K][]loc{}
+		*m = map[K][]mem.Loc{}
 	}
 	out := f()
 	(*m)[k] = out
@@ -932,15 +933,15 @@ func memoLocs[K comparable](m *map[K][]loc, k K, f func() []loc) []loc {
 // locSet collects locs once each, in the order first added.
 type locSet struct {
 	seen map[string]bool
-	locs []loc
+	locs []mem.Loc
 }
 
-func (s *locSet) add(x loc) {
+func (s *locSet) add(x mem.Loc) {
 	if s.seen == nil {
 		s.seen = map[string]bool{}
 	}
-	if !s.seen[x.key] {
-		s.seen[x.key] = true
+	if !s.seen[x.Key] {
+		s.seen[x.Key] = true
 		s.locs = append(s.locs, x)
 	}
 }
@@ -952,22 +953,22 @@ type cutKey struct {
 	own ownership
 }
 
-func (p *pollution) belowCut0(l loc, own ownership) []loc {
+func (p *pollution) belowCut0(l mem.Loc, own ownership) []mem.Loc {
 	var extra locSet
 	keep := extra.add
-	sl, t := slotOf(l), l.memType()
+	sl, t := slotOf(l), l.MemType()
 	switch own {
 	case ownContext:
-		if indirect(t) && !p.owners.ownsBelow(sl, t) {
+		if mem.Indirect(t) && !p.owners.ownsBelow(sl, t) {
 			// Cut at a pointer (c.peer..., a list): what lies below may
 			// be any memory of its type. (A slice or map cut by a call
 			// outside the workspace keeps its known targets only: see
 			// the package doc's limits.)
-			keep(unknownOf(pointee(t)).deep())
+			keep(unknownOf(pointee(t)).Deep())
 		}
 		locs, _, _ := p.sharedAt(sl, t)
 		for _, target := range locs {
-			keep(target.deep())
+			keep(target.Deep())
 		}
 	case ownShared:
 		p.sharedBelow(sl, t, true, keep)
@@ -981,18 +982,18 @@ func (p *pollution) belowCut0(l loc, own ownership) []loc {
 // cutBelow is what belowCut finds in the slots below memory of type t
 // (not in the cut slot itself), once per type and ownership: it is asked
 // only once every store is known.
-func (p *pollution) cutBelow(t types.Type, own ownership) []loc {
-	return memoLocs(&p.cutCache, belowKey{typeKey(t), own}, func() []loc { return p.cutBelow0(t, own) })
+func (p *pollution) cutBelow(t types.Type, own ownership) []mem.Loc {
+	return memoLocs(&p.cutCache, belowKey{mem.KeyOf(t), own}, func() []mem.Loc { return p.cutBelow0(t, own) })
 }
 
-func (p *pollution) cutBelow0(t types.Type, own ownership) []loc {
+func (p *pollution) cutBelow0(t types.Type, own ownership) []mem.Loc {
 	var out locSet
 	b := p.slotsBelow(t)
 	p.slotsAt(b.slots, b.held, own, out.add)
 	if b.wild {
 		// Every slot of the program: the same for every type that meets
 		// an interface below it, so found once.
-		w := memoLocs(&p.wildCache, own, func() []loc {
+		w := memoLocs(&p.wildCache, own, func() []mem.Loc {
 			var all locSet
 			p.slotsAt(p.order, make([]types.Type, len(p.order)), own, all.add)
 			return all.locs
@@ -1006,7 +1007,7 @@ func (p *pollution) cutBelow0(t types.Type, own ownership) []loc {
 
 // slotsAt is cutBelow's finding in the slots given, holding values of the
 // types given (nil: any).
-func (p *pollution) slotsAt(slots []slot, helds []types.Type, own ownership, keep func(loc)) {
+func (p *pollution) slotsAt(slots []slot, helds []types.Type, own ownership, keep func(mem.Loc)) {
 	// What the wildcard slots hold counts at every slot, the same at each
 	// that holds values of one type: it is kept at the first such slot
 	// only, where it would first have been kept anyway (keep takes each
@@ -1023,23 +1024,23 @@ func (p *pollution) slotsAt(slots []slot, helds []types.Type, own ownership, kee
 		wildDone[held] = true
 		switch own {
 		case ownContext:
-			var locs []loc
+			var locs []mem.Loc
 			anyT := false
 			if t := p.toShared[x]; t != nil {
 				locs, anyT = t.locs, t.any
 			}
 			for _, target := range locs {
-				keep(target.deep())
+				keep(target.Deep())
 			}
 			if wild {
 				wl, wany, _ := p.sharedWild(held)
 				for _, target := range wl {
-					keep(target.deep())
+					keep(target.Deep())
 				}
 				wildAnyT[held] = wany
 			}
 			if held != nil && pointerLike(held) && (anyT || wildAnyT[held] || !p.owners.ownedSlot(x, held)) {
-				keep(unknownOf(pointee(held)).deep())
+				keep(unknownOf(pointee(held)).Deep())
 			}
 		case ownShared:
 			p.sharedBelow(x, held, wild, keep)
@@ -1055,7 +1056,7 @@ func (p *pollution) slotsAt(slots []slot, helds []types.Type, own ownership, kee
 // (once published, shared memory too); with wild, what the wildcard slots
 // hold besides x's own, in the order contextAt, sharedAt and freshAt
 // read them.
-func (p *pollution) sharedBelow(x slot, held types.Type, wild bool, keep func(loc)) {
+func (p *pollution) sharedBelow(x slot, held types.Type, wild bool, keep func(mem.Loc)) {
 	// Nothing is kept per slot: each answer is the memory of a type,
 	// made once per type (deepUnknown), and keep takes each once.
 	// Answers kept per slot held the same locs many times over: on
@@ -1070,13 +1071,13 @@ func (p *pollution) sharedBelow(x slot, held types.Type, wild bool, keep func(lo
 	}
 	if t := p.toShared[x]; t != nil {
 		for _, target := range t.locs {
-			keep(p.deepUnknown(target.memType()))
+			keep(p.deepUnknown(target.MemType()))
 		}
 	}
 	if wild {
 		locs, _, _ := p.sharedWild(held)
 		for _, target := range locs {
-			keep(p.deepUnknown(target.memType()))
+			keep(p.deepUnknown(target.MemType()))
 		}
 	}
 	for _, t := range p.fresh[x] {
@@ -1091,20 +1092,20 @@ func (p *pollution) sharedBelow(x slot, held types.Type, wild bool, keep func(lo
 
 // deepUnknown is unknownOf(t).deep(): any memory of type t and all below
 // it, made once per type.
-func (p *pollution) deepUnknown(t types.Type) loc {
+func (p *pollution) deepUnknown(t types.Type) mem.Loc {
 	if l, ok := p.unknownMemo[t]; ok {
 		return l
 	}
 	if p.unknownMemo == nil {
-		p.unknownMemo = map[types.Type]loc{}
+		p.unknownMemo = map[types.Type]mem.Loc{}
 	}
-	l := unknownOf(t).deep()
+	l := unknownOf(t).Deep()
 	p.unknownMemo[t] = l
 	return l
 }
 
 type belowKey struct {
-	t   typeKeyT
+	t   mem.TypeKey
 	own ownership
 }
 
@@ -1112,17 +1113,17 @@ type belowKey struct {
 // be an access of some context's memory: only where it dereferences a
 // pointer from a slot that ever held a pointer into a context (or
 // anything), or where what it reaches is not known.
-func (p *pollution) mayReachContext(l loc) bool {
-	if l.base.kind == bUnknown || l.trunc && holdsPointers(l.memType(), 0) {
+func (p *pollution) mayReachContext(l mem.Loc) bool {
+	if l.Base.Kind == mem.Unknown || l.Trunc && holdsPointers(l.MemType(), 0) {
 		return true
 	}
-	for d, e := range l.path {
-		if e.kind != eDeref || e.precise && !e.crossed {
+	for d, e := range l.Path {
+		if e.Kind != mem.Deref || e.Precise && !e.Crossed {
 			continue
 		}
-		prefix := loc{base: l.base, path: l.path[:d]}
-		sl, held := slotOf(prefix), prefix.memType()
-		if e.crossed {
+		prefix := mem.Loc{Base: l.Base, Path: l.Path[:d]}
+		sl, held := slotOf(prefix), prefix.MemType()
+		if e.Crossed {
 			// Reached from a context through a slot it does not own: a
 			// context's memory only if a pointer into one was kept there,
 			// or the slot may hold another context (a peer, the
@@ -1131,7 +1132,7 @@ func (p *pollution) mayReachContext(l loc) bool {
 				return true
 			}
 			for _, t := range p.ctxTypes {
-				if p.mayBe(e.typ, t) {
+				if p.mayBe(e.Type, t) {
 					return true
 				}
 			}
@@ -1141,7 +1142,7 @@ func (p *pollution) mayReachContext(l loc) bool {
 			return true
 		}
 		for _, t := range p.posted {
-			if p.mayBe(e.typ, t) {
+			if p.mayBe(e.Type, t) {
 				return true
 			}
 		}
@@ -1149,18 +1150,18 @@ func (p *pollution) mayReachContext(l loc) bool {
 	return false
 }
 
-// mayBe: memory reached as type mem (a dereference's) may be, or hold in
+// mayBe: memory reached as type held (a dereference's) may be, or hold in
 // place, memory of type t. Reached through an interface (x.(*Conn).n: the
 // dereference is of the interface's value), it may be of any type that
 // implements the interface.
-func (p *pollution) mayBe(mem, t types.Type) bool {
-	if typeContains(mem, t) {
+func (p *pollution) mayBe(held, t types.Type) bool {
+	if mem.TypeContains(held, t) {
 		return true
 	}
-	if !anyInside(mem) {
+	if !anyInside(held) {
 		return false
 	}
-	if it, ok := mem.Underlying().(*types.Interface); ok && !it.Empty() {
+	if it, ok := held.Underlying().(*types.Interface); ok && !it.Empty() {
 		return p.implementedBy(it, t)
 	}
 	return true
@@ -1192,13 +1193,13 @@ func holdsPointers(t types.Type, depth int) bool {
 
 // mayAlias refines typeAlias between a context's own memory and an
 // imprecise access of shared memory.
-func (p *pollution) mayAlias(x, y loc) bool {
-	own := func(l loc) bool { return ownerOf(l) == ownContext && !l.loose() }
+func (p *pollution) mayAlias(x, y mem.Loc) bool {
+	own := func(l mem.Loc) bool { return ownerOf(l) == ownContext && !l.Loose() }
 	// Far: shared memory known only by its type, or reached from a
 	// context through a slot it does not own (owner.go).
-	far := func(l loc) bool {
-		return ownerOf(l) == ownShared && l.base.kind != bUnknown && l.imprecise() ||
-			ownerOf(l) == ownContext && l.imprecise()
+	far := func(l mem.Loc) bool {
+		return ownerOf(l) == ownShared && l.Base.Kind != mem.Unknown && l.Imprecise() ||
+			ownerOf(l) == ownContext && l.Imprecise()
 	}
 	switch {
 	case own(x) && far(y):
@@ -1260,7 +1261,7 @@ func exported(sp *ssa.Package, fns []*ssa.Function) []*ssa.Function {
 // interfaces, those that implement it (or whose pointers do).
 func (a *analyzer) implementers(iface *types.Interface) []types.Type {
 	if a.concrete == nil {
-		seen := map[typeKeyT]bool{}
+		seen := map[mem.TypeKey]bool{}
 		keep := func(t types.Type) {
 			if _, isIface := t.Underlying().(*types.Interface); isIface {
 				return
@@ -1268,7 +1269,7 @@ func (a *analyzer) implementers(iface *types.Interface) []types.Type {
 			if n, ok := t.(*types.Named); ok && n.TypeParams().Len() > n.TypeArgs().Len() {
 				return // generic, not instantiated
 			}
-			if k := typeKey(t); !seen[k] {
+			if k := mem.KeyOf(t); !seen[k] {
 				seen[k] = true
 				a.concrete = append(a.concrete, t)
 			}

@@ -1,6 +1,9 @@
 package analysis
 
-import "golang.org/x/tools/go/ssa"
+import (
+	"github.com/safels/safels/analysis/mem"
+	"golang.org/x/tools/go/ssa"
+)
 
 // A server's handlers reach millions of accesses, and most share their
 // strings and their call chains with many others: a function's names, a
@@ -34,21 +37,21 @@ func (a *analyzer) publish(r *rawAccess, h int) *Access {
 		Pos:     a.position(r.pos),
 		Func:    a.pub.fnName(r.fn)[0],
 		Via:     a.via(r.via),
-		Context: r.loc.base.kind == bContext,
+		Context: r.loc.Base.Kind == mem.Context,
 		Handler: h,
 		Assumed: a.assumedAt(r.fn, r.pos),
 	}
 }
 
-func (p *publisher) names(l loc) (short, full string) {
-	if n, ok := p.locs[l.key]; ok {
+func (p *publisher) names(l mem.Loc) (short, full string) {
+	if n, ok := p.locs[l.Key]; ok {
 		return n[0], n[1]
 	}
 	if p.locs == nil {
 		p.locs = map[string][2]string{}
 	}
-	short, full = l.names()
-	p.locs[l.key] = [2]string{short, full}
+	short, full = l.Names()
+	p.locs[l.Key] = [2]string{short, full}
 	return short, full
 }
 

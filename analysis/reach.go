@@ -3,6 +3,7 @@ package analysis
 import (
 	"go/token"
 
+	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/ssa"
 )
 
@@ -58,7 +59,7 @@ func (acc *rawAccess) relative() bool {
 
 func (st *rawStore) relative() bool { return isRelative(st.dst) || isRelative(st.val) }
 
-func isRelative(l loc) bool { return l.base.kind == bParam || l.base.kind == bFree }
+func isRelative(l mem.Loc) bool { return l.Base.Kind == mem.Param || l.Base.Kind == mem.Free }
 
 // absoluteLocks: hs without the locks named through the function's
 // parameters, which mean nothing outside it.

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/ssa"
 	"golang.org/x/tools/go/ssa/ssautil"
 )
@@ -48,7 +49,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		sites:    map[ssa.CallInstruction][]*ssa.Function{},
 		sums:     map[*ssa.Function]*summary{},
 		closures: map[*ssa.Function][]*ssa.MakeClosure{},
-		bases:    map[string]*base{},
+		bases:    map[string]*mem.Base{},
 		states:   map[*ssa.Function]*fnState{},
 		cells:    map[*ssa.Alloc]cell{},
 	}
@@ -406,21 +407,21 @@ func (a *analyzer) summarizeSCC(ctx context.Context, scc []*ssa.Function, succ m
 
 // rootName names a loc's root as fn's code does: a parameter or a captured
 // variable by its name, else as findings do.
-func rootName(fn *ssa.Function, l *loc) string {
-	switch b := l.base; {
-	case b.kind == bParam && b.idx < len(fn.Params):
-		return fn.Params[b.idx].Name()
-	case b.kind == bFree && b.idx < len(fn.FreeVars):
-		return fn.FreeVars[b.idx].Name()
+func rootName(fn *ssa.Function, l *mem.Loc) string {
+	switch b := l.Base; {
+	case b.Kind == mem.Param && b.Idx < len(fn.Params):
+		return fn.Params[b.Idx].Name()
+	case b.Kind == mem.Free && b.Idx < len(fn.FreeVars):
+		return fn.FreeVars[b.Idx].Name()
 	}
-	short, _ := loc{base: l.base}.names()
+	short, _ := mem.Loc{Base: l.Base}.Names()
 	return short
 }
 
 // spellIn spells a loc of fn's summary with its root named by rootName.
-func spellIn(fn *ssa.Function, l loc) string {
+func spellIn(fn *ssa.Function, l mem.Loc) string {
 	root := rootName(fn, &l)
-	short, _ := loc{base: &base{name: root}, path: l.path, trunc: l.trunc}.names()
+	short, _ := mem.Loc{Base: &mem.Base{Name: root}, Path: l.Path, Trunc: l.Trunc}.Names()
 	return short
 }
 
@@ -492,24 +493,24 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 		return nil, nil
 	}
 	ci := contextParam(h.fn)
-	var ctxBase *base
+	var ctxBase *mem.Base
 	if ci >= 0 {
 		p := h.fn.Params[ci]
 		t := pointee(p.Type())
-		ctxBase = &base{kind: bContext, typ: t, key: "ctx:" + types.TypeString(t, nil),
-			name: p.Name(), full: "context " + p.Name() + " (" + types.TypeString(p.Type(), nil) + ")"}
+		ctxBase = &mem.Base{Kind: mem.Context, Type: t, Key: "ctx:" + types.TypeString(t, nil),
+			Name: p.Name(), Full: "context " + p.Name() + " (" + types.TypeString(p.Type(), nil) + ")"}
 	}
 	// rebase rewrites a loc of the handler's summary for an invocation.
-	rebase := func(l loc) []loc {
-		var roots []loc
-		switch l.base.kind {
-		case bParam:
-			if h.recv != nil && l.base.idx == 0 {
+	rebase := func(l mem.Loc) []mem.Loc {
+		var roots []mem.Loc
+		switch l.Base.Kind {
+		case mem.Param:
+			if h.recv != nil && l.Base.Idx == 0 {
 				// The value registered as the handler: shared by all
 				// invocations, named after its type: (*Handler).items.
 				for _, r := range a.state(h.recvFn).origin(h.recv) {
-					if r.base.kind == bFresh {
-						r = a.registeredLoc(r.base.site, r.base.typ)
+					if r.Base.Kind == mem.Fresh {
+						r = a.registeredLoc(r.Base.Site, r.Base.Type)
 					}
 					roots = append(roots, r)
 				}
@@ -517,33 +518,33 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 				// The request and the response writer belong to this
 				// invocation alone.
 				return nil
-			} else if l.base.idx == ci && ctxBase != nil {
-				roots = []loc{{base: ctxBase, key: ctxBase.key}}
-			} else if isLoopPtr(h.fn.Params[l.base.idx].Type()) {
+			} else if l.Base.Idx == ci && ctxBase != nil {
+				roots = []mem.Loc{{Base: ctxBase, Key: ctxBase.Key}}
+			} else if isLoopPtr(h.fn.Params[l.Base.Idx].Type()) {
 				return nil // the loop itself is synchronized
 			} else {
-				roots = []loc{a.unknownLoc(l.base.typ)}
+				roots = []mem.Loc{a.unknownLoc(l.Base.Type)}
 			}
-		case bFree:
-			if h.site != nil && l.base.idx < len(h.site.Bindings) {
+		case mem.Free:
+			if h.site != nil && l.Base.Idx < len(h.site.Bindings) {
 				cs := a.state(h.site.Parent())
-				for _, r := range cs.origin(h.site.Bindings[l.base.idx]) {
-					if r.base.kind == bFresh && isBound(h.fn) {
-						r = a.registeredLoc(r.base.site, r.base.typ)
-					} else if r.base.kind == bFresh {
-						r = a.sharedLoc(r.base.site, r.base.typ).extend(r.path, r.trunc)
+				for _, r := range cs.origin(h.site.Bindings[l.Base.Idx]) {
+					if r.Base.Kind == mem.Fresh && isBound(h.fn) {
+						r = a.registeredLoc(r.Base.Site, r.Base.Type)
+					} else if r.Base.Kind == mem.Fresh {
+						r = a.sharedLoc(r.Base.Site, r.Base.Type).Extend(r.Path, r.Trunc)
 					}
 					roots = append(roots, r)
 				}
 			} else {
-				roots = a.creatorBindings(h.fn, l.base.idx, l.base.typ)
+				roots = a.creatorBindings(h.fn, l.Base.Idx, l.Base.Type)
 			}
 		default:
-			return []loc{l}
+			return []mem.Loc{l}
 		}
-		out := make([]loc, 0, len(roots))
+		out := make([]mem.Loc, 0, len(roots))
 		for _, r := range roots {
-			out = append(out, r.extend(l.path, l.trunc))
+			out = append(out, r.Extend(l.Path, l.Trunc))
 		}
 		return out
 	}
@@ -552,12 +553,12 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 	add := func(acc *rawAccess) {
 		var locks []held
 		for _, hl := range acc.locks {
-			if ls := rebase(hl.loc); len(ls) == 1 && !ls[0].imprecise() {
+			if ls := rebase(hl.loc); len(ls) == 1 && !ls[0].Imprecise() {
 				locks = append(locks, held{loc: ls[0], write: hl.write, same: hl.same})
 			}
 		}
 		for _, n := range rebase(acc.loc) {
-			k := n.key + "|" + acc.op.String() + "|" + itoa(int(acc.pos)) + "|" + locksKey(locks)
+			k := n.Key + "|" + acc.op.String() + "|" + itoa(int(acc.pos)) + "|" + locksKey(locks)
 			if acc.via != nil {
 				k += "|" + itoa(int(acc.via.call.pos))
 			}
@@ -627,11 +628,11 @@ func (a *analyzer) setupStores(fn *ssa.Function) []*rawStore {
 
 // registeredLoc names an object handed to a framework at registration after
 // its type: "(*Handler)".
-func (a *analyzer) registeredLoc(site ssa.Value, t types.Type) loc {
+func (a *analyzer) registeredLoc(site ssa.Value, t types.Type) mem.Loc {
 	name := "(" + types.TypeString(types.NewPointer(t), func(*types.Package) string { return "" }) + ")"
 	full := "(" + types.TypeString(types.NewPointer(t), nil) + ")"
-	return a.rootLoc(&base{kind: bShared, site: site, typ: t,
-		key: "r:" + full + "@" + a.fset.Position(site.Pos()).String(), name: name, full: full})
+	return a.rootLoc(&mem.Base{Kind: mem.Shared, Site: site, Type: t,
+		Key: "r:" + full + "@" + a.fset.Position(site.Pos()).String(), Name: name, Full: full})
 }
 
 func (a *analyzer) position(p token.Pos) token.Position { return a.fset.Position(p) }

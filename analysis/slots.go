@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/types"
 
+	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/ssa"
 )
 
@@ -18,7 +19,7 @@ import (
 // slotKey names a kind of slot: a field of a struct type, or an element of
 // a slice, array or map type.
 type slotKey struct {
-	typ   typeKeyT
+	typ   mem.TypeKey
 	field int // -1: an element
 }
 
@@ -49,15 +50,15 @@ func newSlotIndex(fns []*ssa.Function) *slotIndex {
 					}
 					switch addr := in.Addr.(type) {
 					case *ssa.FieldAddr:
-						k := slotKey{typeKey(pointee(addr.X.Type())), addr.Field}
+						k := slotKey{mem.KeyOf(pointee(addr.X.Type())), addr.Field}
 						x.by[k] = append(x.by[k], stored{v: in.Val, in: fn, holder: addr.X})
 					case *ssa.IndexAddr:
-						k := slotKey{typeKey(in.Val.Type()), -1}
+						k := slotKey{mem.KeyOf(in.Val.Type()), -1}
 						x.by[k] = append(x.by[k], stored{v: in.Val, in: fn})
 					}
 				case *ssa.MapUpdate:
 					if callable(in.Value.Type()) {
-						k := slotKey{typeKey(in.Value.Type()), -1}
+						k := slotKey{mem.KeyOf(in.Value.Type()), -1}
 						x.by[k] = append(x.by[k], stored{v: in.Value, in: fn, key: in.Key})
 					}
 				}
@@ -82,21 +83,21 @@ func (d *disc) sources(v ssa.Value, fn *ssa.Function) []source {
 	case *ssa.UnOp:
 		switch addr := x.X.(type) {
 		case *ssa.FieldAddr:
-			k = slotKey{typeKey(pointee(addr.X.Type())), addr.Field}
+			k = slotKey{mem.KeyOf(pointee(addr.X.Type())), addr.Field}
 		case *ssa.IndexAddr:
-			k = slotKey{typeKey(x.Type()), -1}
+			k = slotKey{mem.KeyOf(x.Type()), -1}
 		default:
 			return []source{{v: v, in: fn}}
 		}
 	case *ssa.Field:
-		k = slotKey{typeKey(x.X.Type()), x.Field}
+		k = slotKey{mem.KeyOf(x.X.Type()), x.Field}
 	case *ssa.Index, *ssa.Lookup:
-		k = slotKey{typeKey(x.Type()), -1}
+		k = slotKey{mem.KeyOf(x.Type()), -1}
 	case *ssa.Extract:
 		if _, ok := x.Tuple.(*ssa.Next); !ok {
 			return []source{{v: v, in: fn}}
 		}
-		k = slotKey{typeKey(x.Type()), -1}
+		k = slotKey{mem.KeyOf(x.Type()), -1}
 	default:
 		return []source{{v: v, in: fn}}
 	}

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"github.com/safels/safels/analysis/mem"
 	"go/token"
 	"strconv"
 )
@@ -39,9 +40,9 @@ type storeClass struct {
 
 // storeGroup tracks one destination class in a summary.
 type storeGroup struct {
-	rep     loc            // the record standing for the class
-	fresh   map[string]loc // fresh destinations kept by allocation
-	wide    bool           // past maxWidth allocations: rep stands for all
+	rep     mem.Loc            // the record standing for the class
+	fresh   map[string]mem.Loc // fresh destinations kept by allocation
+	wide    bool               // past maxWidth allocations: rep stands for all
 	valBase map[string]*widthGroup
 	valSeen map[string]bool // values as given, before widening
 	bases   int             // shared roots of values kept
@@ -49,11 +50,11 @@ type storeGroup struct {
 
 // storeDst returns the destination to record for dst and its key, and
 // whether it stands for several fresh objects.
-func (sum *summary) storeDst(dst loc) (loc, string, *storeGroup, bool) {
+func (sum *summary) storeDst(dst mem.Loc) (mem.Loc, string, *storeGroup, bool) {
 	if isRelative(dst) {
-		return dst, dst.key, sum.storeGroupOf(dst.key, dst), false
+		return dst, dst.Key, sum.storeGroupOf(dst.Key, dst), false
 	}
-	c := storeClass{own: ownerOf(dst), slot: slotOf(dst), posted: dst.base.key == postedKey, trunc: dst.trunc}
+	c := storeClass{own: ownerOf(dst), slot: slotOf(dst), posted: dst.Base.Key == postedKey, trunc: dst.Trunc}
 	if sum.storeClasses == nil {
 		sum.storeClasses = map[storeClass]*storeGroup{}
 	}
@@ -62,28 +63,28 @@ func (sum *summary) storeDst(dst loc) (loc, string, *storeGroup, bool) {
 		g = &storeGroup{rep: dst}
 		sum.storeClasses[c] = g
 	}
-	if dst.base.kind != bFresh {
-		return g.rep, "c:" + g.rep.key, g, false
+	if dst.Base.Kind != mem.Fresh {
+		return g.rep, "c:" + g.rep.Key, g, false
 	}
-	if x, ok := g.fresh[dst.base.key]; ok && !g.wide {
-		return x, "f:" + x.key, g, false
+	if x, ok := g.fresh[dst.Base.Key]; ok && !g.wide {
+		return x, "f:" + x.Key, g, false
 	}
 	if !g.wide && len(g.fresh) < maxWidth {
 		if g.fresh == nil {
-			g.fresh = map[string]loc{}
+			g.fresh = map[string]mem.Loc{}
 		}
-		g.fresh[dst.base.key] = dst
-		return dst, "f:" + dst.key, g, false
+		g.fresh[dst.Base.Key] = dst
+		return dst, "f:" + dst.Key, g, false
 	}
 	if !g.wide {
 		g.wide = true
 		sum.storesCut = true
 	}
-	return g.rep, "w:" + g.rep.key, g, true
+	return g.rep, "w:" + g.rep.Key, g, true
 }
 
 // storeGroupOf: the group of a relative destination, by its key.
-func (sum *summary) storeGroupOf(key string, dst loc) *storeGroup {
+func (sum *summary) storeGroupOf(key string, dst mem.Loc) *storeGroup {
 	if sum.storeRel == nil {
 		sum.storeRel = map[string]*storeGroup{}
 	}
@@ -96,7 +97,7 @@ func (sum *summary) storeGroupOf(key string, dst loc) *storeGroup {
 }
 
 // storeVal returns the value to record, stored into g's destination.
-func (sum *summary) storeVal(g *storeGroup, val loc) loc {
+func (sum *summary) storeVal(g *storeGroup, val mem.Loc) mem.Loc {
 	if ownerOf(val) == ownFresh {
 		return val
 	}
@@ -104,27 +105,27 @@ func (sum *summary) storeVal(g *storeGroup, val loc) loc {
 		g.valBase = map[string]*widthGroup{}
 		g.valSeen = map[string]bool{}
 	}
-	seen := g.valSeen[val.key]
-	g.valSeen[val.key] = true
-	w := g.valBase[val.base.key]
+	seen := g.valSeen[val.Key]
+	g.valSeen[val.Key] = true
+	w := g.valBase[val.Base.Key]
 	if w == nil {
 		if !isRelative(val) && g.bases >= maxWidth {
 			sum.storesCut = true
-			u := unknownOf(val.memType())
-			if val.trunc {
-				u = u.deep()
+			u := unknownOf(val.MemType())
+			if val.Trunc {
+				u = u.Deep()
 			}
 			return u
 		}
 		g.bases++
 		w = &widthGroup{}
-		g.valBase[val.base.key] = w
+		g.valBase[val.Base.Key] = w
 	}
-	if len(val.path) == 0 {
+	if len(val.Path) == 0 {
 		return val
 	}
 	if w.wide != nil {
-		if p := commonPrefix(*w.wide, val); len(p.path) < len(w.wide.path) {
+		if p := commonPrefix(*w.wide, val); len(p.Path) < len(w.wide.Path) {
 			w.wide = &p
 		}
 		return *w.wide
@@ -143,17 +144,17 @@ func (sum *summary) storeVal(g *storeGroup, val loc) loc {
 }
 
 // addStore records the store of a pointer to val into dst.
-func (sum *summary) addStore(dst, val loc, pos token.Pos) {
+func (sum *summary) addStore(dst, val mem.Loc, pos token.Pos) {
 	sum.addStoreAny(dst, val, pos, false)
 }
 
-func (sum *summary) addStoreAny(dst, val loc, pos token.Pos, anyBase bool) {
+func (sum *summary) addStoreAny(dst, val mem.Loc, pos token.Pos, anyBase bool) {
 	if sum.detached {
 		dst, val = detachOf(dst), detachOf(val)
 	}
 	d, dk, g, many := sum.storeDst(dst)
 	v := sum.storeVal(g, val)
-	k := [2]string{dk, v.key}
+	k := [2]string{dk, v.Key}
 	if anyBase || many {
 		k[0] = "w:" + strconv.Quote(dk)
 	}

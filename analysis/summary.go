@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/callgraph"
 	"golang.org/x/tools/go/ssa"
 )
@@ -15,7 +16,7 @@ import (
 // A rawAccess is an access found while summarizing a function, relative to
 // that function's parameters and free variables.
 type rawAccess struct {
-	loc    loc
+	loc    mem.Loc
 	op     Op
 	atomic bool
 	pos    token.Pos
@@ -27,7 +28,7 @@ type rawAccess struct {
 // held is a lock held at an access: the mutex's loc and whether it is held
 // for writing (Lock) or only for reading (RLock).
 type held struct {
-	loc   loc
+	loc   mem.Loc
 	write bool
 	// same: the access lies in the object holding the mutex, reached
 	// through the same pointer (locks.go); ptr: while a function is
@@ -42,7 +43,7 @@ func locksKey(hs []held) string {
 	}
 	keys := make([]string, len(hs))
 	for i, h := range hs {
-		keys[i] = h.loc.key
+		keys[i] = h.loc.Key
 		if h.write {
 			keys[i] += "!"
 		}
@@ -63,7 +64,7 @@ func unionLocks(a, b []held) []held {
 next:
 	for _, h := range b {
 		for i, o := range out {
-			if o.loc.key == h.loc.key {
+			if o.loc.Key == h.loc.Key {
 				out[i].write = o.write || h.write
 				out[i].same = o.same || h.same
 				continue next
@@ -110,7 +111,7 @@ func push(path []rawCall, tail *chain) *chain {
 // summary is what a function does to memory that outlives its invocation.
 type summary struct {
 	accesses []*rawAccess
-	returns  [][]loc // per result: what a returned pointer may point to
+	returns  [][]mem.Loc // per result: what a returned pointer may point to
 	// stores are the pointers it stores (pollution.go).
 	stores []*rawStore
 	// calls are the calls through which the callee's own accesses of
@@ -140,7 +141,7 @@ type summary struct {
 	// every reference to its base (the fallback of a recursive component
 	// that did not settle: summarizeSCC).
 	width   map[widthKey]*widthGroup
-	widened *loc
+	widened *mem.Loc
 	// sites counts the call sites keeping each access (newSite);
 	// sitesCut says the bound was hit.
 	sites    map[accKey]int
@@ -187,11 +188,11 @@ const maxWidth = 8
 // everything below it, so the wider loc stands for every loc it replaces.
 // The widened prefix only shortens, so a group holds at most maxWidth plus
 // the path length locs.
-func (s *summary) widen(l loc, g refKey) loc {
-	if len(l.path) == 0 {
+func (s *summary) widen(l mem.Loc, g refKey) mem.Loc {
+	if len(l.Path) == 0 {
 		return l
 	}
-	gk := widthKey{g, l.base.key}
+	gk := widthKey{g, l.Base.Key}
 	if s.width == nil {
 		s.width = map[widthKey]*widthGroup{}
 	}
@@ -201,9 +202,9 @@ func (s *summary) widen(l loc, g refKey) loc {
 		s.width[gk] = w
 	}
 	if w.wide != nil {
-		if p := commonPrefix(*w.wide, l); len(p.path) < len(w.wide.path) || s.collapse && len(w.wide.path) > 0 {
+		if p := commonPrefix(*w.wide, l); len(p.Path) < len(w.wide.Path) || s.collapse && len(w.wide.Path) > 0 {
 			if s.collapse {
-				p = loc{base: l.base, key: l.base.key}.deep()
+				p = mem.Loc{Base: l.Base, Key: l.Base.Key}.Deep()
 			}
 			w.wide = &p
 		}
@@ -211,12 +212,12 @@ func (s *summary) widen(l loc, g refKey) loc {
 	}
 	// (Counted by the group's own record of locs: an access the summary
 	// then drops, past another bound, must not count again each pass.)
-	if dup := w.seen[l.key]; !s.collapse && (w.n < maxWidth || dup) {
+	if dup := w.seen[l.Key]; !s.collapse && (w.n < maxWidth || dup) {
 		if !dup {
 			if w.seen == nil {
 				w.seen = map[string]bool{}
 			}
-			w.seen[l.key] = true
+			w.seen[l.Key] = true
 			w.n++
 			w.first = l
 		}
@@ -224,7 +225,7 @@ func (s *summary) widen(l loc, g refKey) loc {
 	}
 	p := commonPrefix(w.first, l)
 	if s.collapse {
-		p = loc{base: l.base, key: l.base.key}.deep()
+		p = mem.Loc{Base: l.Base, Key: l.Base.Key}.Deep()
 	}
 	w.wide = &p
 	if s.widened == nil {
@@ -264,8 +265,8 @@ const maxSites = 4
 
 // newSite: the access of l at g may be kept for g's call site, fewer than
 // maxSites sites keeping it so far. Past the bound the summary says so.
-func (s *summary) newSite(l loc, g refKey) bool {
-	k := accKey{loc: l.key, ref: g}
+func (s *summary) newSite(l mem.Loc, g refKey) bool {
+	k := accKey{loc: l.Key, ref: g}
 	k.ref.site = token.NoPos
 	if s.sites == nil {
 		s.sites = map[accKey]int{}
@@ -288,8 +289,8 @@ const maxRefs = 16
 // newRef: the access of l at g's place may be kept, fewer than maxRefs
 // places keeping the same access so far. Past the bound the summary says
 // so.
-func (s *summary) newRef(l loc, g refKey) bool {
-	k := accKey{loc: l.key, ref: refKey{op: g.op, atomic: g.atomic, locks: g.locks}}
+func (s *summary) newRef(l mem.Loc, g refKey) bool {
+	k := accKey{loc: l.Key, ref: refKey{op: g.op, atomic: g.atomic, locks: g.locks}}
 	if s.refs == nil {
 		s.refs = map[accKey]map[refPlace]bool{}
 	}
@@ -319,18 +320,18 @@ type refPlace struct {
 type widthGroup struct {
 	seen  map[string]bool
 	n     int
-	first loc
-	wide  *loc
+	first mem.Loc
+	wide  *mem.Loc
 }
 
 // commonPrefix is the longest path a and b (of one base) share, truncated.
-func commonPrefix(a, b loc) loc {
+func commonPrefix(a, b mem.Loc) mem.Loc {
 	n := 0
-	for n < len(a.path) && n < len(b.path) && sameElem(a.path[n], b.path[n]) {
+	for n < len(a.Path) && n < len(b.Path) && mem.SameElem(a.Path[n], b.Path[n]) {
 		n++
 	}
-	p := loc{base: a.base, path: a.path[:n:n], trunc: true}
-	p.key = p.computeKey()
+	p := mem.Loc{Base: a.Base, Path: a.Path[:n:n], Trunc: true}
+	p.Key = p.ComputeKey()
 	return p
 }
 
@@ -357,7 +358,7 @@ type analyzer struct {
 	sums     map[*ssa.Function]*summary
 	closures map[*ssa.Function][]*ssa.MakeClosure // where each closure is made
 	bounds   []Problem                            // recursive components forced to settle
-	bases    map[string]*base
+	bases    map[string]*mem.Base
 	states   map[*ssa.Function]*fnState
 	cells    map[*ssa.Alloc]cell // captured variables (cellValues)
 	// setupPhase: summarizeAll has met every function a handler reaches;
@@ -377,7 +378,7 @@ type analyzer struct {
 	reads     *readLog                   // of the summary being computed
 	lastReads map[*ssa.Function]*readLog // of each function's latest summary
 	progress  *progress
-	unknowns  map[types.Type]loc // unknownLoc's, by type
+	unknowns  map[types.Type]mem.Loc // unknownLoc's, by type
 	// ctx is the run's; polls counts the walk steps (stopped), and
 	// halted says ctx was found done.
 	ctx        context.Context
@@ -400,7 +401,7 @@ type analyzer struct {
 	workspace map[*types.Package]bool
 	// unsafeTargets: struct types made from an unsafe.Pointer somewhere,
 	// which fitsParam never filters (typefilter.go).
-	unsafeTargets map[typeKeyT]bool
+	unsafeTargets map[mem.TypeKey]bool
 	// wsFuncs: the workspace's functions with bodies; cbMethods their
 	// methods by name and cbTargets the methods each library call may
 	// call back (library.go).
@@ -408,7 +409,7 @@ type analyzer struct {
 	// bodies: every function of the program with a body; boxed: the
 	// types whose values may sit in an interface (library.go).
 	bodies    []*ssa.Function
-	boxed     map[typeKeyT]bool
+	boxed     map[mem.TypeKey]bool
 	cbMethods map[string][]*ssa.Function
 	cbTargets map[ssa.CallInstruction][]callbackTarget
 	// cbSigs: the signatures library code calls each name by, and
@@ -423,51 +424,51 @@ type analyzer struct {
 	pub publisher
 }
 
-func (a *analyzer) intern(b *base) *base {
-	if old, ok := a.bases[b.key]; ok {
+func (a *analyzer) intern(b *mem.Base) *mem.Base {
+	if old, ok := a.bases[b.Key]; ok {
 		return old
 	}
-	a.bases[b.key] = b
+	a.bases[b.Key] = b
 	return b
 }
 
-func (a *analyzer) rootLoc(b *base) loc {
+func (a *analyzer) rootLoc(b *mem.Base) mem.Loc {
 	b = a.intern(b)
-	return loc{base: b, key: b.key}
+	return mem.Loc{Base: b, Key: b.Key}
 }
 
-func (a *analyzer) globalLoc(g *ssa.Global) loc {
+func (a *analyzer) globalLoc(g *ssa.Global) mem.Loc {
 	full := g.Pkg.Pkg.Path() + "." + g.Name()
-	return a.rootLoc(&base{kind: bGlobal, global: g, typ: pointee(g.Type()),
-		key: "g:" + full, name: g.Name(), full: full})
+	return a.rootLoc(&mem.Base{Kind: mem.Global, Global: g, Type: pointee(g.Type()),
+		Key: "g:" + full, Name: g.Name(), Full: full})
 }
 
-func (a *analyzer) unknownLoc(t types.Type) loc {
+func (a *analyzer) unknownLoc(t types.Type) mem.Loc {
 	// Asked for at every access of memory known only by its type: spell
 	// the type once per types.Type.
 	if l, ok := a.unknowns[t]; ok {
 		return l
 	}
-	l := a.rootLoc(unknownOf(t).base)
+	l := a.rootLoc(unknownOf(t).Base)
 	if a.unknowns == nil {
-		a.unknowns = map[types.Type]loc{}
+		a.unknowns = map[types.Type]mem.Loc{}
 	}
 	a.unknowns[t] = l
 	return l
 }
 
 // unknownOf is memory of type t, wherever it is.
-func unknownOf(t types.Type) loc {
+func unknownOf(t types.Type) mem.Loc {
 	ts := types.TypeString(t, nil)
 	// Keyed by typeKey, not ts: the same memory is one location whether
 	// its type is spelled with aliases or not.
-	b := &base{kind: bUnknown, typ: t, key: "?:" + string(typeKey(t)),
-		name: unknownName(t), full: "(" + ts + ")"}
-	return loc{base: b, key: b.key}
+	b := &mem.Base{Kind: mem.Unknown, Type: t, Key: "?:" + string(mem.KeyOf(t)),
+		Name: unknownName(t), Full: "(" + ts + ")"}
+	return mem.Loc{Base: b, Key: b.Key}
 }
 
-func (a *analyzer) freshLoc(site ssa.Value, t types.Type) loc {
-	return a.rootLoc(&base{kind: bFresh, site: site, typ: t, key: a.freshKey(site)})
+func (a *analyzer) freshLoc(site ssa.Value, t types.Type) mem.Loc {
+	return a.rootLoc(&mem.Base{Kind: mem.Fresh, Site: site, Type: t, Key: a.freshKey(site)})
 }
 
 // freshKey names the memory made at site. Bases are interned by key, the
@@ -480,15 +481,15 @@ func (a *analyzer) freshKey(site ssa.Value) string {
 
 // freshResultLoc is new memory a library call returns as its idx-th
 // result (an error: errorResult), apart from the first result's.
-func (a *analyzer) freshResultLoc(site ssa.Value, idx int, t types.Type) loc {
-	return a.rootLoc(&base{kind: bFresh, site: site, typ: t, key: a.freshKey(site) + freshResultTag + itoa(idx)})
+func (a *analyzer) freshResultLoc(site ssa.Value, idx int, t types.Type) mem.Loc {
+	return a.rootLoc(&mem.Base{Kind: mem.Fresh, Site: site, Type: t, Key: a.freshKey(site) + freshResultTag + itoa(idx)})
 }
 
 const freshResultTag = "#result"
 
 // sharedLoc names an allocation made outside the current invocation (a local
 // of main captured by a handler closure) as a root: "main.keys".
-func (a *analyzer) sharedLoc(site ssa.Value, t types.Type) loc {
+func (a *analyzer) sharedLoc(site ssa.Value, t types.Type) mem.Loc {
 	fn := site.Parent()
 	name := site.Name()
 	if al, ok := site.(*ssa.Alloc); ok && al.Comment != "" {
@@ -496,16 +497,16 @@ func (a *analyzer) sharedLoc(site ssa.Value, t types.Type) loc {
 	}
 	short := ownerName(fn) + "." + name
 	full := fn.String() + "." + name
-	return a.rootLoc(&base{kind: bShared, site: site, typ: t,
-		key: "s:" + full + "@" + a.fset.Position(site.Pos()).String(), name: short, full: full})
+	return a.rootLoc(&mem.Base{Kind: mem.Shared, Site: site, Type: t,
+		Key: "s:" + full + "@" + a.fset.Position(site.Pos()).String(), Name: short, Full: full})
 }
 
-func paramLoc(a *analyzer, i int, t types.Type, free bool) loc {
-	k, tag := bParam, "p"
+func paramLoc(a *analyzer, i int, t types.Type, free bool) mem.Loc {
+	k, tag := mem.Param, "p"
 	if free {
-		k, tag = bFree, "f"
+		k, tag = mem.Free, "f"
 	}
-	return a.rootLoc(&base{kind: k, idx: i, typ: t, key: tag + itoa(i) + ":" + types.TypeString(t, nil)})
+	return a.rootLoc(&mem.Base{Kind: k, Idx: i, Type: t, Key: tag + itoa(i) + ":" + types.TypeString(t, nil)})
 }
 
 func shortQual(p *types.Package) string { return p.Name() }
@@ -548,13 +549,13 @@ type fnState struct {
 	a       *analyzer
 	fn      *ssa.Function
 	sum     *summary // being computed, while summarize runs
-	origins map[ssa.Value][]loc
-	loads   map[ssa.Value][]loc
-	escaped map[*base]bool
+	origins map[ssa.Value][]mem.Loc
+	loads   map[ssa.Value][]mem.Loc
+	escaped map[*mem.Base]bool
 	// goShared: allocations handed to goroutines this function starts,
 	// which neither publish them nor are they published otherwise: shared
 	// by an invocation and its goroutines only (findEscapes).
-	goShared map[*base]bool
+	goShared map[*mem.Base]bool
 	escKey   string // escaped and goShared, spelled (delta.go)
 	stIndex  *storeIndex
 	cur      []held // while summarizing: the locks held at the instruction visited
@@ -570,14 +571,14 @@ func (a *analyzer) state(fn *ssa.Function) *fnState {
 // newState starts fn's value cache afresh: inside a recursive cycle the
 // callee summaries it depends on grow between iterations.
 func (a *analyzer) newState(fn *ssa.Function) *fnState {
-	s := &fnState{a: a, fn: fn, origins: map[ssa.Value][]loc{}, loads: map[ssa.Value][]loc{}}
+	s := &fnState{a: a, fn: fn, origins: map[ssa.Value][]mem.Loc{}, loads: map[ssa.Value][]mem.Loc{}}
 	a.states[fn] = s
 	return s
 }
 
 // origin returns the memory a pointer-like value refers to: for a pointer
 // its pointee, for a slice its backing array, for a map its entries.
-func (s *fnState) origin(v ssa.Value) []loc {
+func (s *fnState) origin(v ssa.Value) []mem.Loc {
 	if r, ok := s.origins[v]; ok {
 		return r
 	}
@@ -587,42 +588,42 @@ func (s *fnState) origin(v ssa.Value) []loc {
 	return r
 }
 
-func (s *fnState) origin0(v ssa.Value) []loc {
+func (s *fnState) origin0(v ssa.Value) []mem.Loc {
 	a := s.a
 	switch v := v.(type) {
 	case *ssa.Global:
 		if cgoInternal(v.Name()) {
 			return nil // cgo's own machinery, not the program's state
 		}
-		return []loc{a.globalLoc(v)}
+		return []mem.Loc{a.globalLoc(v)}
 	case *ssa.Alloc:
-		return []loc{a.freshLoc(v, pointee(v.Type()))}
+		return []mem.Loc{a.freshLoc(v, pointee(v.Type()))}
 	case *ssa.MakeSlice, *ssa.MakeMap, *ssa.MakeChan:
-		return []loc{a.freshLoc(v, v.Type())}
+		return []mem.Loc{a.freshLoc(v, v.Type())}
 	case *ssa.FieldAddr:
 		st, ok := pointee(v.X.Type()).Underlying().(*types.Struct)
 		if !ok {
 			return nil
 		}
 		f, parent := st.Field(v.Field), pointee(v.X.Type())
-		return mapLocs(s.origin(v.X), func(l loc) loc { return l.field(f, parent) })
+		return mapLocs(s.origin(v.X), func(l mem.Loc) mem.Loc { return l.Field(f, parent) })
 	case *ssa.IndexAddr:
 		et := pointee(v.Type())
-		return mapLocs(s.origin(v.X), func(l loc) loc { return l.index(et) })
+		return mapLocs(s.origin(v.X), func(l mem.Loc) mem.Loc { return l.Index(et) })
 	case *ssa.Parameter:
 		for i, p := range s.fn.Params {
 			if p == v {
-				return []loc{paramLoc(a, i, pointee(v.Type()), false)}
+				return []mem.Loc{paramLoc(a, i, pointee(v.Type()), false)}
 			}
 		}
 	case *ssa.FreeVar:
 		for i, p := range s.fn.FreeVars {
 			if p == v {
-				return []loc{paramLoc(a, i, pointee(v.Type()), true)}
+				return []mem.Loc{paramLoc(a, i, pointee(v.Type()), true)}
 			}
 		}
 	case *ssa.Phi:
-		var out []loc
+		var out []mem.Loc
 		for _, e := range v.Edges {
 			out = append(out, s.origin(e)...)
 		}
@@ -676,7 +677,7 @@ func (s *fnState) origin0(v ssa.Value) []loc {
 				if vals, ok := a.cellValues(al); ok {
 					// A variable a closure captured: what was assigned
 					// to it, not "anything kept in fresh memory".
-					var out []loc
+					var out []mem.Loc
 					for _, x := range vals {
 						out = append(out, s.origin(x)...)
 					}
@@ -692,7 +693,7 @@ func (s *fnState) origin0(v ssa.Value) []loc {
 		return nil
 	}
 	if pointerLike(v.Type()) {
-		return []loc{a.unknownLoc(pointee(v.Type()))}
+		return []mem.Loc{a.unknownLoc(pointee(v.Type()))}
 	}
 	return nil
 }
@@ -711,17 +712,17 @@ func isNext(v ssa.Value) bool { _, ok := v.(*ssa.Next); return ok }
 
 // derefLoaded: v was loaded from memory; the memory it refers to is the
 // dereference of where it was loaded from.
-func (s *fnState) derefLoaded(v ssa.Value, t types.Type) []loc {
-	return mapLocs(s.loadedFrom(v), func(l loc) loc { return l.deref(t) })
+func (s *fnState) derefLoaded(v ssa.Value, t types.Type) []mem.Loc {
+	return mapLocs(s.loadedFrom(v), func(l mem.Loc) mem.Loc { return l.Deref(t) })
 }
 
 // loadedFrom returns the memory a value was read from, if it was.
-func (s *fnState) loadedFrom(v ssa.Value) []loc {
+func (s *fnState) loadedFrom(v ssa.Value) []mem.Loc {
 	if r, ok := s.loads[v]; ok {
 		return r
 	}
 	s.loads[v] = nil
-	var r []loc
+	var r []mem.Loc
 	switch v := v.(type) {
 	case *ssa.UnOp:
 		if v.Op == token.MUL {
@@ -730,20 +731,20 @@ func (s *fnState) loadedFrom(v ssa.Value) []loc {
 	case *ssa.Field:
 		if st, ok := v.X.Type().Underlying().(*types.Struct); ok {
 			f := st.Field(v.Field)
-			r = mapLocs(s.loadedFrom(v.X), func(l loc) loc { return l.field(f, v.X.Type()) })
+			r = mapLocs(s.loadedFrom(v.X), func(l mem.Loc) mem.Loc { return l.Field(f, v.X.Type()) })
 		}
 	case *ssa.Index:
 		if _, ok := v.X.Type().Underlying().(*types.Array); ok {
-			r = mapLocs(s.loadedFrom(v.X), func(l loc) loc { return l.index(v.Type()) })
+			r = mapLocs(s.loadedFrom(v.X), func(l mem.Loc) mem.Loc { return l.Index(v.Type()) })
 		}
 	case *ssa.Lookup:
 		if m, ok := v.X.Type().Underlying().(*types.Map); ok {
-			r = mapLocs(s.origin(v.X), func(l loc) loc { return l.index(m.Elem()) })
+			r = mapLocs(s.origin(v.X), func(l mem.Loc) mem.Loc { return l.Index(m.Elem()) })
 		}
 	case *ssa.Next:
 		if m, ok := v.Iter.(*ssa.Range); ok {
 			if mt, ok := m.X.Type().Underlying().(*types.Map); ok {
-				r = mapLocs(s.origin(m.X), func(l loc) loc { return l.index(mt.Elem()) })
+				r = mapLocs(s.origin(m.X), func(l mem.Loc) mem.Loc { return l.Index(mt.Elem()) })
 			}
 		}
 	case *ssa.Phi:
@@ -756,26 +757,26 @@ func (s *fnState) loadedFrom(v ssa.Value) []loc {
 	return r
 }
 
-func mapLocs(in []loc, f func(loc) loc) []loc {
+func mapLocs(in []mem.Loc, f func(mem.Loc) mem.Loc) []mem.Loc {
 	if len(in) == 0 {
 		return nil
 	}
-	out := make([]loc, 0, len(in))
+	out := make([]mem.Loc, 0, len(in))
 	for _, l := range in {
 		out = append(out, f(l))
 	}
 	return out
 }
 
-func dedupe(in []loc) []loc {
+func dedupe(in []mem.Loc) []mem.Loc {
 	if len(in) < 2 {
 		return in
 	}
 	seen := make(map[string]bool, len(in))
 	out := in[:0:0]
 	for _, l := range in {
-		if !seen[l.key] {
-			seen[l.key] = true
+		if !seen[l.Key] {
+			seen[l.Key] = true
 			out = append(out, l)
 		}
 	}
@@ -783,7 +784,7 @@ func dedupe(in []loc) []loc {
 }
 
 // callResults: what the idx-th result of a call may point to.
-func (s *fnState) callResults(call *ssa.Call, idx int) []loc {
+func (s *fnState) callResults(call *ssa.Call, idx int) []mem.Loc {
 	var t types.Type
 	if tup, ok := call.Type().(*types.Tuple); ok {
 		if idx >= tup.Len() {
@@ -796,7 +797,7 @@ func (s *fnState) callResults(call *ssa.Call, idx int) []loc {
 	if !pointerLike(t) {
 		return nil
 	}
-	var out []loc
+	var out []mem.Loc
 	targets, args, binds := s.a.targets(s, call)
 	for i, callee := range targets {
 		if callee.Blocks == nil {
@@ -819,7 +820,7 @@ func (s *fnState) callResults(call *ssa.Call, idx int) []loc {
 				}
 				if pointerLike(arg.Type()) {
 					for _, l := range s.origin(arg) {
-						out = append(out, l.deep())
+						out = append(out, l.Deep())
 					}
 				}
 			}
@@ -841,13 +842,13 @@ func (s *fnState) callResults(call *ssa.Call, idx int) []loc {
 // call's own (an error value is not modified once made), not memory its
 // receiver or arguments reach, save for the errors it is given, which it
 // may wrap (fmt.Errorf's %w, errors.Join).
-func (s *fnState) errorResult(call *ssa.Call, idx int, t types.Type, args []ssa.Value) []loc {
+func (s *fnState) errorResult(call *ssa.Call, idx int, t types.Type, args []ssa.Value) []mem.Loc {
 	a := s.a
-	out := []loc{a.freshResultLoc(call, idx, pointee(t))}
+	out := []mem.Loc{a.freshResultLoc(call, idx, pointee(t))}
 	for _, arg := range args {
 		if isErrorType(arg.Type()) {
 			for _, l := range s.origin(arg) {
-				out = append(out, l.deep())
+				out = append(out, l.Deep())
 			}
 		}
 	}
@@ -860,43 +861,43 @@ func isErrorType(t types.Type) bool {
 }
 
 // subst rewrites a callee-relative loc in terms of the caller's values.
-func (s *fnState) subst(l loc, callee *ssa.Function, args []ssa.Value, binds []ssa.Value) []loc {
-	var roots []loc
-	switch l.base.kind {
-	case bParam:
-		if l.base.idx < len(args) && args[l.base.idx] != nil && !isCovered(args, l.base.idx) {
-			roots = s.origin(args[l.base.idx])
+func (s *fnState) subst(l mem.Loc, callee *ssa.Function, args []ssa.Value, binds []ssa.Value) []mem.Loc {
+	var roots []mem.Loc
+	switch l.Base.Kind {
+	case mem.Param:
+		if l.Base.Idx < len(args) && args[l.Base.Idx] != nil && !isCovered(args, l.Base.Idx) {
+			roots = s.origin(args[l.Base.Idx])
 		} else {
-			roots = []loc{s.a.unknownLoc(l.base.typ)}
+			roots = []mem.Loc{s.a.unknownLoc(l.Base.Type)}
 		}
-	case bFree:
-		if binds != nil && l.base.idx < len(binds) && !isCovered(binds, l.base.idx) {
-			roots = s.origin(binds[l.base.idx])
+	case mem.Free:
+		if binds != nil && l.Base.Idx < len(binds) && !isCovered(binds, l.Base.Idx) {
+			roots = s.origin(binds[l.Base.Idx])
 		} else {
-			roots = s.a.creatorBindings(callee, l.base.idx, l.base.typ)
+			roots = s.a.creatorBindings(callee, l.Base.Idx, l.Base.Type)
 		}
 	default:
-		return []loc{l}
+		return []mem.Loc{l}
 	}
-	out := make([]loc, 0, len(roots))
+	out := make([]mem.Loc, 0, len(roots))
 	for _, r := range roots {
-		if l.base.kind == bParam && !s.a.fitsParam(r, callee, l.base.idx) {
+		if l.Base.Kind == mem.Param && !s.a.fitsParam(r, callee, l.Base.Idx) {
 			continue // memory of another type: not what the callee is given
 		}
-		if al, ok := r.base.site.(*ssa.Alloc); ok && r.base.kind == bFresh && len(r.path) == 0 && len(l.path) > 0 && l.path[0].kind == eDeref {
+		if al, ok := r.Base.Site.(*ssa.Alloc); ok && r.Base.Kind == mem.Fresh && len(r.Path) == 0 && len(l.Path) > 0 && l.Path[0].Kind == mem.Deref {
 			if vals, ok := s.a.cellValues(al); ok {
 				// The callee reads a captured variable: what was
 				// assigned to it.
 				cs := s.a.state(al.Parent())
 				for _, x := range vals {
 					for _, o := range cs.origin(x) {
-						out = append(out, o.extend(l.path[1:], l.trunc))
+						out = append(out, o.Extend(l.Path[1:], l.Trunc))
 					}
 				}
 				continue
 			}
 		}
-		out = append(out, r.extend(l.path, l.trunc))
+		out = append(out, r.Extend(l.Path, l.Trunc))
 	}
 	return out
 }
@@ -977,7 +978,7 @@ func onlyRead(fv *ssa.FreeVar, depth int) bool {
 // creatorBindings resolves a closure's free variable where the call site
 // does not know the closure: from the places the closure is made. A local of
 // the making function is shared by every call of the closure.
-func (a *analyzer) creatorBindings(fn *ssa.Function, idx int, t types.Type) []loc {
+func (a *analyzer) creatorBindings(fn *ssa.Function, idx int, t types.Type) []mem.Loc {
 	out := a.makerBindings(fn, idx)
 	if a.reads != nil {
 		a.reads.closures = append(a.reads.closures, closureRead{fn: fn, idx: idx, result: a.stableLocs(out)})
@@ -990,19 +991,19 @@ func (a *analyzer) creatorBindings(fn *ssa.Function, idx int, t types.Type) []lo
 
 // makerBindings is what the idx-th free variable of closure fn is bound to
 // where fn is made.
-func (a *analyzer) makerBindings(fn *ssa.Function, idx int) []loc {
-	var out []loc
+func (a *analyzer) makerBindings(fn *ssa.Function, idx int) []mem.Loc {
+	var out []mem.Loc
 	for _, mc := range a.closures[fn] {
 		if idx >= len(mc.Bindings) {
 			continue
 		}
 		cs := a.state(mc.Parent())
 		for _, l := range cs.origin(mc.Bindings[idx]) {
-			switch l.base.kind {
-			case bFresh:
-				out = append(out, a.sharedLoc(l.base.site, l.base.typ).extend(l.path, l.trunc))
-			case bParam, bFree:
-				out = append(out, a.unknownLoc(l.base.typ))
+			switch l.Base.Kind {
+			case mem.Fresh:
+				out = append(out, a.sharedLoc(l.Base.Site, l.Base.Type).Extend(l.Path, l.Trunc))
+			case mem.Param, mem.Free:
+				out = append(out, a.unknownLoc(l.Base.Type))
 			default:
 				out = append(out, l)
 			}
@@ -1064,14 +1065,14 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 	s.sum = sum
 	defer func() { s.sum = nil }()
 	if n := fn.Signature.Results().Len(); n > 0 && len(sum.returns) != n {
-		sum.returns = make([][]loc, fn.Signature.Results().Len())
+		sum.returns = make([][]mem.Loc, fn.Signature.Results().Len())
 	}
 	s.escaped = s.findEscapes()
 	inLocks := s.lockStates()
 	if a.setupPhase {
 		sum.setupOnly = true
 	}
-	rec := func(l loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via *chain, locks []held) {
+	rec := func(l mem.Loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via *chain, locks []held) {
 		if sum.setupOnly {
 			return
 		}
@@ -1079,24 +1080,24 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 		if sum.detached {
 			l, locks = a.detach(l), absoluteLocks(locks)
 		}
-		if l.base.kind == bFresh {
+		if l.Base.Kind == mem.Fresh {
 			if d := firstDeref(l); d >= 0 {
 				// Memory reached through a pointer kept in fresh memory
 				// is not fresh: it may be anything of its type.
-				l = a.unknownLoc(l.path[d].typ).extend(l.path[d+1:], l.trunc)
-			} else if !s.escaped[l.base] {
-				if !s.goShared[l.base] {
+				l = a.unknownLoc(l.Path[d].Type).Extend(l.Path[d+1:], l.Trunc)
+			} else if !s.escaped[l.Base] {
+				if !s.goShared[l.Base] {
 					return // memory of this invocation only
 				}
 				// Memory of this invocation that goroutines it started
 				// also reach, and no one else: accesses of it race only
 				// within the invocation, so it is named by where it was
 				// made, not aliased with every object of its type.
-				l = a.goSharedLoc(l.base).extend(l.path, l.trunc)
+				l = a.goSharedLoc(l.Base).Extend(l.Path, l.Trunc)
 			} else {
 				// Published fresh memory may be reached by others through
 				// where it was stored: alias it by type.
-				l = a.unknownLoc(l.base.typ).extend(l.path, l.trunc)
+				l = a.unknownLoc(l.Base.Type).Extend(l.Path, l.Trunc)
 			}
 		}
 		g := refKey{op: op, atomic: atomic, pos: pos, at: at, locks: locksKey(locks)}
@@ -1106,7 +1107,7 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 			g.site = via.call.pos
 		}
 		l = sum.widen(l, g)
-		k := accKey{loc: l.key, ref: g}
+		k := accKey{loc: l.Key, ref: g}
 		if _, dup := sum.accSeen[k]; dup {
 			return
 		}
@@ -1119,14 +1120,14 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 		sum.accSeen[k] = struct{}{}
 		sum.accesses = append(sum.accesses, &rawAccess{loc: l, op: op, atomic: atomic, pos: pos, fn: at, via: via, locks: locks})
 	}
-	here := func(l []loc, op Op, atomic bool, pos token.Pos) {
+	here := func(l []mem.Loc, op Op, atomic bool, pos token.Pos) {
 		for _, x := range l {
 			rec(x, op, atomic, pos, fn, nil, nil)
 		}
 	}
 	// at: an access of the memory at addr, under the locks of its own
 	// object marked (locks.go).
-	at := func(l []loc, op Op, pos token.Pos, addr ssa.Value) {
+	at := func(l []mem.Loc, op Op, pos token.Pos, addr ssa.Value) {
 		locks := s.objectLocks(addr)
 		for _, x := range l {
 			rec(x, op, false, pos, fn, nil, locks)
@@ -1153,17 +1154,17 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 				s.storePointer(dsts, in.Val, pos)
 			case *ssa.MapUpdate:
 				m := in.Map.Type().Underlying().(*types.Map)
-				dsts := mapLocs(s.origin(in.Map), func(l loc) loc { return l.index(m.Elem()) })
+				dsts := mapLocs(s.origin(in.Map), func(l mem.Loc) mem.Loc { return l.Index(m.Elem()) })
 				here(dsts, Write, false, pos)
 				s.storePointer(dsts, in.Key, pos)
 				s.storePointer(dsts, in.Value, pos)
 			case *ssa.Lookup:
 				if m, ok := in.X.Type().Underlying().(*types.Map); ok {
-					here(mapLocs(s.origin(in.X), func(l loc) loc { return l.index(m.Elem()) }), Read, false, pos)
+					here(mapLocs(s.origin(in.X), func(l mem.Loc) mem.Loc { return l.Index(m.Elem()) }), Read, false, pos)
 				}
 			case *ssa.Range:
 				if m, ok := in.X.Type().Underlying().(*types.Map); ok {
-					here(mapLocs(s.origin(in.X), func(l loc) loc { return l.index(m.Elem()) }), Read, false, pos)
+					here(mapLocs(s.origin(in.X), func(l mem.Loc) mem.Loc { return l.Index(m.Elem()) }), Read, false, pos)
 				}
 			case *ssa.Return:
 				for i, r := range in.Results {
@@ -1205,7 +1206,7 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 	return sum
 }
 
-type recorder func(l loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via *chain, locks []held)
+type recorder func(l mem.Loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via *chain, locks []held)
 
 // applySummary adds callee's accesses, rewritten for this call, to the
 // caller's summary. What the callee does to memory it names absolutely
@@ -1250,7 +1251,7 @@ func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []
 			if coveredLoc(h.loc, args, binds) {
 				continue
 			}
-			if ls := s.subst(h.loc, callee, args, binds); len(ls) == 1 && !ls[0].imprecise() && ls[0].base.kind != bFresh {
+			if ls := s.subst(h.loc, callee, args, binds); len(ls) == 1 && !ls[0].Imprecise() && ls[0].Base.Kind != mem.Fresh {
 				locks = append(locks, held{loc: ls[0], write: h.write, same: h.same})
 			}
 		}
@@ -1370,7 +1371,7 @@ func synchronized(pkg string) bool {
 }
 
 func (a *analyzer) builtin(s *fnState, b *ssa.Builtin, args []ssa.Value, pos token.Pos, rec recorder) {
-	elems := func(v ssa.Value) []loc {
+	elems := func(v ssa.Value) []mem.Loc {
 		t := v.Type().Underlying()
 		var et types.Type
 		switch u := t.(type) {
@@ -1381,9 +1382,9 @@ func (a *analyzer) builtin(s *fnState, b *ssa.Builtin, args []ssa.Value, pos tok
 		default:
 			return nil
 		}
-		return mapLocs(s.origin(v), func(l loc) loc { return l.index(et) })
+		return mapLocs(s.origin(v), func(l mem.Loc) mem.Loc { return l.Index(et) })
 	}
-	do := func(ls []loc, op Op) {
+	do := func(ls []mem.Loc, op Op) {
 		for _, l := range ls {
 			rec(l, op, false, pos, s.fn, nil, nil)
 		}
@@ -1535,18 +1536,18 @@ func instrPos(instr ssa.Instruction) token.Pos {
 
 // findEscapes: fresh allocations this function publishes (stores into
 // other memory, sends, or hands to unknown code). Their accesses are shared.
-func (s *fnState) findEscapes() map[*base]bool {
-	esc := map[*base]bool{}
+func (s *fnState) findEscapes() map[*mem.Base]bool {
+	esc := map[*mem.Base]bool{}
 	// edges: fresh memory kept in other fresh memory by a callee; it is
 	// published if that memory is.
-	edges := map[*base][]loc{}
-	var markLocs func(ls []loc, dsts []loc)
+	edges := map[*mem.Base][]mem.Loc{}
+	var markLocs func(ls []mem.Loc, dsts []mem.Loc)
 	// markTo publishes v by keeping it in dsts (nil: anywhere). Kept in
 	// this invocation's own memory it stays its own; kept in memory its
 	// parameters reach, the caller decides (keptIn); kept anywhere else it
 	// is published.
-	var markTo func(v ssa.Value, dsts []loc)
-	markTo = func(v ssa.Value, dsts []loc) {
+	var markTo func(v ssa.Value, dsts []mem.Loc)
+	markTo = func(v ssa.Value, dsts []mem.Loc) {
 		if v == nil || !pointerLike(v.Type()) {
 			return
 		}
@@ -1560,45 +1561,45 @@ func (s *fnState) findEscapes() map[*base]bool {
 		markLocs(s.origin(v), dsts)
 	}
 	mark := func(v ssa.Value) { markTo(v, nil) }
-	goShared := map[*base]bool{}
-	var goLocs func(ls []loc)
-	goLocs = func(ls []loc) {
+	goShared := map[*mem.Base]bool{}
+	var goLocs func(ls []mem.Loc)
+	goLocs = func(ls []mem.Loc) {
 		for _, l := range ls {
-			if l.base.kind == bFresh && firstDeref(l) < 0 && !goShared[l.base] {
-				goShared[l.base] = true
+			if l.Base.Kind == mem.Fresh && firstDeref(l) < 0 && !goShared[l.Base] {
+				goShared[l.Base] = true
 				// What it holds the goroutine reaches too.
-				goLocs(s.storedInto(l.base))
-				goLocs(edges[l.base])
+				goLocs(s.storedInto(l.Base))
+				goLocs(edges[l.Base])
 			}
 		}
 	}
-	markLocs = func(ls []loc, dsts []loc) {
+	markLocs = func(ls []mem.Loc, dsts []mem.Loc) {
 		rel := dsts != nil
 		for _, d := range dsts {
-			if d.base.kind != bParam && (d.base.kind != bFresh || firstDeref(d) >= 0) {
+			if d.Base.Kind != mem.Param && (d.Base.Kind != mem.Fresh || firstDeref(d) >= 0) {
 				rel = false
 			}
 		}
 		for _, l := range ls {
 			// A pointer loaded from fresh memory (a struct parameter's
 			// copy: cmd.Args[1]) leads elsewhere, not into it.
-			if l.base.kind == bFresh && firstDeref(l) < 0 && !esc[l.base] {
-				esc[l.base] = true
+			if l.Base.Kind == mem.Fresh && firstDeref(l) < 0 && !esc[l.Base] {
+				esc[l.Base] = true
 				// What it holds is published with it: the variadic
 				// array of append(last, e) holds e.
-				markLocs(s.storedInto(l.base), dsts)
-				markLocs(edges[l.base], dsts)
+				markLocs(s.storedInto(l.Base), dsts)
+				markLocs(edges[l.Base], dsts)
 			}
-			if l.base.kind != bParam || firstDeref(l) >= 0 || s.sum == nil {
+			if l.Base.Kind != mem.Param || firstDeref(l) >= 0 || s.sum == nil {
 				continue
 			}
 			if !rel {
-				s.sum.publish(l.base.idx)
+				s.sum.publish(l.Base.Idx)
 				continue
 			}
 			for _, d := range dsts {
-				if d.base.kind == bParam && d.base.idx != l.base.idx {
-					s.sum.keep(l.base.idx, d)
+				if d.Base.Kind == mem.Param && d.Base.Idx != l.Base.Idx {
+					s.sum.keep(l.Base.Idx, d)
 				}
 			}
 		}
@@ -1663,7 +1664,7 @@ func (s *fnState) findEscapes() map[*base]bool {
 							continue
 						}
 						for _, d := range dsts {
-							edges[d.base] = append(edges[d.base], s.origin(c.Args[k.idx])...)
+							edges[d.Base] = append(edges[d.Base], s.origin(c.Args[k.idx])...)
 						}
 					}
 					continue
@@ -1719,7 +1720,7 @@ func (s *fnState) findEscapes() map[*base]bool {
 		}
 	}
 	// Memory kept in fresh memory that was published later.
-	for done := map[*base]bool{}; ; {
+	for done := map[*mem.Base]bool{}; ; {
 		more := false
 		for b, ls := range edges {
 			if esc[b] && !done[b] {
@@ -1736,7 +1737,7 @@ func (s *fnState) findEscapes() map[*base]bool {
 	for b := range goShared {
 		if !esc[b] {
 			if s.goShared == nil {
-				s.goShared = map[*base]bool{}
+				s.goShared = map[*mem.Base]bool{}
 			}
 			s.goShared[b] = true
 		}
@@ -1748,13 +1749,13 @@ func (s *fnState) findEscapes() map[*base]bool {
 // goroutines it starts (fnState.goShared): one root per allocation site,
 // standing for that memory of every invocation (a conflict on it is the
 // handler's with itself).
-func (a *analyzer) goSharedLoc(b *base) loc {
-	fn, name := b.site.Parent(), b.site.Name()
-	if al, ok := b.site.(*ssa.Alloc); ok && al.Comment != "" {
+func (a *analyzer) goSharedLoc(b *mem.Base) mem.Loc {
+	fn, name := b.Site.Parent(), b.Site.Name()
+	if al, ok := b.Site.(*ssa.Alloc); ok && al.Comment != "" {
 		name = al.Comment
 	}
-	return a.rootLoc(&base{kind: bShared, site: b.site, typ: b.typ,
-		key: "go:" + b.key, name: ownerName(fn) + "." + name, full: fn.String() + "." + name})
+	return a.rootLoc(&mem.Base{Kind: mem.Shared, Site: b.Site, Type: b.Type,
+		Key: "go:" + b.Key, Name: ownerName(fn) + "." + name, Full: fn.String() + "." + name})
 }
 
 // keptParam: a summary's parameter idx is kept in dst, memory another of
@@ -1762,7 +1763,7 @@ func (a *analyzer) goSharedLoc(b *base) loc {
 // own (findEscapes).
 type keptParam struct {
 	idx int
-	dst loc
+	dst mem.Loc
 }
 
 func (s *summary) publish(idx int) {
@@ -1772,9 +1773,9 @@ func (s *summary) publish(idx int) {
 	s.publishes[idx] = true
 }
 
-func (s *summary) keep(idx int, dst loc) {
+func (s *summary) keep(idx int, dst mem.Loc) {
 	for _, k := range s.keptIn {
-		if k.idx == idx && k.dst.key == dst.key {
+		if k.idx == idx && k.dst.Key == dst.Key {
 			return
 		}
 	}
@@ -1797,9 +1798,9 @@ func madeClosure(v ssa.Value) *ssa.MakeClosure {
 	}
 }
 
-func firstDeref(l loc) int {
-	for i, e := range l.path {
-		if e.kind == eDeref {
+func firstDeref(l mem.Loc) int {
+	for i, e := range l.Path {
+		if e.Kind == mem.Deref {
 			return i
 		}
 	}
@@ -1816,12 +1817,12 @@ func appendsPointers(c *ssa.CallCommon) bool {
 	return ok && pointerLike(sl.Elem())
 }
 
-func allFresh(ls []loc) bool {
+func allFresh(ls []mem.Loc) bool {
 	if len(ls) == 0 {
 		return false
 	}
 	for _, l := range ls {
-		if l.base.kind != bFresh {
+		if l.Base.Kind != mem.Fresh {
 			return false
 		}
 	}
@@ -1870,7 +1871,7 @@ func (s *fnState) lockStep(cur []held, c *ssa.Call) []held {
 	ls := s.origin(c.Common().Args[0])
 	// (A mutex reached through a parameter is judged where the parameter
 	// is known: at the call, or as the handler's context.)
-	if len(ls) != 1 || ls[0].imprecise() && !isRelative(ls[0]) || ls[0].base.kind == bFresh {
+	if len(ls) != 1 || ls[0].Imprecise() && !isRelative(ls[0]) || ls[0].Base.Kind == mem.Fresh {
 		// Which mutex is not known: it protects nothing, and an unlock of
 		// it is taken to release them all (conservative). Nor does a mutex
 		// in this invocation's own memory, or reached through it (a context
@@ -1884,7 +1885,7 @@ func (s *fnState) lockStep(cur []held, c *ssa.Call) []held {
 	l := ls[0]
 	out := make([]held, 0, len(cur)+1)
 	for _, h := range cur {
-		if h.loc.key != l.key {
+		if h.loc.Key != l.Key {
 			out = append(out, h)
 		}
 	}
@@ -2018,15 +2019,15 @@ func (s *fnState) deferLocks(cur []held, d *ssa.Defer) []held {
 				continue
 			}
 			ls := s.origin(c.Args[0])
-			if len(ls) != 1 || ls[0].imprecise() {
+			if len(ls) != 1 || ls[0].Imprecise() {
 				return nil // which mutex is not known: any
 			}
-			released[ls[0].key] = true
+			released[ls[0].Key] = true
 		}
 	}
 	var out []held
 	for _, h := range cur {
-		if !released[h.loc.key] {
+		if !released[h.loc.Key] {
 			out = append(out, h)
 		}
 	}
@@ -2068,7 +2069,7 @@ func intersectLocks(a, b []held) []held {
 	var out []held
 	for _, x := range a {
 		for _, y := range b {
-			if x.loc.key == y.loc.key {
+			if x.loc.Key == y.loc.Key {
 				h := held{loc: x.loc, write: x.write && y.write, same: x.same && y.same}
 				if x.ptr == y.ptr {
 					h.ptr = x.ptr // the same pointer on both ways

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/ssa"
 )
 
@@ -24,8 +25,8 @@ type translator struct {
 	fields    map[*types.Var]*types.Var
 	funcs     map[*ssa.Function]*ssa.Function
 	values    map[ssa.Value]ssa.Value
-	bases     map[*base]*base
-	locs      map[string]loc // by the old loc's key
+	bases     map[*mem.Base]*mem.Base
+	locs      map[string]mem.Loc // by the old loc's key
 	files     map[*token.File]*token.File
 	pkgs      map[string]*types.Package
 }
@@ -40,8 +41,8 @@ func (a *analyzer) translator(prev *generation) *translator {
 		fields:    map[*types.Var]*types.Var{},
 		funcs:     map[*ssa.Function]*ssa.Function{},
 		values:    map[ssa.Value]ssa.Value{},
-		bases:     map[*base]*base{},
-		locs:      map[string]loc{},
+		bases:     map[*mem.Base]*mem.Base{},
+		locs:      map[string]mem.Loc{},
 		files:     map[*token.File]*token.File{},
 		pkgs:      map[string]*types.Package{},
 	}
@@ -99,7 +100,7 @@ func (t *translator) summary(s *summary) (*summary, bool) {
 		out.keptIn = append(out.keptIn, keptParam{idx: k.idx, dst: d})
 	}
 	if s.returns != nil {
-		out.returns = make([][]loc, len(s.returns))
+		out.returns = make([][]mem.Loc, len(s.returns))
 		for i, r := range s.returns {
 			ls, ok := t.locList(r)
 			if !ok {
@@ -161,11 +162,11 @@ func (t *translator) locks(hs []held) ([]held, bool) {
 	return out, true
 }
 
-func (t *translator) locList(ls []loc) ([]loc, bool) {
+func (t *translator) locList(ls []mem.Loc) ([]mem.Loc, bool) {
 	if ls == nil {
 		return nil, true
 	}
-	out := make([]loc, len(ls))
+	out := make([]mem.Loc, len(ls))
 	for i, l := range ls {
 		n, ok := t.loc(l)
 		if !ok {
@@ -372,96 +373,96 @@ func sameShape(a, b ssa.Value) bool {
 	return a.Name() == b.Name() && types.TypeString(a.Type(), nil) == types.TypeString(b.Type(), nil)
 }
 
-func (t *translator) base(b *base) (*base, bool) {
+func (t *translator) base(b *mem.Base) (*mem.Base, bool) {
 	if n, ok := t.bases[b]; ok {
 		return n, n != nil
 	}
-	var n *base
-	switch b.kind {
-	case bGlobal:
-		if g, ok := t.global(b.global); ok {
-			n = t.a.globalLoc(g).base
+	var n *mem.Base
+	switch b.Kind {
+	case mem.Global:
+		if g, ok := t.global(b.Global); ok {
+			n = t.a.globalLoc(g).Base
 		}
-	case bShared, bFresh:
-		if site, ok := t.value(b.site); ok {
-			typ, ok := t.typ(b.typ)
+	case mem.Shared, mem.Fresh:
+		if site, ok := t.value(b.Site); ok {
+			typ, ok := t.typ(b.Type)
 			if ok {
 				switch {
-				case b.kind == bFresh && strings.Contains(b.key, freshResultTag):
-					i := strings.LastIndex(b.key, freshResultTag) + len(freshResultTag)
-					if idx, err := strconv.Atoi(b.key[i:]); err == nil {
-						n = t.a.freshResultLoc(site, idx, typ).base
+				case b.Kind == mem.Fresh && strings.Contains(b.Key, freshResultTag):
+					i := strings.LastIndex(b.Key, freshResultTag) + len(freshResultTag)
+					if idx, err := strconv.Atoi(b.Key[i:]); err == nil {
+						n = t.a.freshResultLoc(site, idx, typ).Base
 					}
-				case b.kind == bFresh:
-					n = t.a.freshLoc(site, typ).base
-				case len(b.key) > 2 && b.key[:2] == "r:":
-					n = t.a.registeredLoc(site, typ).base
+				case b.Kind == mem.Fresh:
+					n = t.a.freshLoc(site, typ).Base
+				case len(b.Key) > 2 && b.Key[:2] == "r:":
+					n = t.a.registeredLoc(site, typ).Base
 				default:
-					n = t.a.sharedLoc(site, typ).base
+					n = t.a.sharedLoc(site, typ).Base
 				}
 			}
 		}
-	case bParam, bFree:
-		if typ, ok := t.typ(b.typ); ok {
-			n = paramLoc(t.a, b.idx, typ, b.kind == bFree).base
+	case mem.Param, mem.Free:
+		if typ, ok := t.typ(b.Type); ok {
+			n = paramLoc(t.a, b.Idx, typ, b.Kind == mem.Free).Base
 		}
-	case bUnknown:
-		if typ, ok := t.typ(b.typ); ok {
-			n = t.a.unknownLoc(typ).base
+	case mem.Unknown:
+		if typ, ok := t.typ(b.Type); ok {
+			n = t.a.unknownLoc(typ).Base
 		}
-	case bContext:
-		if b.key == postedKey {
-			n = t.a.postedLoc().base
+	case mem.Context:
+		if b.Key == postedKey {
+			n = t.a.postedLoc().Base
 		}
 	}
-	if n != nil && n.key != b.key {
+	if n != nil && n.Key != b.Key {
 		n = nil
 	}
 	t.bases[b] = n
 	return n, n != nil
 }
 
-func (t *translator) loc(l loc) (loc, bool) {
-	if n, ok := t.locs[l.key]; ok {
-		return n, n.base != nil
+func (t *translator) loc(l mem.Loc) (mem.Loc, bool) {
+	if n, ok := t.locs[l.Key]; ok {
+		return n, n.Base != nil
 	}
 	n, ok := t.loc0(l)
 	if !ok {
-		n = loc{}
+		n = mem.Loc{}
 	}
-	t.locs[l.key] = n
+	t.locs[l.Key] = n
 	return n, ok
 }
 
-func (t *translator) loc0(l loc) (loc, bool) {
-	b, ok := t.base(l.base)
+func (t *translator) loc0(l mem.Loc) (mem.Loc, bool) {
+	b, ok := t.base(l.Base)
 	if !ok {
-		return loc{}, false
+		return mem.Loc{}, false
 	}
-	n := loc{base: b, path: make([]elem, 0, len(l.path)), trunc: l.trunc}
-	for _, e := range l.path {
-		ne := elem{kind: e.kind, precise: e.precise}
-		switch e.kind {
-		case eField:
-			parent, ok := t.typ(e.parent)
+	n := mem.Loc{Base: b, Path: make([]mem.Elem, 0, len(l.Path)), Trunc: l.Trunc}
+	for _, e := range l.Path {
+		ne := mem.Elem{Kind: e.Kind, Precise: e.Precise}
+		switch e.Kind {
+		case mem.Field:
+			parent, ok := t.typ(e.Parent)
 			if !ok {
-				return loc{}, false
+				return mem.Loc{}, false
 			}
-			f, ok := t.field(e.parent, parent, e.field)
+			f, ok := t.field(e.Parent, parent, e.Field)
 			if !ok {
-				return loc{}, false
+				return mem.Loc{}, false
 			}
-			ne.field, ne.parent, ne.typ = f, parent, f.Type()
+			ne.Field, ne.Parent, ne.Type = f, parent, f.Type()
 		default:
-			typ, ok := t.typ(e.typ)
+			typ, ok := t.typ(e.Type)
 			if !ok {
-				return loc{}, false
+				return mem.Loc{}, false
 			}
-			ne.typ = typ
+			ne.Type = typ
 		}
-		n.path = append(n.path, ne)
+		n.Path = append(n.Path, ne)
 	}
-	n.key = n.computeKey()
+	n.Key = n.ComputeKey()
 	return n, true
 }
 

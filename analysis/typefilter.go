@@ -3,6 +3,7 @@ package analysis
 import (
 	"go/types"
 
+	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/ssa"
 )
 
@@ -18,12 +19,12 @@ import (
 // is never filtered.
 
 // fitsParam: an origin r may be what callee's idx-th parameter points to.
-func (a *analyzer) fitsParam(r loc, callee *ssa.Function, idx int) bool {
+func (a *analyzer) fitsParam(r mem.Loc, callee *ssa.Function, idx int) bool {
 	want := paramPointee(callee, idx)
-	if want == nil || r.trunc {
+	if want == nil || r.Trunc {
 		return true // not a pointer to a struct, or r stands for more
 	}
-	have := r.memType()
+	have := r.MemType()
 	if have == nil {
 		return true
 	}
@@ -31,7 +32,7 @@ func (a *analyzer) fitsParam(r loc, callee *ssa.Function, idx int) bool {
 	if !ok {
 		return true // an interface, unknown memory, a type parameter
 	}
-	if a.unsafeTargets[typeKey(want)] {
+	if a.unsafeTargets[mem.KeyOf(want)] {
 		return true
 	}
 	return types.Identical(hs, want.Underlying())
@@ -69,8 +70,8 @@ func paramPointee(callee *ssa.Function, idx int) types.Type {
 
 // findUnsafeTargets: the struct types some workspace function makes a
 // pointer to out of an unsafe.Pointer.
-func findUnsafeTargets(fns []*ssa.Function) map[typeKeyT]bool {
-	out := map[typeKeyT]bool{}
+func findUnsafeTargets(fns []*ssa.Function) map[mem.TypeKey]bool {
+	out := map[mem.TypeKey]bool{}
 	for _, fn := range fns {
 		for _, b := range fn.Blocks {
 			for _, in := range b.Instrs {
@@ -82,7 +83,7 @@ func findUnsafeTargets(fns []*ssa.Function) map[typeKeyT]bool {
 					continue
 				}
 				if p, ok := cv.Type().Underlying().(*types.Pointer); ok {
-					out[typeKey(p.Elem())] = true
+					out[mem.KeyOf(p.Elem())] = true
 				}
 			}
 		}

@@ -1,4 +1,4 @@
-package analysis
+package mem
 
 import (
 	"go/ast"
@@ -42,12 +42,12 @@ var (
 		if !types.Identical(a, b) {
 			t.Fatalf("%s and %s: the test's types should be identical", a, b)
 		}
-		if typeKey(a) != typeKey(b) {
-			t.Errorf("%s: key %q, %s: key %q", a, typeKey(a), b, typeKey(b))
+		if KeyOf(a) != KeyOf(b) {
+			t.Errorf("%s: key %q, %s: key %q", a, KeyOf(a), b, KeyOf(b))
 		}
 	}
-	if typeKey(typ("d1")) == typeKey(typ("d2")) {
-		t.Errorf("[]int and []string share the key %q", typeKey(typ("d1")))
+	if KeyOf(typ("d1")) == KeyOf(typ("d2")) {
+		t.Errorf("[]int and []string share the key %q", KeyOf(typ("d1")))
 	}
 	if d := typ("d1"); unaliasDeep(d) != d {
 		t.Errorf("a type without aliases is rebuilt")

@@ -1,19 +1,19 @@
-package analysis
+package mem
 
 import "go/types"
 
-// typeKeyT identifies a type up to types.Identical, as far as the index and
+// A TypeKey identifies a type up to types.Identical, as far as the index and
 // the slots need: identical types print alike (a collision only adds a
 // candidate).
-type typeKeyT string
+type TypeKey string
 
-// typeKey is t's key. Aliases are spelled out first: types.TypeString
+// KeyOf is t's key. Aliases are spelled out first: types.TypeString
 // prints `any` and `interface{}` apart although they are identical, and a
 // summary carried over from an earlier run is rebuilt with its aliases
 // resolved (translate.go), so without this a slot's key would depend on
 // which run wrote the summary, and the slot's sharing with it.
-func typeKey(t types.Type) typeKeyT {
-	return typeKeyT(types.TypeString(unaliasDeep(t), nil))
+func KeyOf(t types.Type) TypeKey {
+	return TypeKey(types.TypeString(unaliasDeep(t), nil))
 }
 
 // unaliasDeep is t with every alias inside it resolved; t itself when it
