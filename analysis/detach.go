@@ -37,7 +37,7 @@ func (a *analyzer) detach(l mem.Loc) mem.Loc {
 	if !isRelative(l) {
 		return l
 	}
-	return a.unknownLoc(l.Base.Type).Extend(l.Path, l.Trunc)
+	return a.roots.Unknown(l.Base.Type).Extend(l.Path, l.Trunc)
 }
 
 // detachOf is detach without the analyzer's interning (for stores).
@@ -45,7 +45,7 @@ func detachOf(l mem.Loc) mem.Loc {
 	if !isRelative(l) {
 		return l
 	}
-	return unknownOf(l.Base.Type).Extend(l.Path, l.Trunc)
+	return mem.UnknownOf(l.Base.Type).Extend(l.Path, l.Trunc)
 }
 
 // detachComponent starts scc over with detached summaries, and says so.

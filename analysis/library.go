@@ -71,7 +71,7 @@ func (a *analyzer) modelCall(s *fnState, m *CallModel, call ssa.CallInstruction,
 	case "result":
 		if v, ok := call.(*ssa.Call); ok && m.Result == "fresh" {
 			if t, ok := firstResult(v); ok {
-				dst := []mem.Loc{a.freshLoc(v, pointee(t))}
+				dst := []mem.Loc{a.roots.Fresh(v, pointee(t))}
 				for _, arg := range args {
 					s.storePointer(dst, arg, pos)
 				}
@@ -102,7 +102,7 @@ func (s *fnState) modelResults(m *CallModel, call *ssa.Call, idx int, t types.Ty
 	// argument's memory, or new memory as untracked as append(nil, x)'s.
 	fresh := (m.Result == "fresh" || m.Result == "first") && idx == 0
 	if m.Result == "fresh" && idx == 0 {
-		out = append(out, s.a.freshLoc(call, pointee(t)))
+		out = append(out, s.a.roots.Fresh(call, pointee(t)))
 	}
 	first := 0
 	if method {

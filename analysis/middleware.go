@@ -274,15 +274,15 @@ func (a *analyzer) envRebase(h found, l mem.Loc) []mem.Loc {
 			return nil // a function value: no memory of its own
 		}
 		if b.val == nil {
-			return []mem.Loc{a.unknownLoc(l.Base.Type).Extend(l.Path, l.Trunc)}
+			return []mem.Loc{a.roots.Unknown(l.Base.Type).Extend(l.Path, l.Trunc)}
 		}
 		var out []mem.Loc
 		for _, r := range a.state(b.in).origin(b.val) {
 			switch r.Base.Kind {
 			case mem.Fresh:
-				r = a.sharedLoc(r.Base.Site, r.Base.Type).Extend(r.Path, r.Trunc)
+				r = a.roots.Shared(r.Base.Site, r.Base.Type).Extend(r.Path, r.Trunc)
 			case mem.Param:
-				r = a.unknownLoc(r.MemType())
+				r = a.roots.Unknown(r.MemType())
 			case mem.Free:
 				var rs []mem.Loc
 				for _, x := range a.creatorBindings(b.in, r.Base.Idx, r.Base.Type) {

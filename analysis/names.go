@@ -2,7 +2,6 @@ package analysis
 
 import (
 	"fmt"
-	"go/types"
 	"path/filepath"
 	"strings"
 
@@ -69,17 +68,6 @@ func (a *analyzer) displayFunc(f *found, label string) string {
 // told apart), `(*redcon.Command).Args` (some redcon.Command, wherever it
 // is: a pointer of unknown origin); `x...` is x and everything reachable
 // from it.
-
-// unknownName names memory known only by its type t.
-func unknownName(t types.Type) string {
-	switch u := types.Unalias(t).(type) {
-	case *types.Pointer:
-		t = u.Elem()
-	case *types.Array:
-		t = types.NewSlice(u.Elem()) // its length says nothing here
-	}
-	return "(*" + types.TypeString(t, shortQual) + ")"
-}
 
 // ownerName names the function owning a variable: its outermost declared
 // function (`main` for a local of a func literal in main).

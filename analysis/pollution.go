@@ -95,14 +95,6 @@ func ownerOf(l mem.Loc) ownership {
 	return ownShared
 }
 
-// postedKey names, as the destination of a store, the context a value
-// becomes when it is posted (loop.Post(l, h, v)).
-const postedKey = "ctx:posted"
-
-func (a *analyzer) postedLoc() mem.Loc {
-	return a.rootLoc(&mem.Base{Kind: mem.Context, Key: postedKey, Name: "(posted)", Full: "(posted)"})
-}
-
 // pollution is what the whole program's stores say about slots.
 // publishedKey is a slot and a type publish was told of.
 type publishedKey struct {
@@ -633,7 +625,7 @@ func (p *pollution) add(stores []*rawStore) {
 			}
 			p.added[k] = true
 		}
-		posted := st.dst.Base.Key == postedKey
+		posted := st.dst.Base.Posted()
 		if posted && ownerOf(st.val) == ownShared {
 			p.posted = append(p.posted, st.val.MemType())
 			continue
@@ -829,7 +821,7 @@ func (p *pollution) apply(l mem.Loc) (mem.Loc, []mem.Loc, []*cutSet) {
 	if own == ownContext && p.owners != nil && p.owners.interior[mem.KeyOf(l.Base.Type)] {
 		// The context may be memory inside another (&c.timer posted):
 		// it is memory of its type wherever it is.
-		return unknownOf(l.Base.Type).Extend(l.Path, l.Trunc), nil, nil
+		return mem.UnknownOf(l.Base.Type).Extend(l.Path, l.Trunc), nil, nil
 	}
 	var path []mem.Elem
 	var extra []mem.Loc
@@ -964,7 +956,7 @@ func (p *pollution) belowCut0(l mem.Loc, own ownership) []mem.Loc {
 			// be any memory of its type. (A slice or map cut by a call
 			// outside the workspace keeps its known targets only: see
 			// the package doc's limits.)
-			keep(unknownOf(pointee(t)).Deep())
+			keep(mem.UnknownOf(pointee(t)).Deep())
 		}
 		locs, _, _ := p.sharedAt(sl, t)
 		for _, target := range locs {
@@ -1040,7 +1032,7 @@ func (p *pollution) slotsAt(slots []slot, helds []types.Type, own ownership, kee
 				wildAnyT[held] = wany
 			}
 			if held != nil && pointerLike(held) && (anyT || wildAnyT[held] || !p.owners.ownedSlot(x, held)) {
-				keep(unknownOf(pointee(held)).Deep())
+				keep(mem.UnknownOf(pointee(held)).Deep())
 			}
 		case ownShared:
 			p.sharedBelow(x, held, wild, keep)
@@ -1090,7 +1082,7 @@ func (p *pollution) sharedBelow(x slot, held types.Type, wild bool, keep func(me
 	}
 }
 
-// deepUnknown is unknownOf(t).deep(): any memory of type t and all below
+// deepUnknown is mem.UnknownOf(t).deep(): any memory of type t and all below
 // it, made once per type.
 func (p *pollution) deepUnknown(t types.Type) mem.Loc {
 	if l, ok := p.unknownMemo[t]; ok {
@@ -1099,7 +1091,7 @@ func (p *pollution) deepUnknown(t types.Type) mem.Loc {
 	if p.unknownMemo == nil {
 		p.unknownMemo = map[types.Type]mem.Loc{}
 	}
-	l := unknownOf(t).Deep()
+	l := mem.UnknownOf(t).Deep()
 	p.unknownMemo[t] = l
 	return l
 }

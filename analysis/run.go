@@ -46,10 +46,10 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	}()
 	a := &analyzer{
 		prog: l.prog, fset: l.fset, ctx: ctx,
+		roots:    mem.NewRoots(l.fset, ownerName),
 		sites:    map[ssa.CallInstruction][]*ssa.Function{},
 		sums:     map[*ssa.Function]*summary{},
 		closures: map[*ssa.Function][]*ssa.MakeClosure{},
-		bases:    map[string]*mem.Base{},
 		states:   map[*ssa.Function]*fnState{},
 		cells:    map[*ssa.Alloc]cell{},
 	}
@@ -497,8 +497,7 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 	if ci >= 0 {
 		p := h.fn.Params[ci]
 		t := pointee(p.Type())
-		ctxBase = &mem.Base{Kind: mem.Context, Type: t, Key: "ctx:" + types.TypeString(t, nil),
-			Name: p.Name(), Full: "context " + p.Name() + " (" + types.TypeString(p.Type(), nil) + ")"}
+		ctxBase = mem.NewContext(p, t)
 	}
 	// rebase rewrites a loc of the handler's summary for an invocation.
 	rebase := func(l mem.Loc) []mem.Loc {
@@ -510,7 +509,7 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 				// invocations, named after its type: (*Handler).items.
 				for _, r := range a.state(h.recvFn).origin(h.recv) {
 					if r.Base.Kind == mem.Fresh {
-						r = a.registeredLoc(r.Base.Site, r.Base.Type)
+						r = a.roots.Registered(r.Base.Site, r.Base.Type)
 					}
 					roots = append(roots, r)
 				}
@@ -523,16 +522,16 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 			} else if isLoopPtr(h.fn.Params[l.Base.Idx].Type()) {
 				return nil // the loop itself is synchronized
 			} else {
-				roots = []mem.Loc{a.unknownLoc(l.Base.Type)}
+				roots = []mem.Loc{a.roots.Unknown(l.Base.Type)}
 			}
 		case mem.Free:
 			if h.site != nil && l.Base.Idx < len(h.site.Bindings) {
 				cs := a.state(h.site.Parent())
 				for _, r := range cs.origin(h.site.Bindings[l.Base.Idx]) {
 					if r.Base.Kind == mem.Fresh && isBound(h.fn) {
-						r = a.registeredLoc(r.Base.Site, r.Base.Type)
+						r = a.roots.Registered(r.Base.Site, r.Base.Type)
 					} else if r.Base.Kind == mem.Fresh {
-						r = a.sharedLoc(r.Base.Site, r.Base.Type).Extend(r.Path, r.Trunc)
+						r = a.roots.Shared(r.Base.Site, r.Base.Type).Extend(r.Path, r.Trunc)
 					}
 					roots = append(roots, r)
 				}
@@ -624,15 +623,6 @@ func (a *analyzer) setupStores(fn *ssa.Function) []*rawStore {
 	stores := append([]*rawStore(nil), sum.stores...)
 	a.reachStores(sum.calls, func(st *rawStore) { stores = append(stores, st) })
 	return stores
-}
-
-// registeredLoc names an object handed to a framework at registration after
-// its type: "(*Handler)".
-func (a *analyzer) registeredLoc(site ssa.Value, t types.Type) mem.Loc {
-	name := "(" + types.TypeString(types.NewPointer(t), func(*types.Package) string { return "" }) + ")"
-	full := "(" + types.TypeString(types.NewPointer(t), nil) + ")"
-	return a.rootLoc(&mem.Base{Kind: mem.Shared, Site: site, Type: t,
-		Key: "r:" + full + "@" + a.fset.Position(site.Pos()).String(), Name: name, Full: full})
 }
 
 func (a *analyzer) position(p token.Pos) token.Position { return a.fset.Position(p) }

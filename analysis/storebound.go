@@ -54,7 +54,7 @@ func (sum *summary) storeDst(dst mem.Loc) (mem.Loc, string, *storeGroup, bool) {
 	if isRelative(dst) {
 		return dst, dst.Key, sum.storeGroupOf(dst.Key, dst), false
 	}
-	c := storeClass{own: ownerOf(dst), slot: slotOf(dst), posted: dst.Base.Key == postedKey, trunc: dst.Trunc}
+	c := storeClass{own: ownerOf(dst), slot: slotOf(dst), posted: dst.Base.Posted(), trunc: dst.Trunc}
 	if sum.storeClasses == nil {
 		sum.storeClasses = map[storeClass]*storeGroup{}
 	}
@@ -111,7 +111,7 @@ func (sum *summary) storeVal(g *storeGroup, val mem.Loc) mem.Loc {
 	if w == nil {
 		if !isRelative(val) && g.bases >= maxWidth {
 			sum.storesCut = true
-			u := unknownOf(val.MemType())
+			u := mem.UnknownOf(val.MemType())
 			if val.Trunc {
 				u = u.Deep()
 			}

@@ -358,7 +358,7 @@ type analyzer struct {
 	sums     map[*ssa.Function]*summary
 	closures map[*ssa.Function][]*ssa.MakeClosure // where each closure is made
 	bounds   []Problem                            // recursive components forced to settle
-	bases    map[string]*mem.Base
+	roots    *mem.Roots                           // every loc's root, one per key
 	states   map[*ssa.Function]*fnState
 	cells    map[*ssa.Alloc]cell // captured variables (cellValues)
 	// setupPhase: summarizeAll has met every function a handler reaches;
@@ -378,7 +378,6 @@ type analyzer struct {
 	reads     *readLog                   // of the summary being computed
 	lastReads map[*ssa.Function]*readLog // of each function's latest summary
 	progress  *progress
-	unknowns  map[types.Type]mem.Loc // unknownLoc's, by type
 	// ctx is the run's; polls counts the walk steps (stopped), and
 	// halted says ctx was found done.
 	ctx        context.Context
@@ -422,91 +421,6 @@ type analyzer struct {
 	// pub: names and call chains of published accesses, made once each
 	// (publish.go).
 	pub publisher
-}
-
-func (a *analyzer) intern(b *mem.Base) *mem.Base {
-	if old, ok := a.bases[b.Key]; ok {
-		return old
-	}
-	a.bases[b.Key] = b
-	return b
-}
-
-func (a *analyzer) rootLoc(b *mem.Base) mem.Loc {
-	b = a.intern(b)
-	return mem.Loc{Base: b, Key: b.Key}
-}
-
-func (a *analyzer) globalLoc(g *ssa.Global) mem.Loc {
-	full := g.Pkg.Pkg.Path() + "." + g.Name()
-	return a.rootLoc(&mem.Base{Kind: mem.Global, Global: g, Type: pointee(g.Type()),
-		Key: "g:" + full, Name: g.Name(), Full: full})
-}
-
-func (a *analyzer) unknownLoc(t types.Type) mem.Loc {
-	// Asked for at every access of memory known only by its type: spell
-	// the type once per types.Type.
-	if l, ok := a.unknowns[t]; ok {
-		return l
-	}
-	l := a.rootLoc(unknownOf(t).Base)
-	if a.unknowns == nil {
-		a.unknowns = map[types.Type]mem.Loc{}
-	}
-	a.unknowns[t] = l
-	return l
-}
-
-// unknownOf is memory of type t, wherever it is.
-func unknownOf(t types.Type) mem.Loc {
-	ts := types.TypeString(t, nil)
-	// Keyed by typeKey, not ts: the same memory is one location whether
-	// its type is spelled with aliases or not.
-	b := &mem.Base{Kind: mem.Unknown, Type: t, Key: "?:" + string(mem.KeyOf(t)),
-		Name: unknownName(t), Full: "(" + ts + ")"}
-	return mem.Loc{Base: b, Key: b.Key}
-}
-
-func (a *analyzer) freshLoc(site ssa.Value, t types.Type) mem.Loc {
-	return a.rootLoc(&mem.Base{Kind: mem.Fresh, Site: site, Type: t, Key: a.freshKey(site)})
-}
-
-// freshKey names the memory made at site. Bases are interned by key, the
-// first of a key's type kept: only freshLoc may make one of this key, so
-// that the memory's type does not depend on which loc was made first (a
-// run that reuses summaries makes them in another order).
-func (a *analyzer) freshKey(site ssa.Value) string {
-	return "new:" + a.fset.Position(site.Pos()).String() + ":" + site.Name() + "@" + site.Parent().String()
-}
-
-// freshResultLoc is new memory a library call returns as its idx-th
-// result (an error: errorResult), apart from the first result's.
-func (a *analyzer) freshResultLoc(site ssa.Value, idx int, t types.Type) mem.Loc {
-	return a.rootLoc(&mem.Base{Kind: mem.Fresh, Site: site, Type: t, Key: a.freshKey(site) + freshResultTag + itoa(idx)})
-}
-
-const freshResultTag = "#result"
-
-// sharedLoc names an allocation made outside the current invocation (a local
-// of main captured by a handler closure) as a root: "main.keys".
-func (a *analyzer) sharedLoc(site ssa.Value, t types.Type) mem.Loc {
-	fn := site.Parent()
-	name := site.Name()
-	if al, ok := site.(*ssa.Alloc); ok && al.Comment != "" {
-		name = al.Comment
-	}
-	short := ownerName(fn) + "." + name
-	full := fn.String() + "." + name
-	return a.rootLoc(&mem.Base{Kind: mem.Shared, Site: site, Type: t,
-		Key: "s:" + full + "@" + a.fset.Position(site.Pos()).String(), Name: short, Full: full})
-}
-
-func paramLoc(a *analyzer, i int, t types.Type, free bool) mem.Loc {
-	k, tag := mem.Param, "p"
-	if free {
-		k, tag = mem.Free, "f"
-	}
-	return a.rootLoc(&mem.Base{Kind: k, Idx: i, Type: t, Key: tag + itoa(i) + ":" + types.TypeString(t, nil)})
 }
 
 func shortQual(p *types.Package) string { return p.Name() }
@@ -595,11 +509,11 @@ func (s *fnState) origin0(v ssa.Value) []mem.Loc {
 		if cgoInternal(v.Name()) {
 			return nil // cgo's own machinery, not the program's state
 		}
-		return []mem.Loc{a.globalLoc(v)}
+		return []mem.Loc{a.roots.Global(v)}
 	case *ssa.Alloc:
-		return []mem.Loc{a.freshLoc(v, pointee(v.Type()))}
+		return []mem.Loc{a.roots.Fresh(v, pointee(v.Type()))}
 	case *ssa.MakeSlice, *ssa.MakeMap, *ssa.MakeChan:
-		return []mem.Loc{a.freshLoc(v, v.Type())}
+		return []mem.Loc{a.roots.Fresh(v, v.Type())}
 	case *ssa.FieldAddr:
 		st, ok := pointee(v.X.Type()).Underlying().(*types.Struct)
 		if !ok {
@@ -613,13 +527,13 @@ func (s *fnState) origin0(v ssa.Value) []mem.Loc {
 	case *ssa.Parameter:
 		for i, p := range s.fn.Params {
 			if p == v {
-				return []mem.Loc{paramLoc(a, i, pointee(v.Type()), false)}
+				return []mem.Loc{a.roots.Param(i, pointee(v.Type()), false)}
 			}
 		}
 	case *ssa.FreeVar:
 		for i, p := range s.fn.FreeVars {
 			if p == v {
-				return []mem.Loc{paramLoc(a, i, pointee(v.Type()), true)}
+				return []mem.Loc{a.roots.Param(i, pointee(v.Type()), true)}
 			}
 		}
 	case *ssa.Phi:
@@ -668,7 +582,7 @@ func (s *fnState) origin0(v ssa.Value) []mem.Loc {
 			// a new one, the invocation's own, which holds what the
 			// first held and what was appended (storesInto): published
 			// only with it (findEscapes).
-			return append(s.origin(v.Call.Args[0]), a.freshLoc(v, v.Type()))
+			return append(s.origin(v.Call.Args[0]), a.roots.Fresh(v, v.Type()))
 		}
 		return s.callResults(v, 0)
 	case *ssa.UnOp, *ssa.Field, *ssa.Index, *ssa.Lookup:
@@ -693,7 +607,7 @@ func (s *fnState) origin0(v ssa.Value) []mem.Loc {
 		return nil
 	}
 	if pointerLike(v.Type()) {
-		return []mem.Loc{a.unknownLoc(pointee(v.Type()))}
+		return []mem.Loc{a.roots.Unknown(pointee(v.Type()))}
 	}
 	return nil
 }
@@ -828,7 +742,7 @@ func (s *fnState) callResults(call *ssa.Call, idx int) []mem.Loc {
 		}
 		sum := s.a.sumOf(callee)
 		if sum == nil || idx >= len(sum.returns) {
-			out = append(out, s.a.unknownLoc(pointee(t)))
+			out = append(out, s.a.roots.Unknown(pointee(t)))
 			continue
 		}
 		for _, l := range sum.returns[idx] {
@@ -844,7 +758,7 @@ func (s *fnState) callResults(call *ssa.Call, idx int) []mem.Loc {
 // may wrap (fmt.Errorf's %w, errors.Join).
 func (s *fnState) errorResult(call *ssa.Call, idx int, t types.Type, args []ssa.Value) []mem.Loc {
 	a := s.a
-	out := []mem.Loc{a.freshResultLoc(call, idx, pointee(t))}
+	out := []mem.Loc{a.roots.FreshResult(call, idx, pointee(t))}
 	for _, arg := range args {
 		if isErrorType(arg.Type()) {
 			for _, l := range s.origin(arg) {
@@ -868,7 +782,7 @@ func (s *fnState) subst(l mem.Loc, callee *ssa.Function, args []ssa.Value, binds
 		if l.Base.Idx < len(args) && args[l.Base.Idx] != nil && !isCovered(args, l.Base.Idx) {
 			roots = s.origin(args[l.Base.Idx])
 		} else {
-			roots = []mem.Loc{s.a.unknownLoc(l.Base.Type)}
+			roots = []mem.Loc{s.a.roots.Unknown(l.Base.Type)}
 		}
 	case mem.Free:
 		if binds != nil && l.Base.Idx < len(binds) && !isCovered(binds, l.Base.Idx) {
@@ -984,7 +898,7 @@ func (a *analyzer) creatorBindings(fn *ssa.Function, idx int, t types.Type) []me
 		a.reads.closures = append(a.reads.closures, closureRead{fn: fn, idx: idx, result: a.stableLocs(out)})
 	}
 	if len(out) == 0 {
-		out = append(out, a.unknownLoc(t))
+		out = append(out, a.roots.Unknown(t))
 	}
 	return out
 }
@@ -1001,9 +915,9 @@ func (a *analyzer) makerBindings(fn *ssa.Function, idx int) []mem.Loc {
 		for _, l := range cs.origin(mc.Bindings[idx]) {
 			switch l.Base.Kind {
 			case mem.Fresh:
-				out = append(out, a.sharedLoc(l.Base.Site, l.Base.Type).Extend(l.Path, l.Trunc))
+				out = append(out, a.roots.Shared(l.Base.Site, l.Base.Type).Extend(l.Path, l.Trunc))
 			case mem.Param, mem.Free:
-				out = append(out, a.unknownLoc(l.Base.Type))
+				out = append(out, a.roots.Unknown(l.Base.Type))
 			default:
 				out = append(out, l)
 			}
@@ -1084,7 +998,7 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 			if d := firstDeref(l); d >= 0 {
 				// Memory reached through a pointer kept in fresh memory
 				// is not fresh: it may be anything of its type.
-				l = a.unknownLoc(l.Path[d].Type).Extend(l.Path[d+1:], l.Trunc)
+				l = a.roots.Unknown(l.Path[d].Type).Extend(l.Path[d+1:], l.Trunc)
 			} else if !s.escaped[l.Base] {
 				if !s.goShared[l.Base] {
 					return // memory of this invocation only
@@ -1093,11 +1007,11 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 				// also reach, and no one else: accesses of it race only
 				// within the invocation, so it is named by where it was
 				// made, not aliased with every object of its type.
-				l = a.goSharedLoc(l.Base).Extend(l.Path, l.Trunc)
+				l = a.roots.GoShared(l.Base).Extend(l.Path, l.Trunc)
 			} else {
 				// Published fresh memory may be reached by others through
 				// where it was stored: alias it by type.
-				l = a.unknownLoc(l.Base.Type).Extend(l.Path, l.Trunc)
+				l = a.roots.Unknown(l.Base.Type).Extend(l.Path, l.Trunc)
 			}
 		}
 		g := refKey{op: op, atomic: atomic, pos: pos, at: at, locks: locksKey(locks)}
@@ -1319,7 +1233,7 @@ func (a *analyzer) call0(s *fnState, call ssa.CallInstruction, rec recorder) {
 		// The value posted becomes a context: what else holds it may
 		// reach a context (pollution.go).
 		for _, v := range s.origin(c.Args[2]) {
-			s.sum.addStore(a.postedLoc(), v, pos)
+			s.sum.addStore(a.roots.Posted(), v, pos)
 		}
 	}
 	fns, args, binds := a.targets(s, call)
@@ -1743,19 +1657,6 @@ func (s *fnState) findEscapes() map[*mem.Base]bool {
 		}
 	}
 	return esc
-}
-
-// goSharedLoc names fresh memory shared by one invocation and the
-// goroutines it starts (fnState.goShared): one root per allocation site,
-// standing for that memory of every invocation (a conflict on it is the
-// handler's with itself).
-func (a *analyzer) goSharedLoc(b *mem.Base) mem.Loc {
-	fn, name := b.Site.Parent(), b.Site.Name()
-	if al, ok := b.Site.(*ssa.Alloc); ok && al.Comment != "" {
-		name = al.Comment
-	}
-	return a.rootLoc(&mem.Base{Kind: mem.Shared, Site: b.Site, Type: b.Type,
-		Key: "go:" + b.Key, Name: ownerName(fn) + "." + name, Full: fn.String() + "." + name})
 }
 
 // keptParam: a summary's parameter idx is kept in dst, memory another of

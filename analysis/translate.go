@@ -3,8 +3,6 @@ package analysis
 import (
 	"go/token"
 	"go/types"
-	"strconv"
-	"strings"
 
 	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/ssa"
@@ -381,38 +379,25 @@ func (t *translator) base(b *mem.Base) (*mem.Base, bool) {
 	switch b.Kind {
 	case mem.Global:
 		if g, ok := t.global(b.Global); ok {
-			n = t.a.globalLoc(g).Base
+			n = t.a.roots.Global(g).Base
 		}
 	case mem.Shared, mem.Fresh:
-		if site, ok := t.value(b.Site); ok {
-			typ, ok := t.typ(b.Type)
-			if ok {
-				switch {
-				case b.Kind == mem.Fresh && strings.Contains(b.Key, freshResultTag):
-					i := strings.LastIndex(b.Key, freshResultTag) + len(freshResultTag)
-					if idx, err := strconv.Atoi(b.Key[i:]); err == nil {
-						n = t.a.freshResultLoc(site, idx, typ).Base
-					}
-				case b.Kind == mem.Fresh:
-					n = t.a.freshLoc(site, typ).Base
-				case len(b.Key) > 2 && b.Key[:2] == "r:":
-					n = t.a.registeredLoc(site, typ).Base
-				default:
-					n = t.a.sharedLoc(site, typ).Base
-				}
-			}
+		site, ok := t.value(b.Site)
+		typ, ok2 := t.typ(b.Type)
+		if ok && ok2 {
+			n = t.a.roots.Again(b, site, typ)
 		}
 	case mem.Param, mem.Free:
 		if typ, ok := t.typ(b.Type); ok {
-			n = paramLoc(t.a, b.Idx, typ, b.Kind == mem.Free).Base
+			n = t.a.roots.Param(b.Idx, typ, b.Kind == mem.Free).Base
 		}
 	case mem.Unknown:
 		if typ, ok := t.typ(b.Type); ok {
-			n = t.a.unknownLoc(typ).Base
+			n = t.a.roots.Unknown(typ).Base
 		}
 	case mem.Context:
-		if b.Key == postedKey {
-			n = t.a.postedLoc().Base
+		if b.Posted() {
+			n = t.a.roots.Posted().Base
 		}
 	}
 	if n != nil && n.Key != b.Key {

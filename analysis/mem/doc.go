@@ -10,6 +10,12 @@
 // (Trunc) stands for everything below it, so recursion over linked data
 // gives finitely many locs, at a cost in precision, never in soundness.
 //
+// Roots makes the roots, one per key, each kind under one key scheme
+// (a global "g:", an allocation "new:" at its position, memory of a type
+// "?:"), so that a key names one memory of one type whatever order a run
+// asks for them in; a summary kept from an earlier run is rebuilt in this
+// run's program by the same schemes (Again).
+//
 // Whether two locs may overlap: Overlaps when both are precise (the same
 // root, one path a prefix of the other), TypeAlias when either is known
 // only by its type, ContextAlias for two of one context through a pointer.
@@ -17,5 +23,6 @@
 // are found without comparing every pair.
 //
 //	loc.go      locations, their keys, widening and aliasing
+//	roots.go    the roots of locations and their key schemes
 //	typekey.go  types as keys: identical types alike, aliases spelled out
 package mem
