@@ -4,6 +4,7 @@ import (
 	"go/types"
 	"strings"
 
+	"github.com/safels/safels/analysis/calls"
 	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/ssa"
 )
@@ -84,26 +85,26 @@ type paramKey struct {
 // contradicts it, so recursion does not lose them.
 func (a *analyzer) findCallbacks(fns []*ssa.Function) {
 	a.callbacks = map[paramKey]bool{}
-	taken := addressTaken(fns)
+	taken := calls.AddressTaken(fns)
 	for _, ts := range a.sites {
 		for _, t := range ts {
 			taken[t] = true
 		}
 	}
-	calls := map[*ssa.Function][]ssa.CallInstruction{}
+	callsOf := map[*ssa.Function][]ssa.CallInstruction{}
 	for _, fn := range fns {
 		for _, b := range fn.Blocks {
 			for _, instr := range b.Instrs {
 				if call, ok := instr.(ssa.CallInstruction); ok {
 					if callee := call.Common().StaticCallee(); callee != nil && callee.Blocks != nil {
-						calls[callee] = append(calls[callee], call)
+						callsOf[callee] = append(callsOf[callee], call)
 					}
 				}
 			}
 		}
 	}
 	for _, fn := range fns {
-		if taken[fn] || len(calls[fn]) == 0 {
+		if taken[fn] || len(callsOf[fn]) == 0 {
 			continue
 		}
 		for i, p := range fn.Params {
@@ -130,7 +131,7 @@ func (a *analyzer) findCallbacks(fns []*ssa.Function) {
 				continue
 			}
 			good := true
-			for _, call := range calls[k.fn] {
+			for _, call := range callsOf[k.fn] {
 				if _, ok := call.(*ssa.Go); ok {
 					good = false
 					break

@@ -79,7 +79,7 @@ func (s *fnState) applyContext(callee *ssa.Function, args, binds []ssa.Value) st
 		case binds != nil && i < len(binds):
 			s.writeRoots(&b, s.origin(binds[i]))
 		default:
-			s.writeRoots(&b, s.a.creatorBindings(callee, i, pointee(fv.Type())))
+			s.writeRoots(&b, s.a.creatorBindings(callee, i, mem.Pointee(fv.Type())))
 		}
 	}
 	return b.String()

@@ -3,9 +3,12 @@
 // writes, and computes the 2-bit conflict matrix, hues and colors of the
 // paper "Safe at Any Speed" (Jannotti & Pamnany).
 //
-// Start at Run, which returns a Result. Memory is modelled in package mem
-// (analysis/mem): abstract locations, a root and a path below it, and when
-// two may be the same memory. The pipeline is:
+// Start at Run, which returns a Result. Two packages below hold what the
+// rest stands on: mem (analysis/mem), the model of memory: abstract
+// locations, a root and a path below it, and when two may be the same
+// memory; and calls (analysis/calls), the call graph's dynamic edges: the
+// targets of calls of function values, by where the values flow, and of
+// interface method calls. The pipeline is:
 //
 //	load.go       packages.Load + SSA, broken packages set aside
 //	listing.go    the go command's package listing, kept between runs
@@ -19,7 +22,6 @@
 //	middleware.go a wrapped handler's accesses, its bound calls resolved
 //	names.go      handlers and objects named as the developer knows them
 //	spec.go       the handler table: net/http, frameworks, .safels.json
-//	funcflow.go   calls of function values resolved by where the values flow
 //	callback.go   closures handed down to functions that only call them
 //	callsig.go    the signatures library code calls back a method name by
 //	summary.go    per-function access summaries, bottom-up over call-graph SCCs

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/packages"
 	"golang.org/x/tools/go/ssa"
 )
@@ -458,7 +459,7 @@ func (d *disc) conversions(fn *ssa.Function, instr ssa.Instruction, out []candid
 			}
 		}
 	case *ssa.Store:
-		if r, ok := spec.funcTypeRef(pointee(in.Addr.Type())); ok {
+		if r, ok := spec.funcTypeRef(mem.Pointee(in.Addr.Type())); ok {
 			addFn(in.Val, r.Model, r.Package, "")
 		}
 		if fa, ok := in.Addr.(*ssa.FieldAddr); ok {

@@ -24,7 +24,7 @@ func (a *analyzer) modelCall(s *fnState, m *CallModel, call ssa.CallInstruction,
 			a.callFuncArg(s, arg, pos, rec)
 			continue
 		}
-		if !pointerLike(arg.Type()) {
+		if !mem.PointerLike(arg.Type()) {
 			continue
 		}
 		var e Effect
@@ -71,7 +71,7 @@ func (a *analyzer) modelCall(s *fnState, m *CallModel, call ssa.CallInstruction,
 	case "result":
 		if v, ok := call.(*ssa.Call); ok && m.Result == "fresh" {
 			if t, ok := firstResult(v); ok {
-				dst := []mem.Loc{a.roots.Fresh(v, pointee(t))}
+				dst := []mem.Loc{a.roots.Fresh(v, mem.Pointee(t))}
 				for _, arg := range args {
 					s.storePointer(dst, arg, pos)
 				}
@@ -89,7 +89,7 @@ func firstResult(call *ssa.Call) (types.Type, bool) {
 		}
 		t = tup.At(0).Type()
 	}
-	return t, pointerLike(t)
+	return t, mem.PointerLike(t)
 }
 
 // modelResults is what the idx-th result (of type t) of a modelled call
@@ -102,7 +102,7 @@ func (s *fnState) modelResults(m *CallModel, call *ssa.Call, idx int, t types.Ty
 	// argument's memory, or new memory as untracked as append(nil, x)'s.
 	fresh := (m.Result == "fresh" || m.Result == "first") && idx == 0
 	if m.Result == "fresh" && idx == 0 {
-		out = append(out, s.a.roots.Fresh(call, pointee(t)))
+		out = append(out, s.a.roots.Fresh(call, mem.Pointee(t)))
 	}
 	first := 0
 	if method {
@@ -115,7 +115,7 @@ func (s *fnState) modelResults(m *CallModel, call *ssa.Call, idx int, t types.Ty
 		default:
 			continue
 		}
-		if !pointerLike(arg.Type()) {
+		if !mem.PointerLike(arg.Type()) {
 			continue
 		}
 		if _, ok := arg.Type().Underlying().(*types.Signature); ok {
@@ -296,7 +296,7 @@ func allPutsLast(fns []*ssa.Function) bool {
 // A loc that stands for all below it (a receiver found inside what an
 // unmodelled call returned) is taken whole, as deepOrigins does.
 func (s *fnState) ownOrigins(v ssa.Value) []mem.Loc {
-	t := pointee(v.Type())
+	t := mem.Pointee(v.Type())
 	var out []mem.Loc
 	for _, l := range s.origin(v) {
 		if l.Trunc || !mem.Identical(l.MemType(), t) {
@@ -377,7 +377,7 @@ func (s *fnState) storesInto() *storeIndex {
 			}
 			for _, b := range bases {
 				for _, v := range vals {
-					if pointerLike(v.Type()) {
+					if mem.PointerLike(v.Type()) {
 						x.local[b] = append(x.local[b], s.origin(v)...)
 					}
 				}
@@ -387,7 +387,7 @@ func (s *fnState) storesInto() *storeIndex {
 			for _, instr := range blk.Instrs {
 				switch in := instr.(type) {
 				case *ssa.Store:
-					if pointerLike(in.Val.Type()) {
+					if mem.PointerLike(in.Val.Type()) {
 						into(in.Addr, []ssa.Value{in.Val})
 					}
 				case *ssa.MapUpdate:

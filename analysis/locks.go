@@ -37,7 +37,7 @@ func objectPtr(addr ssa.Value) ssa.Value {
 			addr = x.X
 			continue
 		case *ssa.IndexAddr:
-			if _, isArr := pointee(x.X.Type()).Underlying().(*types.Array); isArr {
+			if _, isArr := mem.Pointee(x.X.Type()).Underlying().(*types.Array); isArr {
 				if _, isPtr := x.X.Type().Underlying().(*types.Pointer); isPtr {
 					addr = x.X
 					continue

@@ -3,6 +3,7 @@ package analysis
 import (
 	"go/types"
 
+	"github.com/safels/safels/analysis/calls"
 	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/ssa"
 )
@@ -77,16 +78,16 @@ func (o *owners) ownsBelow(sl slot, held types.Type) bool {
 	if !o.ownedSlot(sl, held) {
 		return false
 	}
-	st, ok := pointee(held).Underlying().(*types.Struct)
+	st, ok := mem.Pointee(held).Underlying().(*types.Struct)
 	if !ok {
-		return !pointerLike(pointee(held)) || o.ownedSlot(slot{elem: mem.KeyOf(pointee(held))}, pointee(held))
+		return !mem.PointerLike(mem.Pointee(held)) || o.ownedSlot(slot{elem: mem.KeyOf(mem.Pointee(held))}, mem.Pointee(held))
 	}
 	for i := 0; i < st.NumFields(); i++ {
 		f := st.Field(i)
 		if holdsPointers(f.Type(), 0) && !o.ownedSlot(slot{field: f}, f.Type()) {
 			return false
 		}
-		if a, isArr := f.Type().Underlying().(*types.Array); isArr && pointerLike(a.Elem()) && !o.ownedSlot(slot{elem: mem.KeyOf(a.Elem())}, a.Elem()) {
+		if a, isArr := f.Type().Underlying().(*types.Array); isArr && mem.PointerLike(a.Elem()) && !o.ownedSlot(slot{elem: mem.KeyOf(a.Elem())}, a.Elem()) {
 			return false
 		}
 	}
@@ -112,7 +113,7 @@ func (a *analyzer) scanOwnership(fns []*ssa.Function) *owners {
 	// A parameter stored by a helper (setBuf(c, make([]byte, n))): owned
 	// when every call passes a fresh allocation for it, and no call is
 	// hidden (the helper is not a value, a method or exported).
-	taken := addressTaken(fns)
+	taken := calls.AddressTaken(fns)
 	for _, pd := range sc.params {
 		fn := pd.param.Parent()
 		ok := !taken[fn] && fn.Parent() == nil && fn.Signature.Recv() == nil && !fn.Object().Exported() && len(sc.callers[fn]) > 0
@@ -159,7 +160,7 @@ func (sc *ownScan) cyclic(b *ssa.BasicBlock) bool {
 func (o *owners) visit(in ssa.Instruction, sc *ownScan) {
 	switch in := in.(type) {
 	case *ssa.Store:
-		if !pointerLike(in.Val.Type()) {
+		if !mem.PointerLike(in.Val.Type()) {
 			return
 		}
 		if ownedStore(in.Addr, in.Val, in, sc) {
@@ -176,17 +177,17 @@ func (o *owners) visit(in ssa.Instruction, sc *ownScan) {
 		}
 		o.unowned(in.Addr, in.Val.Type())
 	case *ssa.MapUpdate:
-		if pointerLike(in.Value.Type()) && !freshFor(in.Value, in, sc) {
+		if mem.PointerLike(in.Value.Type()) && !freshFor(in.Value, in, sc) {
 			o.byType[mem.KeyOf(in.Value.Type())] = true
 		}
 	case *ssa.Send:
-		if pointerLike(in.X.Type()) {
+		if mem.PointerLike(in.X.Type()) {
 			o.byType[mem.KeyOf(in.X.Type())] = true
 		}
 	case *ssa.FieldAddr:
 		// The address of a struct inside another: if it goes anywhere
 		// but a load or store, it may become a context of its own.
-		if t := pointee(in.Type()); isStruct(t) && !onlyAddressUses(in) {
+		if t := mem.Pointee(in.Type()); isStruct(t) && !onlyAddressUses(in) {
 			o.interior[mem.KeyOf(t)] = true
 		}
 	case *ssa.Call:
@@ -194,7 +195,7 @@ func (o *owners) visit(in ssa.Instruction, sc *ownScan) {
 		if b, ok := c.Value.(*ssa.Builtin); ok && (b.Name() == "copy" || b.Name() == "append") && len(c.Args) == 2 {
 			// Elements copied from another slice are held twice, unless
 			// append's are the values it was given (its own array).
-			if et := sliceElem(c.Args[1].Type()); et != nil && pointerLike(et) && !(b.Name() == "append" && isVarargs(c.Args[1])) {
+			if et := sliceElem(c.Args[1].Type()); et != nil && mem.PointerLike(et) && !(b.Name() == "append" && isVarargs(c.Args[1])) {
 				o.byType[mem.KeyOf(et)] = true
 			}
 		}
@@ -217,7 +218,7 @@ func (o *owners) unowned(addr ssa.Value, t types.Type) {
 }
 
 func fieldOf(fa *ssa.FieldAddr) *types.Var {
-	return pointee(fa.X.Type()).Underlying().(*types.Struct).Field(fa.Field)
+	return mem.Pointee(fa.X.Type()).Underlying().(*types.Struct).Field(fa.Field)
 }
 
 // ownedStore: the store of val at addr is owned (see owners).

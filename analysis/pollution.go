@@ -63,7 +63,7 @@ func slotOf(l mem.Loc) slot {
 
 // storePointer records the store of v into dsts, if v is a pointer.
 func (s *fnState) storePointer(dsts []mem.Loc, v ssa.Value, pos token.Pos) {
-	if s.sum == nil || v == nil || !pointerLike(v.Type()) {
+	if s.sum == nil || v == nil || !mem.PointerLike(v.Type()) {
 		return
 	}
 	vals := s.origin(v)
@@ -316,7 +316,7 @@ func (p *pollution) mayHold(held, t types.Type) bool {
 	if held == nil {
 		return true
 	}
-	if !pointerLike(held) {
+	if !mem.PointerLike(held) {
 		return false
 	}
 	if t == nil {
@@ -521,7 +521,7 @@ func (p *pollution) sharedAt(sl slot, held types.Type) (locs []mem.Loc, anyT, ok
 // sharedWild is what sharedAt reads in the wildcard slots, the same for
 // every slot holding values of type held.
 func (p *pollution) sharedWild(held types.Type) (locs []mem.Loc, anyT, ok bool) {
-	if held != nil && !pointerLike(held) {
+	if held != nil && !mem.PointerLike(held) {
 		return
 	}
 	for _, w := range [...]slot{wildExact, wildAny} {
@@ -554,7 +554,7 @@ func (p *pollution) contextAt(sl slot, held types.Type) []types.Type {
 
 // contextWild is what contextAt reads in the wildcard slots.
 func (p *pollution) contextWild(held types.Type) []types.Type {
-	if held != nil && !pointerLike(held) {
+	if held != nil && !mem.PointerLike(held) {
 		return nil
 	}
 	var out []types.Type
@@ -572,7 +572,7 @@ func (p *pollution) heldAt(sl slot, held types.Type) bool {
 	if p.ctxHeld[sl] {
 		return true
 	}
-	if held != nil && !pointerLike(held) {
+	if held != nil && !mem.PointerLike(held) {
 		return false
 	}
 	if p.ctxHeld[wildAny] {
@@ -783,7 +783,7 @@ func (p *pollution) freshAt(sl slot, held types.Type) []types.Type {
 
 // freshWild is what freshAt reads in the wildcard slots.
 func (p *pollution) freshWild(held types.Type) []types.Type {
-	if held != nil && !pointerLike(held) {
+	if held != nil && !mem.PointerLike(held) {
 		return nil
 	}
 	var out []types.Type
@@ -956,7 +956,7 @@ func (p *pollution) belowCut0(l mem.Loc, own ownership) []mem.Loc {
 			// be any memory of its type. (A slice or map cut by a call
 			// outside the workspace keeps its known targets only: see
 			// the package doc's limits.)
-			keep(mem.UnknownOf(pointee(t)).Deep())
+			keep(mem.UnknownOf(mem.Pointee(t)).Deep())
 		}
 		locs, _, _ := p.sharedAt(sl, t)
 		for _, target := range locs {
@@ -1031,8 +1031,8 @@ func (p *pollution) slotsAt(slots []slot, helds []types.Type, own ownership, kee
 				}
 				wildAnyT[held] = wany
 			}
-			if held != nil && pointerLike(held) && (anyT || wildAnyT[held] || !p.owners.ownedSlot(x, held)) {
-				keep(mem.UnknownOf(pointee(held)).Deep())
+			if held != nil && mem.PointerLike(held) && (anyT || wildAnyT[held] || !p.owners.ownedSlot(x, held)) {
+				keep(mem.UnknownOf(mem.Pointee(held)).Deep())
 			}
 		case ownShared:
 			p.sharedBelow(x, held, wild, keep)

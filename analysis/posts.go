@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/safels/safels/analysis/calls"
 	"golang.org/x/tools/go/ssa"
 )
 
@@ -24,7 +25,7 @@ type posters struct {
 }
 
 func newPosters(fns []*ssa.Function) *posters {
-	p := &posters{callers: map[*ssa.Function][]ssa.CallInstruction{}, taken: addressTaken(fns)}
+	p := &posters{callers: map[*ssa.Function][]ssa.CallInstruction{}, taken: calls.AddressTaken(fns)}
 	for _, fn := range fns {
 		for _, b := range fn.Blocks {
 			for _, instr := range b.Instrs {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/ssa"
 )
 
@@ -238,7 +239,7 @@ func handlerField(addr ssa.Value) string {
 	if !ok {
 		return ""
 	}
-	st := pointee(fa.X.Type())
+	st := mem.Pointee(fa.X.Type())
 	for _, f := range handlerFields {
 		if namedIs(st, f.pkg, f.typ) && st.Underlying().(*types.Struct).Field(fa.Field).Name() == f.field {
 			return f.typ + "." + f.field

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/ssa"
 )
 
@@ -70,7 +71,7 @@ func recvName(obj *types.Func) string {
 	if r == nil {
 		return ""
 	}
-	if n, ok := types.Unalias(pointee(r.Type())).(*types.Named); ok {
+	if n, ok := types.Unalias(mem.Pointee(r.Type())).(*types.Named); ok {
 		return n.Obj().Name()
 	}
 	return ""
@@ -137,7 +138,7 @@ func (d *disc) routerOf0(v ssa.Value, fn *ssa.Function, depth int) *router {
 		return d.routerOf(x.X, fn, depth+1)
 	case *ssa.FieldAddr:
 		// gin's Engine embeds its RouterGroup: &e.RouterGroup is e.
-		if st, ok := pointee(x.X.Type()).Underlying().(*types.Struct); ok && st.Field(x.Field).Embedded() {
+		if st, ok := mem.Pointee(x.X.Type()).Underlying().(*types.Struct); ok && st.Field(x.Field).Embedded() {
 			return d.routerOf(x.X, fn, depth+1)
 		}
 	case *ssa.UnOp:

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/safels/safels/analysis/calls"
 	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/ssa"
 	"golang.org/x/tools/go/ssa/ssautil"
@@ -46,12 +47,10 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	}()
 	a := &analyzer{
 		prog: l.prog, fset: l.fset, ctx: ctx,
-		roots:    mem.NewRoots(l.fset, ownerName),
-		sites:    map[ssa.CallInstruction][]*ssa.Function{},
-		sums:     map[*ssa.Function]*summary{},
-		closures: map[*ssa.Function][]*ssa.MakeClosure{},
-		states:   map[*ssa.Function]*fnState{},
-		cells:    map[*ssa.Alloc]cell{},
+		roots:  mem.NewRoots(l.fset, ownerName),
+		sums:   map[*ssa.Function]*summary{},
+		states: map[*ssa.Function]*fnState{},
+		cells:  map[*ssa.Alloc]cell{},
 	}
 	rootPkgs := map[*types.Package]bool{}
 	for _, p := range l.roots {
@@ -100,7 +99,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		start = time.Now()
 	}
 	a.wsFuncs = fns
-	a.resolveCalls(append(fns[:len(fns):len(fns)], workspaceWrappers(all, rootPkgs)...))
+	a.sites, a.closures = calls.Resolve(a.prog, append(fns[:len(fns):len(fns)], workspaceWrappers(all, rootPkgs)...))
 	a.findCallbacks(fns)
 	a.unsafeTargets = findUnsafeTargets(fns)
 
@@ -185,31 +184,6 @@ func workspaceWrappers(all map[*ssa.Function]bool, root map[*types.Package]bool)
 	// Map order is not run order: sorted, a run resolves alike every time.
 	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out
-}
-
-// addressTaken: functions used as values (not just called), and closures.
-func addressTaken(fns []*ssa.Function) map[*ssa.Function]bool {
-	taken := map[*ssa.Function]bool{}
-	var ops []*ssa.Value
-	for _, fn := range fns {
-		for _, b := range fn.Blocks {
-			for _, instr := range b.Instrs {
-				ops = instr.Operands(ops[:0])
-				if call, ok := instr.(ssa.CallInstruction); ok && !call.Common().IsInvoke() {
-					ops = ops[1:] // the callee itself
-				}
-				for _, op := range ops {
-					switch v := (*op).(type) {
-					case *ssa.Function:
-						taken[v] = true
-					case *ssa.MakeClosure:
-						taken[v.Fn.(*ssa.Function)] = true
-					}
-				}
-			}
-		}
-	}
-	return taken
 }
 
 // edges lists the functions with bodies that fn may run: calls, closures it
@@ -496,7 +470,7 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 	var ctxBase *mem.Base
 	if ci >= 0 {
 		p := h.fn.Params[ci]
-		t := pointee(p.Type())
+		t := mem.Pointee(p.Type())
 		ctxBase = mem.NewContext(p, t)
 	}
 	// rebase rewrites a loc of the handler's summary for an invocation.

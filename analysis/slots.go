@@ -50,7 +50,7 @@ func newSlotIndex(fns []*ssa.Function) *slotIndex {
 					}
 					switch addr := in.Addr.(type) {
 					case *ssa.FieldAddr:
-						k := slotKey{mem.KeyOf(pointee(addr.X.Type())), addr.Field}
+						k := slotKey{mem.KeyOf(mem.Pointee(addr.X.Type())), addr.Field}
 						x.by[k] = append(x.by[k], stored{v: in.Val, in: fn, holder: addr.X})
 					case *ssa.IndexAddr:
 						k := slotKey{mem.KeyOf(in.Val.Type()), -1}
@@ -83,7 +83,7 @@ func (d *disc) sources(v ssa.Value, fn *ssa.Function) []source {
 	case *ssa.UnOp:
 		switch addr := x.X.(type) {
 		case *ssa.FieldAddr:
-			k = slotKey{mem.KeyOf(pointee(addr.X.Type())), addr.Field}
+			k = slotKey{mem.KeyOf(mem.Pointee(addr.X.Type())), addr.Field}
 		case *ssa.IndexAddr:
 			k = slotKey{mem.KeyOf(x.Type()), -1}
 		default:

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/ssa"
 )
 
@@ -322,7 +323,7 @@ func (s *Spec) iface(t types.Type) (InterfaceRef, bool) {
 // fieldRef is the entry of a callback field, if fa selects one, and the
 // field's name.
 func (s *Spec) fieldRef(fa *ssa.FieldAddr) (FieldRef, string, bool) {
-	st := pointee(fa.X.Type())
+	st := mem.Pointee(fa.X.Type())
 	for _, r := range s.Fields {
 		if !namedIs(st, r.Package, r.Struct) {
 			continue

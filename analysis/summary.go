@@ -425,32 +425,6 @@ type analyzer struct {
 
 func shortQual(p *types.Package) string { return p.Name() }
 
-func pointee(t types.Type) types.Type {
-	switch u := t.Underlying().(type) {
-	case *types.Pointer:
-		return u.Elem()
-	case *types.Slice:
-		return u.Elem()
-	}
-	return t
-}
-
-// pointerLike: values of this type can refer to memory elsewhere.
-func pointerLike(t types.Type) bool {
-	switch u := t.Underlying().(type) {
-	case *types.Pointer, *types.Slice, *types.Map, *types.Chan, *types.Interface, *types.Signature:
-		return true
-	case *types.Basic:
-		return u.Kind() == types.UnsafePointer
-	case *types.Struct, *types.Array:
-		// A struct or array value carries pointers of its own, but the
-		// value itself was copied: what it points to is reached through
-		// Field/Index of the value, which loadedFrom follows.
-		return false
-	}
-	return false
-}
-
 func itoa(i int) string {
 	if i < 10 {
 		return string(rune('0' + i))
@@ -511,29 +485,29 @@ func (s *fnState) origin0(v ssa.Value) []mem.Loc {
 		}
 		return []mem.Loc{a.roots.Global(v)}
 	case *ssa.Alloc:
-		return []mem.Loc{a.roots.Fresh(v, pointee(v.Type()))}
+		return []mem.Loc{a.roots.Fresh(v, mem.Pointee(v.Type()))}
 	case *ssa.MakeSlice, *ssa.MakeMap, *ssa.MakeChan:
 		return []mem.Loc{a.roots.Fresh(v, v.Type())}
 	case *ssa.FieldAddr:
-		st, ok := pointee(v.X.Type()).Underlying().(*types.Struct)
+		st, ok := mem.Pointee(v.X.Type()).Underlying().(*types.Struct)
 		if !ok {
 			return nil
 		}
-		f, parent := st.Field(v.Field), pointee(v.X.Type())
+		f, parent := st.Field(v.Field), mem.Pointee(v.X.Type())
 		return mapLocs(s.origin(v.X), func(l mem.Loc) mem.Loc { return l.Field(f, parent) })
 	case *ssa.IndexAddr:
-		et := pointee(v.Type())
+		et := mem.Pointee(v.Type())
 		return mapLocs(s.origin(v.X), func(l mem.Loc) mem.Loc { return l.Index(et) })
 	case *ssa.Parameter:
 		for i, p := range s.fn.Params {
 			if p == v {
-				return []mem.Loc{a.roots.Param(i, pointee(v.Type()), false)}
+				return []mem.Loc{a.roots.Param(i, mem.Pointee(v.Type()), false)}
 			}
 		}
 	case *ssa.FreeVar:
 		for i, p := range s.fn.FreeVars {
 			if p == v {
-				return []mem.Loc{a.roots.Param(i, pointee(v.Type()), true)}
+				return []mem.Loc{a.roots.Param(i, mem.Pointee(v.Type()), true)}
 			}
 		}
 	case *ssa.Phi:
@@ -599,15 +573,15 @@ func (s *fnState) origin0(v ssa.Value) []mem.Loc {
 				}
 			}
 		}
-		if !pointerLike(v.Type()) {
+		if !mem.PointerLike(v.Type()) {
 			return nil
 		}
 		return s.derefLoaded(v, v.Type())
 	case *ssa.Const, *ssa.Function, *ssa.MakeClosure, *ssa.Builtin, *ssa.BinOp:
 		return nil
 	}
-	if pointerLike(v.Type()) {
-		return []mem.Loc{a.roots.Unknown(pointee(v.Type()))}
+	if mem.PointerLike(v.Type()) {
+		return []mem.Loc{a.roots.Unknown(mem.Pointee(v.Type()))}
 	}
 	return nil
 }
@@ -708,7 +682,7 @@ func (s *fnState) callResults(call *ssa.Call, idx int) []mem.Loc {
 	} else {
 		t = call.Type()
 	}
-	if !pointerLike(t) {
+	if !mem.PointerLike(t) {
 		return nil
 	}
 	var out []mem.Loc
@@ -732,7 +706,7 @@ func (s *fnState) callResults(call *ssa.Call, idx int) []mem.Loc {
 				if readOnly && !types.Identical(arg.Type(), t) {
 					continue
 				}
-				if pointerLike(arg.Type()) {
+				if mem.PointerLike(arg.Type()) {
 					for _, l := range s.origin(arg) {
 						out = append(out, l.Deep())
 					}
@@ -742,7 +716,7 @@ func (s *fnState) callResults(call *ssa.Call, idx int) []mem.Loc {
 		}
 		sum := s.a.sumOf(callee)
 		if sum == nil || idx >= len(sum.returns) {
-			out = append(out, s.a.roots.Unknown(pointee(t)))
+			out = append(out, s.a.roots.Unknown(mem.Pointee(t)))
 			continue
 		}
 		for _, l := range sum.returns[idx] {
@@ -758,7 +732,7 @@ func (s *fnState) callResults(call *ssa.Call, idx int) []mem.Loc {
 // may wrap (fmt.Errorf's %w, errors.Join).
 func (s *fnState) errorResult(call *ssa.Call, idx int, t types.Type, args []ssa.Value) []mem.Loc {
 	a := s.a
-	out := []mem.Loc{a.roots.FreshResult(call, idx, pointee(t))}
+	out := []mem.Loc{a.roots.FreshResult(call, idx, mem.Pointee(t))}
 	for _, arg := range args {
 		if isErrorType(arg.Type()) {
 			for _, l := range s.origin(arg) {
@@ -825,7 +799,7 @@ func (a *analyzer) cellValues(al *ssa.Alloc) (vals []ssa.Value, ok bool) {
 		return c.vals, c.ok
 	}
 	defer func() { a.cells[al] = cell{vals, ok} }()
-	if !pointerLike(pointee(al.Type())) {
+	if !mem.PointerLike(mem.Pointee(al.Type())) {
 		return nil, false
 	}
 	refs := al.Referrers()
@@ -1082,7 +1056,7 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 				}
 			case *ssa.Return:
 				for i, r := range in.Results {
-					if i < len(sum.returns) && pointerLike(r.Type()) {
+					if i < len(sum.returns) && mem.PointerLike(r.Type()) {
 						sum.returns[i] = dedupe(append(sum.returns[i], s.origin(r)...))
 					}
 				}
@@ -1372,7 +1346,7 @@ func (a *analyzer) externalCall(s *fnState, pkg, name string, method bool, args 
 			a.callFuncArg(s, arg, pos, rec)
 			continue
 		}
-		if !pointerLike(t) || i == 0 && method && safeReceivers[pkg] {
+		if !mem.PointerLike(t) || i == 0 && method && safeReceivers[pkg] {
 			continue
 		}
 		for _, l := range s.deepOrigins(arg) {
@@ -1462,7 +1436,7 @@ func (s *fnState) findEscapes() map[*mem.Base]bool {
 	// is published.
 	var markTo func(v ssa.Value, dsts []mem.Loc)
 	markTo = func(v ssa.Value, dsts []mem.Loc) {
-		if v == nil || !pointerLike(v.Type()) {
+		if v == nil || !mem.PointerLike(v.Type()) {
 			return
 		}
 		if mc := madeClosure(v); mc != nil {
@@ -1715,7 +1689,7 @@ func appendsPointers(c *ssa.CallCommon) bool {
 		return false
 	}
 	sl, ok := c.Args[1].Type().Underlying().(*types.Slice)
-	return ok && pointerLike(sl.Elem())
+	return ok && mem.PointerLike(sl.Elem())
 }
 
 func allFresh(ls []mem.Loc) bool {

@@ -5,6 +5,7 @@ import (
 	"go/types"
 	"slices"
 
+	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/ssa"
 )
 
@@ -345,7 +346,7 @@ func (d *disc) apply(f *found, args []binding, m Model, depth int) binding {
 // methodOf is the method name of values of type t, nil if none.
 func (d *disc) methodOf(t types.Type, name string) *ssa.Function {
 	var pkg *types.Package
-	if n, ok := types.Unalias(pointee(t)).(*types.Named); ok {
+	if n, ok := types.Unalias(mem.Pointee(t)).(*types.Named); ok {
 		pkg = n.Obj().Pkg()
 	}
 	sel := d.a.prog.MethodSets.MethodSet(t).Lookup(pkg, name)

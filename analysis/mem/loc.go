@@ -572,3 +572,31 @@ func Haystack(b Loc) []any {
 	walk(last, 0, false)
 	return keys
 }
+
+// Pointee is the memory a pointer or a slice of type t designates: its
+// element type (t itself for other types).
+func Pointee(t types.Type) types.Type {
+	switch u := t.Underlying().(type) {
+	case *types.Pointer:
+		return u.Elem()
+	case *types.Slice:
+		return u.Elem()
+	}
+	return t
+}
+
+// pointerLike: values of this type can refer to memory elsewhere.
+func PointerLike(t types.Type) bool {
+	switch u := t.Underlying().(type) {
+	case *types.Pointer, *types.Slice, *types.Map, *types.Chan, *types.Interface, *types.Signature:
+		return true
+	case *types.Basic:
+		return u.Kind() == types.UnsafePointer
+	case *types.Struct, *types.Array:
+		// A struct or array value carries pointers of its own, but the
+		// value itself was copied: what it points to is reached through
+		// Field/Index of the value, which loadedFrom follows.
+		return false
+	}
+	return false
+}

@@ -1,4 +1,4 @@
-package analysis
+package calls
 
 import (
 	"go/token"
@@ -7,46 +7,8 @@ import (
 	"strings"
 
 	"github.com/safels/safels/analysis/mem"
-	"golang.org/x/tools/go/callgraph/cha"
 	"golang.org/x/tools/go/ssa"
 )
-
-// Calls of function values are resolved by where the values flow, not by
-// their signature: a `defer cancel()` calls the cancel function it was
-// given, not every func() of the program (which would make every handler
-// reach every other's code).
-//
-// The flow is flow-insensitive and field-based, as in variable type
-// analysis: a node is an SSA value, a struct field (all objects alike), a
-// global, a local variable's cell, the elements of an array, slice, map or
-// channel type, the results of a function, or "memory of type T" reached
-// through a pointer nobody tracks. Functions and closures enter where they
-// are named and move along assignments, calls (arguments to parameters,
-// returns to results, bindings to free variables), loads and stores.
-//
-// What comes from code without a body here (a library's result, a library
-// struct's field, a parameter of a function that library code may call) is
-// not known: such a node is "open". Code without a body can only hand back
-// a function of ours that it was handed first, so an open node holds every
-// function of the node "unknown": what is passed to such code (arguments,
-// what is stored in its structs' fields, in memory reached through
-// pointers nobody tracks and in containers' elements, the results of our
-// functions and methods it may call). An open call may also run a
-// function of that code itself: resolveCalls adds those, by signature.
-//
-// Interface method calls are resolved by the class hierarchy, with one
-// refinement the flow affords: the methods of a named function type
-// (http.HandlerFunc's ServeHTTP) run only where a value of that type may
-// be the receiver. A conversion to such a type puts its token among the
-// functions of the value, and the token moves as they do.
-//
-// Resolving an open call to every function of its signature (the class
-// hierarchy) made one library result stored among the []func() of a
-// server resolve every `f()` of such a slice to every func() of the
-// program. What this leaves out is code without a body that finds our
-// functions by reflection, through fields of our own structs (reflect can
-// read unexported fields but not call what they hold without unsafe) or
-// through methods it calls on interfaces declared in function bodies.
 
 type flowNode int32
 
@@ -494,10 +456,10 @@ func (f *funcFlow) setOpen(n flowNode) {
 
 // addr is the node of the memory an address designates.
 func (f *funcFlow) addr(v ssa.Value) flowNode {
-	t := pointee(v.Type())
+	t := mem.Pointee(v.Type())
 	switch a := v.(type) {
 	case *ssa.FieldAddr:
-		st, ok := pointee(a.X.Type()).Underlying().(*types.Struct)
+		st, ok := mem.Pointee(a.X.Type()).Underlying().(*types.Struct)
 		if ok && !f.escapes[a] {
 			return f.fieldNode(st.Field(a.Field))
 		}
@@ -665,7 +627,7 @@ func (f *funcFlow) findEscapes(fn *ssa.Function) {
 				case *ssa.FieldAddr, *ssa.IndexAddr, *ssa.DebugRef:
 					continue
 				}
-				if carriesFuncsDeep(pointee((*op).Type())) {
+				if carriesFuncsDeep(mem.Pointee((*op).Type())) {
 					f.escapes[*op] = true
 				}
 			}
@@ -712,11 +674,11 @@ func (f *funcFlow) instr(fn *ssa.Function, instr ssa.Instruction) {
 			if i < len(cl.FreeVars) && f.carriesFuncs(b.Type()) {
 				f.edge(f.val(b), f.val(cl.FreeVars[i]))
 			}
-			if i < len(cl.FreeVars) && f.cellOf[cl.FreeVars[i]] == nil && pointerLike(b.Type()) && carriesFuncsDeep(pointee(b.Type())) {
+			if i < len(cl.FreeVars) && f.cellOf[cl.FreeVars[i]] == nil && mem.PointerLike(b.Type()) && carriesFuncsDeep(mem.Pointee(b.Type())) {
 				// A cell the closure shares with others: what it holds
 				// is memory of its type.
-				f.edge(f.addr(b), f.memNode(pointee(b.Type())))
-				f.edge(f.memNode(pointee(b.Type())), f.addr(b))
+				f.edge(f.addr(b), f.memNode(mem.Pointee(b.Type())))
+				f.edge(f.memNode(mem.Pointee(b.Type())), f.addr(b))
 			}
 		}
 	case *ssa.Phi:
@@ -759,7 +721,7 @@ func (f *funcFlow) instr(fn *ssa.Function, instr ssa.Instruction) {
 			f.edge(f.val(in.Val), f.addr(in.Addr))
 		}
 		if fa, ok := in.Addr.(*ssa.FieldAddr); ok {
-			if st, ok := pointee(fa.X.Type()).Underlying().(*types.Struct); ok {
+			if st, ok := mem.Pointee(fa.X.Type()).Underlying().(*types.Struct); ok {
 				if fld := st.Field(fa.Field); fld.Pkg() != nil && !f.ownPkg(fld.Pkg()) {
 					f.handPointer(in.Val.Type()) // kept in a struct of theirs
 				}
@@ -1036,105 +998,6 @@ func (f *funcFlow) propagate() {
 			}
 		}
 	}
-}
-
-// resolveCalls finds the targets of every dynamic call in fns: interface
-// method calls by the class hierarchy (every method that fits, but the
-// methods of a function type only where the flow brings one); calls of
-// function values by where the values flow (flowFuncs), and where a value
-// may come from code without a body here, also that code's functions of
-// the signature, by the class hierarchy.
-func (a *analyzer) resolveCalls(fns []*ssa.Function) {
-	cg := cha.CallGraph(a.prog)
-	taken := addressTaken(fns)
-	for _, fn := range fns {
-		for _, b := range fn.Blocks {
-			for _, instr := range b.Instrs {
-				if mc, ok := instr.(*ssa.MakeClosure); ok {
-					cl := mc.Fn.(*ssa.Function)
-					a.closures[cl] = append(a.closures[cl], mc)
-				}
-			}
-		}
-	}
-	bySite := map[ssa.CallInstruction][]*ssa.Function{}
-	grouped := map[*ssa.Function]bool{}
-	chaOf := func(site ssa.CallInstruction) []*ssa.Function {
-		if caller := site.Parent(); !grouped[caller] {
-			// The caller's edges, grouped by site once.
-			grouped[caller] = true
-			mine := map[ssa.CallInstruction][]*ssa.Function{}
-			if n := cg.Nodes[caller]; n != nil {
-				for _, e := range n.Out {
-					// A function value can only be one whose address was taken.
-					if e.Site == nil || !e.Site.Common().IsInvoke() && e.Callee.Func.Blocks != nil && !taken[e.Callee.Func] {
-						continue
-					}
-					mine[e.Site] = append(mine[e.Site], e.Callee.Func)
-				}
-			}
-			for s, fns := range mine {
-				// The call graph's edges come in map order: sort them,
-				// so that a run summarizes alike every time.
-				slices.SortFunc(fns, func(x, y *ssa.Function) int { return strings.Compare(x.String(), y.String()) })
-				bySite[s] = fns
-			}
-		}
-		return bySite[site]
-	}
-	flow, open, typesAt := flowFuncs(fns, a.closures, chaOf)
-	for _, fn := range fns {
-		for _, b := range fn.Blocks {
-			for _, instr := range b.Instrs {
-				call, ok := instr.(ssa.CallInstruction)
-				if !ok || call.Common().StaticCallee() != nil {
-					continue
-				}
-				if _, ok := call.Common().Value.(*ssa.Builtin); ok {
-					continue
-				}
-				if call.Common().IsInvoke() {
-					// A method of a function type runs only where a
-					// value of that type may be the receiver: caddy's
-					// admin handlers implement its HTTP handler
-					// interface too, but none is ever one.
-					held := typesAt(call)
-					var out []*ssa.Function
-					for _, fn := range chaOf(call) {
-						if held.holds(fn) {
-							out = append(out, fn)
-						}
-					}
-					a.sites[call] = out
-					continue
-				}
-				targets := flow[call]
-				if open[call] {
-					// Code without a body may hand back one of its
-					// own functions.
-					var lib []*ssa.Function
-					for _, fn := range chaOf(call) {
-						if fn.Blocks == nil {
-							lib = append(lib, fn)
-						}
-					}
-					targets = unionFuncs(targets, lib)
-				}
-				a.sites[call] = targets
-			}
-		}
-	}
-}
-
-func unionFuncs(a, b []*ssa.Function) []*ssa.Function {
-	out := slices.Clone(a)
-	for _, f := range b {
-		if !slices.Contains(out, f) {
-			out = append(out, f)
-		}
-	}
-	slices.SortFunc(out, func(x, y *ssa.Function) int { return strings.Compare(x.String(), y.String()) })
-	return out
 }
 
 func isTypeParam(t types.Type) bool {
