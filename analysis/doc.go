@@ -39,7 +39,8 @@
 //	locks.go      a mutex in an object reached through the same pointer
 //	run.go        Run: the phases, recursive components, bound notes
 //	progress.go   word of what a long run is doing (Config.Progress)
-//	conflict.go   pairwise conflicts, the matrix, hues and colors
+//	conflict.go   conflicts: the handlers' accesses placed, hues and colors
+//	pairs.go      accesses compared by signature, each conflict recorded once
 //	cutgroup.go   what accesses below one cut may reach, paired once for all
 //	publish.go    accesses named and positioned, names and chains made once
 //	cache.go      summaries kept between runs (the language server)
