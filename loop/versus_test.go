@@ -51,8 +51,12 @@ import (
 // and the loop's saving in it (cpu-vs-serial, cpu-vs-pool: their median
 // CPU time over the loop's): with idle workers parked, a scheduler's wall
 // time mixes the cost of dispatch with time its workers wait, and on a
-// loaded machine with time it waits for a core; its CPU time does not. Run
-// it, on one core and on all, with
+// loaded machine with time it waits for a core; its CPU time does not. On
+// the skewed load, hot-max-worker-share is the largest share of the hot
+// connection's events that one of the loop's workers ran (in one more
+// run, untimed): 1/workers when they spread evenly. The four run in a
+// different order each round (balanced). Run it, on one core and on all,
+// with
 //
 //	go test -run '^$' -bench Versus -benchtime 7x -cpu 1,2 ./loop/
 //
@@ -92,7 +96,7 @@ func BenchmarkVersus(b *testing.B) {
 					cpus := map[string][]time.Duration{}
 					for i := 0; i < b.N; i++ {
 						for j := range runs {
-							r := runs[(i+j)%len(runs)] // rotate who goes first
+							r := runs[balanced(i, j, len(runs))]
 							cpu := cpuTime()
 							times[r.name] = append(times[r.name], r.run(wl, ev, workers))
 							cpus[r.name] = append(cpus[r.name], cpuTime()-cpu)
@@ -113,10 +117,50 @@ func BenchmarkVersus(b *testing.B) {
 					for _, other := range []string{"serial", "pool"} {
 						b.ReportMetric(float64(median(cpus[other]))/float64(median(cpus["loop"])), "cpu-vs-"+other)
 					}
+					if load == "skewed" {
+						b.ReportMetric(hotShare(wl, ev, workers), "hot-max-worker-share")
+					}
 				})
 			}
 		}
 	}
+}
+
+// balanced is the j-th of n schedulers to run in round i: a balanced
+// Latin square (Williams), so that over n rounds each goes first once and
+// runs right after each other once. What runs before a scheduler moves
+// its time: after the goroutine per event, whose 10,240 goroutines leave
+// the caches cold, the next ran 4 to 7% slower (one core, 0.1 µs). A
+// rotation (i+j)%n keeps the order within a round, and ran the loop right
+// after the goroutines in 3 rounds of 4.
+func balanced(i, j, n int) int {
+	f := (j + 1) / 2 // 0, 1, n-1, 2, n-2, ...
+	if j%2 == 0 {
+		f = (n - j/2) % n
+	}
+	return (i + f) % n
+}
+
+// hotShare runs the skewed load once more through the loop, untimed,
+// counting the hot connection's events per worker (a handler is given its
+// worker's *Loop), and returns the largest share one worker ran: 1/workers
+// if they spread evenly, 1 if one worker ran them all (as the pool does).
+func hotShare(w *workload, ev []event, workers int) float64 {
+	var mu sync.Mutex
+	per := map[*loop.Loop]int{}
+	hotCount = func(l *loop.Loop) {
+		mu.Lock()
+		per[l]++
+		mu.Unlock()
+	}
+	defer func() { hotCount = nil }()
+	runLoop(w, ev, workers)
+	total, most := 0, 0
+	for _, n := range per {
+		total += n
+		most = max(most, n)
+	}
+	return float64(most) / float64(max(total, 1))
 }
 
 const nConns = 64
@@ -345,7 +389,16 @@ func onCount(l *loop.Loop, c *benchConn) {
 
 func bump(l *loop.Loop, _ *benchConn) { wl.counter++ }
 
-func onHot(l *loop.Loop, c *benchConn) { wl.hotRead(c) }
+// hotCount, if set, is told which worker runs each of onHot's events
+// (hotShare). Set only between runs, so the handlers read it unsynchronized.
+var hotCount func(*loop.Loop)
+
+func onHot(l *loop.Loop, c *benchConn) {
+	if hotCount != nil {
+		hotCount(l)
+	}
+	wl.hotRead(c)
+}
 
 // versusTable is what the analysis proves of the handlers above: onData
 // and onCount write their connection's state (colored); bump writes the
@@ -388,4 +441,33 @@ func runLoopOpts(w *workload, ev []event, workers int, opts ...loop.Option) time
 	l.Shutdown(context.Background())
 	<-done
 	return time.Since(start)
+}
+
+// TestBalancedOrder: over n rounds, each scheduler runs once in each
+// place, and right after each other once.
+func TestBalancedOrder(t *testing.T) {
+	for _, n := range []int{2, 4, 6} {
+		first := map[int]int{}
+		after := map[[2]int]int{}
+		for i := 0; i < n; i++ {
+			seen := map[int]bool{}
+			prev := -1
+			for j := 0; j < n; j++ {
+				k := balanced(i, j, n)
+				if seen[k] {
+					t.Fatalf("n=%d round %d runs %d twice", n, i, k)
+				}
+				seen[k] = true
+				if j == 0 {
+					first[k]++
+				} else {
+					after[[2]int{prev, k}]++
+				}
+				prev = k
+			}
+		}
+		if len(first) != n || len(after) != n*(n-1) {
+			t.Errorf("n=%d: %d go first, %d of %d pairs follow each other", n, len(first), len(after), n*(n-1))
+		}
+	}
 }
