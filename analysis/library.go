@@ -496,12 +496,9 @@ func (a *analyzer) assumedCalls(fn *ssa.Function) map[token.Pos]string {
 // every type reached from it through fields, pointers and elements.
 //
 // The receiver is the argument itself where the method's receiver type is
-// the argument's dynamic type, or where the argument is an interface value
-// of unknown dynamic type that the package does not walk (it calls the
-// method on the value it is handed: bound to what the value holds, as an
-// interface call here is); a value reached inside it is memory of unknown
-// origin of the receiver's type (sound: it overlaps every object of that
-// type).
+// the argument's dynamic type; a value reached inside it, or one of unknown
+// origin, is memory of unknown origin of the receiver's type (sound: it
+// overlaps every object of that type).
 
 // libraryCallback is what a package may call on the values it is given.
 type libraryCallback struct {
@@ -1090,20 +1087,7 @@ func (a *analyzer) argCallbacks(cb libraryCallback, arg ssa.Value, as types.Type
 		if it == nil {
 			continue
 		}
-		if cb.deep || it.Empty() {
-			// Walked: a method may run on anything inside v, of unknown
-			// origin.
-			a.openCallbacks(names, it, true, cb.anySig, add, v, argIt)
-			continue
-		}
-		// Not walked: the library calls the methods on v itself, so the
-		// receiver is what v holds, as for an interface call written
-		// here (a meter made per request stays the request's).
-		onV := func(t callbackTarget) {
-			t.recv = v
-			add(t)
-		}
-		a.openCallbacks(names, it, false, cb.anySig, onV, v, argIt)
+		a.openCallbacks(names, it, cb.deep || it.Empty(), cb.anySig, add, v, argIt)
 	}
 }
 

@@ -170,20 +170,6 @@ func TestLibraryReceivers(t *testing.T) {
 	})
 }
 
-// TestCallbackReceiver: a method library code calls back on an interface
-// value it is handed runs on what that value holds, as an interface call
-// written here would (testdata/cbrecv): a meter made per request and
-// handed to io.Copy through a helper is the request's own; the shared one
-// still conflicts.
-func TestCallbackReceiver(t *testing.T) {
-	checkGlobal(t, "testdata/cbrecv", []globalCell{
-		{"handleCopy", "handleCopy", 0, "each request's meter is its own"},
-		{"handleCopy", "handleStats", 0, "handleStats reads the shared meter, not a request's"},
-		{"handleShared", "handleStats", analysis.Global, "io.Copy reads the shared meter, whose Read writes n"},
-		{"handleShared", "handleShared", analysis.Global, "every request reads through the shared meter"},
-	})
-}
-
 // TestCallbackSignatures: library code calls a method of a table name
 // through an interface, so only a method of that interface's signature:
 // fmt formatting an error from elsewhere, or walking a struct into its
