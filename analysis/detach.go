@@ -37,7 +37,7 @@ func (a *analyzer) detach(l mem.Loc) mem.Loc {
 	if !isRelative(l) {
 		return l
 	}
-	return a.roots.Unknown(l.Base.Type).Extend(l.Path, l.Trunc)
+	return a.roots.UnknownPath(l.Base.Type, l.Path, l.Trunc)
 }
 
 // detachOf is detach without the analyzer's interning (for stores).

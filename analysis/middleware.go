@@ -274,7 +274,7 @@ func (a *analyzer) envRebase(h found, l mem.Loc) []mem.Loc {
 			return nil // a function value: no memory of its own
 		}
 		if b.val == nil {
-			return []mem.Loc{a.roots.Unknown(l.Base.Type).Extend(l.Path, l.Trunc)}
+			return []mem.Loc{a.roots.UnknownPath(l.Base.Type, l.Path, l.Trunc)}
 		}
 		var out []mem.Loc
 		for _, r := range a.state(b.in).origin(b.val) {

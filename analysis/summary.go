@@ -769,6 +769,9 @@ func (s *fnState) subst(l mem.Loc, callee *ssa.Function, args []ssa.Value, binds
 	}
 	out := make([]mem.Loc, 0, len(roots))
 	for _, r := range roots {
+		if l.Base.Kind == mem.Param {
+			r = s.a.unknownAs(r, l)
+		}
 		if l.Base.Kind == mem.Param && !s.a.fitsParam(r, callee, l.Base.Idx) {
 			continue // memory of another type: not what the callee is given
 		}
@@ -788,6 +791,24 @@ func (s *fnState) subst(l mem.Loc, callee *ssa.Function, args []ssa.Value, binds
 		out = append(out, r.Extend(l.Path, l.Trunc))
 	}
 	return out
+}
+
+// unknownAs is r, bound to l's parameter, where r is an interface value of
+// unknown origin (one a library calls back on, or that reached a helper
+// through such a call) and l uses it as a concrete type, as a receiver or
+// through a field of its dynamic value: unknown memory of that type (see
+// mem.Roots.UnknownPath).
+func (a *analyzer) unknownAs(r, l mem.Loc) mem.Loc {
+	if r.Base.Kind != mem.Unknown || r.Trunc || !types.IsInterface(r.MemType()) {
+		return r
+	}
+	if len(l.Path) > 0 && l.Path[0].Kind == mem.Field && l.Path[0].Parent != nil && !types.IsInterface(l.Path[0].Parent) {
+		return a.roots.Unknown(l.Path[0].Parent)
+	}
+	if !types.IsInterface(l.Base.Type) {
+		return a.roots.Unknown(l.Base.Type)
+	}
+	return r
 }
 
 // cellValues returns, for a variable that lives in a cell of its own (a
@@ -972,7 +993,7 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 			if d := firstDeref(l); d >= 0 {
 				// Memory reached through a pointer kept in fresh memory
 				// is not fresh: it may be anything of its type.
-				l = a.roots.Unknown(l.Path[d].Type).Extend(l.Path[d+1:], l.Trunc)
+				l = a.roots.UnknownPath(l.Path[d].Type, l.Path[d+1:], l.Trunc)
 			} else if !s.escaped[l.Base] {
 				if !s.goShared[l.Base] {
 					return // memory of this invocation only
@@ -985,7 +1006,7 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 			} else {
 				// Published fresh memory may be reached by others through
 				// where it was stored: alias it by type.
-				l = a.roots.Unknown(l.Base.Type).Extend(l.Path, l.Trunc)
+				l = a.roots.UnknownPath(l.Base.Type, l.Path, l.Trunc)
 			}
 		}
 		g := refKey{op: op, atomic: atomic, pos: pos, at: at, locks: locksKey(locks)}

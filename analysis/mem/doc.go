@@ -14,7 +14,10 @@
 // (a global "g:", an allocation "new:" at its position, memory of a type
 // "?:"), so that a key names one memory of one type whatever order a run
 // asks for them in; a summary kept from an earlier run is rebuilt in this
-// run's program by the same schemes (Again).
+// run's program by the same schemes (Again). Memory of unknown origin
+// reached through an interface and then a field of its dynamic value is
+// rooted at that value's type (UnknownPath): one name and one key for the
+// same objects, whichever interface they came through.
 //
 // Whether two locs may overlap: Overlaps when both are precise (the same
 // root, one path a prefix of the other), TypeAlias when either is known

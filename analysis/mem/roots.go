@@ -64,6 +64,20 @@ func (r *Roots) Unknown(t types.Type) Loc {
 	return l
 }
 
+// UnknownPath is path from Unknown(t). Where t is an interface and path
+// starts in a field of its dynamic value (a method of that value's type
+// bound to an interface of unknown origin), it starts from unknown memory
+// of the value's type instead: the same objects, but spelled through the
+// interface an access would get a name and a key of its own for every
+// interface it came through (a reader's fields under every io.Reader,
+// io.ReadCloser, ...), multiplying conflicts and findings for nothing.
+func (r *Roots) UnknownPath(t types.Type, path []Elem, trunc bool) Loc {
+	if len(path) > 0 && path[0].Kind == Field && path[0].Parent != nil && types.IsInterface(t) && !types.IsInterface(path[0].Parent) {
+		t = path[0].Parent
+	}
+	return r.Unknown(t).Extend(path, trunc)
+}
+
 // UnknownOf is Unknown(t) with a base of its own, not one of a Roots: for
 // comparing with and bounding locs, never for recording an access.
 func UnknownOf(t types.Type) Loc {
