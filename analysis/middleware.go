@@ -180,7 +180,7 @@ func (a *analyzer) ownAccesses(h found, skip map[rawCall]bool) ([]*rawAccess, []
 		return nil, nil
 	}
 	var out []*rawAccess
-	seen := map[string]bool{}
+	seen := map[accessKey]bool{}
 	skipped := func(via *chain) bool {
 		for c := range via.all() {
 			if skip[rawCall{pos: c.pos, caller: c.caller}] {
@@ -199,11 +199,9 @@ func (a *analyzer) ownAccesses(h found, skip map[rawCall]bool) ([]*rawAccess, []
 				locks = append(locks, held{loc: ls[0], write: hl.write, same: hl.same})
 			}
 		}
+		lk := locksKey(locks)
 		for _, n := range a.envRebase(h, acc.loc) {
-			k := n.Key + "|" + acc.op.String() + "|" + itoa(int(acc.pos)) + "|" + locksKey(locks)
-			if acc.via != nil {
-				k += "|" + itoa(int(acc.via.call.pos))
-			}
+			k := newAccessKey(n, acc, lk)
 			if seen[k] {
 				continue
 			}
@@ -311,6 +309,13 @@ func (a *analyzer) envRebase(h found, l mem.Loc) []mem.Loc {
 // rebaseOne rebases one loc as handlerAccesses does, by asking it about a
 // summary holding that loc alone.
 func (a *analyzer) rebaseOne(h found, l mem.Loc) []mem.Loc {
+	if l.Base.Kind != mem.Param && l.Base.Kind != mem.Free {
+		// handlerAccesses rebases parameters and captured variables
+		// alone: the rest, as it is, without building a summary of one
+		// access for it (once per access, lock and store of every
+		// wrapped handler).
+		return []mem.Loc{l}
+	}
 	saved := a.sums[h.fn]
 	a.sums[h.fn] = &summary{accesses: []*rawAccess{{loc: l, fn: h.fn}}}
 	defer func() { a.sums[h.fn] = saved }()

@@ -522,7 +522,7 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 		return out
 	}
 	var out []*rawAccess
-	seen := map[string]bool{}
+	seen := map[accessKey]bool{}
 	add := func(acc *rawAccess) {
 		var locks []held
 		for _, hl := range acc.locks {
@@ -530,11 +530,9 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 				locks = append(locks, held{loc: ls[0], write: hl.write, same: hl.same})
 			}
 		}
+		lk := locksKey(locks)
 		for _, n := range rebase(acc.loc) {
-			k := n.Key + "|" + acc.op.String() + "|" + itoa(int(acc.pos)) + "|" + locksKey(locks)
-			if acc.via != nil {
-				k += "|" + itoa(int(acc.via.call.pos))
-			}
+			k := newAccessKey(n, acc, lk)
 			if seen[k] {
 				continue
 			}
@@ -585,6 +583,22 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 	}
 	a.reachStores(sum.calls, addStore)
 	return out, stores
+}
+
+// accessKey tells apart the accesses of one handler's list: one per loc,
+// op, position, locks held and call site it is reached by.
+type accessKey struct {
+	loc, locks string
+	op         Op
+	pos, via   token.Pos
+}
+
+func newAccessKey(l mem.Loc, acc *rawAccess, locks string) accessKey {
+	k := accessKey{loc: l.Key, locks: locks, op: acc.op, pos: acc.pos}
+	if acc.via != nil {
+		k.via = acc.via.call.pos
+	}
+	return k
 }
 
 // setupStores are the stores of a setup function (main, an initializer)

@@ -6,6 +6,7 @@ import (
 	"go/types"
 	"hash/maphash"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/safels/safels/analysis/mem"
@@ -425,12 +426,7 @@ type analyzer struct {
 
 func shortQual(p *types.Package) string { return p.Name() }
 
-func itoa(i int) string {
-	if i < 10 {
-		return string(rune('0' + i))
-	}
-	return itoa(i/10) + string(rune('0'+i%10))
-}
+func itoa(i int) string { return strconv.Itoa(i) }
 
 // fnState caches, for one function, what each SSA value points to.
 type fnState struct {
