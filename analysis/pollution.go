@@ -102,6 +102,13 @@ type publishedKey struct {
 	t  types.Type
 }
 
+// publishedList is a list of slots (by its first) publishAll was asked
+// to publish a type in.
+type publishedList struct {
+	first *slot
+	t     types.Type
+}
+
 // addedKey is a store pollution.add has counted.
 type addedKey struct {
 	dst, val string
@@ -111,8 +118,9 @@ type addedKey struct {
 type pollution struct {
 	// added: the stores of shared and context memory already counted;
 	// publishedSeen: publish's calls already made.
-	added         map[addedKey]bool
-	publishedSeen map[publishedKey]bool
+	added          map[addedKey]bool
+	publishedSeen  map[publishedKey]bool
+	publishedLists map[publishedList]bool
 	// belowMemo: belowCut's answers, asked once every store is known;
 	// wildCache: what every slot of the program holds (cutBelow).
 	belowMemo   map[cutKey]*cutSet
@@ -598,7 +606,7 @@ func (p *pollution) add(stores []*rawStore) {
 	// accesses a conflict names; a map's order would change it from one
 	// run to the next.
 	type dests struct {
-		ctx, shr slotSet // a store below a cut names many slots, and many stores the same
+		ctx, shr slotLists // a store below a cut names many slots, and many stores the same
 		typ      types.Type
 	}
 	fresh := map[string]*dests{}
@@ -630,7 +638,34 @@ func (p *pollution) add(stores []*rawStore) {
 			p.posted = append(p.posted, st.val.MemType())
 			continue
 		}
-		for _, sl := range p.destSlots(st) {
+		slots := p.destSlots(st)
+		if ownerOf(st.val) == ownFresh {
+			d := fresh[st.val.Base.Key]
+			if d == nil {
+				d = &dests{typ: st.val.MemType()}
+				fresh[st.val.Base.Key] = d
+				freshOrder = append(freshOrder, d)
+			}
+			switch ownerOf(st.dst) {
+			case ownContext:
+				d.ctx.add(slots)
+			case ownShared:
+				d.shr.add(slots)
+			case ownFresh:
+				// Kept in a fresh container that is itself kept in
+				// shared memory (reg = append(reg, c) stores c into
+				// the new array, and the array into reg): as shared
+				// a slot as if stored there directly.
+				if pub[st.dst.Base.Key] || copiedOut(st.dst.Base) {
+					d.shr.add(slots)
+				}
+			}
+			if pub[st.val.Base.Key] {
+				p.publishAll(slots, st.val.MemType())
+			}
+			continue
+		}
+		for _, sl := range slots {
 			switch ownerOf(st.val) {
 			case ownShared:
 				if t := p.shared(sl); !t.keys[st.val.Key] {
@@ -643,60 +678,57 @@ func (p *pollution) add(stores []*rawStore) {
 			case ownContext:
 				p.context(sl, st.val.MemType())
 				p.ctxHeld[sl] = true
-			case ownFresh:
-				d := fresh[st.val.Base.Key]
-				if d == nil {
-					d = &dests{typ: st.val.MemType()}
-					fresh[st.val.Base.Key] = d
-					freshOrder = append(freshOrder, d)
-				}
-				switch ownerOf(st.dst) {
-				case ownContext:
-					d.ctx.add(sl)
-				case ownShared:
-					d.shr.add(sl)
-				case ownFresh:
-					// Kept in a fresh container that is itself kept in
-					// shared memory (reg = append(reg, c) stores c into
-					// the new array, and the array into reg): as shared
-					// a slot as if stored there directly.
-					if pub[st.dst.Base.Key] || copiedOut(st.dst.Base) {
-						d.shr.add(sl)
-					}
-				}
-				if pub[st.val.Base.Key] {
-					p.publish(sl, st.val.MemType())
-				}
 			}
 		}
 	}
 	for _, d := range freshOrder {
-		if len(d.ctx.slots) == 0 || len(d.shr.slots) == 0 {
+		if d.ctx.empty() || d.shr.empty() {
 			continue
 		}
-		for _, sl := range d.ctx.slots {
-			p.shared(sl).any = true
-		}
-		for _, sl := range d.shr.slots {
+		d.ctx.each(func(sl slot) { p.shared(sl).any = true })
+		d.shr.each(func(sl slot) {
 			p.context(sl, d.typ)
 			p.ctxHeld[sl] = true
+		})
+	}
+}
+
+// slotLists collects the slot lists of stores (destSlots) and gives their
+// slots once each, in the order first added. A list of more than one slot
+// is destSlots' memo for a store below a cut, which every handler reaching
+// the store meets again: a list already added is known by its identity,
+// and slots are hashed one by one only when the set is read, for the
+// fresh objects stored both into a context and into shared memory.
+// Hashing every slot as it came was a quarter of pollution.add's time.
+type slotLists struct {
+	lists [][]slot
+	seen  map[*slot]bool
+}
+
+func (s *slotLists) add(l []slot) {
+	if len(l) > 1 {
+		if s.seen[&l[0]] {
+			return
 		}
+		if s.seen == nil {
+			s.seen = map[*slot]bool{}
+		}
+		s.seen[&l[0]] = true
 	}
+	s.lists = append(s.lists, l)
 }
 
-// slotSet collects slots once each, in the order first added.
-type slotSet struct {
-	seen  map[slot]bool
-	slots []slot
-}
+func (s *slotLists) empty() bool { return len(s.lists) == 0 }
 
-func (s *slotSet) add(sl slot) {
-	if s.seen == nil {
-		s.seen = map[slot]bool{}
-	}
-	if !s.seen[sl] {
-		s.seen[sl] = true
-		s.slots = append(s.slots, sl)
+func (s *slotLists) each(f func(slot)) {
+	seen := map[slot]bool{}
+	for _, l := range s.lists {
+		for _, sl := range l {
+			if !seen[sl] {
+				seen[sl] = true
+				f(sl)
+			}
+		}
 	}
 }
 
@@ -753,6 +785,25 @@ func copiedOut(b *mem.Base) bool {
 
 // publish: sl held a pointer to memory allocated fresh (in main, or in
 // an invocation) and published, of type t, which other roots reach.
+// publishAll publishes t in each of slots. A list of more than one is
+// destSlots' memo, which every handler reaching its store asks again:
+// once per list is enough.
+func (p *pollution) publishAll(slots []slot, t types.Type) {
+	if len(slots) > 1 {
+		k := publishedList{&slots[0], t}
+		if p.publishedLists[k] {
+			return
+		}
+		if p.publishedLists == nil {
+			p.publishedLists = map[publishedList]bool{}
+		}
+		p.publishedLists[k] = true
+	}
+	for _, sl := range slots {
+		p.publish(sl, t)
+	}
+}
+
 func (p *pollution) publish(sl slot, t types.Type) {
 	k := publishedKey{sl, t}
 	if p.publishedSeen[k] {
