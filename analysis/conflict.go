@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"cmp"
 	"go/types"
 	"slices"
 	"sort"
@@ -46,10 +45,7 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 	p.markGuards()
 	cg.finish()
 	hues(res)
-	// A total order: a conflict is recorded once per (A, B, Kind, Object).
-	slices.SortFunc(res.Conflicts, func(x, y *Conflict) int {
-		return cmp.Or(cmp.Compare(x.A, y.A), cmp.Compare(x.B, y.B), cmp.Compare(x.Kind, y.Kind), strings.Compare(x.Object, y.Object))
-	})
+	p.sortConflicts()
 }
 
 // sortFound puts the handlers in source order of the code the user wrote:

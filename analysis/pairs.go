@@ -1,7 +1,10 @@
 package analysis
 
 import (
+	"cmp"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/safels/safels/analysis/mem"
 )
@@ -28,6 +31,7 @@ type pairer struct {
 	byKey     map[uint64]struct{}
 	byWideKey map[[2]uint64]struct{} // more than 65536 handlers
 	objIDs    map[string]int
+	objOf     []int32 // the object's id of each conflict recorded
 	// covered: the pairs of handler sets already reported for an object
 	// (check).
 	covered map[coverKey][][2]handlerSet
@@ -285,4 +289,45 @@ func (p *pairer) report(sx, sy *sig, hx, hy int, k Kind, short, obj string, id i
 		x, y = y, x
 	}
 	p.res.Conflicts = append(p.res.Conflicts, &Conflict{A: x.h, B: y.h, Kind: k, Object: obj, Short: short, AAccess: x.pub, BAccess: y.pub})
+	p.objOf = append(p.objOf, int32(id))
+}
+
+// sortConflicts puts the conflicts in their total order: by handlers,
+// kind and object (a conflict is recorded once for each). Millions of
+// them on large workspaces, so they are compared as one integer each,
+// the object by its rank among the objects' names, where that fits;
+// else by the four fields.
+func (p *pairer) sortConflicts() {
+	cs := p.res.Conflicts
+	if p.n > 1<<16 || len(p.objIDs) >= 1<<28 {
+		slices.SortFunc(cs, func(x, y *Conflict) int {
+			return cmp.Or(cmp.Compare(x.A, y.A), cmp.Compare(x.B, y.B), cmp.Compare(x.Kind, y.Kind), strings.Compare(x.Object, y.Object))
+		})
+		return
+	}
+	names := make([]string, len(p.objIDs))
+	for name, id := range p.objIDs {
+		names[id] = name
+	}
+	byName := make([]int32, len(names))
+	for i := range byName {
+		byName[i] = int32(i)
+	}
+	slices.SortFunc(byName, func(x, y int32) int { return strings.Compare(names[x], names[y]) })
+	rank := make([]uint64, len(names))
+	for r, id := range byName {
+		rank[id] = uint64(r)
+	}
+	type keyed struct {
+		key uint64
+		c   *Conflict
+	}
+	ks := make([]keyed, len(cs))
+	for i, c := range cs {
+		ks[i] = keyed{uint64(c.A)<<48 | uint64(c.B)<<32 | uint64(c.Kind)<<28 | rank[p.objOf[i]], c}
+	}
+	slices.SortFunc(ks, func(x, y keyed) int { return cmp.Compare(x.key, y.key) })
+	for i := range ks {
+		cs[i] = ks[i].c
+	}
 }
