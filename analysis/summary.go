@@ -1446,212 +1446,265 @@ func instrPos(instr ssa.Instruction) token.Pos {
 // findEscapes: fresh allocations this function publishes (stores into
 // other memory, sends, or hands to unknown code). Their accesses are shared.
 func (s *fnState) findEscapes() map[*mem.Base]bool {
-	esc := map[*mem.Base]bool{}
-	// edges: fresh memory kept in other fresh memory by a callee; it is
-	// published if that memory is.
-	edges := map[*mem.Base][]mem.Loc{}
-	var markLocs func(ls []mem.Loc, dsts []mem.Loc)
-	// markTo publishes v by keeping it in dsts (nil: anywhere). Kept in
-	// this invocation's own memory it stays its own; kept in memory its
-	// parameters reach, the caller decides (keptIn); kept anywhere else it
-	// is published.
-	var markTo func(v ssa.Value, dsts []mem.Loc)
-	markTo = func(v ssa.Value, dsts []mem.Loc) {
-		if v == nil || !mem.PointerLike(v.Type()) {
-			return
-		}
-		if mc := madeClosure(v); mc != nil {
-			// A closure published: whoever calls it reaches what it
-			// captured.
-			for _, b := range mc.Bindings {
-				markTo(b, dsts)
-			}
-		}
-		markLocs(s.origin(v), dsts)
-	}
-	mark := func(v ssa.Value) { markTo(v, nil) }
-	goShared := map[*mem.Base]bool{}
-	var goLocs func(ls []mem.Loc)
-	goLocs = func(ls []mem.Loc) {
-		for _, l := range ls {
-			if l.Base.Kind == mem.Fresh && firstDeref(l) < 0 && !goShared[l.Base] {
-				goShared[l.Base] = true
-				// What it holds the goroutine reaches too.
-				goLocs(s.storedInto(l.Base))
-				goLocs(edges[l.Base])
-			}
-		}
-	}
-	markLocs = func(ls []mem.Loc, dsts []mem.Loc) {
-		rel := dsts != nil
-		for _, d := range dsts {
-			if d.Base.Kind != mem.Param && (d.Base.Kind != mem.Fresh || firstDeref(d) >= 0) {
-				rel = false
-			}
-		}
-		for _, l := range ls {
-			// A pointer loaded from fresh memory (a struct parameter's
-			// copy: cmd.Args[1]) leads elsewhere, not into it.
-			if l.Base.Kind == mem.Fresh && firstDeref(l) < 0 && !esc[l.Base] {
-				esc[l.Base] = true
-				// What it holds is published with it: the variadic
-				// array of append(last, e) holds e.
-				markLocs(s.storedInto(l.Base), dsts)
-				markLocs(edges[l.Base], dsts)
-			}
-			if l.Base.Kind != mem.Param || firstDeref(l) >= 0 || s.sum == nil {
-				continue
-			}
-			if !rel {
-				s.sum.publish(l.Base.Idx)
-				continue
-			}
-			for _, d := range dsts {
-				if d.Base.Kind == mem.Param && d.Base.Idx != l.Base.Idx {
-					s.sum.keep(l.Base.Idx, d)
-				}
-			}
-		}
+	e := &escapes{
+		s:   s,
+		esc: map[*mem.Base]bool{},
+		// edges: fresh memory kept in other fresh memory by a callee; it is
+		// published if that memory is.
+		edges:    map[*mem.Base][]mem.Loc{},
+		goShared: map[*mem.Base]bool{},
 	}
 	for _, b := range s.fn.Blocks {
 		for _, instr := range b.Instrs {
-			switch in := instr.(type) {
-			case *ssa.Store:
-				// Storing into this invocation's own memory publishes nothing.
-				if dsts := s.origin(in.Addr); !allFresh(dsts) {
-					markTo(in.Val, dsts)
-				}
-			case *ssa.MapUpdate:
-				if dsts := s.origin(in.Map); !allFresh(dsts) {
-					markTo(in.Key, dsts)
-					markTo(in.Value, dsts)
-				}
-			case *ssa.Send:
-				mark(in.X)
-			case *ssa.Go:
-				// A goroutine's arguments are shared between it and this
-				// invocation. Where the goroutine's function (with a body
-				// here) does not publish one, no other invocation reaches
-				// it through the goroutine: it is goShared, not published.
-				var sum *summary
-				if callee := in.Call.StaticCallee(); callee != nil && callee.Blocks != nil {
-					sum = s.a.sumOf(callee)
-				}
-				for i, arg := range in.Call.Args {
-					if sum == nil || i < len(sum.publishes) && sum.publishes[i] {
-						mark(arg)
-						continue
-					}
-					goLocs(s.origin(arg))
-				}
-			case ssa.CallInstruction:
-				c := in.Common()
-				if callee := c.StaticCallee(); callee != nil && callee.Blocks != nil {
-					if len(c.Args) == 0 {
-						continue // nothing to publish (another package's init)
-					}
-					// The callee's summary says which of its parameters it
-					// publishes, and which it keeps in memory others of its
-					// parameters reach; a closure called on the spot
-					// publishes what it captures where it publishes it.
-					sum := s.a.sumOf(callee)
-					for i, arg := range c.Args {
-						if sum == nil || i < len(sum.publishes) && sum.publishes[i] {
-							mark(arg)
-						}
-					}
-					if sum == nil {
-						continue
-					}
-					for _, k := range sum.keptIn {
-						if k.idx >= len(c.Args) {
-							continue
-						}
-						dsts := s.subst(k.dst, callee, c.Args, nil)
-						if !allFresh(dsts) {
-							markTo(c.Args[k.idx], dsts)
-							continue
-						}
-						for _, d := range dsts {
-							edges[d.Base] = append(edges[d.Base], s.origin(c.Args[k.idx])...)
-						}
-					}
-					continue
-				}
-				if isLoopPost(c) {
-					continue // becomes the next handler's context
-				}
-				// A method the library calls back may publish its
-				// receiver: the value handed to the library, or what
-				// holds it.
-				for _, t := range s.a.libraryCallbacksAt(in) {
-					if sum := s.a.sumOf(t.fn); sum == nil || len(sum.publishes) > 0 && sum.publishes[0] {
-						mark(t.src)
-					}
-				}
-				if c.StaticCallee() == nil && !isBuiltin(c) {
-					if pubs, ok := s.a.dynamicPublishes(in); ok {
-						for _, arg := range pubs {
-							mark(arg)
-						}
-						continue
-					}
-				}
-				if _, ok := c.Value.(*ssa.Builtin); ok {
-					// append copies elements: only pointers among them
-					// publish what they point to, into a slice of
-					// another's; into a nil or new slice they are kept in
-					// the invocation's own memory, the result's new array,
-					// and published with it (storesInto).
-					if appendsPointers(c) {
-						if to := s.origin(c.Args[0]); len(to) > 0 && !allFresh(to) {
-							markTo(c.Args[1], to)
-						}
-					}
-					continue
-				}
-				if keeps, ok := s.a.modelKeeps(in); ok {
-					into := s.a.modelKeptIn(s, in)
-					for _, arg := range keeps {
-						markTo(arg, into)
-					}
-					continue // a model says what the call keeps
-				}
-				if callee := c.StaticCallee(); callee != nil && nonRetaining(calleePkg(callee)) {
-					continue // formatting and parsing keep nothing
-				}
-				for _, arg := range c.Args {
-					if !stdLoopBody(in, arg) {
-						mark(arg)
-					}
-				}
-			}
+			e.instr(instr)
 		}
 	}
-	// Memory kept in fresh memory that was published later.
-	for done := map[*mem.Base]bool{}; ; {
-		more := false
-		for b, ls := range edges {
-			if esc[b] && !done[b] {
-				done[b] = true
-				more = true
-				markLocs(ls, nil)
-			}
-		}
-		if !more {
-			break
-		}
-	}
+	e.closeEdges()
 	s.goShared = nil
-	for b := range goShared {
-		if !esc[b] {
+	for b := range e.goShared {
+		if !e.esc[b] {
 			if s.goShared == nil {
 				s.goShared = map[*mem.Base]bool{}
 			}
 			s.goShared[b] = true
 		}
 	}
-	return esc
+	return e.esc
+}
+
+// escapes is findEscapes's state while it walks one function: what is
+// published (esc), fresh memory kept in other fresh memory by a callee
+// (edges), and what only goroutines it starts share with it (goShared).
+type escapes struct {
+	s        *fnState
+	esc      map[*mem.Base]bool
+	edges    map[*mem.Base][]mem.Loc
+	goShared map[*mem.Base]bool
+}
+
+// markTo publishes v by keeping it in dsts (nil: anywhere). Kept in
+// this invocation's own memory it stays its own; kept in memory its
+// parameters reach, the caller decides (keptIn); kept anywhere else it
+// is published.
+func (e *escapes) markTo(v ssa.Value, dsts []mem.Loc) {
+	if v == nil || !mem.PointerLike(v.Type()) {
+		return
+	}
+	if mc := madeClosure(v); mc != nil {
+		// A closure published: whoever calls it reaches what it
+		// captured.
+		for _, b := range mc.Bindings {
+			e.markTo(b, dsts)
+		}
+	}
+	e.markLocs(e.s.origin(v), dsts)
+}
+
+// mark publishes v: kept anywhere.
+func (e *escapes) mark(v ssa.Value) { e.markTo(v, nil) }
+
+// goLocs marks the fresh memory of ls, and what it holds, as shared with
+// a goroutine this invocation starts.
+func (e *escapes) goLocs(ls []mem.Loc) {
+	for _, l := range ls {
+		if l.Base.Kind == mem.Fresh && firstDeref(l) < 0 && !e.goShared[l.Base] {
+			e.goShared[l.Base] = true
+			// What it holds the goroutine reaches too.
+			e.goLocs(e.s.storedInto(l.Base))
+			e.goLocs(e.edges[l.Base])
+		}
+	}
+}
+
+// markLocs publishes the fresh memory of ls, and what it holds, by keeping
+// it in dsts (nil: anywhere); a parameter kept only in memory other
+// parameters reach is recorded in the summary as kept there (keep), one
+// kept anywhere else as published (publish).
+func (e *escapes) markLocs(ls []mem.Loc, dsts []mem.Loc) {
+	s := e.s
+	rel := dsts != nil
+	for _, d := range dsts {
+		if d.Base.Kind != mem.Param && (d.Base.Kind != mem.Fresh || firstDeref(d) >= 0) {
+			rel = false
+		}
+	}
+	for _, l := range ls {
+		// A pointer loaded from fresh memory (a struct parameter's
+		// copy: cmd.Args[1]) leads elsewhere, not into it.
+		if l.Base.Kind == mem.Fresh && firstDeref(l) < 0 && !e.esc[l.Base] {
+			e.esc[l.Base] = true
+			// What it holds is published with it: the variadic
+			// array of append(last, e) holds e.
+			e.markLocs(s.storedInto(l.Base), dsts)
+			e.markLocs(e.edges[l.Base], dsts)
+		}
+		if l.Base.Kind != mem.Param || firstDeref(l) >= 0 || s.sum == nil {
+			continue
+		}
+		if !rel {
+			s.sum.publish(l.Base.Idx)
+			continue
+		}
+		for _, d := range dsts {
+			if d.Base.Kind == mem.Param && d.Base.Idx != l.Base.Idx {
+				s.sum.keep(l.Base.Idx, d)
+			}
+		}
+	}
+}
+
+// instr publishes what one instruction hands to memory, channels,
+// goroutines or callees that others may reach.
+func (e *escapes) instr(instr ssa.Instruction) {
+	s := e.s
+	switch in := instr.(type) {
+	case *ssa.Store:
+		// Storing into this invocation's own memory publishes nothing.
+		if dsts := s.origin(in.Addr); !allFresh(dsts) {
+			e.markTo(in.Val, dsts)
+		}
+	case *ssa.MapUpdate:
+		if dsts := s.origin(in.Map); !allFresh(dsts) {
+			e.markTo(in.Key, dsts)
+			e.markTo(in.Value, dsts)
+		}
+	case *ssa.Send:
+		e.mark(in.X)
+	case *ssa.Go:
+		e.goStmt(in)
+	case ssa.CallInstruction:
+		c := in.Common()
+		if callee := c.StaticCallee(); callee != nil && callee.Blocks != nil {
+			e.bodyCall(c, callee)
+			return
+		}
+		e.otherCall(in, c)
+	}
+}
+
+// goStmt: a goroutine's arguments are shared between it and this
+// invocation. Where the goroutine's function (with a body here) does not
+// publish one, no other invocation reaches it through the goroutine: it
+// is goShared, not published.
+func (e *escapes) goStmt(in *ssa.Go) {
+	var sum *summary
+	if callee := in.Call.StaticCallee(); callee != nil && callee.Blocks != nil {
+		sum = e.s.a.sumOf(callee)
+	}
+	for i, arg := range in.Call.Args {
+		if sum == nil || i < len(sum.publishes) && sum.publishes[i] {
+			e.mark(arg)
+			continue
+		}
+		e.goLocs(e.s.origin(arg))
+	}
+}
+
+// bodyCall publishes what a call of a function with a body here
+// publishes, by its summary.
+func (e *escapes) bodyCall(c *ssa.CallCommon, callee *ssa.Function) {
+	s := e.s
+	if len(c.Args) == 0 {
+		return // nothing to publish (another package's init)
+	}
+	// The callee's summary says which of its parameters it
+	// publishes, and which it keeps in memory others of its
+	// parameters reach; a closure called on the spot
+	// publishes what it captures where it publishes it.
+	sum := s.a.sumOf(callee)
+	for i, arg := range c.Args {
+		if sum == nil || i < len(sum.publishes) && sum.publishes[i] {
+			e.mark(arg)
+		}
+	}
+	if sum == nil {
+		return
+	}
+	for _, k := range sum.keptIn {
+		if k.idx >= len(c.Args) {
+			continue
+		}
+		dsts := s.subst(k.dst, callee, c.Args, nil)
+		if !allFresh(dsts) {
+			e.markTo(c.Args[k.idx], dsts)
+			continue
+		}
+		for _, d := range dsts {
+			e.edges[d.Base] = append(e.edges[d.Base], s.origin(c.Args[k.idx])...)
+		}
+	}
+}
+
+// otherCall publishes what a call without a body here may publish:
+// loop.Post keeps nothing, library callbacks, dynamic calls, builtins and
+// models say what they publish, and unknown code publishes its arguments.
+func (e *escapes) otherCall(in ssa.CallInstruction, c *ssa.CallCommon) {
+	s := e.s
+	if isLoopPost(c) {
+		return // becomes the next handler's context
+	}
+	// A method the library calls back may publish its
+	// receiver: the value handed to the library, or what
+	// holds it.
+	for _, t := range s.a.libraryCallbacksAt(in) {
+		if sum := s.a.sumOf(t.fn); sum == nil || len(sum.publishes) > 0 && sum.publishes[0] {
+			e.mark(t.src)
+		}
+	}
+	if c.StaticCallee() == nil && !isBuiltin(c) {
+		if pubs, ok := s.a.dynamicPublishes(in); ok {
+			for _, arg := range pubs {
+				e.mark(arg)
+			}
+			return
+		}
+	}
+	if _, ok := c.Value.(*ssa.Builtin); ok {
+		// append copies elements: only pointers among them
+		// publish what they point to, into a slice of
+		// another's; into a nil or new slice they are kept in
+		// the invocation's own memory, the result's new array,
+		// and published with it (storesInto).
+		if appendsPointers(c) {
+			if to := s.origin(c.Args[0]); len(to) > 0 && !allFresh(to) {
+				e.markTo(c.Args[1], to)
+			}
+		}
+		return
+	}
+	if keeps, ok := s.a.modelKeeps(in); ok {
+		into := s.a.modelKeptIn(s, in)
+		for _, arg := range keeps {
+			e.markTo(arg, into)
+		}
+		return // a model says what the call keeps
+	}
+	if callee := c.StaticCallee(); callee != nil && nonRetaining(calleePkg(callee)) {
+		return // formatting and parsing keep nothing
+	}
+	for _, arg := range c.Args {
+		if !stdLoopBody(in, arg) {
+			e.mark(arg)
+		}
+	}
+}
+
+// closeEdges publishes memory kept in fresh memory that was published
+// later.
+func (e *escapes) closeEdges() {
+	for done := map[*mem.Base]bool{}; ; {
+		more := false
+		for b, ls := range e.edges {
+			if e.esc[b] && !done[b] {
+				done[b] = true
+				more = true
+				e.markLocs(ls, nil)
+			}
+		}
+		if !more {
+			break
+		}
+	}
 }
 
 // keptParam: a summary's parameter idx is kept in dst, memory another of
