@@ -981,138 +981,183 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 	if a.setupPhase {
 		sum.setupOnly = true
 	}
-	rec := func(l mem.Loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via *chain, locks []held) {
-		if sum.setupOnly {
-			return
-		}
-		locks = withoutPtrs(unionLocks(s.cur, locks))
-		if sum.detached {
-			l, locks = a.detach(l), absoluteLocks(locks)
-		}
-		if l.Base.Kind == mem.Fresh {
-			if d := firstDeref(l); d >= 0 {
-				// Memory reached through a pointer kept in fresh memory
-				// is not fresh: it may be anything of its type.
-				l = a.roots.UnknownPath(l.Path[d].Type, l.Path[d+1:], l.Trunc)
-			} else if !s.escaped[l.Base] {
-				if !s.goShared[l.Base] {
-					return // memory of this invocation only
-				}
-				// Memory of this invocation that goroutines it started
-				// also reach, and no one else: accesses of it race only
-				// within the invocation, so it is named by where it was
-				// made, not aliased with every object of its type.
-				l = a.roots.GoShared(l.Base).Extend(l.Path, l.Trunc)
-			} else {
-				// Published fresh memory may be reached by others through
-				// where it was stored: alias it by type.
-				l = a.roots.UnknownPath(l.Base.Type, l.Path, l.Trunc)
-			}
-		}
-		g := refKey{op: op, atomic: atomic, pos: pos, at: at, locks: locksKey(locks)}
-		if via != nil {
-			// Each call site in this function keeps its own copy: each is
-			// a place where the user may defer the call.
-			g.site = via.call.pos
-		}
-		l = sum.widen(l, g)
-		k := accKey{loc: l.Key, ref: g}
-		if _, dup := sum.accSeen[k]; dup {
-			return
-		}
-		if g.site != token.NoPos && !sum.newSite(l, g) {
-			return // the access is kept at maxSites call sites already
-		}
-		if via != nil && !sum.newRef(l, g) {
-			return // the same access is kept at maxRefs places already
-		}
-		sum.accSeen[k] = struct{}{}
-		sum.accesses = append(sum.accesses, &rawAccess{loc: l, op: op, atomic: atomic, pos: pos, fn: at, via: via, locks: locks})
-	}
-	here := func(l []mem.Loc, op Op, atomic bool, pos token.Pos) {
-		for _, x := range l {
-			rec(x, op, atomic, pos, fn, nil, nil)
-		}
-	}
-	// at: an access of the memory at addr, under the locks of its own
-	// object marked (locks.go).
-	at := func(l []mem.Loc, op Op, pos token.Pos, addr ssa.Value) {
-		locks := s.objectLocks(addr)
-		for _, x := range l {
-			rec(x, op, false, pos, fn, nil, locks)
-		}
-	}
-	inits := initStores(fn) // no other invocation sees them
+	w := &sumWalk{a: a, s: s, fn: fn, sum: sum, inLocks: inLocks}
+	w.rec = w.record
+	w.inits = initStores(fn) // no other invocation sees them
 	for _, b := range fn.Blocks {
 		s.cur = inLocks[b]
 		for _, instr := range b.Instrs {
-			pos := instrPos(instr)
-			if c, ok := instr.(*ssa.Call); ok {
-				s.cur = s.lockStep(s.cur, c)
-			}
-			switch in := instr.(type) {
-			case *ssa.UnOp:
-				if in.Op == token.MUL {
-					at(s.origin(in.X), Read, pos, in.X)
-				}
-			case *ssa.Store:
-				dsts := s.origin(in.Addr)
-				if !inits[in] {
-					at(dsts, Write, pos, in.Addr)
-				}
-				s.storePointer(dsts, in.Val, pos)
-			case *ssa.MapUpdate:
-				m := in.Map.Type().Underlying().(*types.Map)
-				dsts := mapLocs(s.origin(in.Map), func(l mem.Loc) mem.Loc { return l.Index(m.Elem()) })
-				here(dsts, Write, false, pos)
-				s.storePointer(dsts, in.Key, pos)
-				s.storePointer(dsts, in.Value, pos)
-			case *ssa.Lookup:
-				if m, ok := in.X.Type().Underlying().(*types.Map); ok {
-					here(mapLocs(s.origin(in.X), func(l mem.Loc) mem.Loc { return l.Index(m.Elem()) }), Read, false, pos)
-				}
-			case *ssa.Range:
-				if m, ok := in.X.Type().Underlying().(*types.Map); ok {
-					here(mapLocs(s.origin(in.X), func(l mem.Loc) mem.Loc { return l.Index(m.Elem()) }), Read, false, pos)
-				}
-			case *ssa.Return:
-				for i, r := range in.Results {
-					if i < len(sum.returns) && mem.PointerLike(r.Type()) {
-						sum.returns[i] = dedupe(append(sum.returns[i], s.origin(r)...))
-					}
-				}
-			case *ssa.MakeClosure:
-				// The closure may run whenever its maker runs (it may be
-				// called here or handed to code that calls it), under the
-				// locks held where it runs, not where it is made.
-				cl := in.Fn.(*ssa.Function)
-				pos := cl.Pos() // the func literal
-				if !pos.IsValid() {
-					pos = instrPos(in)
-				}
-				made := s.cur
-				s.cur = s.closureLocks(inLocks, in)
-				var args []ssa.Value
-				if a.calledBack(in) {
-					// Its callers cover what it does to its parameters
-					// (callback.go).
-					args = covered(len(cl.Params))
-				}
-				a.applySummary(s, cl, args, in.Bindings, pos, rec)
-				s.cur = made
-			case *ssa.Defer:
-				// A deferred call runs when the function returns, after the
-				// locks held here may have been released.
-				at := s.cur
-				s.cur = s.deferLocks(s.cur, in)
-				a.call(s, in, rec)
-				s.cur = at
-			case ssa.CallInstruction:
-				a.call(s, in, rec)
-			}
+			w.instr(instr)
 		}
 	}
 	return sum
+}
+
+// sumWalk is summarizeInto's state while it walks one function's
+// instructions into its summary sum.
+type sumWalk struct {
+	a       *analyzer
+	s       *fnState
+	fn      *ssa.Function
+	sum     *summary
+	rec     recorder // record, made once and handed to every call
+	inLocks map[*ssa.BasicBlock][]held
+	inits   map[*ssa.Store]bool
+}
+
+// record adds one access to the summary, named as others may reach it,
+// unless it is of this invocation's own memory, is there already, or
+// passes the bounds on call sites and places (newSite, newRef).
+func (w *sumWalk) record(l mem.Loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via *chain, locks []held) {
+	sum := w.sum
+	if sum.setupOnly {
+		return
+	}
+	locks = withoutPtrs(unionLocks(w.s.cur, locks))
+	if sum.detached {
+		l, locks = w.a.detach(l), absoluteLocks(locks)
+	}
+	if l.Base.Kind == mem.Fresh {
+		var shared bool
+		if l, shared = w.freshLoc(l); !shared {
+			return // memory of this invocation only
+		}
+	}
+	g := refKey{op: op, atomic: atomic, pos: pos, at: at, locks: locksKey(locks)}
+	if via != nil {
+		// Each call site in this function keeps its own copy: each is
+		// a place where the user may defer the call.
+		g.site = via.call.pos
+	}
+	l = sum.widen(l, g)
+	k := accKey{loc: l.Key, ref: g}
+	if _, dup := sum.accSeen[k]; dup {
+		return
+	}
+	if g.site != token.NoPos && !sum.newSite(l, g) {
+		return // the access is kept at maxSites call sites already
+	}
+	if via != nil && !sum.newRef(l, g) {
+		return // the same access is kept at maxRefs places already
+	}
+	sum.accSeen[k] = struct{}{}
+	sum.accesses = append(sum.accesses, &rawAccess{loc: l, op: op, atomic: atomic, pos: pos, fn: at, via: via, locks: locks})
+}
+
+// freshLoc names an access of fresh memory l as others may reach it;
+// shared is false for memory of this invocation only.
+func (w *sumWalk) freshLoc(l mem.Loc) (_ mem.Loc, shared bool) {
+	a, s := w.a, w.s
+	if d := firstDeref(l); d >= 0 {
+		// Memory reached through a pointer kept in fresh memory
+		// is not fresh: it may be anything of its type.
+		return a.roots.UnknownPath(l.Path[d].Type, l.Path[d+1:], l.Trunc), true
+	}
+	if !s.escaped[l.Base] {
+		if !s.goShared[l.Base] {
+			return l, false // memory of this invocation only
+		}
+		// Memory of this invocation that goroutines it started
+		// also reach, and no one else: accesses of it race only
+		// within the invocation, so it is named by where it was
+		// made, not aliased with every object of its type.
+		return a.roots.GoShared(l.Base).Extend(l.Path, l.Trunc), true
+	}
+	// Published fresh memory may be reached by others through
+	// where it was stored: alias it by type.
+	return a.roots.UnknownPath(l.Base.Type, l.Path, l.Trunc), true
+}
+
+// here: accesses in this function of the memory at l, under the locks
+// held.
+func (w *sumWalk) here(l []mem.Loc, op Op, atomic bool, pos token.Pos) {
+	for _, x := range l {
+		w.record(x, op, atomic, pos, w.fn, nil, nil)
+	}
+}
+
+// at: an access of the memory at addr, under the locks of its own
+// object marked (locks.go).
+func (w *sumWalk) at(l []mem.Loc, op Op, pos token.Pos, addr ssa.Value) {
+	locks := w.s.objectLocks(addr)
+	for _, x := range l {
+		w.record(x, op, false, pos, w.fn, nil, locks)
+	}
+}
+
+// instr adds what one instruction reads, writes, stores, returns or calls
+// to the summary.
+func (w *sumWalk) instr(instr ssa.Instruction) {
+	a, s, sum := w.a, w.s, w.sum
+	pos := instrPos(instr)
+	if c, ok := instr.(*ssa.Call); ok {
+		s.cur = s.lockStep(s.cur, c)
+	}
+	switch in := instr.(type) {
+	case *ssa.UnOp:
+		if in.Op == token.MUL {
+			w.at(s.origin(in.X), Read, pos, in.X)
+		}
+	case *ssa.Store:
+		dsts := s.origin(in.Addr)
+		if !w.inits[in] {
+			w.at(dsts, Write, pos, in.Addr)
+		}
+		s.storePointer(dsts, in.Val, pos)
+	case *ssa.MapUpdate:
+		m := in.Map.Type().Underlying().(*types.Map)
+		dsts := mapLocs(s.origin(in.Map), func(l mem.Loc) mem.Loc { return l.Index(m.Elem()) })
+		w.here(dsts, Write, false, pos)
+		s.storePointer(dsts, in.Key, pos)
+		s.storePointer(dsts, in.Value, pos)
+	case *ssa.Lookup:
+		if m, ok := in.X.Type().Underlying().(*types.Map); ok {
+			w.here(mapLocs(s.origin(in.X), func(l mem.Loc) mem.Loc { return l.Index(m.Elem()) }), Read, false, pos)
+		}
+	case *ssa.Range:
+		if m, ok := in.X.Type().Underlying().(*types.Map); ok {
+			w.here(mapLocs(s.origin(in.X), func(l mem.Loc) mem.Loc { return l.Index(m.Elem()) }), Read, false, pos)
+		}
+	case *ssa.Return:
+		for i, r := range in.Results {
+			if i < len(sum.returns) && mem.PointerLike(r.Type()) {
+				sum.returns[i] = dedupe(append(sum.returns[i], s.origin(r)...))
+			}
+		}
+	case *ssa.MakeClosure:
+		w.makeClosure(in)
+	case *ssa.Defer:
+		// A deferred call runs when the function returns, after the
+		// locks held here may have been released.
+		at := s.cur
+		s.cur = s.deferLocks(s.cur, in)
+		a.call(s, in, w.rec)
+		s.cur = at
+	case ssa.CallInstruction:
+		a.call(s, in, w.rec)
+	}
+}
+
+// makeClosure: the closure may run whenever its maker runs (it may be
+// called here or handed to code that calls it), under the locks held
+// where it runs, not where it is made.
+func (w *sumWalk) makeClosure(in *ssa.MakeClosure) {
+	a, s := w.a, w.s
+	cl := in.Fn.(*ssa.Function)
+	pos := cl.Pos() // the func literal
+	if !pos.IsValid() {
+		pos = instrPos(in)
+	}
+	made := s.cur
+	s.cur = s.closureLocks(w.inLocks, in)
+	var args []ssa.Value
+	if a.calledBack(in) {
+		// Its callers cover what it does to its parameters
+		// (callback.go).
+		args = covered(len(cl.Params))
+	}
+	a.applySummary(s, cl, args, in.Bindings, pos, w.rec)
+	s.cur = made
 }
 
 type recorder func(l mem.Loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via *chain, locks []held)
