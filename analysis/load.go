@@ -60,10 +60,39 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 	fset := token.NewFileSet()
 	start := time.Now()
 	files := newSources(cfg.Overlay)
-	var pkgs []*packages.Package
-	var prev *depState
-	var spec chan exportResult
-	var listed *listing
+	pkgs, listed, prev, spec, err := listPackages(ctx, cfg, patterns, files)
+	if err != nil {
+		return nil, err
+	}
+	roots := sourceRoots(pkgs)
+	l := &loaded{fset: fset, all: pkgs, listing: listed, hashes: map[string][sha256.Size]byte{}}
+	l.phases = append(l.phases, Phase{"list", time.Since(start)})
+	harmless := map[*packages.Package][]packages.Error{}
+	deps, err := typeCheck(ctx, cfg, files, fset, roots, prev, spec, &l.phases, harmless)
+	if err != nil {
+		return nil, err
+	}
+	l.deps = deps
+	l.setAside(pkgs, files, harmless)
+	if len(l.roots) == 0 {
+		switch {
+		case noModule(ctx, cfg):
+			l.problems = append(l.problems, Problem{Message: fmt.Sprintf("%s is not in a Go module (no go.mod in it or above it): safels analyses modules; run go mod init there first", cfg.Dir)})
+		case len(l.problems) == 0:
+			l.problems = append(l.problems, Problem{Message: fmt.Sprintf("no Go package with source matches %s (in %s)", strings.Join(patterns, " "), cfg.Dir)})
+		}
+		return l, nil
+	}
+	l.buildSSA(pkgs)
+	return l, nil
+}
+
+// listPackages asks the go command for the packages patterns name and
+// their dependencies, or answers as it did last time when the Cache says
+// nothing it depends on changed. It also starts the look-up of the last
+// run's dependencies' export data (spec), which typeCheck may use, and
+// gives the last run's dependencies (prev) when there is a Cache.
+func listPackages(ctx context.Context, cfg Config, patterns []string, files *sources) (pkgs []*packages.Package, listed *listing, prev *depState, spec chan exportResult, err error) {
 	if c := cfg.Cache; c != nil {
 		prev = c.deps
 		// Unless a save changed a package's files, imports or build
@@ -86,31 +115,35 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 			spec <- exportResult{files, err}
 		}()
 	}
-	if pkgs == nil {
-		var err error
-		pkgs, err = packages.Load(&packages.Config{
-			Context: ctx,
-			Mode:    listMode,
-			Dir:     cfg.Dir,
-			Overlay: cfg.Overlay,
-			Env:     cfg.Env,
-			Tests:   false,
-		}, patterns...)
-		if err != nil {
-			if spec != nil {
-				<-spec
-			}
-			return nil, fmt.Errorf("loading %v: %w", patterns, err)
-		}
-		if c := cfg.Cache; c != nil {
-			if c.readOnly == nil {
-				c.readOnly = readOnlyRoots(ctx, cfg)
-			}
-			listed = newListing(cfg, patterns, pkgs, c.readOnly, files)
-		}
+	if pkgs != nil {
+		return pkgs, listed, prev, spec, nil
 	}
-	// The packages the patterns name are type-checked from source; a
-	// package listed twice (by two patterns) is one package.
+	pkgs, err = packages.Load(&packages.Config{
+		Context: ctx,
+		Mode:    listMode,
+		Dir:     cfg.Dir,
+		Overlay: cfg.Overlay,
+		Env:     cfg.Env,
+		Tests:   false,
+	}, patterns...)
+	if err != nil {
+		if spec != nil {
+			<-spec
+		}
+		return nil, nil, nil, nil, fmt.Errorf("loading %v: %w", patterns, err)
+	}
+	if c := cfg.Cache; c != nil {
+		if c.readOnly == nil {
+			c.readOnly = readOnlyRoots(ctx, cfg)
+		}
+		listed = newListing(cfg, patterns, pkgs, c.readOnly, files)
+	}
+	return pkgs, listed, prev, spec, nil
+}
+
+// sourceRoots: the packages the patterns name are type-checked from
+// source; a package listed twice (by two patterns) is one package.
+func sourceRoots(pkgs []*packages.Package) []*packages.Package {
 	var roots []*packages.Package
 	seen := map[*packages.Package]bool{}
 	for _, p := range pkgs {
@@ -119,18 +152,18 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 			roots = append(roots, p)
 		}
 	}
-	l := &loaded{fset: fset, all: pkgs, listing: listed, hashes: map[string][sha256.Size]byte{}}
-	l.phases = append(l.phases, Phase{"list", time.Since(start)})
-	harmless := map[*packages.Package][]packages.Error{}
-	deps, err := typeCheck(ctx, cfg, files, fset, roots, prev, spec, &l.phases, harmless)
-	if err != nil {
-		return nil, err
-	}
-	l.deps = deps
-	// Broken packages are reported and set aside; the rest is analysed, so
-	// one file that does not parse does not hide every other finding. A
-	// package whose only errors are harmless (an unused variable) is
-	// analysed whole, and its errors reported beside its findings.
+	return roots
+}
+
+// setAside records every listed package's files and problems, and keeps
+// as roots (whose bodies are analysed) the packages with no errors but
+// harmless ones.
+//
+// Broken packages are reported and set aside; the rest is analysed, so
+// one file that does not parse does not hide every other finding. A
+// package whose only errors are harmless (an unused variable) is
+// analysed whole, and its errors reported beside its findings.
+func (l *loaded) setAside(pkgs []*packages.Package, files *sources, harmless map[*packages.Package][]packages.Error) {
 	done := map[*packages.Package]bool{}
 	for _, p := range pkgs {
 		if done[p] {
@@ -169,18 +202,13 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 		l.roots = append(l.roots, p)
 	}
 	sort.Strings(l.files)
-	if len(l.roots) == 0 {
-		switch {
-		case noModule(ctx, cfg):
-			l.problems = append(l.problems, Problem{Message: fmt.Sprintf("%s is not in a Go module (no go.mod in it or above it): safels analyses modules; run go mod init there first", cfg.Dir)})
-		case len(l.problems) == 0:
-			l.problems = append(l.problems, Problem{Message: fmt.Sprintf("no Go package with source matches %s (in %s)", strings.Join(patterns, " "), cfg.Dir)})
-		}
-		return l, nil
-	}
+}
 
-	start = time.Now()
-	l.prog = ssa.NewProgram(fset, ssa.InstantiateGenerics)
+// buildSSA builds the SSA program: the roots from their syntax, every
+// other package from its types.
+func (l *loaded) buildSSA(pkgs []*packages.Package) {
+	start := time.Now()
+	l.prog = ssa.NewProgram(l.fset, ssa.InstantiateGenerics)
 	isRoot := make(map[*packages.Package]bool)
 	for _, p := range l.roots {
 		isRoot[p] = true
@@ -204,13 +232,13 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 	for _, p := range l.roots {
 		create(p.Types, p)
 	}
-	paths := make([]string, 0, len(deps.imports))
-	for path := range deps.imports {
+	paths := make([]string, 0, len(l.deps.imports))
+	for path := range l.deps.imports {
 		paths = append(paths, path)
 	}
 	sort.Strings(paths)
 	for _, path := range paths {
-		create(deps.imports[path], nil)
+		create(l.deps.imports[path], nil)
 	}
 	// Broken roots: their types are what their importers were checked
 	// against.
@@ -222,7 +250,6 @@ func load(ctx context.Context, cfg Config) (*loaded, error) {
 	create(types.Unsafe, nil)
 	l.prog.Build()
 	l.phases = append(l.phases, Phase{"ssa", time.Since(start)})
-	return l, nil
 }
 
 // noModule reports whether the go command finds no module in cfg.Dir.

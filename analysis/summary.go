@@ -977,138 +977,183 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 	if a.setupPhase {
 		sum.setupOnly = true
 	}
-	rec := func(l mem.Loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via *chain, locks []held) {
-		if sum.setupOnly {
-			return
-		}
-		locks = withoutPtrs(unionLocks(s.cur, locks))
-		if sum.detached {
-			l, locks = a.detach(l), absoluteLocks(locks)
-		}
-		if l.Base.Kind == mem.Fresh {
-			if d := firstDeref(l); d >= 0 {
-				// Memory reached through a pointer kept in fresh memory
-				// is not fresh: it may be anything of its type.
-				l = a.roots.UnknownPath(l.Path[d].Type, l.Path[d+1:], l.Trunc)
-			} else if !s.escaped[l.Base] {
-				if !s.goShared[l.Base] {
-					return // memory of this invocation only
-				}
-				// Memory of this invocation that goroutines it started
-				// also reach, and no one else: accesses of it race only
-				// within the invocation, so it is named by where it was
-				// made, not aliased with every object of its type.
-				l = a.roots.GoShared(l.Base).Extend(l.Path, l.Trunc)
-			} else {
-				// Published fresh memory may be reached by others through
-				// where it was stored: alias it by type.
-				l = a.roots.UnknownPath(l.Base.Type, l.Path, l.Trunc)
-			}
-		}
-		g := refKey{op: op, atomic: atomic, pos: pos, at: at, locks: locksKey(locks)}
-		if via != nil {
-			// Each call site in this function keeps its own copy: each is
-			// a place where the user may defer the call.
-			g.site = via.call.pos
-		}
-		l = sum.widen(l, g)
-		k := accKey{loc: l.Key, ref: g}
-		if _, dup := sum.accSeen[k]; dup {
-			return
-		}
-		if g.site != token.NoPos && !sum.newSite(l, g) {
-			return // the access is kept at maxSites call sites already
-		}
-		if via != nil && !sum.newRef(l, g) {
-			return // the same access is kept at maxRefs places already
-		}
-		sum.accSeen[k] = struct{}{}
-		sum.accesses = append(sum.accesses, &rawAccess{loc: l, op: op, atomic: atomic, pos: pos, fn: at, via: via, locks: locks})
-	}
-	here := func(l []mem.Loc, op Op, atomic bool, pos token.Pos) {
-		for _, x := range l {
-			rec(x, op, atomic, pos, fn, nil, nil)
-		}
-	}
-	// at: an access of the memory at addr, under the locks of its own
-	// object marked (locks.go).
-	at := func(l []mem.Loc, op Op, pos token.Pos, addr ssa.Value) {
-		locks := s.objectLocks(addr)
-		for _, x := range l {
-			rec(x, op, false, pos, fn, nil, locks)
-		}
-	}
-	inits := initStores(fn) // no other invocation sees them
+	w := &sumWalk{a: a, s: s, fn: fn, sum: sum, inLocks: inLocks}
+	w.rec = w.record
+	w.inits = initStores(fn) // no other invocation sees them
 	for _, b := range fn.Blocks {
 		s.cur = inLocks[b]
 		for _, instr := range b.Instrs {
-			pos := instrPos(instr)
-			if c, ok := instr.(*ssa.Call); ok {
-				s.cur = s.lockStep(s.cur, c)
-			}
-			switch in := instr.(type) {
-			case *ssa.UnOp:
-				if in.Op == token.MUL {
-					at(s.origin(in.X), Read, pos, in.X)
-				}
-			case *ssa.Store:
-				dsts := s.origin(in.Addr)
-				if !inits[in] {
-					at(dsts, Write, pos, in.Addr)
-				}
-				s.storePointer(dsts, in.Val, pos)
-			case *ssa.MapUpdate:
-				m := in.Map.Type().Underlying().(*types.Map)
-				dsts := mapLocs(s.origin(in.Map), func(l mem.Loc) mem.Loc { return l.Index(m.Elem()) })
-				here(dsts, Write, false, pos)
-				s.storePointer(dsts, in.Key, pos)
-				s.storePointer(dsts, in.Value, pos)
-			case *ssa.Lookup:
-				if m, ok := in.X.Type().Underlying().(*types.Map); ok {
-					here(mapLocs(s.origin(in.X), func(l mem.Loc) mem.Loc { return l.Index(m.Elem()) }), Read, false, pos)
-				}
-			case *ssa.Range:
-				if m, ok := in.X.Type().Underlying().(*types.Map); ok {
-					here(mapLocs(s.origin(in.X), func(l mem.Loc) mem.Loc { return l.Index(m.Elem()) }), Read, false, pos)
-				}
-			case *ssa.Return:
-				for i, r := range in.Results {
-					if i < len(sum.returns) && mem.PointerLike(r.Type()) {
-						sum.returns[i] = dedupe(append(sum.returns[i], s.origin(r)...))
-					}
-				}
-			case *ssa.MakeClosure:
-				// The closure may run whenever its maker runs (it may be
-				// called here or handed to code that calls it), under the
-				// locks held where it runs, not where it is made.
-				cl := in.Fn.(*ssa.Function)
-				pos := cl.Pos() // the func literal
-				if !pos.IsValid() {
-					pos = instrPos(in)
-				}
-				made := s.cur
-				s.cur = s.closureLocks(inLocks, in)
-				var args []ssa.Value
-				if a.calledBack(in) {
-					// Its callers cover what it does to its parameters
-					// (callback.go).
-					args = covered(len(cl.Params))
-				}
-				a.applySummary(s, cl, args, in.Bindings, pos, rec)
-				s.cur = made
-			case *ssa.Defer:
-				// A deferred call runs when the function returns, after the
-				// locks held here may have been released.
-				at := s.cur
-				s.cur = s.deferLocks(s.cur, in)
-				a.call(s, in, rec)
-				s.cur = at
-			case ssa.CallInstruction:
-				a.call(s, in, rec)
-			}
+			w.instr(instr)
 		}
 	}
 	return sum
+}
+
+// sumWalk is summarizeInto's state while it walks one function's
+// instructions into its summary sum.
+type sumWalk struct {
+	a       *analyzer
+	s       *fnState
+	fn      *ssa.Function
+	sum     *summary
+	rec     recorder // record, made once and handed to every call
+	inLocks map[*ssa.BasicBlock][]held
+	inits   map[*ssa.Store]bool
+}
+
+// record adds one access to the summary, named as others may reach it,
+// unless it is of this invocation's own memory, is there already, or
+// passes the bounds on call sites and places (newSite, newRef).
+func (w *sumWalk) record(l mem.Loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via *chain, locks []held) {
+	sum := w.sum
+	if sum.setupOnly {
+		return
+	}
+	locks = withoutPtrs(unionLocks(w.s.cur, locks))
+	if sum.detached {
+		l, locks = w.a.detach(l), absoluteLocks(locks)
+	}
+	if l.Base.Kind == mem.Fresh {
+		var shared bool
+		if l, shared = w.freshLoc(l); !shared {
+			return // memory of this invocation only
+		}
+	}
+	g := refKey{op: op, atomic: atomic, pos: pos, at: at, locks: locksKey(locks)}
+	if via != nil {
+		// Each call site in this function keeps its own copy: each is
+		// a place where the user may defer the call.
+		g.site = via.call.pos
+	}
+	l = sum.widen(l, g)
+	k := accKey{loc: l.Key, ref: g}
+	if _, dup := sum.accSeen[k]; dup {
+		return
+	}
+	if g.site != token.NoPos && !sum.newSite(l, g) {
+		return // the access is kept at maxSites call sites already
+	}
+	if via != nil && !sum.newRef(l, g) {
+		return // the same access is kept at maxRefs places already
+	}
+	sum.accSeen[k] = struct{}{}
+	sum.accesses = append(sum.accesses, &rawAccess{loc: l, op: op, atomic: atomic, pos: pos, fn: at, via: via, locks: locks})
+}
+
+// freshLoc names an access of fresh memory l as others may reach it;
+// shared is false for memory of this invocation only.
+func (w *sumWalk) freshLoc(l mem.Loc) (_ mem.Loc, shared bool) {
+	a, s := w.a, w.s
+	if d := firstDeref(l); d >= 0 {
+		// Memory reached through a pointer kept in fresh memory
+		// is not fresh: it may be anything of its type.
+		return a.roots.UnknownPath(l.Path[d].Type, l.Path[d+1:], l.Trunc), true
+	}
+	if !s.escaped[l.Base] {
+		if !s.goShared[l.Base] {
+			return l, false // memory of this invocation only
+		}
+		// Memory of this invocation that goroutines it started
+		// also reach, and no one else: accesses of it race only
+		// within the invocation, so it is named by where it was
+		// made, not aliased with every object of its type.
+		return a.roots.GoShared(l.Base).Extend(l.Path, l.Trunc), true
+	}
+	// Published fresh memory may be reached by others through
+	// where it was stored: alias it by type.
+	return a.roots.UnknownPath(l.Base.Type, l.Path, l.Trunc), true
+}
+
+// here: accesses in this function of the memory at l, under the locks
+// held.
+func (w *sumWalk) here(l []mem.Loc, op Op, atomic bool, pos token.Pos) {
+	for _, x := range l {
+		w.record(x, op, atomic, pos, w.fn, nil, nil)
+	}
+}
+
+// at: an access of the memory at addr, under the locks of its own
+// object marked (locks.go).
+func (w *sumWalk) at(l []mem.Loc, op Op, pos token.Pos, addr ssa.Value) {
+	locks := w.s.objectLocks(addr)
+	for _, x := range l {
+		w.record(x, op, false, pos, w.fn, nil, locks)
+	}
+}
+
+// instr adds what one instruction reads, writes, stores, returns or calls
+// to the summary.
+func (w *sumWalk) instr(instr ssa.Instruction) {
+	a, s, sum := w.a, w.s, w.sum
+	pos := instrPos(instr)
+	if c, ok := instr.(*ssa.Call); ok {
+		s.cur = s.lockStep(s.cur, c)
+	}
+	switch in := instr.(type) {
+	case *ssa.UnOp:
+		if in.Op == token.MUL {
+			w.at(s.origin(in.X), Read, pos, in.X)
+		}
+	case *ssa.Store:
+		dsts := s.origin(in.Addr)
+		if !w.inits[in] {
+			w.at(dsts, Write, pos, in.Addr)
+		}
+		s.storePointer(dsts, in.Val, pos)
+	case *ssa.MapUpdate:
+		m := in.Map.Type().Underlying().(*types.Map)
+		dsts := mapLocs(s.origin(in.Map), func(l mem.Loc) mem.Loc { return l.Index(m.Elem()) })
+		w.here(dsts, Write, false, pos)
+		s.storePointer(dsts, in.Key, pos)
+		s.storePointer(dsts, in.Value, pos)
+	case *ssa.Lookup:
+		if m, ok := in.X.Type().Underlying().(*types.Map); ok {
+			w.here(mapLocs(s.origin(in.X), func(l mem.Loc) mem.Loc { return l.Index(m.Elem()) }), Read, false, pos)
+		}
+	case *ssa.Range:
+		if m, ok := in.X.Type().Underlying().(*types.Map); ok {
+			w.here(mapLocs(s.origin(in.X), func(l mem.Loc) mem.Loc { return l.Index(m.Elem()) }), Read, false, pos)
+		}
+	case *ssa.Return:
+		for i, r := range in.Results {
+			if i < len(sum.returns) && mem.PointerLike(r.Type()) {
+				sum.returns[i] = dedupe(append(sum.returns[i], s.origin(r)...))
+			}
+		}
+	case *ssa.MakeClosure:
+		w.makeClosure(in)
+	case *ssa.Defer:
+		// A deferred call runs when the function returns, after the
+		// locks held here may have been released.
+		at := s.cur
+		s.cur = s.deferLocks(s.cur, in)
+		a.call(s, in, w.rec)
+		s.cur = at
+	case ssa.CallInstruction:
+		a.call(s, in, w.rec)
+	}
+}
+
+// makeClosure: the closure may run whenever its maker runs (it may be
+// called here or handed to code that calls it), under the locks held
+// where it runs, not where it is made.
+func (w *sumWalk) makeClosure(in *ssa.MakeClosure) {
+	a, s := w.a, w.s
+	cl := in.Fn.(*ssa.Function)
+	pos := cl.Pos() // the func literal
+	if !pos.IsValid() {
+		pos = instrPos(in)
+	}
+	made := s.cur
+	s.cur = s.closureLocks(w.inLocks, in)
+	var args []ssa.Value
+	if a.calledBack(in) {
+		// Its callers cover what it does to its parameters
+		// (callback.go).
+		args = covered(len(cl.Params))
+	}
+	a.applySummary(s, cl, args, in.Bindings, pos, w.rec)
+	s.cur = made
 }
 
 type recorder func(l mem.Loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via *chain, locks []held)
@@ -1442,212 +1487,265 @@ func instrPos(instr ssa.Instruction) token.Pos {
 // findEscapes: fresh allocations this function publishes (stores into
 // other memory, sends, or hands to unknown code). Their accesses are shared.
 func (s *fnState) findEscapes() map[*mem.Base]bool {
-	esc := map[*mem.Base]bool{}
-	// edges: fresh memory kept in other fresh memory by a callee; it is
-	// published if that memory is.
-	edges := map[*mem.Base][]mem.Loc{}
-	var markLocs func(ls []mem.Loc, dsts []mem.Loc)
-	// markTo publishes v by keeping it in dsts (nil: anywhere). Kept in
-	// this invocation's own memory it stays its own; kept in memory its
-	// parameters reach, the caller decides (keptIn); kept anywhere else it
-	// is published.
-	var markTo func(v ssa.Value, dsts []mem.Loc)
-	markTo = func(v ssa.Value, dsts []mem.Loc) {
-		if v == nil || !mem.PointerLike(v.Type()) {
-			return
-		}
-		if mc := madeClosure(v); mc != nil {
-			// A closure published: whoever calls it reaches what it
-			// captured.
-			for _, b := range mc.Bindings {
-				markTo(b, dsts)
-			}
-		}
-		markLocs(s.origin(v), dsts)
-	}
-	mark := func(v ssa.Value) { markTo(v, nil) }
-	goShared := map[*mem.Base]bool{}
-	var goLocs func(ls []mem.Loc)
-	goLocs = func(ls []mem.Loc) {
-		for _, l := range ls {
-			if l.Base.Kind == mem.Fresh && firstDeref(l) < 0 && !goShared[l.Base] {
-				goShared[l.Base] = true
-				// What it holds the goroutine reaches too.
-				goLocs(s.storedInto(l.Base))
-				goLocs(edges[l.Base])
-			}
-		}
-	}
-	markLocs = func(ls []mem.Loc, dsts []mem.Loc) {
-		rel := dsts != nil
-		for _, d := range dsts {
-			if d.Base.Kind != mem.Param && (d.Base.Kind != mem.Fresh || firstDeref(d) >= 0) {
-				rel = false
-			}
-		}
-		for _, l := range ls {
-			// A pointer loaded from fresh memory (a struct parameter's
-			// copy: cmd.Args[1]) leads elsewhere, not into it.
-			if l.Base.Kind == mem.Fresh && firstDeref(l) < 0 && !esc[l.Base] {
-				esc[l.Base] = true
-				// What it holds is published with it: the variadic
-				// array of append(last, e) holds e.
-				markLocs(s.storedInto(l.Base), dsts)
-				markLocs(edges[l.Base], dsts)
-			}
-			if l.Base.Kind != mem.Param || firstDeref(l) >= 0 || s.sum == nil {
-				continue
-			}
-			if !rel {
-				s.sum.publish(l.Base.Idx)
-				continue
-			}
-			for _, d := range dsts {
-				if d.Base.Kind == mem.Param && d.Base.Idx != l.Base.Idx {
-					s.sum.keep(l.Base.Idx, d)
-				}
-			}
-		}
+	e := &escapes{
+		s:   s,
+		esc: map[*mem.Base]bool{},
+		// edges: fresh memory kept in other fresh memory by a callee; it is
+		// published if that memory is.
+		edges:    map[*mem.Base][]mem.Loc{},
+		goShared: map[*mem.Base]bool{},
 	}
 	for _, b := range s.fn.Blocks {
 		for _, instr := range b.Instrs {
-			switch in := instr.(type) {
-			case *ssa.Store:
-				// Storing into this invocation's own memory publishes nothing.
-				if dsts := s.origin(in.Addr); !allFresh(dsts) {
-					markTo(in.Val, dsts)
-				}
-			case *ssa.MapUpdate:
-				if dsts := s.origin(in.Map); !allFresh(dsts) {
-					markTo(in.Key, dsts)
-					markTo(in.Value, dsts)
-				}
-			case *ssa.Send:
-				mark(in.X)
-			case *ssa.Go:
-				// A goroutine's arguments are shared between it and this
-				// invocation. Where the goroutine's function (with a body
-				// here) does not publish one, no other invocation reaches
-				// it through the goroutine: it is goShared, not published.
-				var sum *summary
-				if callee := in.Call.StaticCallee(); callee != nil && callee.Blocks != nil {
-					sum = s.a.sumOf(callee)
-				}
-				for i, arg := range in.Call.Args {
-					if sum == nil || i < len(sum.publishes) && sum.publishes[i] {
-						mark(arg)
-						continue
-					}
-					goLocs(s.origin(arg))
-				}
-			case ssa.CallInstruction:
-				c := in.Common()
-				if callee := c.StaticCallee(); callee != nil && callee.Blocks != nil {
-					if len(c.Args) == 0 {
-						continue // nothing to publish (another package's init)
-					}
-					// The callee's summary says which of its parameters it
-					// publishes, and which it keeps in memory others of its
-					// parameters reach; a closure called on the spot
-					// publishes what it captures where it publishes it.
-					sum := s.a.sumOf(callee)
-					for i, arg := range c.Args {
-						if sum == nil || i < len(sum.publishes) && sum.publishes[i] {
-							mark(arg)
-						}
-					}
-					if sum == nil {
-						continue
-					}
-					for _, k := range sum.keptIn {
-						if k.idx >= len(c.Args) {
-							continue
-						}
-						dsts := s.subst(k.dst, callee, c.Args, nil)
-						if !allFresh(dsts) {
-							markTo(c.Args[k.idx], dsts)
-							continue
-						}
-						for _, d := range dsts {
-							edges[d.Base] = append(edges[d.Base], s.origin(c.Args[k.idx])...)
-						}
-					}
-					continue
-				}
-				if isLoopPost(c) {
-					continue // becomes the next handler's context
-				}
-				// A method the library calls back may publish its
-				// receiver: the value handed to the library, or what
-				// holds it.
-				for _, t := range s.a.libraryCallbacksAt(in) {
-					if sum := s.a.sumOf(t.fn); sum == nil || len(sum.publishes) > 0 && sum.publishes[0] {
-						mark(t.src)
-					}
-				}
-				if c.StaticCallee() == nil && !isBuiltin(c) {
-					if pubs, ok := s.a.dynamicPublishes(in); ok {
-						for _, arg := range pubs {
-							mark(arg)
-						}
-						continue
-					}
-				}
-				if _, ok := c.Value.(*ssa.Builtin); ok {
-					// append copies elements: only pointers among them
-					// publish what they point to, into a slice of
-					// another's; into a nil or new slice they are kept in
-					// the invocation's own memory, the result's new array,
-					// and published with it (storesInto).
-					if appendsPointers(c) {
-						if to := s.origin(c.Args[0]); len(to) > 0 && !allFresh(to) {
-							markTo(c.Args[1], to)
-						}
-					}
-					continue
-				}
-				if keeps, ok := s.a.modelKeeps(in); ok {
-					into := s.a.modelKeptIn(s, in)
-					for _, arg := range keeps {
-						markTo(arg, into)
-					}
-					continue // a model says what the call keeps
-				}
-				if callee := c.StaticCallee(); callee != nil && nonRetaining(calleePkg(callee)) {
-					continue // formatting and parsing keep nothing
-				}
-				for _, arg := range c.Args {
-					if !stdLoopBody(in, arg) {
-						mark(arg)
-					}
-				}
-			}
+			e.instr(instr)
 		}
 	}
-	// Memory kept in fresh memory that was published later.
-	for done := map[*mem.Base]bool{}; ; {
-		more := false
-		for b, ls := range edges {
-			if esc[b] && !done[b] {
-				done[b] = true
-				more = true
-				markLocs(ls, nil)
-			}
-		}
-		if !more {
-			break
-		}
-	}
+	e.closeEdges()
 	s.goShared = nil
-	for b := range goShared {
-		if !esc[b] {
+	for b := range e.goShared {
+		if !e.esc[b] {
 			if s.goShared == nil {
 				s.goShared = map[*mem.Base]bool{}
 			}
 			s.goShared[b] = true
 		}
 	}
-	return esc
+	return e.esc
+}
+
+// escapes is findEscapes's state while it walks one function: what is
+// published (esc), fresh memory kept in other fresh memory by a callee
+// (edges), and what only goroutines it starts share with it (goShared).
+type escapes struct {
+	s        *fnState
+	esc      map[*mem.Base]bool
+	edges    map[*mem.Base][]mem.Loc
+	goShared map[*mem.Base]bool
+}
+
+// markTo publishes v by keeping it in dsts (nil: anywhere). Kept in
+// this invocation's own memory it stays its own; kept in memory its
+// parameters reach, the caller decides (keptIn); kept anywhere else it
+// is published.
+func (e *escapes) markTo(v ssa.Value, dsts []mem.Loc) {
+	if v == nil || !mem.PointerLike(v.Type()) {
+		return
+	}
+	if mc := madeClosure(v); mc != nil {
+		// A closure published: whoever calls it reaches what it
+		// captured.
+		for _, b := range mc.Bindings {
+			e.markTo(b, dsts)
+		}
+	}
+	e.markLocs(e.s.origin(v), dsts)
+}
+
+// mark publishes v: kept anywhere.
+func (e *escapes) mark(v ssa.Value) { e.markTo(v, nil) }
+
+// goLocs marks the fresh memory of ls, and what it holds, as shared with
+// a goroutine this invocation starts.
+func (e *escapes) goLocs(ls []mem.Loc) {
+	for _, l := range ls {
+		if l.Base.Kind == mem.Fresh && firstDeref(l) < 0 && !e.goShared[l.Base] {
+			e.goShared[l.Base] = true
+			// What it holds the goroutine reaches too.
+			e.goLocs(e.s.storedInto(l.Base))
+			e.goLocs(e.edges[l.Base])
+		}
+	}
+}
+
+// markLocs publishes the fresh memory of ls, and what it holds, by keeping
+// it in dsts (nil: anywhere); a parameter kept only in memory other
+// parameters reach is recorded in the summary as kept there (keep), one
+// kept anywhere else as published (publish).
+func (e *escapes) markLocs(ls []mem.Loc, dsts []mem.Loc) {
+	s := e.s
+	rel := dsts != nil
+	for _, d := range dsts {
+		if d.Base.Kind != mem.Param && (d.Base.Kind != mem.Fresh || firstDeref(d) >= 0) {
+			rel = false
+		}
+	}
+	for _, l := range ls {
+		// A pointer loaded from fresh memory (a struct parameter's
+		// copy: cmd.Args[1]) leads elsewhere, not into it.
+		if l.Base.Kind == mem.Fresh && firstDeref(l) < 0 && !e.esc[l.Base] {
+			e.esc[l.Base] = true
+			// What it holds is published with it: the variadic
+			// array of append(last, e) holds e.
+			e.markLocs(s.storedInto(l.Base), dsts)
+			e.markLocs(e.edges[l.Base], dsts)
+		}
+		if l.Base.Kind != mem.Param || firstDeref(l) >= 0 || s.sum == nil {
+			continue
+		}
+		if !rel {
+			s.sum.publish(l.Base.Idx)
+			continue
+		}
+		for _, d := range dsts {
+			if d.Base.Kind == mem.Param && d.Base.Idx != l.Base.Idx {
+				s.sum.keep(l.Base.Idx, d)
+			}
+		}
+	}
+}
+
+// instr publishes what one instruction hands to memory, channels,
+// goroutines or callees that others may reach.
+func (e *escapes) instr(instr ssa.Instruction) {
+	s := e.s
+	switch in := instr.(type) {
+	case *ssa.Store:
+		// Storing into this invocation's own memory publishes nothing.
+		if dsts := s.origin(in.Addr); !allFresh(dsts) {
+			e.markTo(in.Val, dsts)
+		}
+	case *ssa.MapUpdate:
+		if dsts := s.origin(in.Map); !allFresh(dsts) {
+			e.markTo(in.Key, dsts)
+			e.markTo(in.Value, dsts)
+		}
+	case *ssa.Send:
+		e.mark(in.X)
+	case *ssa.Go:
+		e.goStmt(in)
+	case ssa.CallInstruction:
+		c := in.Common()
+		if callee := c.StaticCallee(); callee != nil && callee.Blocks != nil {
+			e.bodyCall(c, callee)
+			return
+		}
+		e.otherCall(in, c)
+	}
+}
+
+// goStmt: a goroutine's arguments are shared between it and this
+// invocation. Where the goroutine's function (with a body here) does not
+// publish one, no other invocation reaches it through the goroutine: it
+// is goShared, not published.
+func (e *escapes) goStmt(in *ssa.Go) {
+	var sum *summary
+	if callee := in.Call.StaticCallee(); callee != nil && callee.Blocks != nil {
+		sum = e.s.a.sumOf(callee)
+	}
+	for i, arg := range in.Call.Args {
+		if sum == nil || i < len(sum.publishes) && sum.publishes[i] {
+			e.mark(arg)
+			continue
+		}
+		e.goLocs(e.s.origin(arg))
+	}
+}
+
+// bodyCall publishes what a call of a function with a body here
+// publishes, by its summary.
+func (e *escapes) bodyCall(c *ssa.CallCommon, callee *ssa.Function) {
+	s := e.s
+	if len(c.Args) == 0 {
+		return // nothing to publish (another package's init)
+	}
+	// The callee's summary says which of its parameters it
+	// publishes, and which it keeps in memory others of its
+	// parameters reach; a closure called on the spot
+	// publishes what it captures where it publishes it.
+	sum := s.a.sumOf(callee)
+	for i, arg := range c.Args {
+		if sum == nil || i < len(sum.publishes) && sum.publishes[i] {
+			e.mark(arg)
+		}
+	}
+	if sum == nil {
+		return
+	}
+	for _, k := range sum.keptIn {
+		if k.idx >= len(c.Args) {
+			continue
+		}
+		dsts := s.subst(k.dst, callee, c.Args, nil)
+		if !allFresh(dsts) {
+			e.markTo(c.Args[k.idx], dsts)
+			continue
+		}
+		for _, d := range dsts {
+			e.edges[d.Base] = append(e.edges[d.Base], s.origin(c.Args[k.idx])...)
+		}
+	}
+}
+
+// otherCall publishes what a call without a body here may publish:
+// loop.Post keeps nothing, library callbacks, dynamic calls, builtins and
+// models say what they publish, and unknown code publishes its arguments.
+func (e *escapes) otherCall(in ssa.CallInstruction, c *ssa.CallCommon) {
+	s := e.s
+	if isLoopPost(c) {
+		return // becomes the next handler's context
+	}
+	// A method the library calls back may publish its
+	// receiver: the value handed to the library, or what
+	// holds it.
+	for _, t := range s.a.libraryCallbacksAt(in) {
+		if sum := s.a.sumOf(t.fn); sum == nil || len(sum.publishes) > 0 && sum.publishes[0] {
+			e.mark(t.src)
+		}
+	}
+	if c.StaticCallee() == nil && !isBuiltin(c) {
+		if pubs, ok := s.a.dynamicPublishes(in); ok {
+			for _, arg := range pubs {
+				e.mark(arg)
+			}
+			return
+		}
+	}
+	if _, ok := c.Value.(*ssa.Builtin); ok {
+		// append copies elements: only pointers among them
+		// publish what they point to, into a slice of
+		// another's; into a nil or new slice they are kept in
+		// the invocation's own memory, the result's new array,
+		// and published with it (storesInto).
+		if appendsPointers(c) {
+			if to := s.origin(c.Args[0]); len(to) > 0 && !allFresh(to) {
+				e.markTo(c.Args[1], to)
+			}
+		}
+		return
+	}
+	if keeps, ok := s.a.modelKeeps(in); ok {
+		into := s.a.modelKeptIn(s, in)
+		for _, arg := range keeps {
+			e.markTo(arg, into)
+		}
+		return // a model says what the call keeps
+	}
+	if callee := c.StaticCallee(); callee != nil && nonRetaining(calleePkg(callee)) {
+		return // formatting and parsing keep nothing
+	}
+	for _, arg := range c.Args {
+		if !stdLoopBody(in, arg) {
+			e.mark(arg)
+		}
+	}
+}
+
+// closeEdges publishes memory kept in fresh memory that was published
+// later.
+func (e *escapes) closeEdges() {
+	for done := map[*mem.Base]bool{}; ; {
+		more := false
+		for b, ls := range e.edges {
+			if e.esc[b] && !done[b] {
+				done[b] = true
+				more = true
+				e.markLocs(ls, nil)
+			}
+		}
+		if !more {
+			break
+		}
+	}
 }
 
 // keptParam: a summary's parameter idx is kept in dst, memory another of

@@ -45,11 +45,27 @@ const listMode = packages.NeedName | packages.NeedFiles | packages.NeedCompiledG
 // package is analysed.
 func typeCheck(ctx context.Context, cfg Config, files *sources, fset *token.FileSet, roots []*packages.Package, prev *depState, spec chan exportResult, phases *[]Phase, harmless map[*packages.Package][]packages.Error) (*depState, error) {
 	start := time.Now()
-	// Checked from source: the roots, and every package between two roots
-	// (a root imports it and it imports a root, as with `safels check
-	// ./model ./cmd/server` where server imports store imports model):
-	// export data of such a package would name the types of another copy
-	// of the root it imports.
+	source, deps := sourcePackages(roots)
+	st, importErrs, err := readDeps(ctx, cfg, fset, source, deps, prev, spec)
+	if err != nil {
+		return nil, err
+	}
+	*phases = append(*phases, Phase{"export data", time.Since(start)})
+	start = time.Now()
+	defer func() { *phases = append(*phases, Phase{"typecheck", time.Since(start)}) }()
+	checkSources(ctx, cfg, files, fset, source, importErrs, harmless)
+	return st, ctx.Err()
+}
+
+// sourcePackages splits the packages the roots reach into those checked
+// from source (dependencies first) and the rest, imported from export data.
+//
+// Checked from source: the roots, and every package between two roots
+// (a root imports it and it imports a root, as with `safels check
+// ./model ./cmd/server` where server imports store imports model):
+// export data of such a package would name the types of another copy
+// of the root it imports.
+func sourcePackages(roots []*packages.Package) (source, deps []*packages.Package) {
 	isRoot := map[*packages.Package]bool{}
 	for _, p := range roots {
 		isRoot[p] = true
@@ -70,8 +86,6 @@ func typeCheck(ctx context.Context, cfg Config, files *sources, fset *token.File
 		reaches[p] = r
 		return r
 	}
-	var source []*packages.Package // dependencies first
-	var deps []*packages.Package   // the rest, imported from export data
 	packages.Visit(roots, nil, func(p *packages.Package) {
 		switch {
 		case reach(p):
@@ -80,61 +94,40 @@ func typeCheck(ctx context.Context, cfg Config, files *sources, fset *token.File
 			deps = append(deps, p)
 		}
 	})
-	isSource := map[*packages.Package]bool{}
-	for _, p := range source {
-		isSource[p] = true
-	}
+	return source, deps
+}
+
+// readDeps reads the types of what the source packages import directly
+// from export data, or reuses the last run's (prev). importErrs: the
+// packages whose export data could not be read.
+func readDeps(ctx context.Context, cfg Config, fset *token.FileSet, source, deps []*packages.Package, prev *depState, spec chan exportResult) (_ *depState, importErrs map[*packages.Package]error, _ error) {
 	ids := make([]string, 0, len(deps))
 	for _, p := range deps {
 		ids = append(ids, p.ID)
 	}
 	sort.Strings(ids)
-	var exports map[string]string
-	var err error
-	if spec != nil {
-		r := <-spec
-		if r.err == nil && slices.Equal(ids, prev.ids) {
-			exports = r.files
-		}
-	}
-	if exports == nil {
-		exports, err = exportFiles(ctx, cfg, ids)
-		if err != nil {
-			return nil, err
-		}
+	exports, err := exportsOf(ctx, cfg, ids, prev, spec)
+	if err != nil {
+		return nil, nil, err
 	}
 	// The export data of what the roots import is read before any
 	// type-checking starts: reading fills the shared map, which the
 	// type-checkers then only read. Packages further down are created
 	// from it as far as the roots can see them.
-	direct := map[*packages.Package]bool{}
-	for _, p := range source {
-		for _, imp := range p.Imports {
-			if !isSource[imp] && imp.PkgPath != "unsafe" {
-				direct[imp] = true
-			}
-		}
-	}
+	direct := directImports(source)
 	st := &depState{ids: ids, exports: exports}
 	// The last run's types are reused when every export data file is the
 	// one they were read from and they hold every package read now: the
 	// map is then only read, never written, so results of the last run
 	// still in use see no change.
-	if prev != nil && maps.Equal(exports, prev.exports) && func() bool {
-		for p := range direct {
-			if t := prev.imports[p.PkgPath]; t == nil || !t.Complete() {
-				return false
-			}
-		}
-		return true
-	}() {
+	if prev != nil && maps.Equal(exports, prev.exports) && prev.holds(direct) {
 		st.imports, st.files, st.reused = prev.imports, prev.files, true
 		// Their positions stay valid: nothing else is in the file set yet.
 		fset.AddExistingFiles(prev.files...)
 	} else {
 		st.imports = map[string]*types.Package{}
 	}
-	importErrs := map[*packages.Package]error{}
+	importErrs = map[*packages.Package]error{}
 	for _, p := range deps {
 		if !direct[p] {
 			continue
@@ -152,10 +145,52 @@ func typeCheck(ctx context.Context, cfg Config, files *sources, fset *token.File
 			return true
 		})
 	}
+	return st, importErrs, nil
+}
 
-	*phases = append(*phases, Phase{"export data", time.Since(start)})
-	start = time.Now()
-	defer func() { *phases = append(*phases, Phase{"typecheck", time.Since(start)}) }()
+// exportsOf finds the export data file of each of ids: what load looked
+// up while the go command listed the packages (spec), if it is of these
+// very packages, else the go command's answer now.
+func exportsOf(ctx context.Context, cfg Config, ids []string, prev *depState, spec chan exportResult) (map[string]string, error) {
+	if spec != nil {
+		r := <-spec
+		if r.err == nil && slices.Equal(ids, prev.ids) && r.files != nil {
+			return r.files, nil
+		}
+	}
+	return exportFiles(ctx, cfg, ids)
+}
+
+// directImports: the packages outside source that source imports.
+func directImports(source []*packages.Package) map[*packages.Package]bool {
+	isSource := map[*packages.Package]bool{}
+	for _, p := range source {
+		isSource[p] = true
+	}
+	direct := map[*packages.Package]bool{}
+	for _, p := range source {
+		for _, imp := range p.Imports {
+			if !isSource[imp] && imp.PkgPath != "unsafe" {
+				direct[imp] = true
+			}
+		}
+	}
+	return direct
+}
+
+// holds reports whether d holds complete types of every package of direct.
+func (d *depState) holds(direct map[*packages.Package]bool) bool {
+	for p := range direct {
+		if t := d.imports[p.PkgPath]; t == nil || !t.Complete() {
+			return false
+		}
+	}
+	return true
+}
+
+// checkSources type-checks the source packages, in parallel, each once
+// the roots it imports are checked; their harmless errors go to harmless.
+func checkSources(ctx context.Context, cfg Config, files *sources, fset *token.FileSet, source []*packages.Package, importErrs map[*packages.Package]error, harmless map[*packages.Package][]packages.Error) {
 	sizes := types.SizesFor("gc", goarch(cfg.Env))
 	done := map[*packages.Package]chan struct{}{}
 	for _, p := range source {
@@ -188,7 +223,6 @@ func typeCheck(ctx context.Context, cfg Config, files *sources, fset *token.File
 		}()
 	}
 	wg.Wait()
-	return st, ctx.Err()
 }
 
 // depState is what the packages of a run import from outside: where their
