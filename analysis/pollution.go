@@ -172,6 +172,29 @@ type targets struct {
 	locs []mem.Loc
 	keys map[string]bool
 	any  bool
+	// deep: deepUnknown of the types of locs, once each (deepTypes), made
+	// when locs had deepOf of them.
+	deep   []mem.Loc
+	deepOf int
+}
+
+// deepTypes is deepUnknown of the types of t's locs, each once, in the
+// order of the locs: what sharedBelow keeps of them, at every slot below
+// every type cut, where a slot may hold thousands of targets of a few
+// types (on nats-server, two thirds of the conflicts phase).
+func (p *pollution) deepTypes(t *targets) []mem.Loc {
+	if t.deep != nil && t.deepOf == len(t.locs) {
+		return t.deep
+	}
+	var set locSet
+	for _, x := range t.locs {
+		set.add(p.deepUnknown(x.MemType()))
+	}
+	t.deep, t.deepOf = set.locs, len(t.locs)
+	if t.deep == nil {
+		t.deep = []mem.Loc{}
+	}
+	return t.deep
 }
 
 func newPollution() *pollution {
@@ -533,6 +556,7 @@ func (p *pollution) sharedAt(sl slot, held types.Type) (locs [2][]mem.Loc, anyT,
 type wildShared struct {
 	locs     []mem.Loc
 	anyT, ok bool
+	deep     *targets // locs, for deepTypes' memo
 }
 
 // sharedWild is what sharedAt reads in the wildcard slots, the same for
@@ -561,6 +585,7 @@ func (p *pollution) sharedWild(held types.Type) wildShared {
 			}
 		}
 	}
+	w.deep = &targets{locs: w.locs}
 	if p.wildMemo == nil {
 		p.wildMemo = map[types.Type]wildShared{}
 	}
@@ -1136,13 +1161,14 @@ func (p *pollution) sharedBelow(x slot, held types.Type, wild bool, keep func(me
 		}
 	}
 	if t := p.toShared[x]; t != nil {
-		for _, target := range t.locs {
-			keep(p.deepUnknown(target.MemType()))
+		for _, l := range p.deepTypes(t) {
+			keep(l)
 		}
 	}
 	if wild {
-		for _, target := range p.sharedWild(held).locs {
-			keep(p.deepUnknown(target.MemType()))
+		w := p.sharedWild(held)
+		for _, l := range p.deepTypes(w.deep) {
+			keep(l)
 		}
 	}
 	for _, t := range p.fresh[x] {

@@ -402,6 +402,7 @@ type analyzer struct {
 	// unsafeTargets: struct types made from an unsafe.Pointer somewhere,
 	// which fitsParam never filters (typefilter.go).
 	unsafeTargets map[mem.TypeKey]bool
+	typeKeys      map[types.Type]mem.TypeKey // keyOf's answers
 	// wsFuncs: the workspace's functions with bodies; cbMethods their
 	// methods by name and cbTargets the methods each library call may
 	// call back (library.go).
