@@ -3,6 +3,7 @@ package analysis
 import (
 	"iter"
 	"math/bits"
+	"slices"
 )
 
 // An access below a cut ("c.peer...") may reach any of the locs its cut's
@@ -162,7 +163,10 @@ func (s *sig) each(f func(entry) bool) {
 
 // guard records that lock name kept a conflict of s away.
 func (s *sig) guard(name string) {
-	s.guards = appendOnce(s.guards, name)
+	if slices.Contains(s.guards, name) {
+		return // its groups have it too: they are all in before pairing
+	}
+	s.guards = append(s.guards, name)
 	for _, g := range s.groups {
 		g.guards = appendOnce(g.guards, name)
 	}

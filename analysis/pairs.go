@@ -136,6 +136,21 @@ func (p *pairer) compareLoose(loose []int) {
 	for n := range seen {
 		seen[n] = -1
 	}
+	// Each signature's root as a small integer, and whether it is loose,
+	// read in a dense array: the candidates of one loose signature run
+	// into the hundreds of thousands on caddy, and following each one's
+	// pointers to its root's key took most of this loop.
+	rootOf := make([]int32, len(p.sigs))
+	isLoose := make([]bool, len(p.sigs))
+	roots := map[string]int32{}
+	for n, g := range p.sigs {
+		id, ok := roots[g.rep.loc.Base.Key]
+		if !ok {
+			id = int32(len(roots))
+			roots[g.rep.loc.Base.Key] = id
+		}
+		rootOf[n], isLoose[n] = id, g.rep.loc.Loose()
+	}
 	for _, i := range loose {
 		var cand []int
 		add := func(js []int) {
@@ -158,10 +173,10 @@ func (p *pairer) compareLoose(loose []int) {
 		}
 		sort.Ints(cand)
 		for _, j := range cand {
-			if p.sigs[j].rep.loc.Base.Key == p.sigs[i].rep.loc.Base.Key {
+			if rootOf[j] == rootOf[i] {
 				continue // done above
 			}
-			if p.sigs[j].rep.loc.Loose() && j < i {
+			if isLoose[j] && j < i {
 				continue // the pair was checked from j
 			}
 			p.check(p.sigs[i], p.sigs[j])
@@ -251,6 +266,10 @@ func (p *pairer) check(x, y *sig) {
 // partnersOf names, on the accesses of to, those of from as partners.
 func partnersOf(to, from *sig, k Kind) {
 	for _, e := range to.entries {
+		if len(e.pub.Partners) >= maxPartners {
+			e.pub.NPartners += from.count // full: counted only
+			continue
+		}
 		from.each(func(p entry) bool {
 			if len(e.pub.Partners) >= maxPartners {
 				return false
