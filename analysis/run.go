@@ -125,6 +125,15 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	}
 	phase("summaries")
 	res.Summarized, res.Reused = a.summarized, a.reused
+	if a.next == nil {
+		// No summary is kept for a later run: what they hold only to be
+		// built is garbage now, and the conflicts phase needs the room.
+		for _, s := range a.sums {
+			if s != nil {
+				s.built()
+			}
+		}
+	}
 	a.owners = a.scanOwnership(fns)
 	a.conflicts(res, found, setup)
 	// The walks of the conflicts phase stop early once ctx is done
