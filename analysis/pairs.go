@@ -311,6 +311,12 @@ func (p *pairer) report(sx, sy *sig, hx, hy int, k Kind, short, obj string, id i
 	p.objOf = append(p.objOf, int32(id))
 }
 
+// conflictOrder is the conflicts' total order: a conflict is recorded
+// once per (A, B, Kind, Object).
+func conflictOrder(x, y *Conflict) int {
+	return cmp.Or(cmp.Compare(x.A, y.A), cmp.Compare(x.B, y.B), cmp.Compare(x.Kind, y.Kind), strings.Compare(x.Object, y.Object))
+}
+
 // sortConflicts puts the conflicts in their total order: by handlers,
 // kind and object (a conflict is recorded once for each). Millions of
 // them on large workspaces, so they are compared as one integer each,
@@ -319,9 +325,7 @@ func (p *pairer) report(sx, sy *sig, hx, hy int, k Kind, short, obj string, id i
 func (p *pairer) sortConflicts() {
 	cs := p.res.Conflicts
 	if p.n > 1<<16 || len(p.objIDs) >= 1<<28 {
-		slices.SortFunc(cs, func(x, y *Conflict) int {
-			return cmp.Or(cmp.Compare(x.A, y.A), cmp.Compare(x.B, y.B), cmp.Compare(x.Kind, y.Kind), strings.Compare(x.Object, y.Object))
-		})
+		slices.SortFunc(cs, conflictOrder)
 		return
 	}
 	names := make([]string, len(p.objIDs))

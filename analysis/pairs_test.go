@@ -1,10 +1,8 @@
 package analysis
 
 import (
-	"cmp"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -37,9 +35,7 @@ func TestSortConflicts(t *testing.T) {
 		p.objOf = append(p.objOf, int32(id))
 	}
 	want := slices.Clone(p.res.Conflicts)
-	slices.SortFunc(want, func(x, y *Conflict) int {
-		return cmp.Or(cmp.Compare(x.A, y.A), cmp.Compare(x.B, y.B), cmp.Compare(x.Kind, y.Kind), strings.Compare(x.Object, y.Object))
-	})
+	slices.SortFunc(want, conflictOrder)
 	p.sortConflicts()
 	for i, c := range p.res.Conflicts {
 		if c != want[i] {

@@ -120,7 +120,8 @@ type pollution struct {
 	// publishedSeen: publish's calls already made.
 	added         map[addedKey]bool
 	publishedSeen map[publishedKey]bool
-	// wildMemo: sharedWild's answers, by type held (add forgets them).
+	// wildMemo: sharedWild's answers, by type held (add forgets them);
+	// publishedLists: publishAll's lists already published.
 	wildMemo       map[types.Type]wildShared
 	publishedLists map[publishedList]bool
 	// belowMemo: belowCut's answers, asked once every store is known;
@@ -172,10 +173,10 @@ type targets struct {
 	locs []mem.Loc
 	keys map[string]bool
 	any  bool
-	// deep: deepUnknown of the types of locs, once each (deepTypes), made
-	// when locs had deepOf of them.
-	deep   []mem.Loc
-	deepOf int
+	// deep: deepUnknown of the types of locs, once each (deepTypes);
+	// deepMade: it is made, and no loc was added since.
+	deep     []mem.Loc
+	deepMade bool
 }
 
 // deepTypes is deepUnknown of the types of t's locs, each once, in the
@@ -183,16 +184,12 @@ type targets struct {
 // every type cut, where a slot may hold thousands of targets of a few
 // types (on nats-server, two thirds of the conflicts phase).
 func (p *pollution) deepTypes(t *targets) []mem.Loc {
-	if t.deep != nil && t.deepOf == len(t.locs) {
-		return t.deep
-	}
-	var set locSet
-	for _, x := range t.locs {
-		set.add(p.deepUnknown(x.MemType()))
-	}
-	t.deep, t.deepOf = set.locs, len(t.locs)
-	if t.deep == nil {
-		t.deep = []mem.Loc{}
+	if !t.deepMade {
+		var set locSet
+		for _, x := range t.locs {
+			set.add(p.deepUnknown(x.MemType()))
+		}
+		t.deep, t.deepMade = set.locs, true
 	}
 	return t.deep
 }
@@ -715,6 +712,7 @@ func (p *pollution) add(stores []*rawStore) {
 				if t := p.shared(sl); !t.keys[st.val.Key] {
 					t.keys[st.val.Key] = true
 					t.locs = append(t.locs, st.val)
+					t.deepMade = false
 				}
 				if st.val.Imprecise() || st.val.Trunc {
 					p.context(sl, st.val.MemType()) // it may be a context's, too
@@ -827,8 +825,6 @@ func copiedOut(b *mem.Base) bool {
 	return false
 }
 
-// publish: sl held a pointer to memory allocated fresh (in main, or in
-// an invocation) and published, of type t, which other roots reach.
 // publishAll publishes t in each of slots. A list of more than one is
 // destSlots' memo, which every handler reaching its store asks again:
 // once per list is enough.
@@ -848,6 +844,8 @@ func (p *pollution) publishAll(slots []slot, t types.Type) {
 	}
 }
 
+// publish: sl held a pointer to memory allocated fresh (in main, or in
+// an invocation) and published, of type t, which other roots reach.
 func (p *pollution) publish(sl slot, t types.Type) {
 	k := publishedKey{sl, t}
 	if p.publishedSeen[k] {

@@ -177,8 +177,8 @@ type summary struct {
 
 // built drops what s keeps only while it is built: the indexes that
 // deduplicate what is added and the counts of its bounds (what they cut
-// stays said in its flags). On nats-server they were over a third of the
-// memory live after the summaries phase, through the conflicts phase.
+// stays said in its flags). Kept through the conflicts phase, they took
+// nats-server's peak memory from 9.6 to 12.9 GB.
 func (s *summary) built() {
 	s.accSeen, s.callSeen, s.storeSeen = nil, nil, nil
 	s.storeClasses, s.storeRel = nil, nil
@@ -809,11 +809,8 @@ func (a *analyzer) unknownAs(r, l mem.Loc) mem.Loc {
 	if r.Base.Kind != mem.Unknown || r.Trunc || !types.IsInterface(r.MemType()) {
 		return r
 	}
-	if len(l.Path) > 0 && l.Path[0].Kind == mem.Field && l.Path[0].Parent != nil && !types.IsInterface(l.Path[0].Parent) {
-		return a.roots.Unknown(l.Path[0].Parent)
-	}
-	if !types.IsInterface(l.Base.Type) {
-		return a.roots.Unknown(l.Base.Type)
+	if t := mem.ValueType(l.Base.Type, l.Path); !types.IsInterface(t) {
+		return a.roots.Unknown(t)
 	}
 	return r
 }

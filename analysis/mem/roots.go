@@ -72,10 +72,17 @@ func (r *Roots) Unknown(t types.Type) Loc {
 // interface it came through (a reader's fields under every io.Reader,
 // io.ReadCloser, ...), multiplying conflicts and findings for nothing.
 func (r *Roots) UnknownPath(t types.Type, path []Elem, trunc bool) Loc {
+	return r.Unknown(ValueType(t, path)).Extend(path, trunc)
+}
+
+// ValueType is the type of the memory path starts in, from a root of type
+// t: t, or where t is an interface and path starts in a field of its
+// dynamic value, that value's struct type.
+func ValueType(t types.Type, path []Elem) types.Type {
 	if len(path) > 0 && path[0].Kind == Field && path[0].Parent != nil && types.IsInterface(t) && !types.IsInterface(path[0].Parent) {
-		t = path[0].Parent
+		return path[0].Parent
 	}
-	return r.Unknown(t).Extend(path, trunc)
+	return t
 }
 
 // UnknownOf is Unknown(t) with a base of its own, not one of a Roots: for
