@@ -85,6 +85,15 @@ type readLog struct {
 	sites     []siteRead
 	closures  []closureRead
 	callbacks []callbackRead
+	makes     []makeRead
+}
+
+// makeRead: whether a closure's maker applied it (appliedWhereMade),
+// which depends on the calls of it elsewhere.
+type makeRead struct {
+	fn   *ssa.Function
+	name string
+	ok   bool
 }
 
 // callbackRead: whether a parameter was a callback parameter
@@ -109,6 +118,9 @@ type siteRead struct {
 	// lib: the targets are the methods a library call may call back
 	// (library.go), which another package's new method may change.
 	lib bool
+	// made: the targets are the closures this invocation made that the
+	// call may be (madehere.go), which its callees' returns decide.
+	made bool
 }
 
 type closureRead struct {
@@ -279,6 +291,11 @@ func (a *analyzer) fingerprint(s *summary) fp {
 		w(a.stableLoc(k.dst))
 		w("\n")
 	}
+	for _, l := range s.opaque {
+		w("O")
+		w(a.stableLoc(l))
+		w("\n")
+	}
 	for _, e := range s.calls {
 		w("C")
 		w(a.stablePos(e.pos))
@@ -413,6 +430,10 @@ func (a *analyzer) seal(r *readLog) {
 		r.callbacks[i].name = r.callbacks[i].fn.String()
 		r.callbacks[i].fn = nil
 	}
+	for i := range r.makes {
+		r.makes[i].name = r.makes[i].fn.String()
+		r.makes[i].fn = nil
+	}
 }
 
 // --- reuse
@@ -495,6 +516,12 @@ func (a *analyzer) stillReads(r *readLog, inSCC map[string]*cached) bool {
 			}
 			continue
 		}
+		if s.made {
+			if madeNames(a.madeHere(call.Common().Value)) != s.targets {
+				return false
+			}
+			continue
+		}
 		if namesOf(a.sites[call]) != s.targets {
 			return false
 		}
@@ -515,6 +542,12 @@ func (a *analyzer) stillReads(r *readLog, inSCC map[string]*cached) bool {
 	for _, c := range r.callbacks {
 		fn := byName[c.name]
 		if fn == nil || a.callbacks[paramKey{fn, c.idx}] != c.ok {
+			return false
+		}
+	}
+	for _, m := range r.makes {
+		fn := byName[m.name]
+		if fn == nil || (a.library[fn] || a.madeCovered[fn]) != m.ok {
 			return false
 		}
 	}

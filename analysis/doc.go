@@ -23,6 +23,7 @@
 //	names.go      handlers and objects named as the developer knows them
 //	spec.go       the handler table: net/http, frameworks, .safels.json
 //	callback.go   closures handed down to functions that only call them
+//	madehere.go   calls of closures this very invocation made
 //	callsig.go    the signatures library code calls back a method name by
 //	summary.go    per-function access summaries, bottom-up over call-graph SCCs
 //	delta.go      passes over a recursive component apply only what is new
@@ -33,6 +34,7 @@
 //	              the workspace methods they call back (String, MarshalJSON)
 //	owner.go      ownership: which memory a context reaches is its own
 //	initstore.go  an object's fields set where it is made: no one else's yet
+//	freshload.go  a pointer kept in an invocation's own object: what was stored
 //	reach.go      call edges: absolute accesses reached, not copied
 //	pollution.go  pointer stores: what may reach a context besides it
 //	storebound.go bounds on a summary's stores (destinations, values)

@@ -44,6 +44,7 @@ func (a *analyzer) modelCall(s *fnState, m *CallModel, call ssa.CallInstruction,
 				rec(l, Read, false, pos, s.fn, nil, nil)
 				if e == EffectWrite {
 					rec(l, Write, false, pos, s.fn, nil, nil)
+					s.markOpaque(l)
 				}
 			}
 			continue
@@ -52,6 +53,7 @@ func (a *analyzer) modelCall(s *fnState, m *CallModel, call ssa.CallInstruction,
 			rec(l, Read, false, pos, s.fn, nil, nil)
 			if e == EffectWrite {
 				rec(l, Write, false, pos, s.fn, nil, nil)
+				s.markOpaque(l)
 			}
 		}
 	}
@@ -546,11 +548,20 @@ type libraryCallback struct {
 	anySig bool
 }
 
+// fmt and the encodings read and write only the streams they are handed
+// as such (Fprint's io.Writer, NewDecoder's io.Reader: the methods of an
+// argument's interface type) or keep in their own structs (an Encoder's
+// writer: the methods of the interfaces their fields hold); the values
+// they walk are formatted or encoded by the methods below, never read or
+// written as streams. Read and Write among them made every value json
+// decoded into, down to a map of any, call every Read of the workspace
+// (on miniflux, each handler then reached a decompressing reader's Read
+// and, through it, an XML outline's decoder).
 var libraryCallbacks = map[string]libraryCallback{
-	"fmt":            {names: []string{"String", "Error", "Format", "GoString", "Scan", "Write", "Read"}, deep: true},
-	"encoding/json":  {names: []string{"MarshalJSON", "UnmarshalJSON", "MarshalText", "UnmarshalText", "Write", "Read"}, deep: true},
-	"encoding/xml":   {names: []string{"MarshalXML", "UnmarshalXML", "MarshalXMLAttr", "UnmarshalXMLAttr", "MarshalText", "UnmarshalText", "Write", "Read"}, deep: true},
-	"encoding/gob":   {names: []string{"GobEncode", "GobDecode", "MarshalBinary", "UnmarshalBinary", "Write", "Read"}, deep: true},
+	"fmt":            {names: []string{"String", "Error", "Format", "GoString", "Scan"}, deep: true},
+	"encoding/json":  {names: []string{"MarshalJSON", "UnmarshalJSON", "MarshalText", "UnmarshalText"}, deep: true},
+	"encoding/xml":   {names: []string{"MarshalXML", "UnmarshalXML", "MarshalXMLAttr", "UnmarshalXMLAttr", "MarshalText", "UnmarshalText"}, deep: true},
+	"encoding/gob":   {names: []string{"GobEncode", "GobDecode", "MarshalBinary", "UnmarshalBinary"}, deep: true},
 	"text/template":  {names: []string{"String", "Error", "Write"}, deep: true, anySig: true},
 	"html/template":  {names: []string{"String", "Error", "Write"}, deep: true, anySig: true},
 	"log":            {names: []string{"String", "Error", "Format", "GoString", "Write"}, deep: true},

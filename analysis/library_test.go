@@ -200,3 +200,50 @@ func TestCallbackUnwrap(t *testing.T) {
 		{"flush", "probes", 0, "no library calls Unwrap(int)"},
 	})
 }
+
+// TestMadeHere: a closure a helper returns with the memory it writes
+// (a counter and its done, a pooled writer and its cancel), called by the
+// handler that got it, directly or deferred through a variable, keeps that
+// memory the handler's own; sent to another handler it shares it, and so
+// does an object sent over a channel, plainly or in a select.
+func TestMadeHere(t *testing.T) {
+	r := wanttest.Run(t, "testdata/madehere")
+	for _, h := range []string{"counted", "pooled"} {
+		for _, o := range []string{"counted", "pooled", "handOver", "runOther", "sendAcc", "recvAcc"} {
+			if got := cell(t, r, h, o); got != 0 {
+				t.Errorf("%s/%s = %02b, want 00: a closure of its own shares nothing", h, o, got)
+			}
+		}
+	}
+	for _, p := range [][2]string{{"handOver", "runOther"}, {"sendAcc", "recvAcc"}} {
+		if got := cell(t, r, p[0], p[1]); got&analysis.Global == 0 {
+			t.Errorf("%s/%s = %02b, want the global bit: memory handed over a channel", p[0], p[1], got)
+		}
+	}
+}
+
+// TestFreshLoad: what a pointer kept in a handler's own object points to
+// is what was stored there (a builder's response writer, the handler's
+// own memory, a global), once every store is seen: set where it is made,
+// by a helper or by a constructor. A struct copied in, an append of
+// pointers or a decoder writing the object hide the stores: then it is
+// anything of its type, as before. Each shared write still conflicts with
+// every other.
+func TestFreshLoad(t *testing.T) {
+	r := wanttest.Run(t, "testdata/freshload")
+	writers := []string{"global", "filled", "constructed", "copied", "appended", "decoded"}
+	for _, h := range []string{"built", "own"} {
+		for _, o := range append([]string{"built", "own"}, writers...) {
+			if got := cell(t, r, h, o); got != 0 {
+				t.Errorf("%s/%s = %02b, want 00: it writes only its own memory", h, o, got)
+			}
+		}
+	}
+	for _, a := range writers {
+		for _, b := range writers {
+			if got := cell(t, r, a, b); got&analysis.Global == 0 {
+				t.Errorf("%s/%s = %02b, want the global bit: both write shared.x", a, b, got)
+			}
+		}
+	}
+}

@@ -99,8 +99,9 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		start = time.Now()
 	}
 	a.wsFuncs = fns
-	a.sites, a.closures = calls.Resolve(a.prog, append(fns[:len(fns):len(fns)], workspaceWrappers(all, rootPkgs)...))
+	a.sites, a.closures, a.library = calls.Resolve(a.prog, append(fns[:len(fns):len(fns)], workspaceWrappers(all, rootPkgs)...))
 	a.findCallbacks(fns)
+	a.findMadeCovered(fns)
 	a.unsafeTargets = findUnsafeTargets(fns)
 
 	phase("callgraph")
@@ -310,10 +311,14 @@ func (a *analyzer) summarizeSCC(ctx context.Context, scc []*ssa.Function, succ m
 		}
 	}
 	if a.next != nil && a.reuse(scc) {
+		for _, fn := range scc {
+			a.indexFreshStores(a.sums[fn])
+		}
 		return nil
 	}
 	defer func() {
 		for _, fn := range scc {
+			a.indexFreshStores(a.sums[fn])
 			a.summarized = append(a.summarized, fn.String())
 			a.remember(fn, a.sums[fn], a.lastReads[fn])
 			if s := a.sums[fn]; s != nil && recursive {

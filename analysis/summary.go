@@ -127,6 +127,9 @@ type summary struct {
 	publishes []bool
 	// keptIn: parameters it keeps in memory its other parameters reach.
 	keptIn []keptParam
+	// opaque: the roots of what it writes where the analysis does not see
+	// which pointers (library code, struct copies: freshload.go).
+	opaque []mem.Loc
 	// accSeen, callSeen and storeSeen deduplicate accesses, calls and
 	// stores as they are added.
 	accSeen   map[accKey]struct{}
@@ -372,6 +375,14 @@ type analyzer struct {
 	roots    *mem.Roots                           // every loc's root, one per key
 	states   map[*ssa.Function]*fnState
 	cells    map[*ssa.Alloc]cell // captured variables (cellValues)
+	// library: closures and functions handed to code without a body
+	// here, which may call them where no call here shows (calls.Resolve);
+	// madeCovered: closures some call covers as made by this very
+	// invocation (madehere.go). Their makers apply them.
+	library, madeCovered map[*ssa.Function]bool
+	// freshStores: stores final summaries made into objects they name
+	// absolutely (freshload.go).
+	freshStores freshIndex
 	// setupPhase: summarizeAll has met every function a handler reaches;
 	// those it meets now only setup code reaches (summary.setupOnly).
 	setupPhase bool
@@ -454,6 +465,9 @@ type fnState struct {
 	escKey   string // escaped and goShared, spelled (delta.go)
 	stIndex  *storeIndex
 	cur      []held // while summarizing: the locks held at the instruction visited
+	// opaque: this invocation's objects written where the analysis does
+	// not see which pointers (freshload.go).
+	opaque map[*mem.Base]bool
 }
 
 func (a *analyzer) state(fn *ssa.Function) *fnState {
@@ -584,7 +598,26 @@ func (s *fnState) origin0(v ssa.Value) []mem.Loc {
 			return nil
 		}
 		return s.derefLoaded(v, v.Type())
-	case *ssa.Const, *ssa.Function, *ssa.MakeClosure, *ssa.Builtin, *ssa.BinOp:
+	case *ssa.MakeClosure:
+		// A closure points to what it captured: whoever holds it may
+		// call it and reach that memory, so it is published with the
+		// closure (sent, stored, returned and then sent).
+		var out []mem.Loc
+		for _, b := range v.Bindings {
+			out = append(out, s.origin(b)...)
+			if al, ok := b.(*ssa.Alloc); ok {
+				// A captured variable's loads are what was assigned
+				// to it (cellValues), not a pointer kept in it: that
+				// memory is reached through the closure as well.
+				if vals, ok := a.cellValues(al); ok {
+					for _, x := range vals {
+						out = append(out, s.origin(x)...)
+					}
+				}
+			}
+		}
+		return out
+	case *ssa.Const, *ssa.Function, *ssa.Builtin, *ssa.BinOp:
 		return nil
 	}
 	if mem.PointerLike(v.Type()) {
@@ -620,8 +653,13 @@ func (s *fnState) loadedFrom(v ssa.Value) []mem.Loc {
 	var r []mem.Loc
 	switch v := v.(type) {
 	case *ssa.UnOp:
-		if v.Op == token.MUL {
+		switch v.Op {
+		case token.MUL:
 			r = s.origin(v.X)
+		case token.ARROW:
+			// A value received is read from the channel's slot, where
+			// every send stored it (sumWalk's Send).
+			r = chanSlots(s.origin(v.X), v.X.Type())
 		}
 	case *ssa.Field:
 		if st, ok := v.X.Type().Underlying().(*types.Struct); ok {
@@ -650,6 +688,16 @@ func (s *fnState) loadedFrom(v ssa.Value) []mem.Loc {
 	r = dedupe(r)
 	s.loads[v] = r
 	return r
+}
+
+// chanSlots is where the channels of chans keep what is sent on them:
+// one slot per channel, as a slice's elements are one.
+func chanSlots(chans []mem.Loc, t types.Type) []mem.Loc {
+	ch, ok := t.Underlying().(*types.Chan)
+	if !ok {
+		return nil
+	}
+	return mapLocs(chans, func(l mem.Loc) mem.Loc { return l.Index(ch.Elem()) })
 }
 
 func mapLocs(in []mem.Loc, f func(mem.Loc) mem.Loc) []mem.Loc {
@@ -994,6 +1042,7 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 			w.instr(instr)
 		}
 	}
+	w.placeFreshLoads()
 	return sum
 }
 
@@ -1007,6 +1056,9 @@ type sumWalk struct {
 	rec     recorder // record, made once and handed to every call
 	inLocks map[*ssa.BasicBlock][]held
 	inits   map[*ssa.Store]bool
+	// pending: accesses through pointers kept in this invocation's own
+	// memory, placed once the walk has seen every store (freshload.go).
+	pending []pendingAccess
 }
 
 // record adds one access to the summary, named as others may reach it,
@@ -1021,6 +1073,15 @@ func (w *sumWalk) record(l mem.Loc, op Op, atomic bool, pos token.Pos, at *ssa.F
 	if sum.detached {
 		l, locks = w.a.detach(l), absoluteLocks(locks)
 	}
+	if l.Base.Kind == mem.Fresh && w.pendFreshLoad(pendingAccess{l, op, atomic, pos, at, via, locks}) {
+		return // named once every store into it is known (freshload.go)
+	}
+	w.place(l, op, atomic, pos, at, via, locks)
+}
+
+// place adds one access, whose locks are final, to the summary.
+func (w *sumWalk) place(l mem.Loc, op Op, atomic bool, pos token.Pos, at *ssa.Function, via *chain, locks []held) {
+	sum := w.sum
 	if l.Base.Kind == mem.Fresh {
 		var shared bool
 		if l, shared = w.freshLoc(l); !shared {
@@ -1108,12 +1169,26 @@ func (w *sumWalk) instr(instr ssa.Instruction) {
 			w.at(dsts, Write, pos, in.Addr)
 		}
 		s.storePointer(dsts, in.Val, pos)
+		s.markOpaqueStore(dsts, in.Val)
+	case *ssa.Send:
+		// A channel synchronizes its own operations: a send is no
+		// access, but what it carries is stored in the channel's slot,
+		// for whoever receives it (pollution.go).
+		s.storePointer(chanSlots(s.origin(in.Chan), in.Chan.Type()), in.X, pos)
+	case *ssa.Select:
+		for _, st := range in.States {
+			if st.Dir == types.SendOnly {
+				s.storePointer(chanSlots(s.origin(st.Chan), st.Chan.Type()), st.Send, pos)
+			}
+		}
 	case *ssa.MapUpdate:
 		m := in.Map.Type().Underlying().(*types.Map)
 		dsts := mapLocs(s.origin(in.Map), func(l mem.Loc) mem.Loc { return l.Index(m.Elem()) })
 		w.here(dsts, Write, false, pos)
 		s.storePointer(dsts, in.Key, pos)
 		s.storePointer(dsts, in.Value, pos)
+		s.markOpaqueStore(dsts, in.Key)
+		s.markOpaqueStore(dsts, in.Value)
 	case *ssa.Lookup:
 		if m, ok := in.X.Type().Underlying().(*types.Map); ok {
 			w.here(mapLocs(s.origin(in.X), func(l mem.Loc) mem.Loc { return l.Index(m.Elem()) }), Read, false, pos)
@@ -1144,7 +1219,13 @@ func (w *sumWalk) instr(instr ssa.Instruction) {
 
 // makeClosure: the closure may run whenever its maker runs (it may be
 // called here or handed to code that calls it), under the locks held
-// where it runs, not where it is made.
+// where it runs, not where it is made. Its maker applies it where some
+// other call counts on that: a callback's or a call of what this
+// invocation made (madehere.go), or code without a body that may call it.
+// Any other closure runs only at calls here that name it, which apply it
+// themselves; applying it where it is made too put the work of a closure
+// sent to a server's own goroutine (an actor's queue of operations) in
+// every handler that sent one.
 func (w *sumWalk) makeClosure(in *ssa.MakeClosure) {
 	a, s := w.a, w.s
 	cl := in.Fn.(*ssa.Function)
@@ -1152,10 +1233,14 @@ func (w *sumWalk) makeClosure(in *ssa.MakeClosure) {
 	if !pos.IsValid() {
 		pos = instrPos(in)
 	}
+	back := a.calledBack(in)
+	if !back && !a.appliedWhereMade(cl) {
+		return
+	}
 	made := s.cur
 	s.cur = s.closureLocks(w.inLocks, in)
 	var args []ssa.Value
-	if a.calledBack(in) {
+	if back {
 		// Its callers cover what it does to its parameters
 		// (callback.go).
 		args = covered(len(cl.Params))
@@ -1236,6 +1321,7 @@ func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []
 		})
 	}
 	if s.sum != nil {
+		s.applyOpaque(sum, callee, args, binds)
 		for _, st := range sum.stores[from.st:] {
 			if plain && !st.relative() {
 				continue // reached through the edge
@@ -1271,6 +1357,7 @@ func (a *analyzer) call0(s *fnState, call ssa.CallInstruction, rec recorder) {
 	pos := instrPos(call)
 	if b, ok := c.Value.(*ssa.Builtin); ok {
 		a.builtin(s, b, c.Args, pos, rec)
+		s.opaqueBuiltin(call, b, c.Args)
 		return
 	}
 	if isLoopPost(c) && len(c.Args) == 3 && s.sum != nil {
@@ -1282,6 +1369,7 @@ func (a *analyzer) call0(s *fnState, call ssa.CallInstruction, rec recorder) {
 	}
 	fns, args, binds := a.targets(s, call)
 	a.callbackBinds(s, c, fns, binds)
+	a.madeHereBinds(s, call, fns, binds)
 	if len(fns) == 0 && c.IsInvoke() {
 		// No implementation is known here (net.Conn's live in the standard
 		// library): model the method as unknown code of its package.
@@ -1423,6 +1511,7 @@ func (a *analyzer) externalCall(s *fnState, pkg, name string, method bool, args 
 			rec(l, Read, false, pos, s.fn, nil, nil)
 			if !readOnly {
 				rec(l, Write, false, pos, s.fn, nil, nil)
+				s.markOpaque(l)
 			}
 		}
 	}
@@ -1619,6 +1708,12 @@ func (e *escapes) instr(instr ssa.Instruction) {
 		}
 	case *ssa.Send:
 		e.mark(in.X)
+	case *ssa.Select:
+		for _, st := range in.States {
+			if st.Dir == types.SendOnly {
+				e.mark(st.Send)
+			}
+		}
 	case *ssa.Go:
 		e.goStmt(in)
 	case ssa.CallInstruction:

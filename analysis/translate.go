@@ -97,6 +97,13 @@ func (t *translator) summary(s *summary) (*summary, bool) {
 		}
 		out.keptIn = append(out.keptIn, keptParam{idx: k.idx, dst: d})
 	}
+	if len(s.opaque) > 0 {
+		ls, ok := t.locList(s.opaque)
+		if !ok {
+			return nil, false
+		}
+		out.opaque = ls
+	}
 	if s.returns != nil {
 		out.returns = make([][]mem.Loc, len(s.returns))
 		for i, r := range s.returns {

@@ -76,7 +76,7 @@ const unknownKey = "handed to code without a body"
 //
 // invoke resolves interface method calls (by the class hierarchy): their
 // arguments and results flow to and from the methods they may call.
-func flowFuncs(fns []*ssa.Function, closures map[*ssa.Function][]*ssa.MakeClosure, invoke func(ssa.CallInstruction) []*ssa.Function) (targets map[ssa.CallInstruction][]*ssa.Function, open map[ssa.CallInstruction]bool, typesAt func(ssa.CallInstruction) funcTypes) {
+func flowFuncs(fns []*ssa.Function, closures map[*ssa.Function][]*ssa.MakeClosure, invoke func(ssa.CallInstruction) []*ssa.Function) (targets map[ssa.CallInstruction][]*ssa.Function, open map[ssa.CallInstruction]bool, typesAt func(ssa.CallInstruction) funcTypes, library map[*ssa.Function]bool) {
 	f := &funcFlow{
 		ids:      map[flowKey]flowNode{},
 		fnIDs:    map[*ssa.Function]int32{},
@@ -131,7 +131,13 @@ func flowFuncs(fns []*ssa.Function, closures map[*ssa.Function][]*ssa.MakeClosur
 			targets[c] = f.matching(ids, c.Common().Signature())
 		}
 	}
-	return targets, open, f.funcTypesAt
+	library = map[*ssa.Function]bool{}
+	for _, id := range f.sets[f.unknown] {
+		if fn := f.fnOf[id]; fn != nil {
+			library[fn] = true
+		}
+	}
+	return targets, open, f.funcTypesAt, library
 }
 
 // funcTypes are the named function types whose values an interface value

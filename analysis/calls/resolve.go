@@ -14,8 +14,9 @@ import (
 // function values by where the values flow (flowFuncs), and where a value
 // may come from code without a body here, also that code's functions of
 // the signature, by the class hierarchy. closures lists, for each closure,
-// where it is made.
-func Resolve(prog *ssa.Program, fns []*ssa.Function) (sites map[ssa.CallInstruction][]*ssa.Function, closures map[*ssa.Function][]*ssa.MakeClosure) {
+// where it is made; library holds the functions and closures handed to
+// code without a body here, which may call them where no call here shows.
+func Resolve(prog *ssa.Program, fns []*ssa.Function) (sites map[ssa.CallInstruction][]*ssa.Function, closures map[*ssa.Function][]*ssa.MakeClosure, library map[*ssa.Function]bool) {
 	cg := cha.CallGraph(prog)
 	taken := AddressTaken(fns)
 	sites = map[ssa.CallInstruction][]*ssa.Function{}
@@ -55,7 +56,7 @@ func Resolve(prog *ssa.Program, fns []*ssa.Function) (sites map[ssa.CallInstruct
 		}
 		return bySite[site]
 	}
-	flow, open, typesAt := flowFuncs(fns, closures, chaOf)
+	flow, open, typesAt, library := flowFuncs(fns, closures, chaOf)
 	for _, fn := range fns {
 		for _, b := range fn.Blocks {
 			for _, instr := range b.Instrs {
@@ -97,7 +98,7 @@ func Resolve(prog *ssa.Program, fns []*ssa.Function) (sites map[ssa.CallInstruct
 			}
 		}
 	}
-	return sites, closures
+	return sites, closures, library
 }
 
 func unionFuncs(a, b []*ssa.Function) []*ssa.Function {

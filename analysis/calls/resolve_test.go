@@ -63,7 +63,7 @@ func TestResolveByFlow(t *testing.T) {
 			fns = append(fns, fn)
 		}
 	}
-	sites, _ := Resolve(pkg.Prog, fns)
+	sites, _, _ := Resolve(pkg.Prog, fns)
 	// Each dynamic call of run, by the text of its line.
 	lines := strings.Split(flowSrc, "\n")
 	got := map[string][]string{}

@@ -38,6 +38,9 @@ func (r *Roots) root(b *Base) Loc {
 	return Loc{Base: b, Key: b.Key}
 }
 
+// Root is the loc of base b itself.
+func (r *Roots) Root(b *Base) Loc { return r.root(b) }
+
 // Global is the package-level variable g.
 func (r *Roots) Global(g *ssa.Global) Loc {
 	full := g.Pkg.Pkg.Path() + "." + g.Name()

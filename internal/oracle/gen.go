@@ -323,6 +323,10 @@ func Generate(seed uint64, index int) *Program {
 	r5 := libStream(seed, index)
 	// The goroutine shapes (gor.go), from a sixth.
 	r6 := gorStream(seed, index)
+	// The closure shapes (clo.go), from a seventh.
+	r7 := cloStream(seed, index)
+	// The holder shapes (hold.go), from an eighth.
+	r8 := holdStream(seed, index)
 	imports, fields := st.importLine(), st.field()
 	if r5 != nil {
 		imports += libImports
@@ -344,7 +348,7 @@ func Generate(seed uint64, index int) *Program {
 		if deep {
 			g.r4 = r4
 		}
-		g.r5, g.r6 = r5, r6
+		g.r5, g.r6, g.r7, g.r8 = r5, r6, r7, r8
 		kind := r.IntN(6)
 		switch {
 		case kind == 0 && k > 0:
@@ -398,6 +402,12 @@ func Generate(seed uint64, index int) *Program {
 	if r6 != nil {
 		b.WriteString(gorDecls)
 	}
+	if r7 != nil {
+		b.WriteString(cloDecls)
+	}
+	if r8 != nil {
+		b.WriteString(holdDecls)
+	}
 	p.Source = b.String()
 	return p
 }
@@ -431,6 +441,8 @@ type gen struct {
 	r4          *rand.Rand // the truncated shapes' stream; nil: none
 	r5          *rand.Rand // the library shapes' stream; nil: none
 	r6          *rand.Rand // the goroutine shapes' stream; nil: none
+	r7          *rand.Rand // the closure shapes' stream; nil: none
+	r8          *rand.Rand // the holder shapes' stream; nil: none
 }
 
 func (g *gen) line(format string, args ...any) {
@@ -466,6 +478,12 @@ func (g *gen) body() string {
 		}
 		if g.r6 != nil && !g.locked && g.r6.IntN(2) == 0 {
 			g.gor()
+		}
+		if g.r7 != nil && !g.locked && g.r7.IntN(2) == 0 {
+			g.clo()
+		}
+		if g.r8 != nil && g.r8.IntN(2) == 0 {
+			g.hold()
 		}
 		g.stmt(true)
 		if g.r.IntN(3) == 0 {

@@ -1,0 +1,351 @@
+package analysis
+
+import (
+	"go/token"
+	"go/types"
+
+	"github.com/safels/safels/analysis/mem"
+	"golang.org/x/tools/go/ssa"
+)
+
+// Pointers kept in this invocation's own memory.
+//
+// An object a handler makes and keeps to itself (a response builder, a
+// request's parsed form) holds pointers: to the handler's response
+// writer, to a body it was given, to a global. What such a pointer
+// points to was taken to be anything of its type, since the analysis did
+// not follow it; a builder that wrote its response writer through it
+// then wrote every response writer, and every handler that used one
+// conflicted with every other.
+//
+// Yet when the object is this invocation's own and every pointer ever
+// stored into it is known, what a pointer loaded from it points to is one
+// of those: the stores of the function (and of what it calls, rewritten
+// into its terms) into the object, and those its callees made into
+// objects they allocated and returned (a constructor's). So an access
+// through such a pointer waits until the function's walk is over, when
+// every store is known, and is then named as each stored value
+// (placeFreshLoads).
+//
+// Every store is known only if nothing wrote the object where the
+// analysis does not see which pointers: code without a body handed the
+// object to write (a decoder, a library's Reset), a copy of a struct or
+// array value holding pointers, the built-in copy and append of such
+// elements, or memory a library made (a sync.Pool's object, whose fields
+// another invocation set). Such an object is opaque (markOpaque) and so
+// is everything kept in it; accesses through pointers kept in it, or in
+// memory allocated anywhere but here, or published, are named as before:
+// anything of their type. So are those of a recursive component, whose
+// callees' stores are still growing while it is walked.
+
+type pendingAccess struct {
+	loc    mem.Loc
+	op     Op
+	atomic bool
+	pos    token.Pos
+	at     *ssa.Function
+	via    *chain
+	locks  []held
+}
+
+// pendFreshLoad keeps p for placeFreshLoads if it goes through a pointer
+// kept in this invocation's own memory that the walk may resolve.
+func (w *sumWalk) pendFreshLoad(p pendingAccess) bool {
+	s := w.s
+	b := p.loc.Base
+	if firstDeref(p.loc) < 0 || s.escaped[b] || s.goShared[b] || w.sum.applied != nil || w.sum.detached || !allocatedHere(b) {
+		return false
+	}
+	w.pending = append(w.pending, p)
+	return true
+}
+
+// allocatedHere: the object is made by workspace code, whose stores the
+// analysis sees from the start (not a library's result).
+func allocatedHere(b *mem.Base) bool {
+	switch b.Site.(type) {
+	case *ssa.Alloc, *ssa.MakeSlice, *ssa.MakeMap, *ssa.MakeChan:
+		return true
+	}
+	return false
+}
+
+// placeFreshLoads names each pending access as the values stored where
+// its pointer was loaded from, or, where the object is opaque, as before.
+func (w *sumWalk) placeFreshLoads() {
+	if len(w.pending) == 0 {
+		return
+	}
+	a := w.a
+	q := w.freshQuery()
+	opaque := w.opaqueClosure(q)
+	for _, p := range w.pending {
+		b := p.loc.Base
+		if opaque[b] {
+			w.place(p.loc, p.op, p.atomic, p.pos, p.at, p.via, p.locks)
+			continue
+		}
+		d := firstDeref(p.loc)
+		rest := p.loc.Path[d+1:]
+		slot := a.roots.Root(b).Extend(p.loc.Path[:d], false)
+		for _, v := range dedupe(q.at(slot)) {
+			if v.Base == b && firstDeref(v) >= 0 {
+				// What the slot held before (x.s = append(x.s, e)):
+				// one of the values stored, all of which are here.
+				continue
+			}
+			r := v.Extend(rest, p.loc.Trunc)
+			if r.Base.Kind == mem.Fresh && firstDeref(r) >= 0 {
+				// One step only: a pointer kept in what was kept here
+				// is anything of its type, as before.
+				r = a.roots.UnknownPath(r.Path[firstDeref(r)].Type, r.Path[firstDeref(r)+1:], r.Trunc)
+			}
+			w.place(r, p.op, p.atomic, p.pos, p.at, p.via, p.locks)
+		}
+	}
+	w.pending = nil
+}
+
+// opaqueClosure: the objects written where the analysis does not see
+// which pointers, those reached through pointers kept in this
+// invocation's objects that were (a slice's array appended to), and
+// every object of this invocation kept in one of them (a library that
+// writes an object may write what it holds).
+func (w *sumWalk) opaqueClosure(q *freshQuery) map[*mem.Base]bool {
+	s, a := w.s, w.a
+	out := map[*mem.Base]bool{}
+	var add func(b *mem.Base)
+	// objects: the objects of this invocation a value may point to: the
+	// value's own, or, for one reached through a pointer kept in an
+	// object (x.p...), what was stored there.
+	var objects func(v mem.Loc, depth int, visit func(*mem.Base))
+	objects = func(v mem.Loc, depth int, visit func(*mem.Base)) {
+		if v.Base.Kind != mem.Fresh {
+			return
+		}
+		d := firstDeref(v)
+		if d < 0 || depth > 3 {
+			visit(v.Base) // past the bound: the holder, which covers it
+			return
+		}
+		slot := a.roots.Root(v.Base).Extend(v.Path[:d], false)
+		for _, u := range q.at(slot) {
+			if u.Base == v.Base && firstDeref(u) >= 0 {
+				continue // what the slot held before: stored there too
+			}
+			objects(u, depth+1, visit)
+		}
+	}
+	add = func(b *mem.Base) {
+		if out[b] {
+			return
+		}
+		out[b] = true
+		for _, v := range q.into(b) {
+			if v.Base != b || firstDeref(v) < 0 {
+				objects(v, 0, add)
+			}
+		}
+	}
+	for b := range s.opaque {
+		add(b)
+	}
+	for _, l := range w.sum.opaque {
+		objects(l, 0, add)
+	}
+	return out
+}
+
+// markOpaque: l's object was written where the analysis does not see
+// which pointers. An object of this invocation is marked here (one
+// reached through a pointer kept in it, once that pointer is resolved:
+// opaqueClosure); every such loc is kept in the summary too, for each
+// caller to mark what it passed or was returned.
+func (s *fnState) markOpaque(l mem.Loc) {
+	switch l.Base.Kind {
+	case mem.Fresh:
+		if firstDeref(l) < 0 {
+			if s.opaque == nil {
+				s.opaque = map[*mem.Base]bool{}
+			}
+			s.opaque[l.Base] = true
+		}
+	case mem.Param, mem.Free:
+	default:
+		return
+	}
+	if s.sum != nil {
+		s.sum.addOpaque(l)
+	}
+}
+
+func (sum *summary) addOpaque(l mem.Loc) {
+	for _, o := range sum.opaque {
+		if o.Key == l.Key {
+			return
+		}
+	}
+	sum.opaque = append(sum.opaque, l)
+}
+
+// applyOpaque marks what a callee wrote opaquely, in the caller's terms.
+func (s *fnState) applyOpaque(sum *summary, callee *ssa.Function, args, binds []ssa.Value) {
+	for _, o := range sum.opaque {
+		for _, l := range s.subst(o, callee, args, binds) {
+			s.markOpaque(l)
+		}
+	}
+}
+
+// markOpaqueStore: a store of a value that holds pointers without being
+// one (a struct or array copied in) writes pointers unseen.
+func (s *fnState) markOpaqueStore(dsts []mem.Loc, v ssa.Value) {
+	if v == nil || mem.PointerLike(v.Type()) || !hasPointers(v.Type(), 0) {
+		return
+	}
+	for _, d := range dsts {
+		s.markOpaque(d)
+	}
+}
+
+// hasPointers: a value of type t holds pointers.
+func hasPointers(t types.Type, depth int) bool {
+	if depth > 8 {
+		return true
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		return u.Kind() == types.String || u.Kind() == types.UnsafePointer
+	case *types.Struct:
+		for i := 0; i < u.NumFields(); i++ {
+			if hasPointers(u.Field(i).Type(), depth+1) {
+				return true
+			}
+		}
+		return false
+	case *types.Array:
+		return hasPointers(u.Elem(), depth+1)
+	}
+	return true
+}
+
+// freshIndex holds stores into fresh objects, for the questions of this
+// file: what was stored in one slot of one object, or anywhere in it.
+// A store through a cut path may land in any slot below (pollution.go),
+// and a store merged over several objects (anyBase, storebound.go) in
+// the slot of any of them: both are kept apart and asked always.
+type freshIndex struct {
+	bySlot    map[baseSlot][]mem.Loc
+	byBase    map[*mem.Base][]mem.Loc
+	cut       map[*mem.Base][]mem.Loc // through a cut path
+	anyBySlot map[slot][]mem.Loc      // merged over objects
+	anyAll    []mem.Loc
+}
+
+type baseSlot struct {
+	base *mem.Base
+	slot slot
+}
+
+func (x *freshIndex) add(st *rawStore) {
+	d := st.dst
+	if d.Base.Kind != mem.Fresh {
+		return
+	}
+	if x.bySlot == nil {
+		*x = freshIndex{bySlot: map[baseSlot][]mem.Loc{}, byBase: map[*mem.Base][]mem.Loc{}, cut: map[*mem.Base][]mem.Loc{}, anyBySlot: map[slot][]mem.Loc{}}
+	}
+	switch {
+	case st.anyBase && d.Trunc:
+		x.anyAll = append(x.anyAll, st.val)
+	case st.anyBase:
+		sl := slotOf(d)
+		x.anyBySlot[sl] = append(x.anyBySlot[sl], st.val)
+		x.anyAll = append(x.anyAll, st.val)
+	case d.Trunc:
+		x.cut[d.Base] = append(x.cut[d.Base], st.val)
+		x.byBase[d.Base] = append(x.byBase[d.Base], st.val)
+	default:
+		k := baseSlot{d.Base, slotOf(d)}
+		x.bySlot[k] = append(x.bySlot[k], st.val)
+		x.byBase[d.Base] = append(x.byBase[d.Base], st.val)
+	}
+}
+
+// at: the values stored in slot at of its object.
+func (x *freshIndex) at(at mem.Loc) []mem.Loc {
+	if x.bySlot == nil {
+		return nil
+	}
+	sl := slotOf(at)
+	out := append([]mem.Loc(nil), x.bySlot[baseSlot{at.Base, sl}]...)
+	out = append(out, x.cut[at.Base]...)
+	out = append(out, x.anyBySlot[sl]...)
+	return out
+}
+
+// into: the values stored anywhere in object b.
+func (x *freshIndex) into(b *mem.Base) []mem.Loc {
+	if x.bySlot == nil {
+		return nil
+	}
+	return append(append([]mem.Loc(nil), x.byBase[b]...), x.anyAll...)
+}
+
+// indexFreshStores keeps, once a summary is final, the stores it made
+// into memory it names absolutely: a caller resolving a pointer kept in
+// an object a callee made finds them there (those relative to the
+// callee's parameters are rewritten into the caller's own summary).
+func (a *analyzer) indexFreshStores(sum *summary) {
+	if sum == nil {
+		return
+	}
+	for _, st := range sum.stores {
+		if !st.relative() {
+			a.freshStores.add(st)
+		}
+	}
+}
+
+// freshQuery answers for one walk: its own summary's stores and those the
+// callees kept.
+type freshQuery struct {
+	own    freshIndex
+	global *freshIndex
+}
+
+func (w *sumWalk) freshQuery() *freshQuery {
+	q := &freshQuery{global: &w.a.freshStores}
+	for _, st := range w.sum.stores {
+		q.own.add(st)
+	}
+	return q
+}
+
+func (q *freshQuery) at(at mem.Loc) []mem.Loc {
+	return append(q.own.at(at), q.global.at(at)...)
+}
+
+func (q *freshQuery) into(b *mem.Base) []mem.Loc {
+	return append(q.own.into(b), q.global.into(b)...)
+}
+
+// opaqueBuiltin: copy and append move elements that hold pointers into
+// an array without a store the analysis sees.
+func (s *fnState) opaqueBuiltin(call ssa.CallInstruction, b *ssa.Builtin, args []ssa.Value) {
+	if (b.Name() != "append" && b.Name() != "copy") || len(args) == 0 {
+		return
+	}
+	sl, ok := args[0].Type().Underlying().(*types.Slice)
+	if !ok || !hasPointers(sl.Elem(), 0) {
+		return
+	}
+	for _, l := range s.origin(args[0]) {
+		s.markOpaque(l)
+	}
+	if v, ok := call.(*ssa.Call); ok {
+		for _, l := range s.origin(v) {
+			s.markOpaque(l)
+		}
+	}
+}
