@@ -87,6 +87,7 @@ var corpus = []struct {
 	{dir: "peers", group: "ownership"},
 	{dir: "cutfresh", group: "ownership"},
 	{dir: "truncated", group: "ownership"},
+	{dir: "owned", group: "ownership"},
 	{dir: "ptrlocks", group: "locks"},
 	{dir: "functypes", group: "loop"},
 	{dir: "calls", group: "loop"},
