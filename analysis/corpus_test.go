@@ -25,16 +25,18 @@ import (
 //
 // A program's truth is a block of comments in its .go files:
 //
-//	// races: "A" "B" -- why          A and B race whatever their contexts
-//	// races among: "A" "B" "C" -- why every pair of these, each with itself
-//	// races among: all -- why         every pair of the program's handlers
-//	// races on one context: "A" "B" -- why   only when invoked on one context
+//	// races: "A" "B" -- why                    A and B race whatever their contexts
+//	// races among: "A" "B" "C" -- why           every pair of these, each with itself too
+//	// races among: all -- why                   every pair of the program's handlers
+//	// races on one context: "A" "B" -- why      only when invoked on one context
 //	// races among on one context: "A" "B" -- why
-//	// races: none -- why               no pair races
+//	// races: none -- why                        no pair races
 //
 // A and B are handlers as findings name them (Handler.Display). Pairs not
 // listed do not race. A program's truth judges the program as written,
-// the library's own locks and its number of event loops included.
+// the library's own locks and its number of event loops included, and
+// which handlers it serves at all; a setup it leaves out (a database
+// never opened, a driver not registered) is taken to succeed.
 var corpus = []struct {
 	dir   string
 	group string // the framework or library pattern it stands for
