@@ -43,3 +43,6 @@ func main() {
 	loop.Post(l, handleCount, c)
 	_ = last
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races among: all -- each writes the n of connections others reach through reg, seen or byID, or writes those

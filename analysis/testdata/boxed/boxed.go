@@ -44,3 +44,7 @@ func main() {
 	loop.Post(l, handleNever, c)
 	loop.Post(l, handleBoxed, c)
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races among: "handlePrint" "handleBoxed" -- fmt calls (*Boxed).String, which writes boxedHits; handlePrint also writes printed
+// races: "handleNever" "handleNever" -- both write neverHits

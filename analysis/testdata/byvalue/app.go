@@ -67,3 +67,6 @@ func main() {
 	http.HandleFunc("/var", varH)
 	http.ListenAndServe(":0", nil)
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races: "/size" "/size" -- sizeH writes tallies.last under mu and copies all of tallies without it

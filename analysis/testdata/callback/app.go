@@ -106,3 +106,11 @@ func main() {
 	http.HandleFunc("/appended", appended)
 	http.ListenAndServe("127.0.0.1:0", nil)
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races: "/walked" "/walked" -- walk(kept) runs the kept closure, which writes its n
+// races: "/walked" "/kept" -- keptClosure writes kept and its n, walked reads kept and runs the closure
+// races: "/kept" "/kept" -- keptClosure writes kept
+// races: "/published" "/published" -- store writes saved
+// races: "/appended" "/appended" -- push appends to last
+// (published's entries are in saved, appended's in last: no entry is both.)

@@ -130,3 +130,12 @@ func main() {
 	loop.Post(l, printFresh, c)
 	l.Run(context.Background())
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races: "printLabel" "printLabel" -- (*label).String writes theLabel.n
+// races on one context: "printOwn" "printOwn" -- (*label).String writes the context's c.lab.n
+// races: "sortNums" "sortNums" -- Swap writes the global nums
+// races: "encode" "encode" -- (*rec).MarshalJSON writes theRec.hits
+// races: "wrapErr" "wrapErr" -- fmt calls (fail).Error, which writes failures
+// races: "write" "write" -- (sink).Write writes written
+// races: "printTag" "printTag" -- (*tag).String reads and writes lastTag

@@ -73,3 +73,8 @@ func main() {
 	loop.Post(l, handleWalk, r)
 	loop.Post(l, handleState, r)
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races: "handlePut" "handlePut" -- memStore's put writes n of the one db; the hook writes hits
+// races: "handleWalk" "handleWalk" -- walk writes depth (and r.state, on one context)
+// races on one context: "handleWalk" "handleState" -- handleWalk writes r.state, handleState reads it

@@ -116,3 +116,13 @@ func main() {
 	loop.Post(l, valuez, c)
 	l.Run(context.Background())
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races: "store" "store" -- Exec calls cents' Value, which writes valued
+// races: "store" "valuez" -- cents' Value writes valued, valuez reads it
+// races among: "report" "dump" -- both write msg
+// races: "report" "stats" -- fmt calls (*failure).Error, which writes formatted
+// races: "dump" "stats" -- fmt calls (*failure).Error and label's String, which write formatted and labelled
+// races on one context: "store" "connz" -- store reads c.id, connz writes it
+// races on one context: "store" "stats" -- store reads c.id, stats writes it
+// races among on one context: "connz" "stats" "valuez" -- each writes c.id

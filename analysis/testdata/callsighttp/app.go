@@ -43,3 +43,9 @@ func main() {
 	})
 	http.ListenAndServe(":8080", h)
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races among: "/flush" "ListenAndServe handler" -- Flush calls (*recorder).Unwrap, which writes unwrapped; every request runs in the handler around mux
+// races: "/flush" "/unwraps" -- Unwrap writes unwrapped, unwraps reads it
+// races: "ListenAndServe handler" "/unwraps" -- a request to /flush, in the handler around mux, writes unwrapped
+// (Nothing calls (*probe).Unwrap: nothing writes probed.)

@@ -27,3 +27,7 @@ func main() {
 	loop.Post(l, handleDefer, c)
 	loop.Post(l, handleEach, c)
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races on one context: "handleDefer" "handleDefer" -- both write c.n
+// races: "handleEach" "handleEach" -- the closure writes done

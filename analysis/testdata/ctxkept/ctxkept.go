@@ -60,3 +60,12 @@ func main() {
 	_ = mine
 	l.Run(context.Background())
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races on one context: "handleCount" "handleCount" -- both write c.n
+// races: "handleCount" "handleScan" -- handleScan writes n of every kept conn, handleCount's too
+// races: "handleScan" "handleScan" -- both write n of every kept conn
+// races on one context: "handleSess" "handleSess" -- both write s.n
+// races: "handleSess" "handleSweep" -- handleSweep writes n of every kept sess, handleSess's too
+// races: "handleSweep" "handleSweep" -- both write n of every kept sess
+// races on one context: "handleJob" "handleJob" -- both write j.n

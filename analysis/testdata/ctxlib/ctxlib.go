@@ -64,3 +64,11 @@ func Schedule(l *loop.Loop, k int, c *Conn, j *Job) {
 		loop.Post(l, hBoxed, c)
 	}
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races on one context: "hCount" "hCount" -- both write c.N
+// races among: "hSweep" "hBoxed" "hLast" -- every Conn is kept, boxed and maybe last: each writes N of any of them
+// races: "hCount" "hSweep" -- hSweep writes N of every Conn, hCount's too
+// races: "hCount" "hBoxed" -- hBoxed writes N of every Conn, hCount's too
+// races: "hCount" "hLast" -- hLast writes N of the last Conn made, maybe hCount's
+// races on one context: "hJob" "hJob" -- both write j.N

@@ -47,3 +47,8 @@ func main() {
 	loop.Post(l, handleY, c)
 	loop.Post(l, handleReset, c)
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races among on one context: "handleLink" "handleCur" -- handleLink writes c.cur, which handleCur reads
+// races among on one context: "handleCur" "handleX" "handleReset" -- c.cur may point at c.in: each writes c.in.x
+// races among on one context: "handleY" "handleReset" -- both write c.in.y

@@ -70,3 +70,9 @@ func main() {
 	}
 	l.Run(context.Background())
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races among: "handleTail" "handleScan" -- tail is items.next: both write its v
+// races: "handleBox" "handleBox" -- both write other.n
+// races among: "handleChain" "handleChain2" -- chain[0] is chain2[0].next: both write its v
+// races on one context: "handleCount" "handleCount" -- both write c.n

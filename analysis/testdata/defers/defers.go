@@ -77,3 +77,8 @@ func main() {
 	loop.Post(l, handleMadeToo, c)
 	loop.Post(l, handleBoxed, c)
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races: "handleLate" "handleLate" -- the deferred closure writes late after mu is released
+// races: "handleBump" "handleBump" -- the deferred bump writes bumped after mu is released
+// races: "handleBoxed" "handleBoxed" -- boxed under each context's own mutex; c.done too, on one context

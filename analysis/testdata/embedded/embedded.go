@@ -63,3 +63,9 @@ func main() {
 	}
 	l.Run(context.Background())
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races on one context: "handleList" "handleList" -- both write c.n
+// races: "handleBox" "handleBox" -- both write other.n
+// races: "handleSeen" "handleSeen" -- both write store[0]'s id
+// races: "handleSeen" "handleList" -- handleSeen writes the id handleList reads

@@ -52,3 +52,11 @@ func main() {
 	loop.Post(l, handleIdle, c)
 	loop.Post(l, handleSpawn, c)
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races: "handleAccept" "handleAccept" -- both write conns
+// races: "handleAccept" "handleIdle" -- handleAccept writes conns, handleIdle ranges over it
+// races on one context: "handleRead" "handleRead" -- both write c.idle and c.bytes
+// races: "handleRead" "handleIdle" -- handleIdle writes the idle of every kept connection, handleRead that of its own
+// races: "handleIdle" "handleIdle" -- both write the idle of every kept connection
+// races: "handleSpawn" "handleSpawn" -- the goroutines write tickets

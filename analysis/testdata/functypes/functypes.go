@@ -55,3 +55,7 @@ func main() {
 	loop.Post(l, handleAdmin, c)
 	loop.Post(l, handleReset, c)
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races on one context: "handleRequest" "handleRequest" -- serveFile writes c.n
+// races among: "handleAdmin" "handleReset" -- both write admins

@@ -78,3 +78,10 @@ func main() {
 	http.HandleFunc("/count", count)
 	http.ListenAndServe("127.0.0.1:0", nil)
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races: "/stream" "/stream" -- stream and the pump it starts both write its session's sent
+// races: "/reset" "/reset" -- both write idle.sent
+// races: "/join" "/count" -- count reads all and each kept session's sent without the lock; register appends under it and writes sent
+// (stream's session is never kept; idle is never in all; each join writes
+// only the session it made.)

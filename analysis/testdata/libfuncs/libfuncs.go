@@ -89,3 +89,14 @@ func main() {
 	loop.Post(l, handleRange, c)
 	loop.Post(l, handleNote, c)
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races: "handleHook" "handleHook" -- the hook, setHits, writes hits
+// races: "handleHook" "handleHits" -- setHits writes hits, as handleHits does
+// races: "handleHits" "handleHits" -- both write hits
+// races: "handleClean" "handleLog" -- the cleanup, flushLog, writes logLines, which handleLog appends to
+// races: "handleOther" "handleOther" -- bumpOther writes other
+// races among: "handleRange" "handleNote" -- both write noted (handleRange through note)
+// races: "handleLog" "handleLog" -- both append to logLines
+// (sync.OnceFunc runs flushLog once, other callers waiting: two
+// handleClean do not race.)

@@ -153,3 +153,8 @@ func main() {
 	}
 	http.ListenAndServe("127.0.0.1:0", nil)
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races: "/decode" "/decode" -- Decode writes orders[0].N through the fresh req
+// races: "/decode" "/orders" -- decode writes orders[0].N, orderCount reads it
+// races: "/count" "/count" -- count writes hits

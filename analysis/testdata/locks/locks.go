@@ -72,3 +72,13 @@ func main() {
 	loop.Post(l, handleRead, c)
 	loop.Post(l, handleWrong, c)
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races: "handleSet" "handleSet" -- both write total without a lock
+// races: "handleSet" "handleGet" -- handleSet writes total without a lock, handleGet reads it
+// races: "handleSet" "handleWrong" -- both write cache, under different mutexes
+// races: "handleGet" "handleWrong" -- handleWrong writes cache under other, handleGet reads it under mu
+// races: "handleCount" "handleCount" -- both write counts[0] under RLock
+// (handleGet with itself only reads. handleCount writes counts[0],
+// handleRead counts[2] and reads counts[1]: other elements, and its write
+// under rw.Lock.)

@@ -178,3 +178,14 @@ func main() {
 	loop.Post(l, stats, c)
 	l.Run(context.Background())
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races among on one context: "connz" "stats" -- both write c.id
+// races: "rotate" "rotate" -- ReadByte writes the state of the one bufio.Reader, pending
+// races: "rotate" "stats" -- rotate's counting source writes readBytes, stats reads it
+// races: "feed" "feed" -- the Cmd's copying goroutine runs feeder's Read, which writes fed
+// races: "feed" "stats" -- feeder's Read writes fed, stats reads it
+// races: "copyIn" "copyIn" -- ReadFrom runs src's Read, which writes copied
+// races: "copyIn" "stats" -- src's Read writes copied, stats reads it
+// (reload changes the logger under srv.mu and closes the old one under
+// its own lock.)

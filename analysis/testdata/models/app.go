@@ -81,3 +81,6 @@ func main() {
 	http.HandleFunc("/count", count)
 	http.ListenAndServe("127.0.0.1:0", nil)
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races: "/count" "/count" -- count writes hits

@@ -49,3 +49,10 @@ func main() {
 	})
 	http.ListenAndServe("127.0.0.1:0", mux)
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races: "/set" "/set" -- set writes h.items of the one Handler
+// races: "/set" "/get" -- set writes h.items, ServeHTTP reads it
+// races: "/" "/" -- index writes visits
+// (/keys is registered on http.DefaultServeMux, which this program never
+// serves: ListenAndServe is given mux.)

@@ -144,3 +144,19 @@ func main() {
 	loop.Post(l, handleAccept, &listener{srv: srv})
 	l.Run(context.Background())
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races: "handleRequest" "handleRequest" -- both write requests and perPath of main's one server
+// races on one context: "handleOwn" "handleOwn" -- both write the connection's own server and buffer
+// races on one context: "handleData" "handleData" -- both write c.window
+// races: "handleData" "handleStream" -- a stream, on a context of its own, writes its connection's window
+// races: "handleStream" "handleStream" -- two streams of one connection write its window
+// races on one context: "handleArm" "handleArm" -- both write c.timer.fired
+// races: "handleArm" "handleTimer" -- the timer, posted as a context of its own, is c.timer
+// races on one context: "handleTimer" "handleTimer" -- both write t.fired
+// races on one context: "handleTick" "handleTick" -- both write t.n
+// races: "handleTransfer" "handleTransfer" -- c.window, read twice, may change between (a stream writes it): then j is not i+1, and accounts[j] is written under another account's mutex
+// races on one context: "handleTransfer" "handleData" -- handleData writes c.window, handleTransfer reads it
+// races: "handleTransfer" "handleStream" -- a stream writes its connection's window, handleTransfer reads it
+// (c.own is a server made for the connection, never main's; a timer is
+// a field of its connection, no server.)

@@ -41,3 +41,10 @@ func main() {
 	}
 	l.Run(context.Background())
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races on one context: "handlePeer" "handlePeer" -- both write c.peer.out (on a, b's out; on b, a's)
+// races: "handlePeer" "handleOut" -- handlePeer on a writes b.out, handleOut on b writes it
+// races on one context: "handleOut" "handleOut" -- both write c.out
+// races on one context: "handleBuf" "handleBuf" -- both write c.buf's elements
+// (handlePeer writes the peer's out, not its buffer.)

@@ -115,3 +115,10 @@ func main() {
 	}
 	l.Run(context.Background())
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races: "handleMove" "handleMove" -- a moved context locks spare.mu, one not moved yet srv.mu: both write spare.d (and m.srv, on one context)
+// (As main builds them, every conn's alt.srv is srv, the one server with
+// the one map, swap changes nothing, and each conn's handleTransfer writes
+// the account after the one it locks, which no other conn's writes: those
+// writes are all under one lock or of memory no one else touches.)

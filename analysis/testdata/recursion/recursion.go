@@ -203,3 +203,7 @@ func main() {
 	loop.Post(l, handlePick, &conn{k: 3})
 	l.Run(context.Background())
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races: "handleEval" "handleEval" -- eval writes global.count
+// races: "handlePick" "handlePick" -- pick writes a field of shared

@@ -58,3 +58,7 @@ func main() {
 	http.HandleFunc("/form", handleForm)
 	http.ListenAndServe(":8080", nil)
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races: "/form" "/form" -- FormValue reads the Body, tally, whose Read writes reads
+// (handleFetch's counted wraps its own response's body: no one else reads it.)

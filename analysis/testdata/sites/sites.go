@@ -32,3 +32,7 @@ func main() {
 	loop.Post(l, handleBatch, c)
 	loop.Post(l, handleStats, c)
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races: "handleBatch" "handleBatch" -- record writes served
+// races: "handleBatch" "handleStats" -- record writes served, handleStats reads it

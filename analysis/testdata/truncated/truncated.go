@@ -114,3 +114,19 @@ func main() {
 	}
 	l.Run(context.Background())
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races: "handleJoin" "handleJoin" -- both write second.conn
+// races: "handleJoin" "handlePoke" -- handleJoin writes second.conn, handlePoke reads it
+// races: "handlePoke" "handlePoke" -- both write n of the joined connection
+// races: "handlePoke" "handleCount" -- handleCount's connection may be the joined one, whose n handlePoke writes
+// races: "handlePoke" "handleScan" -- one connection may be both joined and held: both write its n
+// races on one context: "handleCount" "handleCount" -- both write c.n
+// races: "handleCount" "handleScan" -- handleCount's connection may be the held one, whose n handleScan writes
+// races: "handleHold" "handleHold" -- both write tail.peer
+// races: "handleHold" "handleScan" -- handleHold writes tail.peer, handleScan reads it as items.next.peer
+// races: "handleScan" "handleScan" -- both write n of the held connection
+// races: "handleStat" "handleStat" -- both write hits of the second entry's stat
+// races on one context: "handleOwn" "handleOwn" -- both write the connection's own list and box
+// (handleJoin writes a node's conn, no connection's memory; handleOwn's
+// list and box are no one else's.)

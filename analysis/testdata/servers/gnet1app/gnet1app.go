@@ -17,3 +17,6 @@ func (es *echoServer) React(frame []byte, c gnet.Conn) (out []byte, action gnet.
 func main() {
 	gnet.Serve(&echoServer{}, "tcp://127.0.0.1:0", gnet.WithMulticore(true))
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races: "(*echoServer).React" "(*echoServer).React" -- WithMulticore: React runs on several loops and writes packets of the one echoServer

@@ -15,3 +15,6 @@ func (s *server) OnTraffic(c gnet.Conn) gnet.Action { _ = s.conns; return gnet.N
 func main() {
 	gnet.Run(&server{}, "tcp://127.0.0.1:0")
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races: none -- without WithMulticore or WithNumEventLoop gnet runs one event loop, which calls OnOpen and OnTraffic in turn

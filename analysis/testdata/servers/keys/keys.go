@@ -24,3 +24,6 @@ func main() {
 }
 
 func onBus(e *bus.Event) { lines++ } // want "onBus writes lines"
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races among: all -- every binding writes lines

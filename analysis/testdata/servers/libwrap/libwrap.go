@@ -71,3 +71,6 @@ func main() {
 	router.HandleFunc("/watch", watch)
 	http.ListenAndServe("127.0.0.1:0", logRequests(router))
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races: "/count" "/count" -- count writes hits

@@ -56,3 +56,10 @@ func main() {
 	api.HandleFunc("/books/{id}", putBook).Methods("PUT")
 	http.ListenAndServe("127.0.0.1:0", r)
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races among: "PUT /api/books/{id}" "DELETE /books/{id}" -- both write books (and PUT writes writes)
+// races: "GET /books/{id}" "PUT /api/books/{id}" -- putBook writes books, getBook reads it
+// races: "GET /books/{id}" "DELETE /books/{id}" -- deleteBook writes books, getBook reads it
+// races: "GET /books" "PUT /api/books/{id}" -- putBook writes books, listBooks reads its length
+// races: "GET /books" "DELETE /books/{id}" -- deleteBook writes books, listBooks reads its length

@@ -104,3 +104,9 @@ func main() {
 	http.HandleFunc("/broadcast", broadcast)
 	http.ListenAndServe("127.0.0.1:0", nil)
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races: "/notify" "/notify" -- WriteJSON calls (*event).MarshalJSON, which writes encoded
+// races: "/join" "/broadcast" -- broadcast reads conns without the lock join appends under
+// races: "/broadcast" "/broadcast" -- both set the write deadline of the same kept Conn
+// (status prints a string: fmt calls no String of it.)
