@@ -90,7 +90,7 @@ var corpus = []struct {
 	{dir: "cutfresh", group: "ownership"},
 	{dir: "truncated", group: "ownership"},
 	{dir: "owned", group: "ownership"},
-	{dir: "ctxvars", group: "ownership", unsound: "what Get of the context's expvar.Map returns is taken to be the context's own, not the global handleSet put there"},
+	{dir: "ctxvars", group: "ownership"},
 	{dir: "ptrlocks", group: "locks"},
 	{dir: "functypes", group: "loop"},
 	{dir: "calls", group: "loop"},

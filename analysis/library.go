@@ -63,6 +63,16 @@ func (a *analyzer) modelCall(s *fnState, m *CallModel, call ssa.CallInstruction,
 	// What the call keeps is a pointer stored (pollution.go): into the
 	// container, or into the new memory it returns.
 	switch m.Keeps {
+	case "":
+		s.keepsAmong(args, func(i int) bool {
+			switch {
+			case recv && i == 0:
+				return m.receiverEffect() == EffectWrite
+			case recv:
+				return m.argEffect(i-1) == EffectWrite
+			}
+			return m.argEffect(i) == EffectWrite
+		})
 	case "receiver":
 		if len(args) > 1 {
 			dsts := s.origin(args[0])

@@ -742,31 +742,18 @@ func (s *fnState) callResults(call *ssa.Call, idx int) []mem.Loc {
 	}
 	var out []mem.Loc
 	targets, args, binds := s.a.targets(s, call)
+	if len(targets) == 0 && call.Call.IsInvoke() {
+		// No implementation is known here (an evio.Conn's Context):
+		// the method is unknown code of its package, as call0 takes it.
+		pkg := ""
+		if call.Call.Method.Pkg() != nil {
+			pkg = call.Call.Method.Pkg().Path()
+		}
+		return s.libraryResults(call, idx, t, invokeKey(&call.Call), pkg, true, args)
+	}
 	for i, callee := range targets {
 		if callee.Blocks == nil {
-			if isErrorType(t) {
-				out = append(out, s.errorResult(call, idx, t, args)...)
-				continue
-			}
-			if m := s.a.models.lookup(keyOf(callee)); m != nil {
-				out = append(out, s.modelResults(m, call, idx, t, callee.Signature.Recv() != nil, args)...)
-				continue
-			}
-			// Unknown code returns memory it made, or memory reachable
-			// from what it was given (strconv.AppendInt, bytes.Buffer.Bytes).
-			// Formatting and parsing keep nothing: what they return can
-			// only be what they were given to append to.
-			readOnly := readOnlyPkgs[calleePkg(callee)]
-			for _, arg := range args {
-				if readOnly && !types.Identical(arg.Type(), t) {
-					continue
-				}
-				if mem.PointerLike(arg.Type()) {
-					for _, l := range s.origin(arg) {
-						out = append(out, l.Deep())
-					}
-				}
-			}
+			out = append(out, s.libraryResults(call, idx, t, keyOf(callee), calleePkg(callee), callee.Signature.Recv() != nil, args)...)
 			continue
 		}
 		sum := s.a.sumOf(callee)
@@ -776,6 +763,35 @@ func (s *fnState) callResults(call *ssa.Call, idx int) []mem.Loc {
 		}
 		for _, l := range sum.returns[idx] {
 			out = append(out, s.subst(l, callee, args, binds[i])...)
+		}
+	}
+	return out
+}
+
+// libraryResults is what the idx-th result (of type t) of a call into
+// code without a body here may point to: an error is new memory (save
+// for the errors it is given), a model says, and unknown code returns
+// memory it made, or memory reachable from what it was given
+// (strconv.AppendInt, bytes.Buffer.Bytes). Formatting and parsing keep
+// nothing: what they return can only be what they were given to append
+// to.
+func (s *fnState) libraryResults(call *ssa.Call, idx int, t types.Type, k calleeKey, pkg string, method bool, args []ssa.Value) []mem.Loc {
+	if isErrorType(t) {
+		return s.errorResult(call, idx, t, args)
+	}
+	if m := s.a.models.lookup(k); m != nil {
+		return s.modelResults(m, call, idx, t, method, args)
+	}
+	var out []mem.Loc
+	readOnly := readOnlyPkgs[pkg]
+	for _, arg := range args {
+		if readOnly && !types.Identical(arg.Type(), t) {
+			continue
+		}
+		if mem.PointerLike(arg.Type()) {
+			for _, l := range s.origin(arg) {
+				out = append(out, l.Deep())
+			}
 		}
 	}
 	return out
@@ -1515,6 +1531,40 @@ func (a *analyzer) externalCall(s *fnState, pkg, name string, method bool, args 
 			}
 		}
 	}
+	if !readOnly {
+		s.keepsAmong(args, func(i int) bool { return !(i == 0 && method && safeReceivers[pkg]) })
+	}
+}
+
+// keepsAmong: code that keeps what it is given anywhere may keep each
+// pointer argument in what any other argument it writes reaches (a
+// context's SetContext(tally), a container's Set(k, shared)): stores
+// (pollution.go), so that memory reached through the written one is not
+// taken for its own.
+func (s *fnState) keepsAmong(args []ssa.Value, writes func(i int) bool) {
+	if s.sum == nil || len(args) < 2 {
+		return
+	}
+	for i, dst := range args {
+		if !writes(i) || !mem.PointerLike(dst.Type()) || isFunc(dst.Type()) {
+			continue
+		}
+		var dsts []mem.Loc
+		for j, v := range args {
+			if j == i || !mem.PointerLike(v.Type()) || isFunc(v.Type()) {
+				continue
+			}
+			if dsts == nil {
+				dsts = s.deepOrigins(dst)
+			}
+			s.storePointer(dsts, v, token.NoPos)
+		}
+	}
+}
+
+func isFunc(t types.Type) bool {
+	_, ok := t.Underlying().(*types.Signature)
+	return ok
 }
 
 // keepsArguments: functions of the standard library that keep the pointers

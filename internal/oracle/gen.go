@@ -327,10 +327,16 @@ func Generate(seed uint64, index int) *Program {
 	r7 := cloStream(seed, index)
 	// The holder shapes (hold.go), from an eighth.
 	r8 := holdStream(seed, index)
+	// The context-container shapes (vars.go), from a ninth.
+	r9 := varsStream(seed, index)
 	imports, fields := st.importLine(), st.field()
 	if r5 != nil {
 		imports += libImports
 		fields += libFields
+	}
+	if r9 != nil {
+		imports += varsImports
+		fields += varsFields
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, prelude, p.Pkg, imports, fields, sp, pg, store, srvExpr, listExpr, st.newConn(), peers, st.accept())
@@ -348,7 +354,7 @@ func Generate(seed uint64, index int) *Program {
 		if deep {
 			g.r4 = r4
 		}
-		g.r5, g.r6, g.r7, g.r8 = r5, r6, r7, r8
+		g.r5, g.r6, g.r7, g.r8, g.r9 = r5, r6, r7, r8, r9
 		kind := r.IntN(6)
 		switch {
 		case kind == 0 && k > 0:
@@ -408,6 +414,9 @@ func Generate(seed uint64, index int) *Program {
 	if r8 != nil {
 		b.WriteString(holdDecls)
 	}
+	if r9 != nil {
+		b.WriteString(varsDecls)
+	}
 	p.Source = b.String()
 	return p
 }
@@ -443,6 +452,7 @@ type gen struct {
 	r6          *rand.Rand // the goroutine shapes' stream; nil: none
 	r7          *rand.Rand // the closure shapes' stream; nil: none
 	r8          *rand.Rand // the holder shapes' stream; nil: none
+	r9          *rand.Rand // the context-container shapes' stream; nil: none
 }
 
 func (g *gen) line(format string, args ...any) {
@@ -484,6 +494,9 @@ func (g *gen) body() string {
 		}
 		if g.r8 != nil && g.r8.IntN(2) == 0 {
 			g.hold()
+		}
+		if g.r9 != nil && g.r9.IntN(2) == 0 {
+			g.ctxVars()
 		}
 		g.stmt(true)
 		if g.r.IntN(3) == 0 {

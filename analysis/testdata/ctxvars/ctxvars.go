@@ -2,9 +2,10 @@
 // expvar.Map, and handleSet puts the one global counter in it. What
 // handleBump gets back from its session's map is then the same counter
 // for every session: two handleBump on two sessions write one n. The
-// analysis has no body for expvar (its calls are assumed), and takes what
-// Get returns for the context's own; the same as evio's c.Context()
-// after c.SetContext (servers/evioshared).
+// analysis has no body for expvar (its calls are assumed): Set is taken
+// to keep the counter in the map (what it writes may keep any pointer it
+// is given), so what Get returns is the counter where one was put. evio's
+// c.Context() after c.SetContext (servers/evioshared) is still missed.
 package main
 
 import (
