@@ -82,3 +82,9 @@ func main() {
 	http.HandleFunc("/recv", recvAcc)
 	http.ListenAndServe(":8080", nil)
 }
+
+// The handler pairs that race (analysis/corpus_test.go reads these):
+// races: "/handover" "/runother" -- runOther runs the closure handOver sent, writing the acc handOver reads
+// races: "/send" "/recv" -- recvAcc writes the acc sendAcc reads after sending it
+// (Each closure and each acc is received once: two runOther or two recvAcc
+// never touch the same acc.)
