@@ -1540,7 +1540,9 @@ func (a *analyzer) externalCall(s *fnState, pkg, name string, method bool, args 
 // pointer argument in what any other argument it writes reaches (a
 // context's SetContext(tally), a container's Set(k, shared)): stores
 // (pollution.go), so that memory reached through the written one is not
-// taken for its own.
+// taken for its own. Only stores that ownership reads are recorded: this
+// invocation's own memory written by such code is opaque already
+// (freshload.go), and its own memory kept there is published (findEscapes).
 func (s *fnState) keepsAmong(args []ssa.Value, writes func(i int) bool) {
 	if s.sum == nil || len(args) < 2 {
 		return
@@ -1555,9 +1557,20 @@ func (s *fnState) keepsAmong(args []ssa.Value, writes func(i int) bool) {
 				continue
 			}
 			if dsts == nil {
-				dsts = s.deepOrigins(dst)
+				for _, d := range s.deepOrigins(dst) {
+					if ownerOf(d) != ownFresh {
+						dsts = append(dsts, d)
+					}
+				}
 			}
-			s.storePointer(dsts, v, token.NoPos)
+			for _, val := range s.origin(v) {
+				if ownerOf(val) == ownFresh {
+					continue
+				}
+				for _, d := range dsts {
+					s.sum.addStore(d, val, token.NoPos)
+				}
+			}
 		}
 	}
 }
