@@ -370,6 +370,51 @@ func TestSingleWorkerRunsInOrderPosted(t *testing.T) {
 	}
 }
 
+// A single worker that ran out of work and parked is woken by what is
+// posted next from outside, however the posts race with its taking
+// them. Two producers post bursts and wait for each to run before the
+// next, so that the worker parks between them; a lost wake-up leaves a
+// burst unrun and the test times out (as it did when only a post that
+// made the queue hold two signalled).
+func TestSingleWorkerWakesForBursts(t *testing.T) {
+	h := func(_ *loop.Loop, wg *sync.WaitGroup) { wg.Done() }
+	l := loop.New(loop.WithTable(table(t, map[string]loop.Constraint{nameOf(h): {}})), loop.WithWorkers(1))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- l.Run(ctx) }()
+	var producers sync.WaitGroup
+	for p := range 2 {
+		producers.Add(1)
+		go func() {
+			defer producers.Done()
+			for burst := range 100 {
+				var wg sync.WaitGroup
+				n := 1 + (burst+p)%3
+				wg.Add(n)
+				for range n {
+					loop.Post(l, h, &wg)
+				}
+				wg.Wait()
+				time.Sleep(200 * time.Microsecond) // long enough to park, mostly
+			}
+		}()
+	}
+	waited := make(chan struct{})
+	go func() { producers.Wait(); close(waited) }()
+	select {
+	case <-waited:
+	case <-ctx.Done():
+		t.Fatal("a burst never ran: the worker was not woken")
+	}
+	if err := l.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.Is(err, loop.ErrStopped) {
+		t.Fatalf("Run = %v, want ErrStopped", err)
+	}
+}
+
 // Handlers of hue 0 that are not colored run in parallel: two of them wait
 // for each other, which only completes if both run at once.
 func TestIndependentHandlersRunInParallel(t *testing.T) {

@@ -46,10 +46,12 @@ type worker struct {
 	crun      colorRun // invocations of the color w.cur holds, taken at once
 	// own holds what a single worker took from inject at once: all of
 	// it, segments and all, with no copy. With several workers, a worker
-	// moves a share of inject to q through batch (scratch), where idle
-	// workers may steal them.
+	// moves a share of inject to q through batch (scratch, made when it
+	// first takes some: New with 16 workers, most of which never start,
+	// allocated 24 KiB more with it in the worker), where idle workers
+	// may steal them.
 	own        ring
-	batch      [32]inv
+	batch      *[32]inv
 	ran, ended uint64 // started and finished, not yet published
 	_          [64]byte
 	// started and finished count this worker's invocations (exclusive
@@ -216,6 +218,12 @@ func (w *worker) find() bool {
 // to w's queue, where other workers may steal them back if w is slow to
 // run them (one is woken to, if there are some).
 func (w *worker) takeFrom(q *runQueue, share func(int) int) bool {
+	if !q.any.Load() {
+		return false
+	}
+	if w.batch == nil {
+		w.batch = new([32]inv)
+	}
 	n := q.take(w.batch[:], share)
 	if n == 0 {
 		return false
