@@ -42,10 +42,10 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 	p := newPairer(res, pol)
 	p.signatures(all, cg)
 	p.compareLoose(p.compareByRoot())
-	p.markGuards()
+	p.givePartners()
 	cg.finish()
+	p.listConflicts()
 	hues(res)
-	p.sortConflicts()
 }
 
 // sortFound puts the handlers in source order of the code the user wrote:

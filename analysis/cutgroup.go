@@ -83,19 +83,34 @@ func (g *cutGroup) partnersFrom(from *sig, k Kind) {
 	g.npartners += from.count
 }
 
-// finish gives each member what its group found.
+// finish gives each member what its group found. Members whose lists
+// were alike before (one signature's, givePartners) share the list they
+// are alike after.
 func (cg *cutGroups) finish() {
+	type key struct {
+		from *Partner // the list before, by its first element and length
+		n    int
+		g    *cutGroup
+	}
+	made := map[key][]Partner{}
 	for _, g := range cg.list {
 		for _, e := range g.entries {
-			for _, p := range g.partners {
-				if len(e.pub.Partners) >= maxPartners {
-					break
+			before := e.pub.Partners
+			if len(before) < maxPartners && len(g.partners) > 0 {
+				k := key{n: len(before), g: g}
+				if len(before) > 0 {
+					k.from = &before[0]
 				}
-				e.pub.Partners = append(e.pub.Partners, p)
+				after, ok := made[k]
+				if !ok {
+					after = slices.Clip(append(slices.Clip(before), g.partners[:min(len(g.partners), maxPartners-len(before))]...))
+					made[k] = after
+				}
+				e.pub.Partners = after
 			}
 			e.pub.NPartners += g.npartners
 			for _, name := range g.guards {
-				e.pub.GuardedBy = appendOnce(e.pub.GuardedBy, name)
+				e.pub.GuardedBy = appendOnce(slices.Clip(e.pub.GuardedBy), name)
 			}
 		}
 	}
@@ -113,7 +128,12 @@ type sig struct {
 	// entries in all (seal).
 	handlers handlerSet
 	count    int
-	guards   []string
+	// What its conflicts found, for each of its entries (givePartners):
+	// up to maxPartners partners, how many in all, the locks that kept
+	// conflicts away.
+	partners  []Partner
+	npartners int
+	guards    []string
 	// The object's names and id, computed on the first conflict.
 	short, obj string
 	id         int
