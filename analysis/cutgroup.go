@@ -51,9 +51,10 @@ type cutGroups struct {
 	members int // entries added, for progress
 }
 
-// add puts e, whose access lies below the cut of set c, in its group.
-func (cg *cutGroups) add(c *cutSet, e entry) {
-	k := groupKey{c, sigAttrs(e.raw)}
+// add puts e, whose access lies below the cut of set c, in its group;
+// attrs are its sigAttrs.
+func (cg *cutGroups) add(c *cutSet, e entry, attrs string) {
+	k := groupKey{c, attrs}
 	g := cg.by[k]
 	if g == nil {
 		if cg.by == nil {

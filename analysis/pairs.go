@@ -23,7 +23,7 @@ type pairer struct {
 	n   int // handlers
 
 	sigs  []*sig
-	bySig map[string]*sig
+	bySig map[sigKey]*sig
 	// The objects conflicts were found on, by id, and each one's id by
 	// its full name.
 	objs   []*conflictsOn
@@ -33,19 +33,18 @@ type pairer struct {
 	covered map[coverKey][][2]handlerSet
 }
 
-// newPairer makes a pairer for the handlers of res, and res's matrix.
-func newPairer(res *Result, pol *pollution) *pairer {
-	n := len(res.Handlers)
+// newPairer makes a pairer for n handlers, and res's matrix.
+func newPairer(res *Result, pol *pollution, n int) *pairer {
 	res.Matrix = make([][]Kind, n)
 	for i := range res.Matrix {
 		res.Matrix[i] = make([]Kind, n)
 	}
-	return &pairer{res: res, pol: pol, n: n, bySig: map[string]*sig{},
+	return &pairer{res: res, pol: pol, n: n, bySig: map[sigKey]*sig{},
 		objIDs: map[string]int{}, covered: map[coverKey][][2]handlerSet{}}
 }
 
 // sigOf is the signature of key k, made with r as its representative.
-func (p *pairer) sigOf(r *rawAccess, k string) *sig {
+func (p *pairer) sigOf(r *rawAccess, k sigKey) *sig {
 	g := p.bySig[k]
 	if g == nil {
 		g = &sig{rep: r, first: map[int]entry{}, id: -1}
@@ -55,23 +54,25 @@ func (p *pairer) sigOf(r *rawAccess, k string) *sig {
 	return g
 }
 
-// signatures groups the accesses of all (and those below each cut of cg)
-// by signature.
-func (p *pairer) signatures(all []entry, cg *cutGroups) {
-	for _, e := range all {
-		g := p.sigOf(e.raw, sigKey(e.raw))
-		g.entries = append(g.entries, e)
-		if _, ok := g.first[e.h]; !ok {
-			g.first[e.h] = e
-		}
+// add puts e, of sigAttrs attrs, in its signature.
+func (p *pairer) add(e entry, attrs string) {
+	g := p.sigOf(e.raw, sigKey{e.raw.loc.Key, attrs})
+	g.entries = append(g.entries, e)
+	if _, ok := g.first[e.h]; !ok {
+		g.first[e.h] = e
 	}
+}
+
+// signatures adds the signatures of the locs below each cut of cg to
+// those of the accesses (add), and seals them all.
+func (p *pairer) signatures(cg *cutGroups) {
 	// Each loc below a cut is a signature of its own, with the accesses
 	// of the groups that reach it (cutgroup.go).
 	for _, grp := range cg.list {
 		for _, x := range grp.set.locs {
 			rep := *grp.rep
 			rep.loc = x
-			g := p.sigOf(&rep, x.Key+"|"+grp.attrs)
+			g := p.sigOf(&rep, sigKey{x.Key, grp.attrs})
 			g.groups = append(g.groups, grp)
 		}
 	}

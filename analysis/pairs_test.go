@@ -26,7 +26,7 @@ func checkListConflicts(t *testing.T, rng *rand.Rand) {
 	t.Helper()
 	const n = 40
 	res := &Result{Handlers: make([]*Handler, n)}
-	p := newPairer(res, nil)
+	p := newPairer(res, nil, n)
 	names := [][2]string{{"stats.conns", "m.stats.conns"}, {"b", "m.b"}, {"stats", "m.stats"}, {"(*T).x", "m.(*T).x"},
 		{"ä", "m.ä"}, {"a", "m.a"}, {"a'", "m.a"}} // two short names of one object: the first found names it
 	var sigs []*sig
