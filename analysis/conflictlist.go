@@ -24,7 +24,7 @@ type conflictsOn struct {
 }
 
 // sigPair is one conflict of two signatures found by check: of kind k,
-// on the object named's loc names.
+// on the object named's loc names (named.names).
 type sigPair struct {
 	x, y, named *sig
 	k           Kind
@@ -119,7 +119,7 @@ func conflictOf(sp sigPair, x, y entry) Conflict {
 	if x.h > y.h || x.h == y.h && x.pub.Pos.Offset > y.pub.Pos.Offset {
 		x, y = y, x
 	}
-	return Conflict{A: x.h, B: y.h, Kind: sp.k, Object: sp.named.obj, Short: sp.named.short, AAccess: x.pub, BAccess: y.pub}
+	return Conflict{A: x.h, B: y.h, Kind: sp.k, ObjectNames: sp.named.names, AAccess: x.pub, BAccess: y.pub}
 }
 
 // pairsSeen is the (pair of handlers, kind)s met on one object: a bit

@@ -136,8 +136,8 @@ type sig struct {
 	npartners int
 	guards    []string
 	// The object's names and id, computed on the first conflict.
-	short, obj string
-	id         int
+	names *ObjectNames
+	id    int
 }
 
 // seal computes handlers and count once every entry and group is in.

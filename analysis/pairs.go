@@ -247,8 +247,9 @@ func (p *pairer) check(x, y *sig) {
 // for the Result's list (listConflicts).
 func (p *pairer) found(x, y, named *sig, k Kind) {
 	if named.id < 0 {
-		named.short, named.obj = named.rep.loc.Names()
-		named.id = p.objectID(named.obj)
+		short, full := named.rep.loc.Names()
+		named.names = &ObjectNames{Object: full, Short: short}
+		named.id = p.objectID(full)
 	}
 	// Many pairs of signatures name one object for the same
 	// handlers (on miniflux, every handler's): a pair of handler

@@ -39,7 +39,7 @@ func checkListConflicts(t *testing.T, rng *rand.Rand) {
 		}
 		s.seal(n)
 		nm := names[rng.IntN(len(names))]
-		s.short, s.obj = nm[0], nm[1]
+		s.names = &ObjectNames{Object: nm[1], Short: nm[0]}
 		sigs = append(sigs, s)
 	}
 	// What found was told, in order, recorded as found.
@@ -61,14 +61,14 @@ func checkListConflicts(t *testing.T, rng *rand.Rand) {
 			named = y
 		}
 		if named.id < 0 {
-			named.id = p.objectID(named.obj)
+			named.id = p.objectID(named.names.Object)
 		}
 		p.found(x, y, named, k)
 		for hx := range x.handlers.all() {
 			for hy := range y.handlers.all() {
 				matrix[hx][hy] |= k
 				matrix[hy][hx] |= k
-				kk := key{min(hx, hy), max(hx, hy), k, named.obj}
+				kk := key{min(hx, hy), max(hx, hy), k, named.names.Object}
 				if seen[kk] {
 					continue
 				}
@@ -77,7 +77,7 @@ func checkListConflicts(t *testing.T, rng *rand.Rand) {
 				if a.h > b.h || a.h == b.h && a.pub.Pos.Offset > b.pub.Pos.Offset {
 					a, b = b, a
 				}
-				want = append(want, &Conflict{A: a.h, B: b.h, Kind: k, Object: named.obj, Short: named.short, AAccess: a.pub, BAccess: b.pub})
+				want = append(want, &Conflict{A: a.h, B: b.h, Kind: k, ObjectNames: named.names, AAccess: a.pub, BAccess: b.pub})
 			}
 		}
 	}

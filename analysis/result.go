@@ -124,12 +124,19 @@ type Handler struct {
 // for a self-conflict) may touch Object at once, at least one writing.
 // There is one Conflict per (A, B, Kind, Object) with one witness pair.
 type Conflict struct {
-	A, B    int
-	Kind    Kind
-	Object  string // full name
-	Short   string
+	A, B int
+	Kind Kind
+	// The object's names (Object, Short), shared by the conflicts on it:
+	// a large server has millions of conflicts on a few thousand objects.
+	*ObjectNames
 	AAccess *Access
 	BAccess *Access
+}
+
+// ObjectNames are the names of the object of a conflict.
+type ObjectNames struct {
+	Object string // full name
+	Short  string
 }
 
 // Problem is an error that kept part of the workspace from being analysed,

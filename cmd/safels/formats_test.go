@@ -211,7 +211,7 @@ func TestCheckJSONStreamed(t *testing.T) {
 		Via: []analysis.Call{{Callee: "m.bump"}}, GuardedBy: []string{"mu"}, Assumed: "(*lib.T).M"}
 	handmade := &analysis.Result{
 		Handlers:  []*analysis.Handler{h},
-		Conflicts: []*analysis.Conflict{{A: 0, B: 0, Kind: analysis.Global, Object: "m.stats...", Short: "stats...", AAccess: acc, BAccess: acc}},
+		Conflicts: []*analysis.Conflict{{A: 0, B: 0, Kind: analysis.Global, ObjectNames: &analysis.ObjectNames{Object: "m.stats...", Short: "stats..."}, AAccess: acc, BAccess: acc}},
 		Matrix:    [][]analysis.Kind{{analysis.Global}},
 		Problems:  []analysis.Problem{{Pos: token.Position{Filename: "/w/broken.go", Line: 1}, Message: "expected ')'"}, {Message: "a bound", Note: true}},
 	}
