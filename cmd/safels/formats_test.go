@@ -207,7 +207,7 @@ func TestCheckJSONStreamed(t *testing.T) {
 		t.Fatalf("thttpd: %d conflicts; the comparison needs several", len(example.Conflicts))
 	}
 	h := &analysis.Handler{Name: "m.serve<a&b>", Short: "serve", Route: "GET /x", Pos: token.Position{Filename: "/w/m.go", Line: 3, Column: 6}}
-	acc := &analysis.Access{Object: "m.stats...", Short: "stats...", Op: analysis.Write, Pos: token.Position{Filename: "/w/m.go", Line: 9, Column: 2},
+	acc := &analysis.Access{ObjectNames: &analysis.ObjectNames{Object: "m.stats...", Short: "stats..."}, Op: analysis.Write, Pos: token.Position{Filename: "/w/m.go", Line: 9, Column: 2},
 		Via: []analysis.Call{{Callee: "m.bump"}}, GuardedBy: []string{"mu"}, Assumed: "(*lib.T).M"}
 	handmade := &analysis.Result{
 		Handlers:  []*analysis.Handler{h},
