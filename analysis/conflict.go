@@ -105,7 +105,8 @@ func (a *analyzer) place(res *Result, found []found, accesses [][]*rawAccess, p 
 	cg := &cutGroups{}
 	pol := p.pol
 	for i, f := range found {
-		h := &Handler{Name: funcName(f.fn), Short: shortFuncName(f.fn), Pos: a.position(f.fn.Pos()), Model: f.model}
+		h := &Handler{Name: funcName(f.fn), Short: shortFuncName(f.fn), Pos: a.position(f.fn.Pos()), Model: f.model,
+			Accesses: make([]*Access, 0, len(accesses[i]))}
 		for _, r := range accesses[i] {
 			// Where the access may cross between a context and shared
 			// memory, its loc changes, and it may stand for more accesses.

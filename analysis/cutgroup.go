@@ -28,7 +28,7 @@ type cutGroup struct {
 	set     *cutSet
 	rep     *rawAccess // the first member: its op, atomicity and locks
 	attrs   string
-	entries []entry
+	entries []*Access     // its members' published accesses
 	first   map[int]entry // each handler's first member
 	hs      handlerSet
 	// What its locs' conflicts found, given to every member at the end
@@ -64,7 +64,7 @@ func (cg *cutGroups) add(c *cutSet, e entry, attrs string) {
 		cg.by[k] = g
 		cg.list = append(cg.list, g)
 	}
-	g.entries = append(g.entries, e)
+	g.entries = append(g.entries, e.pub)
 	if _, ok := g.first[e.h]; !ok {
 		g.first[e.h] = e
 		g.hs.add(e.h)
@@ -74,11 +74,11 @@ func (cg *cutGroups) add(c *cutSet, e entry, attrs string) {
 
 // partnersFrom records that the group's locs conflict with sig from.
 func (g *cutGroup) partnersFrom(from *sig, k Kind) {
-	from.each(func(p entry) bool {
+	from.each(func(p *Access) bool {
 		if len(g.partners) >= maxPartners {
 			return false
 		}
-		g.partners = append(g.partners, Partner{Access: p.pub, Kind: k})
+		g.partners = append(g.partners, Partner{Access: p, Kind: k})
 		return true
 	})
 	g.npartners += from.count
@@ -95,8 +95,8 @@ func (cg *cutGroups) finish() {
 	}
 	made := map[key][]Partner{}
 	for _, g := range cg.list {
-		for _, e := range g.entries {
-			before := e.pub.Partners
+		for _, acc := range g.entries {
+			before := acc.Partners
 			if len(before) < maxPartners && len(g.partners) > 0 {
 				k := key{n: len(before), g: g}
 				if len(before) > 0 {
@@ -107,11 +107,11 @@ func (cg *cutGroups) finish() {
 					after = slices.Clip(append(slices.Clip(before), g.partners[:min(len(g.partners), maxPartners-len(before))]...))
 					made[k] = after
 				}
-				e.pub.Partners = after
+				acc.Partners = after
 			}
-			e.pub.NPartners += g.npartners
+			acc.NPartners += g.npartners
 			for _, name := range g.guards {
-				e.pub.GuardedBy = appendOnce(slices.Clip(e.pub.GuardedBy), name)
+				acc.GuardedBy = appendOnce(slices.Clip(acc.GuardedBy), name)
 			}
 		}
 	}
@@ -122,7 +122,7 @@ func (cg *cutGroups) finish() {
 // groups of accesses below cuts that reach its loc.
 type sig struct {
 	rep     *rawAccess
-	entries []entry
+	entries []*Access     // its own entries' published accesses
 	first   map[int]entry // each handler's first own entry
 	groups  []*cutGroup
 	// handlers are those of its entries and groups, count how many
@@ -167,7 +167,7 @@ func (s *sig) firstOf(h int) entry {
 }
 
 // each yields s's entries, its own first, until f returns false.
-func (s *sig) each(f func(entry) bool) {
+func (s *sig) each(f func(*Access) bool) {
 	for _, e := range s.entries {
 		if !f(e) {
 			return

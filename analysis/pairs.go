@@ -57,7 +57,7 @@ func (p *pairer) sigOf(r *rawAccess, k sigKey) *sig {
 // add puts e, of sigAttrs attrs, in its signature.
 func (p *pairer) add(e entry, attrs string) {
 	g := p.sigOf(e.raw, sigKey{e.raw.loc.Key, attrs})
-	g.entries = append(g.entries, e)
+	g.entries = append(g.entries, e.pub)
 	if _, ok := g.first[e.h]; !ok {
 		g.first[e.h] = e
 	}
@@ -191,8 +191,8 @@ func (p *pairer) givePartners() {
 		if len(guards) == 0 {
 			guards = nil
 		}
-		for _, e := range g.entries {
-			e.pub.Partners, e.pub.NPartners, e.pub.GuardedBy = partners, g.npartners, guards
+		for _, acc := range g.entries {
+			acc.Partners, acc.NPartners, acc.GuardedBy = partners, g.npartners, guards
 		}
 	}
 }
@@ -279,11 +279,11 @@ func (p *pairer) objectID(full string) int {
 // partnersOf names, on the accesses of to, those of from as partners.
 func partnersOf(to, from *sig, k Kind) {
 	if len(to.partners) < maxPartners {
-		from.each(func(p entry) bool {
+		from.each(func(p *Access) bool {
 			if len(to.partners) >= maxPartners {
 				return false
 			}
-			to.partners = append(to.partners, Partner{Access: p.pub, Kind: k})
+			to.partners = append(to.partners, Partner{Access: p, Kind: k})
 			return true
 		})
 	}

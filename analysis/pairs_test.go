@@ -202,12 +202,12 @@ func TestSharedPartners(t *testing.T) {
 	s := &sig{partners: make([]Partner, 0, maxPartners), npartners: 3}
 	s.partners = append(s.partners, ps(1, 2, 3)...)
 	e1, e2, e3 := entry{pub: acc(10)}, entry{pub: acc(11)}, entry{pub: acc(12)}
-	s.entries = []entry{e1, e2, e3}
+	s.entries = []*Access{e1.pub, e2.pub, e3.pub}
 	p := &pairer{sigs: []*sig{s}}
 	p.givePartners()
-	g1 := &cutGroup{partners: ps(4), npartners: 1, entries: []entry{e1}}
-	g2 := &cutGroup{partners: ps(5, 6), npartners: 2, entries: []entry{e2, e3}}
-	g3 := &cutGroup{partners: ps(7), npartners: 1, entries: []entry{e1, e2}}
+	g1 := &cutGroup{partners: ps(4), npartners: 1, entries: []*Access{e1.pub}}
+	g2 := &cutGroup{partners: ps(5, 6), npartners: 2, entries: []*Access{e2.pub, e3.pub}}
+	g3 := &cutGroup{partners: ps(7), npartners: 1, entries: []*Access{e1.pub, e2.pub}}
 	(&cutGroups{list: []*cutGroup{g1, g2, g3}}).finish()
 	offsets := func(a *Access) []int {
 		var out []int
