@@ -38,14 +38,14 @@ type entry struct {
 func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) {
 	a.sortFound(found)
 	accesses, pol := a.gather(found, setup)
-	all, cg := a.place(res, found, accesses, pol)
-	p := newPairer(res, pol)
-	p.signatures(all, cg)
+	p := newPairer(res, pol, len(found))
+	cg := a.place(res, found, accesses, p)
+	p.signatures(cg)
 	p.compareLoose(p.compareByRoot())
-	p.markGuards()
+	p.givePartners()
 	cg.finish()
+	p.listConflicts()
 	hues(res)
-	p.sortConflicts()
 }
 
 // sortFound puts the handlers in source order of the code the user wrote:
@@ -97,13 +97,16 @@ func (a *analyzer) gather(found []found, setup []*ssa.Function) ([][]*rawAccess,
 }
 
 // place publishes each handler's accesses, one for each loc an access may
-// stand for once the pointers kept in memory are followed, and groups
-// those below each cut (cutgroup.go).
-func (a *analyzer) place(res *Result, found []found, accesses [][]*rawAccess, pol *pollution) ([]entry, *cutGroups) {
-	var all []entry
+// stand for once the pointers kept in memory are followed, puts them in
+// their signatures (pairs.go), and groups those below each cut
+// (cutgroup.go).
+func (a *analyzer) place(res *Result, found []found, accesses [][]*rawAccess, p *pairer) *cutGroups {
+	placed := 0
 	cg := &cutGroups{}
+	pol := p.pol
 	for i, f := range found {
-		h := &Handler{Name: funcName(f.fn), Short: shortFuncName(f.fn), Pos: a.position(f.fn.Pos()), Model: f.model}
+		h := &Handler{Name: funcName(f.fn), Short: shortFuncName(f.fn), Pos: a.position(f.fn.Pos()), Model: f.model,
+			Accesses: make([]*Access, 0, len(accesses[i]))}
 		for _, r := range accesses[i] {
 			// Where the access may cross between a context and shared
 			// memory, its loc changes, and it may stand for more accesses.
@@ -115,6 +118,7 @@ func (a *analyzer) place(res *Result, found []found, accesses [][]*rawAccess, po
 				extra = append(extra, c.locs...)
 				return true
 			})
+			attrs := sigAttrs(r) // the same for each loc it stands for
 			var main entry
 			for j, x := range append([]mem.Loc{l}, extra...) {
 				raw := r
@@ -126,7 +130,8 @@ func (a *analyzer) place(res *Result, found []found, accesses [][]*rawAccess, po
 				acc := a.publish(raw, i)
 				h.Accesses = append(h.Accesses, acc)
 				e := entry{h: i, raw: raw, pub: acc}
-				all = append(all, e)
+				p.add(e, attrs)
+				placed++
 				if j == 0 {
 					main = e
 				}
@@ -135,13 +140,17 @@ func (a *analyzer) place(res *Result, found []found, accesses [][]*rawAccess, po
 			// below the same cut: the access joins the set's group
 			// instead of being copied once per loc (cutgroup.go).
 			for _, c := range cuts {
-				cg.add(c, main)
+				cg.add(c, main, attrs)
 			}
 		}
+		accesses[i] = nil // in their entries now
 		res.Handlers = append(res.Handlers, h)
-		a.progress.tick("conflicts: the accesses of %d of %d handlers placed (%d, with what they may reach through pointers kept in memory; %d below cuts)", i+1, len(found), len(all), cg.members)
+		a.progress.tick("conflicts: the accesses of %d of %d handlers placed (%d, with what they may reach through pointers kept in memory; %d below cuts)", i+1, len(found), placed, cg.members)
 	}
-	return all, cg
+	// Its names and chains are all made: what they were looked up by
+	// is garbage.
+	a.pub = publisher{}
+	return cg
 }
 
 // hues gives each handler with a global conflict its hue: the transitive
@@ -187,12 +196,14 @@ func hues(res *Result) {
 }
 
 // sigKey identifies what decides whether an access conflicts: where, how,
-// and under which locks; not where in the source or from which handler.
-func sigKey(r *rawAccess) string {
-	return r.loc.Key + "|" + sigAttrs(r)
+// and under which locks (sigAttrs); not where in the source or from
+// which handler.
+type sigKey struct {
+	loc, attrs string
 }
 
-// sigAttrs is sigKey without the loc.
+// sigAttrs is how an access touches its loc: its operation, atomicity
+// and the locks held.
 func sigAttrs(r *rawAccess) string {
 	var b strings.Builder
 	b.WriteString(r.op.String())

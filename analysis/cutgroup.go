@@ -28,7 +28,7 @@ type cutGroup struct {
 	set     *cutSet
 	rep     *rawAccess // the first member: its op, atomicity and locks
 	attrs   string
-	entries []entry
+	entries []*Access     // its members' published accesses
 	first   map[int]entry // each handler's first member
 	hs      handlerSet
 	// What its locs' conflicts found, given to every member at the end
@@ -51,9 +51,10 @@ type cutGroups struct {
 	members int // entries added, for progress
 }
 
-// add puts e, whose access lies below the cut of set c, in its group.
-func (cg *cutGroups) add(c *cutSet, e entry) {
-	k := groupKey{c, sigAttrs(e.raw)}
+// add puts e, whose access lies below the cut of set c, in its group;
+// attrs are its sigAttrs.
+func (cg *cutGroups) add(c *cutSet, e entry, attrs string) {
+	k := groupKey{c, attrs}
 	g := cg.by[k]
 	if g == nil {
 		if cg.by == nil {
@@ -63,7 +64,7 @@ func (cg *cutGroups) add(c *cutSet, e entry) {
 		cg.by[k] = g
 		cg.list = append(cg.list, g)
 	}
-	g.entries = append(g.entries, e)
+	g.entries = append(g.entries, e.pub)
 	if _, ok := g.first[e.h]; !ok {
 		g.first[e.h] = e
 		g.hs.add(e.h)
@@ -73,29 +74,44 @@ func (cg *cutGroups) add(c *cutSet, e entry) {
 
 // partnersFrom records that the group's locs conflict with sig from.
 func (g *cutGroup) partnersFrom(from *sig, k Kind) {
-	from.each(func(p entry) bool {
+	from.each(func(p *Access) bool {
 		if len(g.partners) >= maxPartners {
 			return false
 		}
-		g.partners = append(g.partners, Partner{Access: p.pub, Kind: k})
+		g.partners = append(g.partners, Partner{Access: p, Kind: k})
 		return true
 	})
 	g.npartners += from.count
 }
 
-// finish gives each member what its group found.
+// finish gives each member what its group found. Members whose lists
+// were alike before (one signature's, givePartners) share the list they
+// are alike after.
 func (cg *cutGroups) finish() {
+	type key struct {
+		from *Partner // the list before, by its first element and length
+		n    int
+		g    *cutGroup
+	}
+	made := map[key][]Partner{}
 	for _, g := range cg.list {
-		for _, e := range g.entries {
-			for _, p := range g.partners {
-				if len(e.pub.Partners) >= maxPartners {
-					break
+		for _, acc := range g.entries {
+			before := acc.Partners
+			if len(before) < maxPartners && len(g.partners) > 0 {
+				k := key{n: len(before), g: g}
+				if len(before) > 0 {
+					k.from = &before[0]
 				}
-				e.pub.Partners = append(e.pub.Partners, p)
+				after, ok := made[k]
+				if !ok {
+					after = slices.Clip(append(slices.Clip(before), g.partners[:min(len(g.partners), maxPartners-len(before))]...))
+					made[k] = after
+				}
+				acc.Partners = after
 			}
-			e.pub.NPartners += g.npartners
+			acc.NPartners += g.npartners
 			for _, name := range g.guards {
-				e.pub.GuardedBy = appendOnce(e.pub.GuardedBy, name)
+				acc.GuardedBy = appendOnce(slices.Clip(acc.GuardedBy), name)
 			}
 		}
 	}
@@ -106,17 +122,22 @@ func (cg *cutGroups) finish() {
 // groups of accesses below cuts that reach its loc.
 type sig struct {
 	rep     *rawAccess
-	entries []entry
+	entries []*Access     // its own entries' published accesses
 	first   map[int]entry // each handler's first own entry
 	groups  []*cutGroup
 	// handlers are those of its entries and groups, count how many
 	// entries in all (seal).
 	handlers handlerSet
 	count    int
-	guards   []string
+	// What its conflicts found, for each of its entries (givePartners):
+	// up to maxPartners partners, how many in all, the locks that kept
+	// conflicts away.
+	partners  []Partner
+	npartners int
+	guards    []string
 	// The object's names and id, computed on the first conflict.
-	short, obj string
-	id         int
+	names *ObjectNames
+	id    int
 }
 
 // seal computes handlers and count once every entry and group is in.
@@ -146,7 +167,7 @@ func (s *sig) firstOf(h int) entry {
 }
 
 // each yields s's entries, its own first, until f returns false.
-func (s *sig) each(f func(entry) bool) {
+func (s *sig) each(f func(*Access) bool) {
 	for _, e := range s.entries {
 		if !f(e) {
 			return

@@ -23,34 +23,28 @@ type pairer struct {
 	n   int // handlers
 
 	sigs  []*sig
-	bySig map[string]*sig
-	// Conflicts are recorded once per (pair of handlers, kind, object);
-	// the key packs the four into one integer, for the fast map path: this
-	// set has one entry per conflict, hundreds of thousands on large
-	// workspaces.
-	byKey     map[uint64]struct{}
-	byWideKey map[[2]uint64]struct{} // more than 65536 handlers
-	objIDs    map[string]int
-	objOf     []int32 // the object's id of each conflict recorded
+	bySig map[sigKey]*sig
+	// The objects conflicts were found on, by id, and each one's id by
+	// its full name.
+	objs   []*conflictsOn
+	objIDs map[string]int
 	// covered: the pairs of handler sets already reported for an object
 	// (check).
 	covered map[coverKey][][2]handlerSet
 }
 
-// newPairer makes a pairer for the handlers of res, and res's matrix.
-func newPairer(res *Result, pol *pollution) *pairer {
-	n := len(res.Handlers)
+// newPairer makes a pairer for n handlers, and res's matrix.
+func newPairer(res *Result, pol *pollution, n int) *pairer {
 	res.Matrix = make([][]Kind, n)
 	for i := range res.Matrix {
 		res.Matrix[i] = make([]Kind, n)
 	}
-	return &pairer{res: res, pol: pol, n: n, bySig: map[string]*sig{},
-		byKey: map[uint64]struct{}{}, byWideKey: map[[2]uint64]struct{}{},
+	return &pairer{res: res, pol: pol, n: n, bySig: map[sigKey]*sig{},
 		objIDs: map[string]int{}, covered: map[coverKey][][2]handlerSet{}}
 }
 
 // sigOf is the signature of key k, made with r as its representative.
-func (p *pairer) sigOf(r *rawAccess, k string) *sig {
+func (p *pairer) sigOf(r *rawAccess, k sigKey) *sig {
 	g := p.bySig[k]
 	if g == nil {
 		g = &sig{rep: r, first: map[int]entry{}, id: -1}
@@ -60,23 +54,25 @@ func (p *pairer) sigOf(r *rawAccess, k string) *sig {
 	return g
 }
 
-// signatures groups the accesses of all (and those below each cut of cg)
-// by signature.
-func (p *pairer) signatures(all []entry, cg *cutGroups) {
-	for _, e := range all {
-		g := p.sigOf(e.raw, sigKey(e.raw))
-		g.entries = append(g.entries, e)
-		if _, ok := g.first[e.h]; !ok {
-			g.first[e.h] = e
-		}
+// add puts e, of sigAttrs attrs, in its signature.
+func (p *pairer) add(e entry, attrs string) {
+	g := p.sigOf(e.raw, sigKey{e.raw.loc.Key, attrs})
+	g.entries = append(g.entries, e.pub)
+	if _, ok := g.first[e.h]; !ok {
+		g.first[e.h] = e
 	}
+}
+
+// signatures adds the signatures of the locs below each cut of cg to
+// those of the accesses (add), and seals them all.
+func (p *pairer) signatures(cg *cutGroups) {
 	// Each loc below a cut is a signature of its own, with the accesses
 	// of the groups that reach it (cutgroup.go).
 	for _, grp := range cg.list {
 		for _, x := range grp.set.locs {
 			rep := *grp.rep
 			rep.loc = x
-			g := p.sigOf(&rep, x.Key+"|"+grp.attrs)
+			g := p.sigOf(&rep, sigKey{x.Key, grp.attrs})
 			g.groups = append(g.groups, grp)
 		}
 	}
@@ -184,13 +180,19 @@ func (p *pairer) compareLoose(loose []int) {
 	}
 }
 
-// markGuards names on each access the locks that kept its conflicts off.
-func (p *pairer) markGuards() {
+// givePartners gives each access what its signature's conflicts found:
+// its partners, how many in all, the locks that kept conflicts away. The
+// accesses of one signature share these lists (published accesses are
+// read-only), clipped so that what a cut group adds to one (finish) is
+// a copy of its own.
+func (p *pairer) givePartners() {
 	for _, g := range p.sigs {
-		for _, name := range g.guards {
-			for _, e := range g.entries {
-				e.pub.GuardedBy = appendOnce(e.pub.GuardedBy, name)
-			}
+		partners, guards := slices.Clip(g.partners), slices.Clip(g.guards)
+		if len(guards) == 0 {
+			guards = nil
+		}
+		for _, acc := range g.entries {
+			acc.Partners, acc.NPartners, acc.GuardedBy = partners, g.npartners, guards
 		}
 	}
 }
@@ -216,8 +218,8 @@ func (p *pairer) kindOf(x, y *rawAccess) Kind {
 	return 0
 }
 
-// check records the conflict of two signatures, if any: in the matrix,
-// once per pair of handlers and object, and as partners of their accesses.
+// check records the conflict of two signatures, if any: for the Result's
+// list and matrix (found), and as partners of their accesses.
 func (p *pairer) check(x, y *sig) {
 	k := p.kindOf(x.rep, y.rep)
 	if k == 0 {
@@ -234,123 +236,65 @@ func (p *pairer) check(x, y *sig) {
 	if len(y.rep.loc.Path) > len(x.rep.loc.Path) {
 		named = y
 	}
-	if named.id < 0 {
-		named.short, named.obj = named.rep.loc.Names()
-		id, ok := p.objIDs[named.obj]
-		if !ok {
-			id = len(p.objIDs)
-			p.objIDs[named.obj] = id
-		}
-		named.id = id
-	}
-	// Many pairs of signatures name one object for the same
-	// handlers (on miniflux, every handler's): a pair of handler
-	// sets inside one already reported for it has nothing new.
-	ck := coverKey{named.id, k}
-	if !covers(p.covered[ck], x.handlers, y.handlers) {
-		for hx := range x.handlers.all() {
-			for hy := range y.handlers.all() {
-				p.report(x, y, hx, hy, k, named.short, named.obj, named.id)
-			}
-		}
-		if len(p.covered[ck]) < maxCovers {
-			p.covered[ck] = append(p.covered[ck], [2]handlerSet{x.handlers, y.handlers})
-		}
-	}
+	p.found(x, y, named, k)
 	partnersOf(x, y, k)
 	if x != y {
 		partnersOf(y, x, k)
 	}
 }
 
-// partnersOf names, on the accesses of to, those of from as partners.
-func partnersOf(to, from *sig, k Kind) {
-	for _, e := range to.entries {
-		if len(e.pub.Partners) >= maxPartners {
-			e.pub.NPartners += from.count // full: counted only
-			continue
-		}
-		from.each(func(p entry) bool {
-			if len(e.pub.Partners) >= maxPartners {
-				return false
-			}
-			e.pub.Partners = append(e.pub.Partners, Partner{Access: p.pub, Kind: k})
-			return true
-		})
-		e.pub.NPartners += from.count
+// found records that signatures x and y conflict on named's object,
+// for the Result's list (listConflicts).
+func (p *pairer) found(x, y, named *sig, k Kind) {
+	if named.id < 0 {
+		short, full := named.rep.loc.Names()
+		named.names = &ObjectNames{Object: full, Short: short}
+		named.id = p.objectID(full)
 	}
-	for _, grp := range to.groups {
-		grp.partnersFrom(from, k)
+	// Many pairs of signatures name one object for the same
+	// handlers (on miniflux, every handler's): a pair of handler
+	// sets inside one already reported for it has nothing new.
+	ck := coverKey{named.id, k}
+	if covers(p.covered[ck], x.handlers, y.handlers) {
+		return
+	}
+	o := p.objs[named.id]
+	o.pairs = append(o.pairs, sigPair{x: x, y: y, named: named, k: k})
+	if len(p.covered[ck]) < maxCovers {
+		p.covered[ck] = append(p.covered[ck], [2]handlerSet{x.handlers, y.handlers})
 	}
 }
 
-// report records that handlers hx and hy conflict on the object named
-// (short, obj), through signatures sx and sy.
-func (p *pairer) report(sx, sy *sig, hx, hy int, k Kind, short, obj string, id int) {
-	p.res.Matrix[hx][hy] |= k
-	p.res.Matrix[hy][hx] |= k
-	lo, hi := min(hx, hy), max(hx, hy)
-	var dup bool
-	if p.n <= 1<<16 {
-		key := uint64(id)<<34 | uint64(lo)<<18 | uint64(hi)<<2 | uint64(k)
-		_, dup = p.byKey[key]
-		p.byKey[key] = struct{}{}
-	} else {
-		key := [2]uint64{uint64(id), uint64(lo)<<34 | uint64(hi)<<2 | uint64(k)}
-		_, dup = p.byWideKey[key]
-		p.byWideKey[key] = struct{}{}
+// objectID is the id of the object of full name full.
+func (p *pairer) objectID(full string) int {
+	id, ok := p.objIDs[full]
+	if !ok {
+		id = len(p.objs)
+		p.objIDs[full] = id
+		p.objs = append(p.objs, &conflictsOn{full: full})
 	}
-	if dup {
-		return
+	return id
+}
+
+// partnersOf names, on the accesses of to, those of from as partners.
+func partnersOf(to, from *sig, k Kind) {
+	if len(to.partners) < maxPartners {
+		from.each(func(p *Access) bool {
+			if len(to.partners) >= maxPartners {
+				return false
+			}
+			to.partners = append(to.partners, Partner{Access: p, Kind: k})
+			return true
+		})
 	}
-	x, y := sx.firstOf(hx), sy.firstOf(hy)
-	if x.h > y.h || x.h == y.h && x.pub.Pos.Offset > y.pub.Pos.Offset {
-		x, y = y, x
+	to.npartners += from.count
+	for _, grp := range to.groups {
+		grp.partnersFrom(from, k)
 	}
-	p.res.Conflicts = append(p.res.Conflicts, &Conflict{A: x.h, B: y.h, Kind: k, Object: obj, Short: short, AAccess: x.pub, BAccess: y.pub})
-	p.objOf = append(p.objOf, int32(id))
 }
 
 // conflictOrder is the conflicts' total order: a conflict is recorded
 // once per (A, B, Kind, Object).
 func conflictOrder(x, y *Conflict) int {
 	return cmp.Or(cmp.Compare(x.A, y.A), cmp.Compare(x.B, y.B), cmp.Compare(x.Kind, y.Kind), strings.Compare(x.Object, y.Object))
-}
-
-// sortConflicts puts the conflicts in their total order: by handlers,
-// kind and object (a conflict is recorded once for each). Millions of
-// them on large workspaces, so they are compared as one integer each,
-// the object by its rank among the objects' names, where that fits;
-// else by the four fields.
-func (p *pairer) sortConflicts() {
-	cs := p.res.Conflicts
-	if p.n > 1<<16 || len(p.objIDs) >= 1<<28 {
-		slices.SortFunc(cs, conflictOrder)
-		return
-	}
-	names := make([]string, len(p.objIDs))
-	for name, id := range p.objIDs {
-		names[id] = name
-	}
-	byName := make([]int32, len(names))
-	for i := range byName {
-		byName[i] = int32(i)
-	}
-	slices.SortFunc(byName, func(x, y int32) int { return strings.Compare(names[x], names[y]) })
-	rank := make([]uint64, len(names))
-	for r, id := range byName {
-		rank[id] = uint64(r)
-	}
-	type keyed struct {
-		key uint64
-		c   *Conflict
-	}
-	ks := make([]keyed, len(cs))
-	for i, c := range cs {
-		ks[i] = keyed{uint64(c.A)<<48 | uint64(c.B)<<32 | uint64(c.Kind)<<28 | rank[p.objOf[i]], c}
-	}
-	slices.SortFunc(ks, func(x, y keyed) int { return cmp.Compare(x.key, y.key) })
-	for i := range ks {
-		cs[i] = ks[i].c
-	}
 }

@@ -11,7 +11,7 @@ import (
 // once. Published accesses are read-only, so they may share them.
 type publisher struct {
 	fnNames map[*ssa.Function][2]string // full, short
-	locs    map[string][2]string        // loc key -> short, full
+	locs    map[string]*ObjectNames     // by loc key
 	vias    map[viaKey][]Call
 }
 
@@ -28,31 +28,30 @@ const elided = "…"
 
 // publish turns a raw access into its positioned, named form.
 func (a *analyzer) publish(r *rawAccess, h int) *Access {
-	short, full := a.pub.names(r.loc)
 	return &Access{
-		Object:  full,
-		Short:   short,
-		Op:      r.op,
-		Atomic:  r.atomic,
-		Pos:     a.position(r.pos),
-		Func:    a.pub.fnName(r.fn)[0],
-		Via:     a.via(r.via),
-		Context: r.loc.Base.Kind == mem.Context,
-		Handler: h,
-		Assumed: a.assumedAt(r.fn, r.pos),
+		ObjectNames: a.pub.names(r.loc),
+		Op:          r.op,
+		Atomic:      r.atomic,
+		Pos:         a.position(r.pos),
+		Func:        a.pub.fnName(r.fn)[0],
+		Via:         a.via(r.via),
+		Context:     r.loc.Base.Kind == mem.Context,
+		Handler:     h,
+		Assumed:     a.assumedAt(r.fn, r.pos),
 	}
 }
 
-func (p *publisher) names(l mem.Loc) (short, full string) {
+func (p *publisher) names(l mem.Loc) *ObjectNames {
 	if n, ok := p.locs[l.Key]; ok {
-		return n[0], n[1]
+		return n
 	}
 	if p.locs == nil {
-		p.locs = map[string][2]string{}
+		p.locs = map[string]*ObjectNames{}
 	}
-	short, full = l.Names()
-	p.locs[l.Key] = [2]string{short, full}
-	return short, full
+	short, full := l.Names()
+	n := &ObjectNames{Object: full, Short: short}
+	p.locs[l.Key] = n
+	return n
 }
 
 func (p *publisher) fnName(fn *ssa.Function) [2]string {

@@ -70,14 +70,17 @@ type Call struct {
 // Access is a read or write of shared memory by a handler, with how it gets
 // there.
 type Access struct {
-	Object  string         // full name: "github.com/x/srv.stats.requests"
-	Short   string         // as the user would write it: "stats.requests"
+	// The names of the memory accessed (Object: its full name,
+	// "github.com/x/srv.stats.requests"; Short: as the user would write
+	// it, "stats.requests"), shared by the accesses of one loc: a large
+	// server has millions of accesses.
+	*ObjectNames
 	Op      Op             //
 	Atomic  bool           // through sync/atomic
+	Context bool           // rooted at the handler's context
 	Pos     token.Position // the reference
 	Func    string         // the function holding the reference
 	Via     []Call         // call chain from the handler; empty if in the handler itself
-	Context bool           // rooted at the handler's context
 	// Assumed names the call into code outside the workspace, neither
 	// analysed nor modelled, whose effect this access was assumed to be
 	// ("(*lib.T).M"); "" if none.
@@ -124,12 +127,19 @@ type Handler struct {
 // for a self-conflict) may touch Object at once, at least one writing.
 // There is one Conflict per (A, B, Kind, Object) with one witness pair.
 type Conflict struct {
-	A, B    int
-	Kind    Kind
-	Object  string // full name
-	Short   string
+	A, B int
+	Kind Kind
+	// The object's names (Object, Short), shared by the conflicts on it:
+	// a large server has millions of conflicts on a few thousand objects.
+	*ObjectNames
 	AAccess *Access
 	BAccess *Access
+}
+
+// ObjectNames are the names of the memory of an access or a conflict.
+type ObjectNames struct {
+	Object string // full name
+	Short  string
 }
 
 // Problem is an error that kept part of the workspace from being analysed,

@@ -151,7 +151,7 @@ func TestLibraryAccessMoved(t *testing.T) {
 	lib := token.Position{Filename: "$GOROOT/src/net/http/server.go", Line: 2300, Column: 2}
 	h := &analysis.Handler{Name: "example.com/srv.index", Short: "index", Display: "GET /", Model: analysis.ModelConcurrent,
 		Pos: token.Position{Filename: user, Line: 10, Column: 6}}
-	a := &analysis.Access{Short: "(*http.ServeMux).mu", Op: analysis.Write, Pos: lib, Handler: 0,
+	a := &analysis.Access{ObjectNames: &analysis.ObjectNames{Short: "(*http.ServeMux).mu"}, Op: analysis.Write, Pos: lib, Handler: 0,
 		Via: []analysis.Call{
 			{Short: "helper", Pos: token.Position{Filename: user, Line: 12, Column: 8}},
 			{Short: "(*http.ServeMux).Handle", Pos: token.Position{Filename: user, Line: 20, Column: 14}},

@@ -195,7 +195,8 @@ func writeJSONWhole(w io.Writer, wd string, res *analysis.Result) error {
 // TestCheckJSONStreamed: the streamed JSON report parses, and is byte for
 // byte what encoding the whole report at once printed: on the thttpd
 // example as analysed, on a report with errors, notes, HTML-escaped
-// characters and a self-conflict, and on an empty one.
+// characters, a self-conflict and an access without calls, locks or
+// assumptions, and on an empty one.
 func TestCheckJSONStreamed(t *testing.T) {
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Join(filepath.Dir(file), "..", "..")
@@ -207,13 +208,16 @@ func TestCheckJSONStreamed(t *testing.T) {
 		t.Fatalf("thttpd: %d conflicts; the comparison needs several", len(example.Conflicts))
 	}
 	h := &analysis.Handler{Name: "m.serve<a&b>", Short: "serve", Route: "GET /x", Pos: token.Position{Filename: "/w/m.go", Line: 3, Column: 6}}
-	acc := &analysis.Access{Object: "m.stats...", Short: "stats...", Op: analysis.Write, Pos: token.Position{Filename: "/w/m.go", Line: 9, Column: 2},
+	acc := &analysis.Access{ObjectNames: &analysis.ObjectNames{Object: "m.stats...", Short: "stats..."}, Op: analysis.Write, Pos: token.Position{Filename: "/w/m.go", Line: 9, Column: 2},
 		Via: []analysis.Call{{Callee: "m.bump"}}, GuardedBy: []string{"mu"}, Assumed: "(*lib.T).M"}
+	h2 := &analysis.Handler{Name: "m.other", Short: "other", Pos: token.Position{Filename: "/w/m.go", Line: 20, Column: 6}}
+	bare := &analysis.Access{ObjectNames: &analysis.ObjectNames{Object: "m.t<x>", Short: "t<x>"}, Op: analysis.Read, Atomic: true, Pos: token.Position{Filename: "/w/m.go", Line: 22, Column: 2}}
 	handmade := &analysis.Result{
-		Handlers:  []*analysis.Handler{h},
-		Conflicts: []*analysis.Conflict{{A: 0, B: 0, Kind: analysis.Global, Object: "m.stats...", Short: "stats...", AAccess: acc, BAccess: acc}},
-		Matrix:    [][]analysis.Kind{{analysis.Global}},
-		Problems:  []analysis.Problem{{Pos: token.Position{Filename: "/w/broken.go", Line: 1}, Message: "expected ')'"}, {Message: "a bound", Note: true}},
+		Handlers: []*analysis.Handler{h, h2},
+		Conflicts: []*analysis.Conflict{{A: 0, B: 0, Kind: analysis.Global, ObjectNames: &analysis.ObjectNames{Object: "m.stats...", Short: "stats..."}, AAccess: acc, BAccess: acc},
+			{A: 0, B: 1, Kind: analysis.Context, ObjectNames: bare.ObjectNames, AAccess: acc, BAccess: bare}},
+		Matrix:   [][]analysis.Kind{{analysis.Global, analysis.Context}, {analysis.Context, 0}},
+		Problems: []analysis.Problem{{Pos: token.Position{Filename: "/w/broken.go", Line: 1}, Message: "expected ')'"}, {Message: "a bound", Note: true}},
 	}
 	for name, res := range map[string]*analysis.Result{"thttpd": example, "handmade": handmade, "empty": {}} {
 		var streamed, whole bytes.Buffer
