@@ -79,16 +79,17 @@ func (w *sumWalk) placeFreshLoads() {
 	a := w.a
 	q := w.freshQuery()
 	opaque := w.opaqueClosure(q)
+	q.opaque = opaque
 	for _, p := range w.pending {
 		b := p.loc.Base
-		if opaque[b] {
+		if opaque[b] || q.heldOpaque(b, 0) {
 			w.place(p.loc, p.op, p.atomic, p.pos, p.at, p.via, p.locks)
 			continue
 		}
 		d := firstDeref(p.loc)
 		rest := p.loc.Path[d+1:]
 		slot := a.roots.Root(b).Extend(p.loc.Path[:d], false)
-		for _, v := range dedupe(q.at(slot)) {
+		for _, v := range q.at(slot) {
 			if v.Base == b && firstDeref(v) >= 0 {
 				// What the slot held before (x.s = append(x.s, e)):
 				// one of the values stored, all of which are here.
@@ -119,6 +120,7 @@ func (w *sumWalk) opaqueClosure(q *freshQuery) map[*mem.Base]bool {
 	// value's own, or, for one reached through a pointer kept in an
 	// object (x.p...), what was stored there.
 	var objects func(v mem.Loc, depth int, visit func(*mem.Base))
+	expanded := map[string]bool{} // slots followed already
 	objects = func(v mem.Loc, depth int, visit func(*mem.Base)) {
 		if v.Base.Kind != mem.Fresh {
 			return
@@ -129,6 +131,10 @@ func (w *sumWalk) opaqueClosure(q *freshQuery) map[*mem.Base]bool {
 			return
 		}
 		slot := a.roots.Root(v.Base).Extend(v.Path[:d], false)
+		if expanded[slot.Key] {
+			return
+		}
+		expanded[slot.Key] = true
 		for _, u := range q.at(slot) {
 			if u.Base == v.Base && firstDeref(u) >= 0 {
 				continue // what the slot held before: stored there too
@@ -180,17 +186,25 @@ func (s *fnState) markOpaque(l mem.Loc) {
 }
 
 func (sum *summary) addOpaque(l mem.Loc) {
-	for _, o := range sum.opaque {
-		if o.Key == l.Key {
-			return
-		}
+	if sum.opaqueSeen == nil {
+		sum.opaqueSeen = map[string]bool{}
 	}
-	sum.opaque = append(sum.opaque, l)
+	if !sum.opaqueSeen[l.Key] {
+		sum.opaqueSeen[l.Key] = true
+		sum.opaque = append(sum.opaque, l)
+	}
 }
 
-// applyOpaque marks what a callee wrote opaquely, in the caller's terms.
+// applyOpaque marks what a callee wrote opaquely through its parameters,
+// in the caller's terms. What it wrote of objects it names itself is not
+// copied up (that would copy, into every function, all that is below
+// it): once its summary is final, those objects are opaque for everyone
+// (indexFreshStores, heldOpaque).
 func (s *fnState) applyOpaque(sum *summary, callee *ssa.Function, args, binds []ssa.Value) {
 	for _, o := range sum.opaque {
+		if o.Base.Kind != mem.Param && o.Base.Kind != mem.Free {
+			continue
+		}
 		for _, l := range s.subst(o, callee, args, binds) {
 			s.markOpaque(l)
 		}
@@ -240,6 +254,7 @@ type freshIndex struct {
 	cut       map[*mem.Base][]mem.Loc // through a cut path
 	anyBySlot map[slot][]mem.Loc      // merged over objects
 	anyAll    []mem.Loc
+	holders   map[*mem.Base][]*mem.Base // objects a pointer to each was stored in
 }
 
 type baseSlot struct {
@@ -253,7 +268,12 @@ func (x *freshIndex) add(st *rawStore) {
 		return
 	}
 	if x.bySlot == nil {
-		*x = freshIndex{bySlot: map[baseSlot][]mem.Loc{}, byBase: map[*mem.Base][]mem.Loc{}, cut: map[*mem.Base][]mem.Loc{}, anyBySlot: map[slot][]mem.Loc{}}
+		*x = freshIndex{bySlot: map[baseSlot][]mem.Loc{}, byBase: map[*mem.Base][]mem.Loc{}, cut: map[*mem.Base][]mem.Loc{}, anyBySlot: map[slot][]mem.Loc{}, holders: map[*mem.Base][]*mem.Base{}}
+	}
+	if st.val.Base.Kind == mem.Fresh && firstDeref(st.val) < 0 {
+		// (A value reached through a pointer kept in an object is what
+		// was stored there, not that object.)
+		x.holders[st.val.Base] = append(x.holders[st.val.Base], d.Base)
 	}
 	switch {
 	case st.anyBase && d.Trunc:
@@ -272,16 +292,16 @@ func (x *freshIndex) add(st *rawStore) {
 	}
 }
 
-// at: the values stored in slot at of its object.
-func (x *freshIndex) at(at mem.Loc) []mem.Loc {
+// at visits the values stored in slot at of its object.
+func (x *freshIndex) at(at mem.Loc, sl slot, visit func(mem.Loc)) {
 	if x.bySlot == nil {
-		return nil
+		return
 	}
-	sl := slotOf(at)
-	out := append([]mem.Loc(nil), x.bySlot[baseSlot{at.Base, sl}]...)
-	out = append(out, x.cut[at.Base]...)
-	out = append(out, x.anyBySlot[sl]...)
-	return out
+	for _, l := range [3][]mem.Loc{x.bySlot[baseSlot{at.Base, sl}], x.cut[at.Base], x.anyBySlot[sl]} {
+		for _, v := range l {
+			visit(v)
+		}
+	}
 }
 
 // into: the values stored anywhere in object b.
@@ -305,6 +325,16 @@ func (a *analyzer) indexFreshStores(sum *summary) {
 			a.freshStores.add(st)
 		}
 	}
+	for _, o := range sum.opaque {
+		if o.Base.Kind == mem.Fresh {
+			// The object, or one a pointer kept in it leads to: the
+			// holder stands for both.
+			if a.opaqueFresh == nil {
+				a.opaqueFresh = map[*mem.Base]bool{}
+			}
+			a.opaqueFresh[o.Base] = true
+		}
+	}
 }
 
 // freshQuery answers for one walk: its own summary's stores and those the
@@ -312,22 +342,63 @@ func (a *analyzer) indexFreshStores(sum *summary) {
 type freshQuery struct {
 	own    freshIndex
 	global *freshIndex
+	// opaqueFresh: objects callees' final summaries found opaque;
+	// opaque: those of this walk (opaqueClosure); memo: heldOpaque's.
+	opaqueFresh, opaque map[*mem.Base]bool
+	memo                map[*mem.Base]bool
+	slots               map[string][]mem.Loc // at's answers
 }
 
 func (w *sumWalk) freshQuery() *freshQuery {
-	q := &freshQuery{global: &w.a.freshStores}
+	q := &freshQuery{global: &w.a.freshStores, opaqueFresh: w.a.opaqueFresh, memo: map[*mem.Base]bool{}, slots: map[string][]mem.Loc{}}
 	for _, st := range w.sum.stores {
 		q.own.add(st)
 	}
 	return q
 }
 
+// at: the values stored in slot at, once per slot a walk asks.
 func (q *freshQuery) at(at mem.Loc) []mem.Loc {
-	return append(q.own.at(at), q.global.at(at)...)
+	if v, ok := q.slots[at.Key]; ok {
+		return v
+	}
+	var out []mem.Loc
+	sl := slotOf(at)
+	add := func(v mem.Loc) { out = append(out, v) }
+	q.own.at(at, sl, add)
+	q.global.at(at, sl, add)
+	out = dedupe(out)
+	q.slots[at.Key] = out
+	return out
 }
 
 func (q *freshQuery) into(b *mem.Base) []mem.Loc {
 	return append(q.own.into(b), q.global.into(b)...)
+}
+
+// heldOpaque: b is opaque by what its callees' final summaries say, or
+// is kept in an object that is (past a few holders, it is taken to be).
+func (q *freshQuery) heldOpaque(b *mem.Base, depth int) bool {
+	if q.opaqueFresh[b] {
+		return true
+	}
+	if depth > 3 {
+		return true
+	}
+	if v, ok := q.memo[b]; ok {
+		return v
+	}
+	q.memo[b] = false // a cycle of holders adds nothing
+	held := false
+	for _, hs := range [2][]*mem.Base{q.own.holders[b], q.global.holders[b]} {
+		for _, h := range hs {
+			if h != b && (q.opaque[h] || q.heldOpaque(h, depth+1)) {
+				held = true
+			}
+		}
+	}
+	q.memo[b] = held
+	return held
 }
 
 // opaqueBuiltin: copy and append move elements that hold pointers into

@@ -129,7 +129,8 @@ type summary struct {
 	keptIn []keptParam
 	// opaque: the roots of what it writes where the analysis does not see
 	// which pointers (library code, struct copies: freshload.go).
-	opaque []mem.Loc
+	opaque     []mem.Loc
+	opaqueSeen map[string]bool
 	// accSeen, callSeen and storeSeen deduplicate accesses, calls and
 	// stores as they are added.
 	accSeen   map[accKey]struct{}
@@ -383,6 +384,7 @@ type analyzer struct {
 	// freshStores: stores final summaries made into objects they name
 	// absolutely (freshload.go).
 	freshStores freshIndex
+	opaqueFresh map[*mem.Base]bool
 	// setupPhase: summarizeAll has met every function a handler reaches;
 	// those it meets now only setup code reaches (summary.setupOnly).
 	setupPhase bool
