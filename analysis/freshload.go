@@ -3,6 +3,8 @@ package analysis
 import (
 	"go/token"
 	"go/types"
+	"slices"
+	"strings"
 
 	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/ssa"
@@ -82,7 +84,7 @@ func (w *sumWalk) placeFreshLoads() {
 	q.opaque = opaque
 	for _, p := range w.pending {
 		b := p.loc.Base
-		if opaque[b] || q.heldOpaque(b, 0) {
+		if opaque[b] || q.heldOpaque(b) {
 			w.place(p.loc, p.op, p.atomic, p.pos, p.at, p.via, p.locks)
 			continue
 		}
@@ -119,15 +121,15 @@ func (w *sumWalk) opaqueClosure(q *freshQuery) map[*mem.Base]bool {
 	// objects: the objects of this invocation a value may point to: the
 	// value's own, or, for one reached through a pointer kept in an
 	// object (x.p...), what was stored there.
-	var objects func(v mem.Loc, depth int, visit func(*mem.Base))
+	var objects func(v mem.Loc, visit func(*mem.Base))
 	expanded := map[string]bool{} // slots followed already
-	objects = func(v mem.Loc, depth int, visit func(*mem.Base)) {
+	objects = func(v mem.Loc, visit func(*mem.Base)) {
 		if v.Base.Kind != mem.Fresh {
 			return
 		}
 		d := firstDeref(v)
-		if d < 0 || depth > 3 {
-			visit(v.Base) // past the bound: the holder, which covers it
+		if d < 0 {
+			visit(v.Base)
 			return
 		}
 		slot := a.roots.Root(v.Base).Extend(v.Path[:d], false)
@@ -139,7 +141,7 @@ func (w *sumWalk) opaqueClosure(q *freshQuery) map[*mem.Base]bool {
 			if u.Base == v.Base && firstDeref(u) >= 0 {
 				continue // what the slot held before: stored there too
 			}
-			objects(u, depth+1, visit)
+			objects(u, visit)
 		}
 	}
 	add = func(b *mem.Base) {
@@ -149,15 +151,21 @@ func (w *sumWalk) opaqueClosure(q *freshQuery) map[*mem.Base]bool {
 		out[b] = true
 		for _, v := range q.into(b) {
 			if v.Base != b || firstDeref(v) < 0 {
-				objects(v, 0, add)
+				objects(v, add)
 			}
 		}
 	}
+	// In the order of keys: a run's result must not depend on a map's.
+	bases := make([]*mem.Base, 0, len(s.opaque))
 	for b := range s.opaque {
+		bases = append(bases, b)
+	}
+	slices.SortFunc(bases, func(x, y *mem.Base) int { return strings.Compare(x.Key, y.Key) })
+	for _, b := range bases {
 		add(b)
 	}
 	for _, l := range w.sum.opaque {
-		objects(l, 0, add)
+		objects(l, add)
 	}
 	return out
 }
@@ -377,29 +385,38 @@ func (q *freshQuery) into(b *mem.Base) []mem.Loc {
 }
 
 // heldOpaque: b is opaque by what its callees' final summaries say, or
-// is kept in an object that is (past a few holders, it is taken to be).
-func (q *freshQuery) heldOpaque(b *mem.Base, depth int) bool {
-	if q.opaqueFresh[b] {
-		return true
-	}
-	if depth > 3 {
-		return true
-	}
+// is kept in an object that is, directly or through other holders
+// (searched breadth first; past maxHolders objects it is taken to be).
+func (q *freshQuery) heldOpaque(b *mem.Base) bool {
 	if v, ok := q.memo[b]; ok {
 		return v
 	}
-	q.memo[b] = false // a cycle of holders adds nothing
 	held := false
-	for _, hs := range [2][]*mem.Base{q.own.holders[b], q.global.holders[b]} {
-		for _, h := range hs {
-			if h != b && (q.opaque[h] || q.heldOpaque(h, depth+1)) {
-				held = true
+	seen := map[*mem.Base]bool{b: true}
+	queue := []*mem.Base{b}
+	for len(queue) > 0 && !held {
+		x := queue[0]
+		queue = queue[1:]
+		if q.opaqueFresh[x] || x != b && q.opaque[x] || len(seen) > maxHolders {
+			held = true
+			break
+		}
+		for _, hs := range [2][]*mem.Base{q.own.holders[x], q.global.holders[x]} {
+			for _, h := range hs {
+				if !seen[h] {
+					seen[h] = true
+					queue = append(queue, h)
+				}
 			}
 		}
 	}
 	q.memo[b] = held
 	return held
 }
+
+// maxHolders bounds heldOpaque's search; past it the object is opaque
+// (named as before: less precise, not less safe).
+const maxHolders = 64
 
 // opaqueBuiltin: copy and append move elements that hold pointers into
 // an array without a store the analysis sees.
