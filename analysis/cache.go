@@ -547,7 +547,7 @@ func (a *analyzer) stillReads(r *readLog, inSCC map[string]*cached) bool {
 	}
 	for _, m := range r.makes {
 		fn := byName[m.name]
-		if fn == nil || (a.library[fn] || a.madeCovered[fn]) != m.ok {
+		if fn == nil || a.makerApplies(fn) != m.ok {
 			return false
 		}
 	}

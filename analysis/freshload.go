@@ -90,11 +90,8 @@ func (w *sumWalk) placeFreshLoads() {
 		}
 		d := firstDeref(p.loc)
 		rest := p.loc.Path[d+1:]
-		slot := a.roots.Root(b).Extend(p.loc.Path[:d], false)
-		for _, v := range q.at(slot) {
-			if v.Base == b && firstDeref(v) >= 0 {
-				// What the slot held before (x.s = append(x.s, e)):
-				// one of the values stored, all of which are here.
+		for _, v := range q.at(a.slotOfLoad(p.loc)) {
+			if heldBefore(v, b) {
 				continue
 			}
 			r := v.Extend(rest, p.loc.Trunc)
@@ -108,6 +105,17 @@ func (w *sumWalk) placeFreshLoads() {
 	}
 	w.pending = nil
 }
+
+// slotOfLoad is where the first pointer l goes through was loaded from:
+// l's path up to its first dereference.
+func (a *analyzer) slotOfLoad(l mem.Loc) mem.Loc {
+	return a.roots.Root(l.Base).Extend(l.Path[:firstDeref(l)], false)
+}
+
+// heldBefore: v, a value stored in a slot of b, is what a slot of b held
+// before (x.s = append(x.s, e)): one of the values stored there, all of
+// which are asked anyway.
+func heldBefore(v mem.Loc, b *mem.Base) bool { return v.Base == b && firstDeref(v) >= 0 }
 
 // opaqueClosure: the objects written where the analysis does not see
 // which pointers, those reached through pointers kept in this
@@ -127,21 +135,19 @@ func (w *sumWalk) opaqueClosure(q *freshQuery) map[*mem.Base]bool {
 		if v.Base.Kind != mem.Fresh {
 			return
 		}
-		d := firstDeref(v)
-		if d < 0 {
+		if firstDeref(v) < 0 {
 			visit(v.Base)
 			return
 		}
-		slot := a.roots.Root(v.Base).Extend(v.Path[:d], false)
+		slot := a.slotOfLoad(v)
 		if expanded[slot.Key] {
 			return
 		}
 		expanded[slot.Key] = true
 		for _, u := range q.at(slot) {
-			if u.Base == v.Base && firstDeref(u) >= 0 {
-				continue // what the slot held before: stored there too
+			if !heldBefore(u, v.Base) {
+				objects(u, visit)
 			}
-			objects(u, visit)
 		}
 	}
 	add = func(b *mem.Base) {
@@ -150,7 +156,7 @@ func (w *sumWalk) opaqueClosure(q *freshQuery) map[*mem.Base]bool {
 		}
 		out[b] = true
 		for _, v := range q.into(b) {
-			if v.Base != b || firstDeref(v) < 0 {
+			if !heldBefore(v, b) {
 				objects(v, add)
 			}
 		}

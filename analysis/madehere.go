@@ -69,12 +69,16 @@ func (a *analyzer) findMadeCovered(fns []*ssa.Function) {
 // appliedWhereMade: the maker of closure cl applies it (makeClosure),
 // recorded for the cache: it depends on calls elsewhere.
 func (a *analyzer) appliedWhereMade(cl *ssa.Function) bool {
-	ok := a.library[cl] || a.madeCovered[cl]
+	ok := a.makerApplies(cl)
 	if a.reads != nil {
 		a.reads.makes = append(a.reads.makes, makeRead{fn: cl, ok: ok})
 	}
 	return ok
 }
+
+// makerApplies: code without a body may call cl, or a call covers it as
+// made by this very invocation.
+func (a *analyzer) makerApplies(cl *ssa.Function) bool { return a.library[cl] || a.madeCovered[cl] }
 
 // madeHereCall: a call of a function value, in this invocation.
 func madeHereCall(call ssa.CallInstruction) bool {

@@ -223,13 +223,19 @@ func keyOf(fn *ssa.Function) calleeKey {
 	return k
 }
 
+// methodPkg is the package of an interface call's method ("" for the
+// universe's error).
+func methodPkg(c *ssa.CallCommon) string {
+	if c.Method.Pkg() != nil {
+		return c.Method.Pkg().Path()
+	}
+	return ""
+}
+
 // invokeKey names the method an interface call reaches when no
 // implementation is known: the interface's type name.
 func invokeKey(c *ssa.CallCommon) calleeKey {
-	k := calleeKey{name: c.Method.Name(), method: true}
-	if c.Method.Pkg() != nil {
-		k.pkg = c.Method.Pkg().Path()
-	}
+	k := calleeKey{name: c.Method.Name(), method: true, pkg: methodPkg(c)}
 	if n, ok := types.Unalias(c.Value.Type()).(*types.Named); ok && n.Obj().Pkg() != nil {
 		k.pkg, k.typ = n.Obj().Pkg().Path(), n.Obj().Name()
 	}

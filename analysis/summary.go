@@ -747,11 +747,7 @@ func (s *fnState) callResults(call *ssa.Call, idx int) []mem.Loc {
 	if len(targets) == 0 && call.Call.IsInvoke() {
 		// No implementation is known here (an evio.Conn's Context):
 		// the method is unknown code of its package, as call0 takes it.
-		pkg := ""
-		if call.Call.Method.Pkg() != nil {
-			pkg = call.Call.Method.Pkg().Path()
-		}
-		return s.libraryResults(call, idx, t, invokeKey(&call.Call), pkg, true, args)
+		return s.libraryResults(call, idx, t, invokeKey(&call.Call), methodPkg(&call.Call), true, args)
 	}
 	for i, callee := range targets {
 		if callee.Blocks == nil {
@@ -1391,15 +1387,11 @@ func (a *analyzer) call0(s *fnState, call ssa.CallInstruction, rec recorder) {
 	if len(fns) == 0 && c.IsInvoke() {
 		// No implementation is known here (net.Conn's live in the standard
 		// library): model the method as unknown code of its package.
-		pkg := ""
-		if c.Method.Pkg() != nil {
-			pkg = c.Method.Pkg().Path()
-		}
 		if m := a.models.lookup(invokeKey(c)); m != nil {
 			a.modelCall(s, m, call, true, args, pos, rec)
 			return
 		}
-		a.externalCall(s, pkg, c.Method.Name(), true, args, pos, rec)
+		a.externalCall(s, methodPkg(c), c.Method.Name(), true, args, pos, rec)
 		return
 	}
 	for i, fn := range fns {
