@@ -1,11 +1,14 @@
 package analysis
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"go/token"
 	"go/types"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/safels/safels/analysis/calls"
@@ -83,9 +86,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		a.fnNames = map[*ssa.Function]string{}
 		a.seeds = cfg.Cache.seeds
 	}
-	sort.Slice(fns, func(i, j int) bool {
-		return fns[i].Pos() < fns[j].Pos() || fns[i].Pos() == fns[j].Pos() && fns[i].String() < fns[j].String()
-	})
+	sortBySource(l.fset, fns)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -628,3 +629,29 @@ func (a *analyzer) setupStores(fn *ssa.Function) []*rawStore {
 }
 
 func (a *analyzer) position(p token.Pos) token.Position { return a.fset.Position(p) }
+
+// sortBySource orders functions by file name and offset, then name. Not
+// by token.Pos: go/packages parses files in parallel, so the base a file
+// gets in the FileSet, and the order of positions across files, change
+// from run to run; the order of handlers and of summaries follows this
+// one, and what the bounds keep depends on it.
+func sortBySource(fset *token.FileSet, fns []*ssa.Function) {
+	type key struct {
+		file string
+		off  int
+		name string
+	}
+	keys := make(map[*ssa.Function]key, len(fns))
+	for _, fn := range fns {
+		k := key{name: fn.String()}
+		if fn.Pos().IsValid() {
+			p := fset.Position(fn.Pos())
+			k.file, k.off = p.Filename, p.Offset
+		}
+		keys[fn] = k
+	}
+	slices.SortFunc(fns, func(x, y *ssa.Function) int {
+		kx, ky := keys[x], keys[y]
+		return cmp.Or(strings.Compare(kx.file, ky.file), cmp.Compare(kx.off, ky.off), strings.Compare(kx.name, ky.name))
+	})
+}
