@@ -78,12 +78,19 @@ func (a *analyzer) gather(found []found, setup []*ssa.Function) ([][]*rawAccess,
 	pol.implementers = a.implementers
 	pol.inWorkspace = func(p *types.Package) bool { return a.workspace[p] }
 	gathered := 0
+	stores := make([][]*rawStore, len(found))
 	for i, f := range found {
-		var stores []*rawStore
-		accesses[i], stores = a.handlerAccesses(f)
-		pol.add(stores)
+		accesses[i], stores[i] = a.handlerAccesses(f)
 		gathered += len(accesses[i])
 		a.progress.tick("conflicts: the accesses of %d of %d handlers gathered (%d accesses)", i+1, len(found), gathered)
+	}
+	var pm paramMemory
+	pol.add(a.splitParamStores(&pm, pol, stores))
+	stores = nil
+	// What concurrent handlers reach from their parameters, once every
+	// store into them is known (invocation.go).
+	for i := range found {
+		accesses[i] = a.placeParams(&pm, i, accesses[i])
 		for _, r := range accesses[i] {
 			if r.loc.Base.Kind == mem.Context && !slices.ContainsFunc(pol.ctxTypes, func(t types.Type) bool { return types.Identical(t, r.loc.Base.Type) }) {
 				pol.ctxTypes = append(pol.ctxTypes, r.loc.Base.Type)

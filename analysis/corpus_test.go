@@ -60,7 +60,7 @@ var corpus = []struct {
 	{dir: "servers/redconkv", group: "redcon"},
 	{dir: "servers/evioapp", group: "evio"},
 	{dir: "servers/evioctx", group: "evio"},
-	{dir: "servers/evioshared", group: "evio", unsound: "what Opened hands c.SetContext is taken to be the connection's own, not the global tally"},
+	{dir: "servers/evioshared", group: "evio"},
 	{dir: "servers/gnet1app", group: "gnet"},
 	{dir: "servers/gnet2app", group: "gnet"},
 	{dir: "servers/gnetctx", group: "gnet"},

@@ -37,6 +37,7 @@
 //	freshload.go  a pointer kept in an invocation's own object: what was stored
 //	reach.go      call edges: absolute accesses reached, not copied
 //	pollution.go  pointer stores: what may reach a context besides it
+//	invocation.go what a concurrent handler's parameters hold that is not its own
 //	storebound.go bounds on a summary's stores (destinations, values)
 //	locks.go      a mutex in an object reached through the same pointer
 //	run.go        Run: the phases, recursive components, bound notes

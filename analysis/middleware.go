@@ -195,7 +195,7 @@ func (a *analyzer) ownAccesses(h found, skip map[rawCall]bool) ([]*rawAccess, []
 		}
 		var locks []held
 		for _, hl := range acc.locks {
-			if ls := a.envRebase(h, hl.loc); len(ls) == 1 && !ls[0].Imprecise() {
+			if ls := a.envRebase(h, hl.loc); len(ls) == 1 && !ls[0].Imprecise() && ls[0].Base.Kind != mem.Param {
 				locks = append(locks, held{loc: ls[0], write: hl.write, same: hl.same})
 			}
 		}
@@ -297,7 +297,7 @@ func (a *analyzer) envRebase(h found, l mem.Loc) []mem.Loc {
 			break
 		}
 		if h.model == ModelConcurrent {
-			return nil // the request and the response writer are the invocation's
+			return []mem.Loc{l} // the invocation's, but for what is stored there (placeParams)
 		}
 	}
 	// Everything else as for a handler without an environment.

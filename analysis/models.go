@@ -569,4 +569,10 @@ var builtinModels = []CallModel{
 		Why: "renders the value into the response during the call"},
 	{Package: "github.com/gin-gonic/gin", Type: "*Context", Names: []string{"Bind", "BindJSON", "BindQuery", "BindUri", "BindHeader", "BindXML", "BindYAML", "ShouldBind", "ShouldBindJSON", "ShouldBindQuery", "ShouldBindUri", "ShouldBindHeader", "ShouldBindXML", "ShouldBindYAML", "ShouldBindWith", "BindWith", "MustBindWith"}, Keeps: "nothing",
 		Why: "decodes the request into the value during the call"},
+	{Package: "github.com/labstack/echo/v4", Type: "Context", Names: []string{"JSON", "JSONPretty", "JSONBlob", "JSONP", "String", "HTML", "HTMLBlob", "XML", "XMLPretty", "XMLBlob", "Blob", "Stream", "NoContent", "Redirect", "Render"}, Args: EffectRead, Keeps: "nothing",
+		Why: "renders the value into the response during the call"},
+	{Package: "github.com/labstack/echo/v4", Type: "Context", Names: []string{"Bind"}, Keeps: "nothing",
+		Why: "decodes the request into the value during the call"},
+	{Package: "github.com/tidwall/redcon", Type: "Conn", Names: []string{"WriteError", "WriteString", "WriteBulk", "WriteBulkString", "WriteInt", "WriteInt64", "WriteUint64", "WriteArray", "WriteNull", "WriteRaw", "WriteAny"}, Own: true, Args: EffectRead, Keeps: "nothing",
+		Why: "appends a copy of the value to the connection's own output buffer"},
 }

@@ -277,6 +277,41 @@ func (p *pollution) destSlots0(st *rawStore) []slot {
 	return out
 }
 
+// mayKeep: what st stored can be kept where it names: at its slot, or,
+// below a cut, in some slot that can hold a pointer to it. A library
+// call is assumed to keep each argument in every other it writes, and a
+// byte slice keeps no connection.
+func (p *pollution) mayKeep(st *rawStore) bool {
+	if !st.dst.Trunc {
+		return true
+	}
+	vals := p.valTypes(st.val)
+	if mt := st.val.MemType(); mt == nil {
+		return true
+	} else if it, ok := mt.Underlying().(*types.Interface); ok && !st.val.Trunc && !it.Empty() && p.implementers != nil && vals == nil {
+		// An interface's dynamic value: of a type that implements it.
+		if vals = p.implementers(it); vals == nil {
+			return false
+		}
+	}
+	t := st.dst.MemType()
+	if t == nil || types.IsInterface(t) || p.mayHoldSome(t, vals) {
+		// (Behind an interface may be a library's type, whose slots
+		// are not all known.)
+		return true
+	}
+	b := p.slotsBelow(t)
+	if b.wild {
+		return true
+	}
+	for i := range b.slots {
+		if p.mayHoldSome(b.held[i], vals) {
+			return true
+		}
+	}
+	return false
+}
+
 // valTypes are the types of memory a pointer to val may point to: val's
 // own type where it is not cut; where it is, any type at or below the
 // cut, in place or through pointers (slotsBelow); nil where that may be

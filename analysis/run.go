@@ -504,8 +504,9 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 				}
 			} else if h.model == ModelConcurrent {
 				// The request and the response writer belong to this
-				// invocation alone.
-				return nil
+				// invocation alone, but for what is stored there that
+				// is not: kept as it is, for placeParams.
+				return []mem.Loc{l}
 			} else if l.Base.Idx == ci && ctxBase != nil {
 				roots = []mem.Loc{{Base: ctxBase, Key: ctxBase.Key}}
 			} else if isLoopPtr(h.fn.Params[l.Base.Idx].Type()) {
@@ -541,7 +542,7 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 	add := func(acc *rawAccess) {
 		var locks []held
 		for _, hl := range acc.locks {
-			if ls := rebase(hl.loc); len(ls) == 1 && !ls[0].Imprecise() {
+			if ls := rebase(hl.loc); len(ls) == 1 && !ls[0].Imprecise() && ls[0].Base.Kind != mem.Param {
 				locks = append(locks, held{loc: ls[0], write: hl.write, same: hl.same})
 			}
 		}

@@ -1,0 +1,56 @@
+// Handlers that keep what is not their own in what their parameters
+// reach, or their parameters where others find them: a request whose
+// URL is a global, a request kept in a global, and a parameter of the
+// server's own type that a wrapper fills with shared memory. Each
+// shares memory with the other invocations despite the request and the
+// response writer being the invocation's own.
+package main
+
+import (
+	"net/http"
+	"net/url"
+)
+
+var pinned = &url.URL{Path: "/"}
+
+var last *http.Request
+
+type store struct{ n int }
+
+var global = &store{}
+
+type env struct{ st *store }
+
+// pin makes its request's URL a global and writes it.
+func pin(w http.ResponseWriter, r *http.Request) {
+	r.URL = pinned
+	r.URL.Path = "/x" // want "writes pinned.Path;"
+}
+
+// keep publishes its request and then writes it.
+func keep(w http.ResponseWriter, r *http.Request) {
+	last = r               // want "writes last;"
+	r.URL.RawQuery = "a=1" // want "writes \\(\\*http.Request\\).URL.RawQuery;" "reads \\(\\*http.Request\\).URL;"
+}
+
+// peek reads the request keep published.
+func peek(w http.ResponseWriter, r *http.Request) {
+	if last != nil { // want "reads last;"
+		w.Write([]byte(last.URL.RawQuery)) // want "reads last;" "reads last.URL;" "reads last.URL.RawQuery;"
+	}
+}
+
+// count writes through what the wrapper gave it: the global store.
+func count(w http.ResponseWriter, r *http.Request, e *env) { e.st.n++ } // want "reads \\(\\*main.env\\).st;" "writes \\(\\*main.env\\).st.n;"
+
+func wrap(h func(http.ResponseWriter, *http.Request, *env)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { h(w, r, &env{st: global}) }
+}
+
+func main() {
+	http.HandleFunc("/pin", pin)
+	http.HandleFunc("/keep", keep)
+	http.HandleFunc("/peek", peek)
+	http.HandleFunc("/count", wrap(count))
+	http.ListenAndServe(":8080", nil)
+}
