@@ -66,8 +66,12 @@
 // the type, so nothing is copied up (detach.go). A handler's accesses are
 // kept at most at maxHandlerSites of its call sites, and past
 // maxHandlerAccesses at one, and one walk enters a function under at most
-// maxLockSets sets of locks held, the rest as if none were (reachSites); an access keeps the first and last calls of a long
-// path to it (chainTo). A truncated loc ("x...") overlaps all
+// maxLockSets sets of locks held, the rest as if none were (reachSites);
+// a function value is traced at most maxMadeDepth steps to prove it a
+// closure of this invocation (madehere.go), and an object of a handler's
+// own through at most maxHolders holders to prove no opaque one keeps it
+// (freshload.go), past which the proof fails. An access keeps the first
+// and last calls of a long path to it (chainTo). A truncated loc ("x...") overlaps all
 // that lies under it (a pointer stored through it may land in any slot
 // below, pollution.go), so each bound costs precision, never soundness, and
 // each one hit is reported as a Problem with Note set, at the function

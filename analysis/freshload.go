@@ -104,6 +104,9 @@ func (w *sumWalk) placeFreshLoads() {
 		}
 	}
 	w.pending = nil
+	if q.cut {
+		w.sum.holdersCut = true
+	}
 }
 
 // slotOfLoad is where the first pointer l goes through was loaded from:
@@ -236,7 +239,10 @@ func (s *fnState) markOpaqueStore(dsts []mem.Loc, v ssa.Value) {
 	}
 }
 
-// hasPointers: a value of type t holds pointers.
+// hasPointers: a value of type t holds pointers. (Not pollution's
+// holdsPointers, which looks at what a slot may point to by type: here a
+// slice of bytes copied in is a pointer to an array the analysis did not
+// see stored.)
 func hasPointers(t types.Type, depth int) bool {
 	if depth > 8 {
 		return true
@@ -361,6 +367,7 @@ type freshQuery struct {
 	opaqueFresh, opaque map[*mem.Base]bool
 	memo                map[*mem.Base]bool
 	slots               map[string][]mem.Loc // at's answers
+	cut                 bool                 // heldOpaque's bound was hit
 }
 
 func (w *sumWalk) freshQuery() *freshQuery {
@@ -403,7 +410,11 @@ func (q *freshQuery) heldOpaque(b *mem.Base) bool {
 	for len(queue) > 0 && !held {
 		x := queue[0]
 		queue = queue[1:]
-		if q.opaqueFresh[x] || x != b && q.opaque[x] || len(seen) > maxHolders {
+		if len(seen) > maxHolders {
+			held, q.cut = true, true
+			break
+		}
+		if q.opaqueFresh[x] || x != b && q.opaque[x] {
 			held = true
 			break
 		}

@@ -101,7 +101,11 @@ func (a *analyzer) madeHereBinds(s *fnState, call ssa.CallInstruction, fns []*ss
 	if !madeHereCall(call) {
 		return
 	}
-	made, ok := a.madeHere(call.Common().Value)
+	m := a.proveMade(call.Common().Value)
+	made, ok := m.result()
+	if m.cut && s.sum != nil {
+		s.sum.madeCut = true
+	}
 	if a.reads != nil {
 		a.reads.sites = append(a.reads.sites, siteRead{call: call, targets: madeNames(made, ok), made: true})
 	}
@@ -119,21 +123,33 @@ func (a *analyzer) madeHereBinds(s *fnState, call ssa.CallInstruction, fns []*ss
 // may be, provided each was made during the invocation that uses v and
 // applied there by its maker; ok is false when that is not proven.
 func (a *analyzer) madeHere(v ssa.Value) (map[*ssa.Function]bool, bool) {
+	return a.proveMade(v).result()
+}
+
+func (a *analyzer) proveMade(v ssa.Value) *madeProof {
 	m := &madeProof{a: a, fns: map[*ssa.Function]bool{}, seen: map[ssa.Value]bool{}}
-	if !m.value(v, 0) {
-		return nil, false
-	}
-	return m.fns, true
+	m.ok = m.value(v, 0)
+	return m
 }
 
 type madeProof struct {
 	a    *analyzer
 	fns  map[*ssa.Function]bool
 	seen map[ssa.Value]bool
+	ok   bool
+	cut  bool // maxMadeDepth was reached
+}
+
+func (m *madeProof) result() (map[*ssa.Function]bool, bool) {
+	if !m.ok {
+		return nil, false
+	}
+	return m.fns, true
 }
 
 func (m *madeProof) value(v ssa.Value, depth int) bool {
 	if depth > maxMadeDepth {
+		m.cut = true
 		return false
 	}
 	if m.seen[v] {

@@ -453,6 +453,14 @@ func (a *analyzer) boundNotes(files []string) []Problem {
 			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
 				Message: fmt.Sprintf("%s reaches one access at more than %d places: findings name the first %d (the conflict is the same)", shortFuncName(fn), maxRefs, maxRefs)})
 		}
+		if s != nil && s.holdersCut && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
+			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
+				Message: fmt.Sprintf("%s keeps an object of its own among more than %d others: what it holds is taken to be anything of its type (less precise, not less safe)", shortFuncName(fn), maxHolders)})
+		}
+		if s != nil && s.madeCut && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
+			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
+				Message: fmt.Sprintf("%s calls a function value followed through more than %d calls and variables: taken to be any function that fits (less precise, not less safe)", shortFuncName(fn), maxMadeDepth)})
+		}
 		if s != nil && s.storesCut && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
 			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
 				Message: fmt.Sprintf("%s stores pointers to more than %d objects, or into more than %d, at one place: they are merged (less precise, not less safe)", shortFuncName(fn), maxWidth, maxWidth)})

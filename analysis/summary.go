@@ -141,6 +141,12 @@ type summary struct {
 	storeClasses map[storeClass]*storeGroup
 	storeRel     map[string]*storeGroup
 	storesCut    bool
+	// holdersCut: whether an object of its own is kept in an opaque one
+	// was not decided within maxHolders holders (freshload.go).
+	holdersCut bool
+	// madeCut: a function value was followed past maxMadeDepth without
+	// proving it a closure of this invocation (madehere.go).
+	madeCut bool
 	// width counts locs per reference and base (widen); widened says what
 	// was widened first, for the report of bounds hit; collapse widens
 	// every reference to its base (the fallback of a recursive component
