@@ -504,7 +504,11 @@ var builtinModels = []CallModel{
 		Why: "compress what they are given into the destination it keeps, during the call (the io.Writer contract)"},
 	{Package: "github.com/andybalholm/brotli", Type: "*Reader", Keeps: "nothing",
 		Why: "read the source it keeps into what they are given, during the call (the io.Reader contract)"},
-	{Package: "github.com/andybalholm/brotli", Names: []string{"NewWriter", "NewWriterLevel", "NewWriterOptions", "NewReader"}, Args: EffectNone, Keeps: "result", Result: "fresh",
+	{Package: "github.com/andybalholm/brotli/matchfinder", Type: "*Writer", Names: []string{"Reset"}, Args: EffectNone, Keeps: "receiver",
+		Why: "points the compressor (brotli's NewWriterV2) at a new destination, which it keeps and does not touch until written: writes the compressor only"},
+	{Package: "github.com/andybalholm/brotli/matchfinder", Type: "*Writer", Keeps: "nothing",
+		Why: "compress what they are given into the destination it keeps, during the call (the io.Writer contract)"},
+	{Package: "github.com/andybalholm/brotli", Names: []string{"NewWriter", "NewWriterLevel", "NewWriterOptions", "NewWriterV2", "NewReader"}, Args: EffectNone, Keeps: "result", Result: "fresh",
 		Why: "a new compressor or decompressor keeping its destination or source, untouched until used"},
 
 	// Routers: what the route matched runs is a handler of the workspace,
