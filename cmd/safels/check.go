@@ -33,6 +33,7 @@ func check(args []string, stdout, stderr io.Writer) int {
 	matrix := fs.Bool("matrix", false, "print the conflict matrix (b1b0 per cell: bit 0 global, bit 1 same context; -format matrix)")
 	verbose := fs.Bool("v", false, "report on stderr how many packages and handlers were analysed and where the time went")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the analysis to `file` (for a report of a slow run)")
+	memProfile := fs.String("memprofile", "", "write a heap profile taken near the analysis' peak memory to `file` (for a report of a run that needs too much)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: safels check [-format text|json|sarif|matrix] [-v] [patterns...]\n\n"+
 			"Reports every reference through which two event handlers may touch the same\n"+
@@ -62,6 +63,18 @@ func check(args []string, stdout, stderr io.Writer) int {
 			return exitError
 		}
 		defer stop()
+	}
+	if *memProfile != "" {
+		stop, err := startPeakHeapProfile(*memProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "safels: %v\n", err)
+			return exitError
+		}
+		defer func() {
+			if err := stop(); err != nil {
+				fmt.Fprintf(stderr, "safels: heap profile: %v\n", err)
+			}
+		}()
 	}
 	wd, _ := os.Getwd()
 	cfg := analysis.Config{Dir: wd, Patterns: fs.Args()}

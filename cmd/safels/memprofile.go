@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"runtime"
+	"runtime/metrics"
+	"runtime/pprof"
+	"time"
+)
+
+// startPeakHeapProfile writes to file a heap profile taken near the peak
+// of the live heap: a profile at the end would show what the result
+// keeps, not what made the run need its memory. Every half second it
+// reads the heap's size, and where it grew by a tenth past the largest
+// seen, it takes a profile (of the heap as of the last collection) and
+// keeps it; stop writes the last one kept.
+func startPeakHeapProfile(file string) (stop func() error, err error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	done := make(chan struct{})
+	finished := make(chan []byte)
+	go func() {
+		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		var peak uint64
+		var kept []byte
+		take := func() {
+			metrics.Read(sample)
+			if v := sample[0].Value.Uint64(); v > peak+peak/10 {
+				peak = v
+				var b bytes.Buffer
+				if pprof.Lookup("heap").WriteTo(&b, 0) == nil {
+					kept = b.Bytes()
+				}
+			}
+		}
+		tick := time.NewTicker(500 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				take()
+			case <-done:
+				if kept == nil {
+					runtime.GC()
+					take()
+				}
+				finished <- kept
+				return
+			}
+		}
+	}()
+	return func() error {
+		close(done)
+		_, err := f.Write(<-finished)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}, nil
+}
