@@ -27,6 +27,7 @@ var (
 	flagInv   = flag.Int("oracle.inv", 128, "invocations per program and mode")
 	flagChunk = flag.Int("oracle.chunk", 400, "programs per runner binary")
 	flagV     = flag.Bool("oracle.v", false, "log every race and how it was matched")
+	flagWebW  = flag.Bool("oracle.webw", false, "add the net/http shapes that publish response writers (web.go, WebWriters)")
 )
 
 // Modes, and the conflict kinds a race in each may be (0: none may occur).
@@ -81,6 +82,7 @@ func TestOracle(t *testing.T) {
 	}
 	start := time.Now()
 	dir := t.TempDir()
+	WebWriters = *flagWebW
 	progs := make([]*Program, n)
 	for i := range progs {
 		progs[i] = Generate(*flagSeed, i)

@@ -46,6 +46,7 @@ var (
 	pinnedV    url.URL
 	lastReq    *http.Request
 	lastReqPub *ReqPub
+	lastW      http.ResponseWriter
 )
 
 // ReqPub is an object a handler publishes, holding its request.
@@ -81,6 +82,15 @@ func wrapOwn(h func(http.ResponseWriter, *http.Request, *Env)) http.HandlerFunc 
 }
 `,
 }
+
+// WebWriters adds two shapes: a handler publishes its response writer
+// (lastW = w) and writes it, and another writes the writer it finds
+// there. The analysis does not report these races yet: its model of
+// http.ResponseWriter counts no access of the writer (the request's
+// own, analysis/models.go), published or not. Off (the default), no
+// handler touches lastW and the oracle passes; on (go test
+// -oracle.webw), it fails.
+var WebWriters = false
 
 // webStream is the net/http shapes' stream of program index: nil when
 // the program has none.
@@ -150,7 +160,11 @@ func (g *gen) webBody(env bool) string {
 // webStmt writes one statement of the net/http shapes.
 func (g *gen) webStmt() {
 	v := g.fresh("q")
-	switch g.r.IntN(15) {
+	n := 15
+	if WebWriters {
+		n = 17
+	}
+	switch g.r.IntN(n) {
 	case 0, 12: // the request's URL is a global from here on
 		g.line("r.URL = pinned")
 		g.line("r.URL.%s = \"/x\"", g.pick("Path", "RawQuery"))
@@ -189,6 +203,13 @@ func (g *gen) webStmt() {
 		g.line("mu.Lock()")
 		g.line("%s", g.pick("g1 += s", "st.B++"))
 		g.line("mu.Unlock()")
+	case 15: // the writer published, then written (WebWriters)
+		g.line("lastW = w")
+		g.line("w.Write([]byte(\"a\"))")
+	case 16: // another's writer, written
+		g.line("if %s := lastW; %s != nil {", v, v)
+		g.line("\t%s.Write([]byte(\"b\"))", v)
+		g.line("}")
 	default:
 		g.line("s += len(r.Header)")
 	}
