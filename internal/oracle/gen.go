@@ -15,6 +15,7 @@ type Program struct {
 	State    string // state/state.go, the package pN/state; "" if none (packages.go)
 	Handlers []Handler
 	Style    Style
+	Web      bool // it has net/http handlers: Mux and Routes (web.go)
 }
 
 // Style is the kind of program: what its handlers may do.
@@ -38,7 +39,7 @@ func (s Style) String() string { return [...]string{"mixed", "disciplined", "con
 // Handler is one handler of a program, under the names the analysis and a
 // traceback give it.
 type Handler struct {
-	Case  int    // its case in Schedule
+	Case  int    // its case in Schedule; -1: a net/http handler (web.go)
 	Short string // analysis.Handler.Short: "h0", "(*Server).h1", "Schedule$1"
 	Frame string // its function in a traceback, after the package path: "h0", "(*Server).h1", "Schedule.func1"
 }
@@ -329,6 +330,8 @@ func Generate(seed uint64, index int) *Program {
 	r8 := holdStream(seed, index)
 	// The context-container shapes (vars.go), from a ninth.
 	r9 := varsStream(seed, index)
+	// The net/http shapes (web.go), from a tenth.
+	r10 := webStream(seed, index)
 	imports, fields := st.importLine(), st.field()
 	if r5 != nil {
 		imports += libImports
@@ -337,6 +340,9 @@ func Generate(seed uint64, index int) *Program {
 	if r9 != nil {
 		imports += varsImports
 		fields += varsFields
+	}
+	if r10 != nil {
+		imports += webImports
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, prelude, p.Pkg, imports, fields, sp, pg, store, srvExpr, listExpr, st.newConn(), peers, st.accept())
@@ -416,6 +422,13 @@ func Generate(seed uint64, index int) *Program {
 	}
 	if r9 != nil {
 		b.WriteString(varsDecls)
+	}
+	if r10 != nil {
+		src, hs := webHandlers(r10)
+		b.WriteString(webDecls)
+		b.WriteString(src)
+		p.Handlers = append(p.Handlers, hs...)
+		p.Web = true
 	}
 	p.Source = b.String()
 	return p

@@ -8,11 +8,21 @@
 // in gen.go; the ownership shapes in owned.go, state kept in a package of
 // its own in packages.go, a connection kept deep in shared memory and a
 // server's mutex taken through a connection in deep.go, connections a
-// constructor keeps in a global in kept.go) as packages of one throwaway
-// module (WriteModule), analyses
+// constructor keeps in a global in kept.go, memory handed to the standard
+// library in lib.go, to goroutines in gor.go, captured by closures in
+// clo.go, kept by holder objects in hold.go, in a connection's
+// expvar.Map in vars.go, and net/http handlers beside the loop's in
+// web.go) as packages of one throwaway module (WriteModule), analyses
 // each with analysis.Run and `safels gen`, builds one race-enabled runner
 // per chunk of programs (testdata/runner.go), runs them in each mode, and
-// matches the reports (ParseLog) to the analysis' accesses (Match).
+// matches the reports (ParseLog, race.go) to the analysis' accesses
+// (Match, match.go).
+//
+// A program's net/http handlers are served only in the modes where
+// nothing orders the invocations (distinct and shared): there, as for
+// the loop's handlers, every race must be a reported conflict. The loop
+// does not run them, so the scheduled mode's race-freedom is about the
+// loop's handlers alone.
 package oracle
 
 import (
@@ -62,8 +72,12 @@ func WriteModule(t testing.TB, dir string, progs []*Program, chunk int) []string
 		}
 		b.WriteString(")\n\nvar progs = []program{\n")
 		for _, p := range part {
-			fmt.Fprintf(&b, "\t{%d, func(m string, s uint64, n int) { run(%d, &%s.Table, %s.Handlers, %s.NewConn, %s.Schedule, m, s, n) }},\n",
-				p.Index, p.Index, p.Pkg, p.Pkg, p.Pkg, p.Pkg)
+			web := "nil, nil"
+			if p.Web {
+				web = p.Pkg + ".Mux, " + p.Pkg + ".Routes"
+			}
+			fmt.Fprintf(&b, "\t{%d, func(m string, s uint64, n int) { run(%d, &%s.Table, %s.Handlers, %s.NewConn, %s.Schedule, %s, m, s, n) }},\n",
+				p.Index, p.Index, p.Pkg, p.Pkg, p.Pkg, p.Pkg, web)
 		}
 		b.WriteString("}\n")
 		name := fmt.Sprintf("run%d", k)

@@ -27,6 +27,7 @@ var (
 	flagInv   = flag.Int("oracle.inv", 128, "invocations per program and mode")
 	flagChunk = flag.Int("oracle.chunk", 400, "programs per runner binary")
 	flagV     = flag.Bool("oracle.v", false, "log every race and how it was matched")
+	flagWebW  = flag.Bool("oracle.webw", false, "add the net/http shapes that publish response writers (web.go, WebWriters)")
 )
 
 // Modes, and the conflict kinds a race in each may be (0: none may occur).
@@ -81,6 +82,7 @@ func TestOracle(t *testing.T) {
 	}
 	start := time.Now()
 	dir := t.TempDir()
+	WebWriters = *flagWebW
 	progs := make([]*Program, n)
 	for i := range progs {
 		progs[i] = Generate(*flagSeed, i)
@@ -134,7 +136,11 @@ func TestOracle(t *testing.T) {
 			fail("program %d: analysis problem: %s: %s\n%s", i, pr.Pos, pr.Message, sources(p))
 		}
 		if len(res.Handlers) != len(p.Handlers) {
-			fail("program %d: the analysis found %d handlers, the program has %d", i, len(res.Handlers), len(p.Handlers))
+			var names []string
+			for _, h := range res.Handlers {
+				names = append(names, h.Short)
+			}
+			fail("program %d: the analysis found %d handlers (%s), the program has %d", i, len(res.Handlers), strings.Join(names, ", "), len(p.Handlers))
 		}
 		results[i] = res
 		target := filepath.Join(pdir, TableFile)
@@ -191,6 +197,7 @@ func TestOracle(t *testing.T) {
 	pdir := func(p *Program) string { return filepath.Join(dir, p.Pkg) }
 	type stat struct {
 		races, programs, crashes int
+		web, webPair             int // races with a net/http handler on one side, on both (web.go)
 		how                      [nHow]int
 	}
 	stats := make([]stat, len(modes))
@@ -222,6 +229,12 @@ func TestOracle(t *testing.T) {
 					continue
 				}
 				p, res := progs[r.Program], results[r.Program]
+				if w := webSides(r, p); w > 0 {
+					stats[jb.mode].web++
+					if w == 2 {
+						stats[jb.mode].webPair++
+					}
+				}
 				if !racy[jb.mode][r.Program] {
 					racy[jb.mode][r.Program] = true
 					stats[jb.mode].programs++
@@ -288,6 +301,9 @@ func TestOracle(t *testing.T) {
 				fmt.Fprintf(&summary, ", %s %d", h, c)
 			}
 		}
+		if c := stats[i].web; c > 0 {
+			fmt.Fprintf(&summary, "; net/http %d (%d between requests)", c, stats[i].webPair)
+		}
 		if c := stats[i].crashes; c > 0 {
 			fmt.Fprintf(&summary, "; %d runs crashed (a concurrent map write)", c)
 		}
@@ -319,6 +335,26 @@ func TestOracle(t *testing.T) {
 			t.Errorf("mode %s: no race in %d programs: the scheduled mode could not see races either", m.name, n)
 		}
 	}
+	// The net/http handlers race too (web.go), with each other, not only with
+	// the loop's invocations.
+	if n >= 100 && stats[0].webPair == 0 {
+		t.Errorf("no race between two net/http requests: the net/http shapes are too tame")
+	}
+}
+
+// webSides says on how many sides of the race a net/http handler of p is
+// (web.go), by its frames.
+func webSides(r Race, p *Program) int {
+	n := 0
+	for _, s := range r.Sides {
+		for _, f := range s.Frames {
+			if strings.HasPrefix(f.Func, ModulePath+"/"+p.Pkg+".web") {
+				n++
+				break
+			}
+		}
+	}
+	return n
 }
 
 // parallel runs f(0..n-1) on workers goroutines.
@@ -420,7 +456,7 @@ func accesses(res *analysis.Result) string {
 var tableLine = regexp.MustCompile(`"([^"]+)":\s+\{Hue: (-?\d+), Colored: (true|false)(?:, Pos: "[^"]*")?\},\s+// (.+)`)
 
 // checkTable checks that the table safels gen wrote says what the analysis
-// found: each handler's hue and color, by its short name.
+// found: each loop handler's hue and color, by its short name.
 func checkTable(src []byte, res *analysis.Result) error {
 	got := map[string]string{}
 	for _, m := range tableLine.FindAllStringSubmatch(string(src), -1) {
@@ -428,6 +464,9 @@ func checkTable(src []byte, res *analysis.Result) error {
 	}
 	var bad []string
 	for _, h := range res.Handlers {
+		if h.Model != analysis.ModelLoop {
+			continue // net/http's (web.go): no loop runs them
+		}
 		want := fmt.Sprintf("%d %v", h.Hue, h.Colored)
 		if got[h.Short] != want {
 			bad = append(bad, fmt.Sprintf("%s: table %q, analysis %q", h.Short, got[h.Short], want))

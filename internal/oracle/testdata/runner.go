@@ -19,6 +19,13 @@
 // goroutines at once, which would crash the runner. Under the loop, two
 // invocations are unordered only if they overlap in time (its workers
 // synchronize on one atomic word between invocations), so handlers spin.
+//
+// A program with net/http handlers (Mux, Routes) has them served in the
+// distinct and shared modes only: requests made with httptest, each its
+// own, go through the program's ServeMux on the same goroutines as the
+// loop's invocations, interleaved with them, as a server would run them
+// beside its loop. The loop does not schedule them: under it they would
+// race whatever its table says.
 package main
 
 import (
@@ -26,6 +33,8 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"runtime"
 	"sync"
@@ -64,7 +73,8 @@ const workers = 4
 // before it.
 func stop(l *loop.Loop, _ int) { l.Stop() }
 
-func run[C any](index int, t *loop.Table, handlers int, newConn func(int) C, schedule func(*loop.Loop, int, C), mode string, seed uint64, n int) {
+func run[C any](index int, t *loop.Table, handlers int, newConn func(int) C, schedule func(*loop.Loop, int, C),
+	mux func() http.Handler, routes []string, mode string, seed uint64, n int) {
 	r := rand.New(rand.NewPCG(seed, uint64(index)))
 	switch mode {
 	case "distinct", "shared":
@@ -85,14 +95,21 @@ func run[C any](index int, t *loop.Table, handlers int, newConn func(int) C, sch
 		if len(invs) != n {
 			fmt.Fprintf(os.Stderr, "@@oracle error drained %d invocations of %d\n", len(invs), n)
 		}
+		reqs, serve := requests(index, seed, mux, routes, n/2)
 		var wg sync.WaitGroup
 		for w := 0; w < workers; w++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for i := w; i < len(invs); i += workers {
-					invs[i].Run()
-					runtime.Gosched()
+				for i := w; i < max(len(invs), len(reqs)); i += workers {
+					if i < len(invs) {
+						invs[i].Run()
+						runtime.Gosched()
+					}
+					if i < len(reqs) {
+						serve.ServeHTTP(httptest.NewRecorder(), reqs[i])
+						runtime.Gosched()
+					}
 				}
 			}()
 		}
@@ -128,6 +145,21 @@ func run[C any](index int, t *loop.Table, handlers int, newConn func(int) C, sch
 			fmt.Fprintf(os.Stderr, "@@oracle error Run: %v\n", err)
 		}
 	}
+}
+
+// requests makes n requests of the program's routes, and its mux (none
+// if it has no net/http handler). The routes are drawn from a stream of
+// their own: the loop's invocations are what they were without them.
+func requests(index int, seed uint64, mux func() http.Handler, routes []string, n int) ([]*http.Request, http.Handler) {
+	if mux == nil {
+		return nil, nil
+	}
+	r := rand.New(rand.NewPCG(seed^0x68747470, uint64(index)))
+	reqs := make([]*http.Request, n)
+	for i := range reqs {
+		reqs[i] = httptest.NewRequest("GET", routes[r.IntN(len(routes))], nil)
+	}
+	return reqs, mux()
 }
 
 // checkTable says if the table would not be used as generated: a table
