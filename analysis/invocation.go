@@ -157,19 +157,23 @@ func (pm *paramMemory) reach(a *analyzer, h int, l mem.Loc) []mem.Loc {
 			continue
 		}
 		d, p := st.dst.Path, l.Path
-		if st.dst.Trunc || l.Trunc {
-			// Stored somewhere below a cut, or an access of all below
-			// one: where one lies below the other, the access may reach
+		same := types.Identical(st.dst.Base.Type, t)
+		switch {
+		case st.dst.Trunc:
+			// Stored somewhere below d: an access below d through a
+			// pointer, or of all below a point above d, may reach
 			// anything the stored pointer leads to.
-			same := types.Identical(st.dst.Base.Type, t)
-			if same && (st.dst.Trunc && pathPrefix(d, p) && (l.Trunc || hasDeref(p[len(d):])) || l.Trunc && pathPrefix(p, d)) {
+			if same && (pathPrefix(d, p) && (l.Trunc || hasDeref(p[len(d):])) || l.Trunc && pathPrefix(p, d)) {
 				out = append(out, st.val.Deep())
 			}
-			continue
-		}
-		for k, e := range p {
-			if e.Kind == mem.Deref && sameKeptSlot(st.dst, mem.Loc{Base: l.Base, Path: p[:k]}) {
-				out = append(out, st.val.Extend(p[k+1:], false))
+		case l.Trunc && same && pathPrefix(p, d):
+			// An access of all below a point above the slot.
+			out = append(out, st.val.Deep())
+		default:
+			for k, e := range p {
+				if e.Kind == mem.Deref && sameKeptSlot(st.dst, mem.Loc{Base: l.Base, Path: p[:k]}) {
+					out = append(out, st.val.Extend(p[k+1:], l.Trunc))
+				}
 			}
 		}
 	}

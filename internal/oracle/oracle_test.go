@@ -27,7 +27,7 @@ var (
 	flagInv   = flag.Int("oracle.inv", 128, "invocations per program and mode")
 	flagChunk = flag.Int("oracle.chunk", 400, "programs per runner binary")
 	flagV     = flag.Bool("oracle.v", false, "log every race and how it was matched")
-	flagWebW  = flag.Bool("oracle.webw", false, "add the net/http shapes that publish response writers (web.go, WebWriters)")
+	flagWebW  = flag.Bool("oracle.webw", true, "add the net/http shapes that publish response writers (web.go, WebWriters)")
 )
 
 // Modes, and the conflict kinds a race in each may be (0: none may occur).

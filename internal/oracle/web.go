@@ -85,12 +85,12 @@ func wrapOwn(h func(http.ResponseWriter, *http.Request, *Env)) http.HandlerFunc 
 
 // WebWriters adds two shapes: a handler publishes its response writer
 // (lastW = w) and writes it, and another writes the writer it finds
-// there. The analysis does not report these races yet: its model of
-// http.ResponseWriter counts no access of the writer (the request's
-// own, analysis/models.go), published or not. Off (the default), no
-// handler touches lastW and the oracle passes; on (go test
-// -oracle.webw), it fails.
-var WebWriters = false
+// there. On by default; off (go test -oracle.webw=false), no handler
+// touches lastW, as before these shapes were added. Before the model of
+// http.ResponseWriter counted a write of the writer's own state (the
+// request's own unless published: analysis/invocation.go), the analysis
+// missed these races and the oracle failed with them on.
+var WebWriters = true
 
 // webStream is the net/http shapes' stream of program index: nil when
 // the program has none.
