@@ -40,6 +40,27 @@ func peek(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+var lastW http.ResponseWriter
+
+// pubW publishes its response writer and writes it.
+func pubW(w http.ResponseWriter, r *http.Request) {
+	lastW = w            // want "writes lastW;"
+	w.Write([]byte("a")) // want "writes \\(\\*http.ResponseWriter\\);"
+}
+
+// useW writes the writer pubW published.
+func useW(w http.ResponseWriter, r *http.Request) {
+	if x := lastW; x != nil { // want "reads lastW;"
+		x.Write([]byte("b")) // want "writes lastW;"
+	}
+}
+
+// query reads, through the library, the global URL it made its own.
+func query(w http.ResponseWriter, r *http.Request) {
+	r.URL = pinned
+	w.Write([]byte(r.URL.Query().Get("q"))) // want "writes pinned\\.\\.\\.;"
+}
+
 // count writes through what the wrapper gave it: the global store.
 func count(w http.ResponseWriter, r *http.Request, e *env) { e.st.n++ } // want "reads \\(\\*main.env\\).st;" "writes \\(\\*main.env\\).st.n;"
 
@@ -52,5 +73,8 @@ func main() {
 	http.HandleFunc("/keep", keep)
 	http.HandleFunc("/peek", peek)
 	http.HandleFunc("/count", wrap(count))
+	http.HandleFunc("/pubw", pubW)
+	http.HandleFunc("/usew", useW)
+	http.HandleFunc("/query", query)
 	http.ListenAndServe(":8080", nil)
 }
