@@ -461,6 +461,19 @@ func TestLocksThroughPointers(t *testing.T) {
 	}
 }
 
+// TestDecodeIntoNew: a decoder that keeps nothing, handed an object just
+// made, writes only that object, which no one else reaches yet: not the
+// shared memory the handler links it to afterwards; handed one that
+// points at shared memory already, it may write that.
+func TestDecodeIntoNew(t *testing.T) {
+	r := wanttest.Run(t, "testdata/decodenew")
+	checkCells(t, r, []globalCell{
+		{"load", "load", 0, "the entry is new when decoded, linked and kept under mu after"},
+		{"load", "count", 0, "load's decoder writes its new entry only"},
+		{"refill", "count", analysis.Global, "refill's entry points at the shelf when decoded"},
+	})
+}
+
 // TestPostWrappers: handlers posted through wrappers of loop.Post in
 // another package (state.Later, and state.Soon calling it) are found
 // through them; a handler passed as a value safels does not follow, and a

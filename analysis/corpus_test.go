@@ -76,6 +76,7 @@ var corpus = []struct {
 	{dir: "logclose", group: "library"},
 	{dir: "byvalue", group: "by value"},
 	{dir: "freshresult", group: "library"},
+	{dir: "decodenew", group: "library"},
 	{dir: "locks", group: "locks"},
 	{dir: "defers", group: "locks"},
 	{dir: "ctxlib", group: "ownership"},
