@@ -461,6 +461,31 @@ func TestLocksThroughPointers(t *testing.T) {
 	}
 }
 
+// TestLocksInFoundObjects: a box's own mutex guards the box's fields
+// though the box is any of a table's (its loc names no one mutex), when
+// the lock and the access go through one pointer: in the pool's methods,
+// reached through a global pointer, and in a callback handed the very box
+// its caller locked (a store that locks a mailbox and calls f(mb)), also
+// where the helper locks for writing or reading as its caller asks; not
+// when the callback is handed another box, nor for a write under a read
+// lock (also where another box of the same loc is write-locked), nor
+// after an unlock of a mutex that may be the box's.
+func TestLocksInFoundObjects(t *testing.T) {
+	r := wanttest.Run(t, "testdata/boxlocks")
+	checkCells(t, r, []globalCell{
+		{"handleAdd", "handleAdd", 0, "withBox locks the box it hands the callback, for writing"},
+		{"handleAdd", "handleLast", 0, "withRead locks the box it hands the callback"},
+		{"handlePool", "handlePool", 0, "the pool's methods lock the pool they update"},
+		{"handleFirst", "handleFirst", 0, "withMode locks for writing where its caller passes true"},
+		{"handleFirst", "handleReset", 0, "reset passes its own true on to withMode"},
+		{"handleMark", "handleMark", analysis.Global, "a write under a read lock"},
+		{"handlePeer", "handleAdd", analysis.Global, "withPeer locks one box and hands over the next"},
+		{"handlePeer", "handlePeer", analysis.Global, "withPeer locks one box and hands over the next"},
+		{"handleBoth", "handleBoth", analysis.Global, "the box written is read-locked, another write-locked"},
+		{"handleSpare", "handleAdd", analysis.Global, "spare.Unlock() may unlock the box handleSpare locked"},
+	})
+}
+
 // TestDecodeIntoNew: a decoder that keeps nothing, handed an object just
 // made, writes only that object, which no one else reaches yet: not the
 // shared memory the handler links it to afterwards; handed one that

@@ -266,6 +266,9 @@ func (a *analyzer) fingerprint(s *summary) fp {
 			if l.same {
 				w("=")
 			}
+			if l.wif > 0 {
+				w("?" + strconv.Itoa(l.wif))
+			}
 		}
 		w("\n")
 	}

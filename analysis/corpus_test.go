@@ -95,6 +95,7 @@ var corpus = []struct {
 	{dir: "madehere", group: "ownership"},
 	{dir: "freshload", group: "ownership"},
 	{dir: "ptrlocks", group: "locks"},
+	{dir: "boxlocks", group: "locks"},
 	{dir: "functypes", group: "loop"},
 	{dir: "calls", group: "loop"},
 	{dir: "sites", group: "loop"},

@@ -540,7 +540,7 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 	add := func(acc *rawAccess) {
 		var locks []held
 		for _, hl := range acc.locks {
-			if ls := rebase(hl.loc); len(ls) == 1 && !ls[0].Imprecise() {
+			if ls := rebase(hl.loc); len(ls) == 1 && (!ls[0].Imprecise() || hl.same) {
 				locks = append(locks, held{loc: ls[0], write: hl.write, same: hl.same})
 			}
 		}

@@ -329,6 +329,8 @@ func Generate(seed uint64, index int) *Program {
 	r8 := holdStream(seed, index)
 	// The context-container shapes (vars.go), from a ninth.
 	r9 := varsStream(seed, index)
+	// The found-object lock shapes (cubby.go), from a tenth.
+	r10 := cubbyStream(seed, index)
 	imports, fields := st.importLine(), st.field()
 	if r5 != nil {
 		imports += libImports
@@ -354,7 +356,7 @@ func Generate(seed uint64, index int) *Program {
 		if deep {
 			g.r4 = r4
 		}
-		g.r5, g.r6, g.r7, g.r8, g.r9 = r5, r6, r7, r8, r9
+		g.r5, g.r6, g.r7, g.r8, g.r9, g.r10 = r5, r6, r7, r8, r9, r10
 		kind := r.IntN(6)
 		switch {
 		case kind == 0 && k > 0:
@@ -417,6 +419,9 @@ func Generate(seed uint64, index int) *Program {
 	if r9 != nil {
 		b.WriteString(varsDecls)
 	}
+	if r10 != nil {
+		b.WriteString(cubbyDecls)
+	}
 	p.Source = b.String()
 	return p
 }
@@ -453,6 +458,7 @@ type gen struct {
 	r7          *rand.Rand // the closure shapes' stream; nil: none
 	r8          *rand.Rand // the holder shapes' stream; nil: none
 	r9          *rand.Rand // the context-container shapes' stream; nil: none
+	r10         *rand.Rand // the found-object lock shapes' stream; nil: none
 }
 
 func (g *gen) line(format string, args ...any) {
@@ -497,6 +503,9 @@ func (g *gen) body() string {
 		}
 		if g.r9 != nil && g.r9.IntN(2) == 0 {
 			g.ctxVars()
+		}
+		if g.r10 != nil && !g.locked && g.r10.IntN(2) == 0 {
+			g.cubby()
 		}
 		g.stmt(true)
 		if g.r.IntN(3) == 0 {
