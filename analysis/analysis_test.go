@@ -486,6 +486,19 @@ func TestLocksInFoundObjects(t *testing.T) {
 	})
 }
 
+// TestUnlocksInCallees: a callee that unlocks its caller's mutex, for
+// good or for a while, leaves what follows and what it does meanwhile
+// unguarded; one that locks a mutex of its own leaves the caller's held.
+func TestUnlocksInCallees(t *testing.T) {
+	r := wanttest.Run(t, "testdata/unlocks")
+	checkCells(t, r, []globalCell{
+		{"handleRelease", "handleRelease", analysis.Global, "release unlocked mu before total++"},
+		{"handleSlow", "handleSlow", analysis.Global, "slow writes pending with mu unlocked"},
+		{"handleLocker", "handleLocker", analysis.Global, "locker.Unlock() unlocks mu"},
+		{"handleCount", "handleCount", 0, "count's own mutex leaves mu held"},
+	})
+}
+
 // TestDecodeIntoNew: a decoder that keeps nothing, handed an object just
 // made, writes only that object, which no one else reaches yet: not the
 // shared memory the handler links it to afterwards; handed one that

@@ -96,6 +96,7 @@ var corpus = []struct {
 	{dir: "freshload", group: "ownership"},
 	{dir: "ptrlocks", group: "locks"},
 	{dir: "boxlocks", group: "locks"},
+	{dir: "unlocks", group: "locks"},
 	{dir: "functypes", group: "loop"},
 	{dir: "calls", group: "loop"},
 	{dir: "sites", group: "loop"},

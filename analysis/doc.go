@@ -39,7 +39,8 @@
 //	pollution.go  pointer stores: what may reach a context besides it
 //	storebound.go bounds on a summary's stores (destinations, values)
 //	locks.go      a mutex in an object reached through the same pointer,
-//	              also by a callee it is handed to; read or write by a flag
+//	              also by a callee it is handed to; read or write by a flag;
+//	              callees that may unlock their caller's mutex
 //	run.go        Run: the phases, recursive components, bound notes
 //	progress.go   word of what a long run is doing (Config.Progress)
 //	conflict.go   conflicts: the handlers' accesses placed, hues and colors

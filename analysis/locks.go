@@ -594,3 +594,165 @@ func edgeLocks(hs []held) []held {
 func releasedBy(h held, l mem.Loc) bool {
 	return h.loc.Key == l.Key || !mustAliasLock(h.loc) && mem.Identical(h.loc.MemType(), l.MemType())
 }
+
+// Unlocks in callees. A function may unlock a mutex its caller holds
+// (func release() { mu.Unlock() }), or release it for a while
+// (mu.Unlock(); slow(); mu.Lock()): after such a call none of the
+// caller's locks is taken to be held (lockStep), and none guards what
+// the callee does (applySummary). A function releases when it unlocks a
+// mutex it did not lock itself before, on every way there, through the
+// same pointer (foreignUnlock), or unlocks through an interface
+// (sync.Locker), or calls a function that releases.
+
+// releases: fn may unlock a mutex its caller holds.
+// It depends on all fn calls: recorded as read, for the cache.
+func (a *analyzer) releases(fn *ssa.Function) bool {
+	ok := a.releasingOf(fn)
+	if a.reads != nil {
+		a.reads.releases = append(a.reads.releases, makeRead{fn: fn, ok: ok})
+	}
+	return ok
+}
+
+// releasingOf is releases, not recorded.
+func (a *analyzer) releasingOf(fn *ssa.Function) bool {
+	if a.releasing == nil {
+		saved := a.reads
+		a.reads = nil // a search of the whole program, no one function's read
+		a.findReleasing()
+		a.reads = saved
+	}
+	return a.releasing[fn]
+}
+
+// releasesAt: the call may unlock a mutex its caller holds.
+func (a *analyzer) releasesAt(call ssa.CallInstruction) bool {
+	for _, t := range a.libraryCallbacksAt(call) {
+		if a.releases(t.fn) {
+			return true
+		}
+	}
+	if callee := call.Common().StaticCallee(); callee != nil {
+		return a.releases(callee)
+	}
+	if unlockByName(call.Common()) {
+		return true
+	}
+	for _, t := range a.sites[call] {
+		if a.releases(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// unlockByName: an interface call of an Unlock or RUnlock method (a
+// sync.Locker's): which mutex it unlocks is not known.
+func unlockByName(c *ssa.CallCommon) bool {
+	return c.IsInvoke() && (c.Method.Name() == "Unlock" || c.Method.Name() == "RUnlock")
+}
+
+// findReleasing computes releasing for every function the workspace's
+// functions reach: those with a foreign unlock, and their callers.
+func (a *analyzer) findReleasing() {
+	a.releasing = map[*ssa.Function]bool{}
+	callers := map[*ssa.Function][]*ssa.Function{}
+	seen := map[*ssa.Function]bool{}
+	var work, all []*ssa.Function
+	for _, fn := range a.wsFuncs {
+		if !seen[fn] {
+			seen[fn] = true
+			work = append(work, fn)
+		}
+	}
+	for len(work) > 0 {
+		fn := work[len(work)-1]
+		work = work[:len(work)-1]
+		all = append(all, fn)
+		for _, g := range a.edges(fn) {
+			callers[g] = append(callers[g], fn)
+			if !seen[g] {
+				seen[g] = true
+				work = append(work, g)
+			}
+		}
+	}
+	for _, fn := range all {
+		if foreignUnlock(fn) {
+			a.releasing[fn] = true
+			work = append(work, fn)
+		}
+	}
+	for len(work) > 0 {
+		fn := work[len(work)-1]
+		work = work[:len(work)-1]
+		for _, c := range callers[fn] {
+			if !a.releasing[c] {
+				a.releasing[c] = true
+				work = append(work, c)
+			}
+		}
+	}
+}
+
+// foreignUnlock: fn unlocks a mutex it has not surely locked itself
+// before, through the same pointer, or one through an interface, or in a
+// goroutine it starts.
+func foreignUnlock(fn *ssa.Function) bool {
+	var locks []*ssa.CallCommon
+	var lockAt []ssa.Instruction
+	for _, b := range fn.Blocks {
+		for _, in := range b.Instrs {
+			if c, ok := in.(*ssa.Call); ok && mutexOp(c.Common()) > 0 {
+				locks = append(locks, c.Common())
+				lockAt = append(lockAt, in)
+			}
+		}
+	}
+	for _, b := range fn.Blocks {
+		for _, in := range b.Instrs {
+			call, ok := in.(ssa.CallInstruction)
+			if !ok {
+				continue
+			}
+			c := call.Common()
+			if unlockByName(c) {
+				return true
+			}
+			if mutexOp(c) != -1 {
+				continue
+			}
+			if _, isGo := in.(*ssa.Go); isGo {
+				return true
+			}
+			mine := false
+			for i, l := range locks {
+				if before(lockAt[i], in) && sameMutex(l.Args[0], c.Args[0]) {
+					mine = true
+					break
+				}
+			}
+			if !mine {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sameMutex: x and y, the addresses of mutexes, are one address: the
+// same fields of one pointer (mustSamePtr).
+func sameMutex(x, y ssa.Value) bool {
+	for {
+		fx, ok1 := x.(*ssa.FieldAddr)
+		fy, ok2 := y.(*ssa.FieldAddr)
+		if !ok1 || !ok2 {
+			break
+		}
+		if fx.Field != fy.Field {
+			return false
+		}
+		x, y = fx.X, fy.X
+	}
+	return mustSamePtr(x, y)
+}

@@ -445,6 +445,9 @@ type analyzer struct {
 	// which fitsParam never filters (typefilter.go).
 	unsafeTargets map[mem.TypeKey]bool
 	typeKeys      map[types.Type]mem.TypeKey // keyOf's answers
+	// releasing: the functions that may unlock a mutex their caller
+	// holds (locks.go); nil until first asked.
+	releasing map[*ssa.Function]bool
 	// wsFuncs: the workspace's functions with bodies; cbMethods their
 	// methods by name and cbTargets the methods each library call may
 	// call back (library.go).
@@ -1313,6 +1316,12 @@ func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []
 		return
 	}
 	step := rawCall{pos: pos, caller: s.fn, callee: callee}
+	if len(s.cur) > 0 && a.releases(callee) {
+		// What it does after it unlocks a lock held here is not under it.
+		at := s.cur
+		s.cur = nil
+		defer func() { s.cur = at }()
+	}
 	plain := s.sum != nil
 	var from appliedAt
 	if plain {
@@ -2045,6 +2054,9 @@ func mutexOp(c *ssa.CallCommon) int {
 func (s *fnState) lockStep(cur []held, c *ssa.Call) []held {
 	op := mutexOp(c.Common())
 	if op == 0 {
+		if len(cur) > 0 && s.a.releasesAt(c) {
+			return nil // it may unlock any of them
+		}
 		return cur
 	}
 	ls := s.origin(c.Common().Args[0])
@@ -2196,6 +2208,9 @@ func (s *fnState) deferLocks(cur []held, d *ssa.Defer) []held {
 				c = in.Common()
 			default:
 				continue
+			}
+			if mutexOp(c) == 0 && s.a.releasesAt(instr.(ssa.CallInstruction)) {
+				return nil // it may unlock any of them
 			}
 			if mutexOp(c) != -1 {
 				continue

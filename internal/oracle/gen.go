@@ -331,6 +331,8 @@ func Generate(seed uint64, index int) *Program {
 	r9 := varsStream(seed, index)
 	// The found-object lock shapes (cubby.go), from a tenth.
 	r10 := cubbyStream(seed, index)
+	// The release shapes (rel.go), from an eleventh.
+	r11 := relStream(seed, index)
 	imports, fields := st.importLine(), st.field()
 	if r5 != nil {
 		imports += libImports
@@ -356,7 +358,7 @@ func Generate(seed uint64, index int) *Program {
 		if deep {
 			g.r4 = r4
 		}
-		g.r5, g.r6, g.r7, g.r8, g.r9, g.r10 = r5, r6, r7, r8, r9, r10
+		g.r5, g.r6, g.r7, g.r8, g.r9, g.r10, g.r11 = r5, r6, r7, r8, r9, r10, r11
 		kind := r.IntN(6)
 		switch {
 		case kind == 0 && k > 0:
@@ -422,6 +424,9 @@ func Generate(seed uint64, index int) *Program {
 	if r10 != nil {
 		b.WriteString(cubbyDecls)
 	}
+	if r11 != nil {
+		b.WriteString(relDecls)
+	}
 	p.Source = b.String()
 	return p
 }
@@ -459,6 +464,7 @@ type gen struct {
 	r8          *rand.Rand // the holder shapes' stream; nil: none
 	r9          *rand.Rand // the context-container shapes' stream; nil: none
 	r10         *rand.Rand // the found-object lock shapes' stream; nil: none
+	r11         *rand.Rand // the release shapes' stream; nil: none
 }
 
 func (g *gen) line(format string, args ...any) {
@@ -506,6 +512,9 @@ func (g *gen) body() string {
 		}
 		if g.r10 != nil && !g.locked && g.r10.IntN(2) == 0 {
 			g.cubby()
+		}
+		if g.r11 != nil && !g.locked && g.r11.IntN(2) == 0 {
+			g.rel()
 		}
 		g.stmt(true)
 		if g.r.IntN(3) == 0 {
