@@ -461,6 +461,57 @@ func TestLocksThroughPointers(t *testing.T) {
 	}
 }
 
+// TestLocksInFoundObjects: a box's own mutex guards the box's fields
+// though the box is any of a table's (its loc names no one mutex), when
+// the lock and the access go through one pointer: in the pool's methods,
+// reached through a global pointer, and in a callback handed the very box
+// its caller locked (a store that locks a mailbox and calls f(mb)), also
+// where the helper locks for writing or reading as its caller asks; not
+// when the callback is handed another box, nor for a write under a read
+// lock (also where another box of the same loc is write-locked), nor
+// after an unlock of a mutex that may be the box's.
+func TestLocksInFoundObjects(t *testing.T) {
+	r := wanttest.Run(t, "testdata/boxlocks")
+	checkCells(t, r, []globalCell{
+		{"handleAdd", "handleAdd", 0, "withBox locks the box it hands the callback, for writing"},
+		{"handleAdd", "handleLast", 0, "withRead locks the box it hands the callback"},
+		{"handlePool", "handlePool", 0, "the pool's methods lock the pool they update"},
+		{"handleFirst", "handleFirst", 0, "withMode locks for writing where its caller passes true"},
+		{"handleFirst", "handleReset", 0, "reset passes its own true on to withMode"},
+		{"handleMark", "handleMark", analysis.Global, "a write under a read lock"},
+		{"handlePeer", "handleAdd", analysis.Global, "withPeer locks one box and hands over the next"},
+		{"handlePeer", "handlePeer", analysis.Global, "withPeer locks one box and hands over the next"},
+		{"handleBoth", "handleBoth", analysis.Global, "the box written is read-locked, another write-locked"},
+		{"handleSpare", "handleAdd", analysis.Global, "spare.Unlock() may unlock the box handleSpare locked"},
+	})
+}
+
+// TestUnlocksInCallees: a callee that unlocks its caller's mutex, for
+// good or for a while, leaves what follows and what it does meanwhile
+// unguarded; one that locks a mutex of its own leaves the caller's held.
+func TestUnlocksInCallees(t *testing.T) {
+	r := wanttest.Run(t, "testdata/unlocks")
+	checkCells(t, r, []globalCell{
+		{"handleRelease", "handleRelease", analysis.Global, "release unlocked mu before total++"},
+		{"handleSlow", "handleSlow", analysis.Global, "slow writes pending with mu unlocked"},
+		{"handleLocker", "handleLocker", analysis.Global, "locker.Unlock() unlocks mu"},
+		{"handleCount", "handleCount", 0, "count's own mutex leaves mu held"},
+	})
+}
+
+// TestDecodeIntoNew: a decoder that keeps nothing, handed an object just
+// made, writes only that object, which no one else reaches yet: not the
+// shared memory the handler links it to afterwards; handed one that
+// points at shared memory already, it may write that.
+func TestDecodeIntoNew(t *testing.T) {
+	r := wanttest.Run(t, "testdata/decodenew")
+	checkCells(t, r, []globalCell{
+		{"load", "load", 0, "the entry is new when decoded, linked and kept under mu after"},
+		{"load", "count", 0, "load's decoder writes its new entry only"},
+		{"refill", "count", analysis.Global, "refill's entry points at the shelf when decoded"},
+	})
+}
+
 // TestPostWrappers: handlers posted through wrappers of loop.Post in
 // another package (state.Later, and state.Soon calling it) are found
 // through them; a handler passed as a value safels does not follow, and a

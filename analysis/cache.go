@@ -86,6 +86,9 @@ type readLog struct {
 	closures  []closureRead
 	callbacks []callbackRead
 	makes     []makeRead
+	// releases: whether a callee may unlock its caller's mutex
+	// (locks.go), which depends on all it calls.
+	releases []makeRead
 }
 
 // makeRead: whether a closure's maker applied it (appliedWhereMade),
@@ -266,6 +269,9 @@ func (a *analyzer) fingerprint(s *summary) fp {
 			if l.same {
 				w("=")
 			}
+			if l.wif > 0 {
+				w("?" + strconv.Itoa(l.wif))
+			}
 		}
 		w("\n")
 	}
@@ -434,6 +440,10 @@ func (a *analyzer) seal(r *readLog) {
 		r.makes[i].name = r.makes[i].fn.String()
 		r.makes[i].fn = nil
 	}
+	for i := range r.releases {
+		r.releases[i].name = r.releases[i].fn.String()
+		r.releases[i].fn = nil
+	}
 }
 
 // --- reuse
@@ -548,6 +558,12 @@ func (a *analyzer) stillReads(r *readLog, inSCC map[string]*cached) bool {
 	for _, m := range r.makes {
 		fn := byName[m.name]
 		if fn == nil || a.makerApplies(fn) != m.ok {
+			return false
+		}
+	}
+	for _, m := range r.releases {
+		fn := byName[m.name]
+		if fn == nil || a.releasingOf(fn) != m.ok {
 			return false
 		}
 	}

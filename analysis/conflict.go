@@ -242,7 +242,14 @@ func sigAttrs(r *rawAccess) string {
 func commonLock(xa, ya *rawAccess, k Kind) string {
 	for _, x := range xa.locks {
 		for _, y := range ya.locks {
-			if x.loc.Key != y.loc.Key || !x.write && !y.write || !mustAliasLock(x.loc) {
+			if x.loc.Key != y.loc.Key || !x.write && !y.write {
+				continue
+			}
+			if !mustAliasLock(x.loc) {
+				if sameObjectLock(xa, ya, x, y) {
+					short, _ := x.loc.Names()
+					return short
+				}
 				continue
 			}
 			if x.loc.Base.Kind == mem.Context {

@@ -39,7 +39,9 @@
 //	pollution.go  pointer stores: what may reach a context besides it
 //	invocation.go what a concurrent handler's parameters hold that is not its own
 //	storebound.go bounds on a summary's stores (destinations, values)
-//	locks.go      a mutex in an object reached through the same pointer
+//	locks.go      a mutex in an object reached through the same pointer,
+//	              also by a callee it is handed to; read or write by a flag;
+//	              callees that may unlock their caller's mutex
 //	run.go        Run: the phases, recursive components, bound notes
 //	progress.go   word of what a long run is doing (Config.Progress)
 //	conflict.go   conflicts: the handlers' accesses placed, hues and colors
@@ -92,7 +94,8 @@
 // (&c.timer) is memory of unknown origin; a lock guards only when it is one
 // concrete mutex, not an element of an array or map, or the mutex of the
 // very object accessed, reached through the same pointer (c.srv.mu and
-// c.srv.n, locks.go). Colors are an
+// c.srv.n, locks.go), whatever object that is (boxes[i].mu and
+// boxes[i].n, also in a callback handed that box). Colors are an
 // optimisation for provably disjoint contexts, never an assumption.
 //
 // The analysis is conservative: where it cannot tell whether two accesses

@@ -49,7 +49,23 @@ func (a *analyzer) modelCall(s *fnState, m *CallModel, call ssa.CallInstruction,
 			}
 			continue
 		}
-		for _, l := range s.deepOrigins(arg) {
+		reached := s.deepOrigins(arg)
+		if zeroAt(arg, call) {
+			// The new object alone (zeroAt). A call that keeps nothing
+			// leaves it where no one else reaches it: what it does to it
+			// is no access of shared memory, as an initializing store is
+			// not (initstore.go), though what it set there is unknown.
+			reached = s.origin(arg)
+			if m.Keeps == "nothing" {
+				if e == EffectWrite {
+					for _, l := range reached {
+						s.markOpaque(l)
+					}
+				}
+				continue
+			}
+		}
+		for _, l := range reached {
 			rec(l, Read, false, pos, s.fn, nil, nil)
 			if e == EffectWrite {
 				rec(l, Write, false, pos, s.fn, nil, nil)
@@ -348,6 +364,52 @@ func (s *fnState) deepOrigins(v ssa.Value) []mem.Loc {
 	}
 	add(s.origin(v))
 	return dedupe(out)
+}
+
+// zeroAt: v is an object made in call's own block and handed straight
+// to it, nothing done to it between (dec.Decode(&T{}), converted to an
+// interface on the way): at the call it holds its zero value and points
+// nowhere, so the call reaches through it only the object itself and
+// what the call makes and links into it, no one else's yet. deepOrigins
+// would follow every store into the object, also those made after the
+// call (m.owner = box), and take the call to touch all they reach.
+func zeroAt(v ssa.Value, call ssa.CallInstruction) bool {
+	chain := map[ssa.Value]bool{}
+	for {
+		chain[v] = true
+		switch x := v.(type) {
+		case *ssa.MakeInterface:
+			v = x.X
+			continue
+		case *ssa.ChangeType:
+			v = x.X
+			continue
+		}
+		break
+	}
+	al, ok := v.(*ssa.Alloc)
+	if !ok || al.Block() == nil || al.Block() != call.Block() {
+		return false
+	}
+	b := al.Block()
+	i, j := indexOf(b, al), indexOf(b, call)
+	if i < 0 || j <= i {
+		return false
+	}
+	for _, in := range b.Instrs[i+1 : j] {
+		if _, ok := in.(*ssa.DebugRef); ok {
+			continue
+		}
+		if val, ok := in.(ssa.Value); ok && chain[val] {
+			continue
+		}
+		for _, op := range in.Operands(nil) {
+			if *op != nil && chain[*op] {
+				return false // used before the call: it may not be zero
+			}
+		}
+	}
+	return true
 }
 
 // storedInto is what the pointers stored into the new object b may refer

@@ -195,7 +195,7 @@ func (a *analyzer) ownAccesses(h found, skip map[rawCall]bool) ([]*rawAccess, []
 		}
 		var locks []held
 		for _, hl := range acc.locks {
-			if ls := a.envRebase(h, hl.loc); len(ls) == 1 && !ls[0].Imprecise() && ls[0].Base.Kind != mem.Param {
+			if ls := a.envRebase(h, hl.loc); len(ls) == 1 && (!ls[0].Imprecise() || hl.same) && ls[0].Base.Kind != mem.Param {
 				locks = append(locks, held{loc: ls[0], write: hl.write, same: hl.same})
 			}
 		}

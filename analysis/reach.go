@@ -52,9 +52,19 @@ func (sum *summary) addCall(e *edge) {
 }
 
 // relative: the access depends on who calls: its memory or a lock held at
-// it is named through a parameter or free variable.
+// it is named through a parameter or free variable, or a lock is held in
+// the mode a parameter asks for (held.wif).
 func (acc *rawAccess) relative() bool {
-	return isRelative(acc.loc) || anyRelative(acc.locks)
+	return isRelative(acc.loc) || anyRelative(acc.locks) || anyMode(acc.locks)
+}
+
+func anyMode(hs []held) bool {
+	for _, h := range hs {
+		if h.wif != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func (st *rawStore) relative() bool { return isRelative(st.dst) || isRelative(st.val) }

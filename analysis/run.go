@@ -550,7 +550,7 @@ func (a *analyzer) handlerAccesses(h found) ([]*rawAccess, []*rawStore) {
 	add := func(acc *rawAccess) {
 		var locks []held
 		for _, hl := range acc.locks {
-			if ls := rebase(hl.loc); len(ls) == 1 && !ls[0].Imprecise() && ls[0].Base.Kind != mem.Param {
+			if ls := rebase(hl.loc); len(ls) == 1 && (!ls[0].Imprecise() || hl.same) && ls[0].Base.Kind != mem.Param {
 				locks = append(locks, held{loc: ls[0], write: hl.write, same: hl.same})
 			}
 		}

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"cmp"
 	"context"
 	"go/token"
 	"go/types"
@@ -36,6 +37,9 @@ type held struct {
 	// summarized, that pointer as the Lock call found it.
 	same bool
 	ptr  ssa.Value
+	// wif: held for writing where the summarized function's parameter
+	// wif-1 is true, else for reading (modeJoin); 0: write says all.
+	wif int
 }
 
 func locksKey(hs []held) string {
@@ -51,12 +55,17 @@ func locksKey(hs []held) string {
 		if h.same {
 			keys[i] += "="
 		}
+		if h.wif > 0 {
+			keys[i] += "?" + strconv.Itoa(h.wif)
+		}
 	}
 	sort.Strings(keys)
 	return strings.Join(keys, ",")
 }
 
 // unionLocks adds b to a, a lock held for writing winning over a read lock.
+// A loc that names many mutexes may stand for two of them: the one of the
+// accessed object (same) keeps its own mode (sameObjectLock).
 func unionLocks(a, b []held) []held {
 	if len(b) == 0 {
 		return a
@@ -66,8 +75,18 @@ next:
 	for _, h := range b {
 		for i, o := range out {
 			if o.loc.Key == h.loc.Key {
+				if o.same != h.same && !mustAliasLock(o.loc) {
+					if h.same {
+						out[i] = h
+					}
+					continue next
+				}
 				out[i].write = o.write || h.write
 				out[i].same = o.same || h.same
+				out[i].wif = 0
+				if !out[i].write {
+					out[i].wif = cmp.Or(o.wif, h.wif) // both hold: either says so
+				}
 				continue next
 			}
 		}
@@ -432,6 +451,9 @@ type analyzer struct {
 	// which fitsParam never filters (typefilter.go).
 	unsafeTargets map[mem.TypeKey]bool
 	typeKeys      map[types.Type]mem.TypeKey // keyOf's answers
+	// releasing: the functions that may unlock a mutex their caller
+	// holds (locks.go); nil until first asked.
+	releasing map[*ssa.Function]bool
 	// wsFuncs: the workspace's functions with bodies; cbMethods their
 	// methods by name and cbTargets the methods each library call may
 	// call back (library.go).
@@ -1089,9 +1111,9 @@ func (w *sumWalk) record(l mem.Loc, op Op, atomic bool, pos token.Pos, at *ssa.F
 	if sum.setupOnly {
 		return
 	}
-	locks = withoutPtrs(unionLocks(w.s.cur, locks))
+	locks = withoutPtrs(guardingLocks(unionLocks(w.s.cur, locks)))
 	if sum.detached {
-		l, locks = w.a.detach(l), absoluteLocks(locks)
+		l, locks = w.a.detach(l), edgeLocks(locks)
 	}
 	if l.Base.Kind == mem.Fresh && w.pendFreshLoad(pendingAccess{l, op, atomic, pos, at, via, locks}) {
 		return // named once every store into it is known (freshload.go)
@@ -1300,6 +1322,12 @@ func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []
 		return
 	}
 	step := rawCall{pos: pos, caller: s.fn, callee: callee}
+	if len(s.cur) > 0 && a.releases(callee) {
+		// What it does after it unlocks a lock held here is not under it.
+		at := s.cur
+		s.cur = nil
+		defer func() { s.cur = at }()
+	}
 	plain := s.sum != nil
 	var from appliedAt
 	if plain {
@@ -1307,22 +1335,32 @@ func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []
 	}
 	apply := func(acc *rawAccess, prefix []rawCall) {
 		via := &chain{call: step, next: push(prefix, acc.via)}
-		var locks []held
+		var locks, objLocks []held
 		for _, h := range acc.locks {
 			// A lock reached through a parameter is the caller's lock; one
-			// that does not resolve to a single known mutex protects nothing.
+			// that does not resolve to a single known mutex protects nothing,
+			// but the accesses of its own object (sameObjectLock).
 			if coveredLoc(h.loc, args, binds) {
 				continue
 			}
-			if ls := s.subst(h.loc, callee, args, binds); len(ls) == 1 && !ls[0].Imprecise() && ls[0].Base.Kind != mem.Fresh {
-				locks = append(locks, held{loc: ls[0], write: h.write, same: h.same})
+			h = s.modeAt(h, args)
+			ls := s.subst(h.loc, callee, args, binds)
+			if len(ls) == 1 && !ls[0].Imprecise() && ls[0].Base.Kind != mem.Fresh {
+				locks = append(locks, held{loc: ls[0], write: h.write, same: h.same, wif: h.wif})
+				continue
+			}
+			if h.same {
+				for _, l := range ls {
+					objLocks = append(objLocks, held{loc: l, write: h.write, same: true, wif: h.wif})
+				}
 			}
 		}
 		if coveredLoc(acc.loc, args, binds) {
 			return // the other end of a callback covers it (callback.go)
 		}
+		objLocks = append(objLocks, s.argLocks(acc.loc, args)...)
 		for _, l := range s.subst(acc.loc, callee, args, binds) {
-			rec(l, acc.op, acc.atomic, acc.pos, acc.fn, via, locks)
+			rec(l, acc.op, acc.atomic, acc.pos, acc.fn, via, withObjectLocks(locks, objLocks, l))
 		}
 	}
 	for _, acc := range sum.accesses[from.acc:] {
@@ -1332,7 +1370,7 @@ func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []
 		apply(acc, nil)
 	}
 	if plain {
-		s.sum.addCall(&edge{pos: pos, caller: s.fn, callee: callee, locks: absoluteLocks(s.cur)})
+		s.sum.addCall(&edge{pos: pos, caller: s.fn, callee: callee, locks: edgeLocks(s.cur)})
 	} else {
 		a.reach(sum.calls, nil, func(acc *rawAccess, path *upPath, locks []held) {
 			c := *acc
@@ -2022,14 +2060,19 @@ func mutexOp(c *ssa.CallCommon) int {
 func (s *fnState) lockStep(cur []held, c *ssa.Call) []held {
 	op := mutexOp(c.Common())
 	if op == 0 {
+		if len(cur) > 0 && s.a.releasesAt(c) {
+			return nil // it may unlock any of them
+		}
 		return cur
 	}
 	ls := s.origin(c.Common().Args[0])
 	// (A mutex reached through a parameter is judged where the parameter
 	// is known: at the call, or as the handler's context.)
-	if len(ls) != 1 || ls[0].Imprecise() && !isRelative(ls[0]) || ls[0].Base.Kind == mem.Fresh {
+	if len(ls) != 1 || ls[0].Imprecise() && !isRelative(ls[0]) && op < 0 || ls[0].Base.Kind == mem.Fresh {
 		// Which mutex is not known: it protects nothing, and an unlock of
-		// it is taken to release them all (conservative). Nor does a mutex
+		// it is taken to release them all (conservative). (One loc that
+		// names many mutexes is held: it guards the accesses of its own
+		// object through the same pointer, sameObjectLock.) Nor does a mutex
 		// in this invocation's own memory, or reached through it (a context
 		// captured by a closure lives in a fresh cell): it has one key for
 		// every invocation, but is not one they share.
@@ -2041,7 +2084,7 @@ func (s *fnState) lockStep(cur []held, c *ssa.Call) []held {
 	l := ls[0]
 	out := make([]held, 0, len(cur)+1)
 	for _, h := range cur {
-		if h.loc.Key != l.Key {
+		if h.loc.Key != l.Key && !(op < 0 && releasedBy(h, l)) {
 			out = append(out, h)
 		}
 	}
@@ -2085,6 +2128,7 @@ func (s *fnState) lockStates() map[*ssa.BasicBlock][]held {
 				}
 				cur = intersectLocks(cur, out[p])
 			}
+			cur = s.modeJoin(b, cur, out, visited)
 			in[b] = cur
 			for _, instr := range b.Instrs {
 				if c, ok := instr.(*ssa.Call); ok {
@@ -2156,7 +2200,7 @@ func (s *fnState) deferLocks(cur []held, d *ssa.Defer) []held {
 		return nil
 	}
 	after := runsAfter(d)
-	released := map[string]bool{}
+	var released []mem.Loc
 	for _, b := range s.fn.Blocks {
 		for _, instr := range b.Instrs {
 			var c *ssa.CallCommon
@@ -2171,6 +2215,9 @@ func (s *fnState) deferLocks(cur []held, d *ssa.Defer) []held {
 			default:
 				continue
 			}
+			if mutexOp(c) == 0 && s.a.releasesAt(instr.(ssa.CallInstruction)) {
+				return nil // it may unlock any of them
+			}
 			if mutexOp(c) != -1 {
 				continue
 			}
@@ -2178,14 +2225,18 @@ func (s *fnState) deferLocks(cur []held, d *ssa.Defer) []held {
 			if len(ls) != 1 || ls[0].Imprecise() {
 				return nil // which mutex is not known: any
 			}
-			released[ls[0].Key] = true
+			released = append(released, ls[0])
 		}
 	}
 	var out []held
+next:
 	for _, h := range cur {
-		if !released[h.loc.Key] {
-			out = append(out, h)
+		for _, l := range released {
+			if releasedBy(h, l) {
+				continue next
+			}
 		}
+		out = append(out, h)
 	}
 	return out
 }
@@ -2226,8 +2277,8 @@ func intersectLocks(a, b []held) []held {
 	for _, x := range a {
 		for _, y := range b {
 			if x.loc.Key == y.loc.Key {
-				h := held{loc: x.loc, write: x.write && y.write, same: x.same && y.same}
-				if x.ptr == y.ptr {
+				h := held{loc: x.loc, write: x.write && y.write, same: x.same && y.same, wif: meetMode(x, y)}
+				if x.ptr == y.ptr || x.ptr != nil && y.ptr != nil && onceLoaded(x.ptr, y.ptr) {
 					h.ptr = x.ptr // the same pointer on both ways
 				}
 				out = append(out, h)

@@ -162,7 +162,7 @@ func (t *translator) locks(hs []held) ([]held, bool) {
 		if !ok {
 			return nil, false
 		}
-		out[i] = held{loc: l, write: h.write, same: h.same}
+		out[i] = held{loc: l, write: h.write, same: h.same, wif: h.wif}
 	}
 	return out, true
 }

@@ -331,7 +331,11 @@ func Generate(seed uint64, index int) *Program {
 	// The context-container shapes (vars.go), from a ninth.
 	r9 := varsStream(seed, index)
 	// The net/http shapes (web.go), from a tenth.
-	r10 := webStream(seed, index)
+	rw := webStream(seed, index)
+	// The found-object lock shapes (cubby.go), from an eleventh.
+	r10 := cubbyStream(seed, index)
+	// The release shapes (rel.go), from a twelfth.
+	r11 := relStream(seed, index)
 	imports, fields := st.importLine(), st.field()
 	if r5 != nil {
 		imports += libImports
@@ -341,7 +345,7 @@ func Generate(seed uint64, index int) *Program {
 		imports += varsImports
 		fields += varsFields
 	}
-	if r10 != nil {
+	if rw != nil {
 		imports += webImports
 	}
 	var b strings.Builder
@@ -360,7 +364,7 @@ func Generate(seed uint64, index int) *Program {
 		if deep {
 			g.r4 = r4
 		}
-		g.r5, g.r6, g.r7, g.r8, g.r9 = r5, r6, r7, r8, r9
+		g.r5, g.r6, g.r7, g.r8, g.r9, g.r10, g.r11 = r5, r6, r7, r8, r9, r10, r11
 		kind := r.IntN(6)
 		switch {
 		case kind == 0 && k > 0:
@@ -423,12 +427,18 @@ func Generate(seed uint64, index int) *Program {
 	if r9 != nil {
 		b.WriteString(varsDecls)
 	}
-	if r10 != nil {
-		src, hs := webHandlers(r10)
+	if rw != nil {
+		src, hs := webHandlers(rw)
 		b.WriteString(webDecls)
 		b.WriteString(src)
 		p.Handlers = append(p.Handlers, hs...)
 		p.Web = true
+	}
+	if r10 != nil {
+		b.WriteString(cubbyDecls)
+	}
+	if r11 != nil {
+		b.WriteString(relDecls)
 	}
 	p.Source = b.String()
 	return p
@@ -466,6 +476,8 @@ type gen struct {
 	r7          *rand.Rand // the closure shapes' stream; nil: none
 	r8          *rand.Rand // the holder shapes' stream; nil: none
 	r9          *rand.Rand // the context-container shapes' stream; nil: none
+	r10         *rand.Rand // the found-object lock shapes' stream; nil: none
+	r11         *rand.Rand // the release shapes' stream; nil: none
 }
 
 func (g *gen) line(format string, args ...any) {
@@ -510,6 +522,12 @@ func (g *gen) body() string {
 		}
 		if g.r9 != nil && g.r9.IntN(2) == 0 {
 			g.ctxVars()
+		}
+		if g.r10 != nil && !g.locked && g.r10.IntN(2) == 0 {
+			g.cubby()
+		}
+		if g.r11 != nil && !g.locked && g.r11.IntN(2) == 0 {
+			g.rel()
 		}
 		g.stmt(true)
 		if g.r.IntN(3) == 0 {
