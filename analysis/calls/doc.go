@@ -23,11 +23,20 @@
 // functions and methods it may call). An open call may also run a
 // function of that code itself: Resolve adds those, by signature.
 //
-// Interface method calls are resolved by the class hierarchy, with one
-// refinement the flow affords: the methods of a named function type
-// (http.HandlerFunc's ServeHTTP) run only where a value of that type may
-// be the receiver. A conversion to such a type puts its token among the
-// functions of the value, and the token moves as they do.
+// Interface method calls are resolved by the same flow: a value made into
+// an interface carries the token of its type (a value converted to a
+// named function type with methods, http.HandlerFunc, that of the type),
+// and the token moves as functions do; a call runs the methods, among
+// those the class hierarchy gives, of the types whose tokens reach its
+// receiver. Where the receiver is open it may also hold a type declared
+// in code without a body, or one of ours that code may have: the types of
+// what it was handed and all they reach (by reflection, code reaches every
+// field's type and makes values of it), whose exported interface fields
+// it may also set. A library's variable is open too. Memory written
+// through unsafe.Pointer holds any type; a receiver the flow has no node
+// for, or one no type reaches (the summaries would read no targets as
+// code without a body), keeps the class hierarchy's answer (but the
+// methods of function types no token reaches).
 //
 // Resolving an open call to every function of its signature (the class
 // hierarchy) made one library result stored among the []func() of a
@@ -35,8 +44,10 @@
 // program. What this leaves out is code without a body that finds our
 // functions by reflection, through fields of our own structs (reflect can
 // read unexported fields but not call what they hold without unsafe) or
-// through methods it calls on interfaces declared in function bodies.
+// through methods it calls on interfaces declared in function bodies, or
+// what it returns from our methods it calls by reflection.
 //
 //	resolve.go   Resolve: the targets of every dynamic call; AddressTaken
-//	funcflow.go  the flow of functions and closures to the calls of them
+//	funcflow.go  the flow of functions, closures and the types of interface
+//	             values to the calls of them
 package calls

@@ -19,7 +19,7 @@ type flowKey struct {
 	elem  mem.TypeKey // elements of containers of this element type
 	mem   mem.TypeKey // memory of this type reached through a pointer
 	ret   *ssa.Function
-	idx   int // ret: which result
+	idx   int // ret: which result; v: which result of a call, plus one (part)
 }
 
 type funcFlow struct {
@@ -44,7 +44,6 @@ type funcFlow struct {
 	own     map[*types.Package]bool
 	escapes map[ssa.Value]bool // addresses used other than to load or store
 	carries map[types.Type]bool
-	fnTypes []types.Type // named func types with methods: what interfaces may hold
 	// cellOf: a closure's free variable that is a captured variable,
 	// bound to one cell everywhere the closure is made.
 	cellOf   map[*ssa.FreeVar]*ssa.Alloc
@@ -56,16 +55,24 @@ type funcFlow struct {
 	unknown   flowNode
 	openCalls []ssa.CallInstruction
 	openSeen  map[ssa.CallInstruction]bool
-	// Named function types with methods (http.HandlerFunc) move as
-	// tokens among the functions, by id (fnOf[id] is nil): a value
-	// converted to such a type carries its token, so an interface
-	// method call runs that type's method only where the token reaches
-	// the interface value (funcTypesAt). A nil type stands for every
-	// such type (a conversion from a type parameter).
+	// Types with methods move as tokens among the functions, by id
+	// (fnOf[id] is nil): a value made into an interface carries the
+	// token of its type, and a value converted to a named function type
+	// with methods (http.HandlerFunc) that of the type, so an interface
+	// method call runs a type's method only where its token reaches the
+	// interface value (typesAt). A nil type stands for every type (a
+	// conversion from a type parameter, memory written through unsafe).
 	tokOf  map[int32]types.Type
 	tokIDs map[mem.TypeKey]int32
-	// invokes: interface method calls on a node, waiting for tokens.
-	invokes map[flowNode][]ssa.CallInstruction
+	// invokes: interface method calls on a node, waiting for tokens;
+	// openInvokes, those on open nodes, linked to the methods of each
+	// type whose token reaches unknown.
+	invokes     map[flowNode][]ssa.CallInstruction
+	openInvokes []ssa.CallInstruction
+	invokeSeen  map[ssa.CallInstruction]bool
+	methods     map[mem.TypeKey]bool // a type has methods
+	matters     map[mem.TypeKey]bool // boxMatters
+	handed      map[mem.TypeKey]bool // handType saw the type
 }
 
 const unknownKey = "handed to code without a body"
@@ -74,26 +81,32 @@ const unknownKey = "handed to code without a body"
 // the functions it may call; open reports that the value may also come
 // from code without a body here.
 //
-// invoke resolves interface method calls (by the class hierarchy): their
-// arguments and results flow to and from the methods they may call.
-func flowFuncs(fns []*ssa.Function, closures map[*ssa.Function][]*ssa.MakeClosure, invoke func(ssa.CallInstruction) []*ssa.Function) (targets map[ssa.CallInstruction][]*ssa.Function, open map[ssa.CallInstruction]bool, typesAt func(ssa.CallInstruction) funcTypes, library map[*ssa.Function]bool) {
+// invoke resolves interface method calls by the class hierarchy; a call
+// is linked to those of its methods whose receiver types reach it (its
+// arguments and results flow to and from them), and typesAt gives those
+// types.
+func flowFuncs(fns []*ssa.Function, closures map[*ssa.Function][]*ssa.MakeClosure, invoke func(ssa.CallInstruction) []*ssa.Function) (targets map[ssa.CallInstruction][]*ssa.Function, open map[ssa.CallInstruction]bool, typesAt func(ssa.CallInstruction) heldTypes, library map[*ssa.Function]bool) {
 	f := &funcFlow{
-		ids:      map[flowKey]flowNode{},
-		fnIDs:    map[*ssa.Function]int32{},
-		calls:    map[flowNode][]ssa.CallInstruction{},
-		linked:   map[ssa.CallInstruction]map[*ssa.Function]bool{},
-		visited:  map[*ssa.Function]bool{},
-		scanned:  map[*ssa.Function]bool{},
-		own:      map[*types.Package]bool{},
-		escapes:  map[ssa.Value]bool{},
-		carries:  map[types.Type]bool{},
-		cellOf:   map[*ssa.FreeVar]*ssa.Alloc{},
-		closures: closures,
-		invoke:   invoke,
-		openSeen: map[ssa.CallInstruction]bool{},
-		tokOf:    map[int32]types.Type{},
-		tokIDs:   map[mem.TypeKey]int32{},
-		invokes:  map[flowNode][]ssa.CallInstruction{},
+		ids:        map[flowKey]flowNode{},
+		fnIDs:      map[*ssa.Function]int32{},
+		calls:      map[flowNode][]ssa.CallInstruction{},
+		linked:     map[ssa.CallInstruction]map[*ssa.Function]bool{},
+		visited:    map[*ssa.Function]bool{},
+		scanned:    map[*ssa.Function]bool{},
+		own:        map[*types.Package]bool{},
+		escapes:    map[ssa.Value]bool{},
+		carries:    map[types.Type]bool{},
+		cellOf:     map[*ssa.FreeVar]*ssa.Alloc{},
+		closures:   closures,
+		invoke:     invoke,
+		openSeen:   map[ssa.CallInstruction]bool{},
+		tokOf:      map[int32]types.Type{},
+		tokIDs:     map[mem.TypeKey]int32{},
+		invokes:    map[flowNode][]ssa.CallInstruction{},
+		methods:    map[mem.TypeKey]bool{},
+		matters:    map[mem.TypeKey]bool{},
+		handed:     map[mem.TypeKey]bool{},
+		invokeSeen: map[ssa.CallInstruction]bool{},
 	}
 	f.unknown = f.node(flowKey{mem: unknownKey})
 	for _, fn := range fns {
@@ -101,7 +114,6 @@ func flowFuncs(fns []*ssa.Function, closures map[*ssa.Function][]*ssa.MakeClosur
 			f.own[fn.Pkg.Pkg] = true
 		}
 	}
-	f.collectFuncTypes(fns)
 	f.handCallable(fns)
 	f.findCells()
 	for _, fn := range fns {
@@ -137,38 +149,41 @@ func flowFuncs(fns []*ssa.Function, closures map[*ssa.Function][]*ssa.MakeClosur
 			library[fn] = true
 		}
 	}
-	return targets, open, f.funcTypesAt, library
+	return targets, open, f.typesAt, library
 }
 
-// funcTypes are the named function types whose values an interface value
-// may hold; all: any type at all (the flow cannot tell).
-type funcTypes struct {
-	all   bool
-	types map[mem.TypeKey]bool
+// heldTypes are the dynamic types an interface value may hold; all: any
+// type at all (the flow cannot tell); lib: also any type declared
+// without a body here (the value may come from code without a body).
+type heldTypes struct {
+	all, lib bool
+	types    map[mem.TypeKey]bool
+	own      map[*types.Package]bool
 }
 
-// funcTypesAt: the named function types the receiver of an interface
-// method call may hold.
-func (f *funcFlow) funcTypesAt(call ssa.CallInstruction) funcTypes {
+// typesAt: the dynamic types the receiver of an interface method call
+// may hold. A receiver that is not an interface (a type parameter's, in
+// a generic body) or whose node the flow never made is anything.
+func (f *funcFlow) typesAt(call ssa.CallInstruction) heldTypes {
 	v := call.Common().Value
-	if !f.carriesFuncs(v.Type()) {
-		return funcTypes{all: true}
+	if !types.IsInterface(v.Type()) || isTypeParam(v.Type()) {
+		return heldTypes{all: true}
 	}
 	n, ok := f.ids[flowKey{v: v}]
 	if !ok {
-		return funcTypes{all: true}
+		return heldTypes{all: true}
 	}
 	ids := f.sets[n]
 	if f.open[n] {
 		ids = unionIDs(ids, f.sets[f.unknown])
 	}
-	return f.typesIn(ids, false)
+	return f.typesIn(ids, false, f.open[n])
 }
 
-// typesIn: the function types whose tokens are among ids (all of them
-// where all is set, or a token stands for any type).
-func (f *funcFlow) typesIn(ids []int32, all bool) funcTypes {
-	out := funcTypes{all: all, types: map[mem.TypeKey]bool{}}
+// typesIn: the types whose tokens are among ids (all of them where all
+// is set, or a token stands for any type; library types where lib is).
+func (f *funcFlow) typesIn(ids []int32, all, lib bool) heldTypes {
+	out := heldTypes{all: all, lib: lib, types: map[mem.TypeKey]bool{}, own: f.own}
 	for _, id := range ids {
 		if t, ok := f.tokOf[id]; ok {
 			if t == nil {
@@ -181,29 +196,45 @@ func (f *funcFlow) typesIn(ids []int32, all bool) funcTypes {
 	return out
 }
 
-// holds: a method of fn's receiver type may run on such a value. A
-// method of T or *T is held where the token of T or *T is (a *T's is
-// made where it becomes an interface or is handed to code without a
-// body); any other method always is.
-func (ft funcTypes) holds(fn *ssa.Function) bool {
-	if ft.all || !funcTypeMethod(fn) {
+// holds: fn, a method, may run on such a value: where the token of its
+// receiver type T is, or of *T (whose method set holds T's methods), or
+// T is a library type and the value may come from library code.
+func (ht heldTypes) holds(fn *ssa.Function) bool {
+	recv := fn.Signature.Recv()
+	if ht.all || recv == nil {
 		return true
 	}
-	return ft.types[mem.KeyOf(fn.Signature.Recv().Type())]
+	t := recv.Type()
+	if ht.types[mem.KeyOf(t)] {
+		return true
+	}
+	if _, ok := t.Underlying().(*types.Pointer); !ok && ht.types[mem.KeyOf(types.NewPointer(t))] {
+		return true
+	}
+	return ht.lib && !ownType(t, ht.own)
 }
 
-// funcTypeMethod: fn is a method of a function type T, or of *T.
-func funcTypeMethod(fn *ssa.Function) bool {
-	recv := fn.Signature.Recv()
-	if recv == nil {
-		return false
-	}
-	t := recv.Type()
-	if p, ok := t.Underlying().(*types.Pointer); ok {
+// ownType: t (or what it points to) is a named type declared in a
+// package with bodies here. An unnamed type (a struct embedding one) may
+// be made anywhere.
+func ownType(t types.Type, own map[*types.Package]bool) bool {
+	if p, ok := types.Unalias(t).(*types.Pointer); ok {
 		t = p.Elem()
 	}
-	_, ok := t.Underlying().(*types.Signature)
-	return ok
+	n, ok := types.Unalias(t).(*types.Named)
+	return ok && n.Obj().Pkg() != nil && own[n.Obj().Pkg()]
+}
+
+// hasMethods: a value of type t may be the receiver of an interface
+// method call. Only such types' tokens matter.
+func (f *funcFlow) hasMethods(t types.Type) bool {
+	k := mem.KeyOf(t)
+	has, ok := f.methods[k]
+	if !ok {
+		has = !types.IsInterface(t) && types.NewMethodSet(t).Len() > 0
+		f.methods[k] = has
+	}
+	return has
 }
 
 // ptrToNamedFunc: t is *T of a named function type T with methods.
@@ -272,25 +303,6 @@ func dropRecv(s *types.Signature) *types.Signature {
 	return types.NewSignatureType(nil, nil, nil, s.Params(), s.Results(), s.Variadic())
 }
 
-// collectFuncTypes finds the named function types with methods: only
-// interfaces such a type implements can hold a function.
-func (f *funcFlow) collectFuncTypes(fns []*ssa.Function) {
-	var roots []*types.Package
-	for _, fn := range fns {
-		if fn.Pkg != nil {
-			roots = append(roots, fn.Pkg.Pkg)
-		}
-	}
-	typeNames(roots, func(_ *types.Package, tn *types.TypeName) {
-		if _, ok := tn.Type().Underlying().(*types.Signature); !ok {
-			return
-		}
-		if n, ok := tn.Type().(*types.Named); ok && n.NumMethods() > 0 {
-			f.fnTypes = append(f.fnTypes, n)
-		}
-	})
-}
-
 // typeNames calls visit with each type declared at package level in roots
 // and the packages they import, directly or not, once each.
 func typeNames(roots []*types.Package, visit func(*types.Package, *types.TypeName)) {
@@ -318,8 +330,8 @@ func typeNames(roots []*types.Package, visit func(*types.Package, *types.TypeNam
 
 // handCallable: a method of ours that code without a body may call,
 // through an interface it declares, is given what that code chooses and
-// hands its results to it. Only methods that take or return functions
-// matter, and only those of a name and signature some such interface has.
+// hands its results to it. Only methods of a name and signature some
+// such interface has matter.
 func (f *funcFlow) handCallable(fns []*ssa.Function) {
 	lib := map[string][]*types.Signature{}
 	var roots []*types.Package
@@ -334,9 +346,7 @@ func (f *funcFlow) handCallable(fns []*ssa.Function) {
 		for i := 0; i < it.NumMethods(); i++ {
 			m := it.Method(i)
 			sig := m.Type().(*types.Signature)
-			if f.carriesFuncs(sig.Params()) || f.carriesFuncs(sig.Results()) {
-				lib[m.Name()] = append(lib[m.Name()], dropRecv(sig))
-			}
+			lib[m.Name()] = append(lib[m.Name()], dropRecv(sig))
 		}
 	})
 	for _, fn := range fns {
@@ -350,6 +360,12 @@ func (f *funcFlow) handCallable(fns []*ssa.Function) {
 		if len(fn.Params) == 0 {
 			continue
 		}
+		if funcTypeMethod(fn) && f.carriesFuncs(fn.Params[0].Type()) {
+			// A method of a function type (a web.Handler's
+			// ServeHTTP): its receiver is any such function that
+			// code was handed.
+			f.setOpen(f.val(fn.Params[0]))
+		}
 		for _, p := range fn.Params[1:] {
 			if f.carriesFuncs(p.Type()) {
 				f.setOpen(f.val(p))
@@ -359,28 +375,18 @@ func (f *funcFlow) handCallable(fns []*ssa.Function) {
 	}
 }
 
-// carriesFuncs: a value of type t may be (or directly hold) a function.
-// Pointers, structs and containers do not: what they point to or hold is
-// reached through field, element and memory nodes.
+// carriesFuncs: a value of type t may be (or directly hold) a function
+// or a token: a function, or an interface. Pointers, structs and
+// containers do not: what they point to or hold is reached through
+// field, element and memory nodes.
 func (f *funcFlow) carriesFuncs(t types.Type) bool {
 	if c, ok := f.carries[t]; ok {
 		return c
 	}
 	c := false
 	switch u := t.Underlying().(type) {
-	case *types.Signature:
+	case *types.Signature, *types.Interface:
 		c = true
-	case *types.Interface:
-		if u.Empty() {
-			c = true
-		} else {
-			for _, ft := range f.fnTypes {
-				if types.Implements(ft, u) || types.Implements(types.NewPointer(ft), u) {
-					c = true
-					break
-				}
-			}
-		}
 	case *types.Tuple:
 		for i := 0; i < u.Len(); i++ {
 			if f.carriesFuncs(u.At(i).Type()) {
@@ -409,6 +415,10 @@ func (f *funcFlow) node(k flowKey) flowNode {
 }
 
 func (f *funcFlow) val(v ssa.Value) flowNode { return f.node(flowKey{v: v}) }
+
+// part is result i of a call's tuple v (the whole tuple's node holds what
+// is not told apart: an open call's, a comma-ok form's).
+func (f *funcFlow) part(v ssa.Value, i int) flowNode { return f.node(flowKey{v: v, idx: i + 1}) }
 
 // edge: whatever from holds, to holds too.
 func (f *funcFlow) edge(from, to flowNode) {
@@ -474,9 +484,19 @@ func (f *funcFlow) addr(v ssa.Value) flowNode {
 			return f.elemNode(t)
 		}
 	case *ssa.Global:
-		if !f.escapes[a] {
-			return f.node(flowKey{cell: a})
+		var n flowNode
+		if f.escapes[a] {
+			n = f.memNode(t)
+		} else {
+			n = f.node(flowKey{cell: a})
 		}
+		if a.Pkg != nil && !f.ownPkg(a.Pkg.Pkg) {
+			// A library's variable (crypto/rand's Reader): set and
+			// read by its code.
+			f.setOpen(n)
+			f.edge(n, f.unknown)
+		}
+		return n
 	case *ssa.Alloc:
 		if !f.escapes[a] {
 			return f.node(flowKey{cell: a})
@@ -532,6 +552,7 @@ func (f *funcFlow) memNode(t types.Type) flowNode {
 // handPointer: a pointer handed to code we do not see may be written
 // through, with what that code holds.
 func (f *funcFlow) handPointer(t types.Type) {
+	f.handType(t)
 	if p, ok := t.Underlying().(*types.Pointer); ok && f.carriesFuncs(p.Elem()) {
 		f.setOpen(f.memNode(p.Elem()))
 	}
@@ -699,6 +720,14 @@ func (f *funcFlow) instr(fn *ssa.Function, instr ssa.Instruction) {
 		if f.carriesFuncs(v.Type()) || f.carriesFuncs((*x).Type()) {
 			f.edge(f.val(*x), f.val(v))
 		}
+		if mi, ok := in.(*ssa.MakeInterface); ok && f.boxMatters(mi.X.Type()) {
+			f.addTok(f.val(v), mi.X.Type())
+		}
+		if cv, ok := in.(*ssa.Convert); ok && isUnsafePointer(cv.X.Type()) {
+			if p, ok := cv.Type().Underlying().(*types.Pointer); ok {
+				f.forge(p.Elem(), map[types.Type]bool{})
+			}
+		}
 		switch {
 		case namedFuncType(v.Type()) && !types.Identical(v.Type(), (*x).Type()):
 			f.addTok(f.val(v), v.Type())
@@ -710,6 +739,7 @@ func (f *funcFlow) instr(fn *ssa.Function, instr ssa.Instruction) {
 	case *ssa.Extract:
 		if f.carriesFuncs(in.Type()) {
 			f.edge(f.val(in.Tuple), f.val(in))
+			f.edge(f.part(in.Tuple, in.Index), f.val(in))
 		}
 	case *ssa.UnOp:
 		switch in.Op {
@@ -810,26 +840,25 @@ func (f *funcFlow) call(call ssa.CallInstruction) {
 		return
 	}
 	if c.IsInvoke() {
-		// Interface methods: resolved by the class hierarchy; an
+		// Interface methods: those of the class hierarchy whose
+		// receiver type's token reaches the receiver (invokeTok); an
 		// implementation without a body here makes the call unknown.
-		// A method of a function type waits for its type's token to
-		// reach the receiver (invokeTok).
-		waits := false
-		for _, m := range f.invoke(call) {
-			if funcTypeMethod(m) {
-				waits = true
-			} else {
-				f.link(call, m)
-			}
-		}
-		if len(f.invoke(call)) == 0 {
+		// A type parameter's receiver (a generic body) is anything.
+		ms := f.invoke(call)
+		if len(ms) == 0 {
 			f.unknownCall(call)
 		}
-		if waits {
-			n := f.val(c.Value)
-			f.invokes[n] = append(f.invokes[n], call)
-			f.enqueue(n)
+		if !types.IsInterface(c.Value.Type()) || isTypeParam(c.Value.Type()) {
+			for _, m := range ms {
+				f.link(call, m)
+			}
+			return
 		}
+		n := f.val(c.Value)
+		f.invokes[n] = append(f.invokes[n], call)
+		// What n holds already (a free variable of a wrapper visited
+		// late) has been passed on: link it now.
+		f.invokeTok(call, f.sets[n], f.open[n])
 		return
 	}
 	n := f.val(c.Value)
@@ -867,10 +896,13 @@ func (f *funcFlow) link(call ssa.CallInstruction, callee *ssa.Function) {
 		if res.Len() == 1 {
 			f.edge(f.node(flowKey{ret: callee, idx: 0}), f.val(v))
 		} else {
-			// A tuple: its Extracts read the tuple's node, which holds
-			// every result (as precise as result types keep apart).
+			// A tuple: each result to its own part, which its
+			// Extract reads (a (func(), error) result from code
+			// without a body must not open the func()).
 			for i := 0; i < res.Len(); i++ {
-				f.edge(f.node(flowKey{ret: callee, idx: i}), f.val(v))
+				if f.carriesFuncs(res.At(i).Type()) {
+					f.edge(f.node(flowKey{ret: callee, idx: i}), f.part(v, i))
+				}
 			}
 		}
 	}
@@ -926,12 +958,25 @@ func (f *funcFlow) linkFitting(call ssa.CallInstruction, ids []int32) {
 	}
 }
 
-// invokeTok links an interface method call to the methods of the function
-// types whose tokens are among ids (all of them where the receiver is
-// open, or a token stands for any type).
+// invokeTok links an interface method call to the methods of the types
+// whose tokens are among ids (all of them where a token stands for any
+// type). Once its receiver is open, it is linked to the methods of
+// library types, and of each type whose token reaches unknown
+// (openInvokes).
 func (f *funcFlow) invokeTok(call ssa.CallInstruction, ids []int32, open bool) {
-	held := f.typesIn(ids, open)
-	if !held.all && len(held.types) == 0 {
+	lib := false
+	if open && !f.invokeSeen[call] {
+		f.invokeSeen[call] = true
+		f.openInvokes = append(f.openInvokes, call)
+		ids = unionIDs(ids, f.sets[f.unknown])
+		lib = true
+		// A library's type may run it, though the class hierarchy
+		// knows none (it knows the methods of the types our code
+		// makes interfaces of): what comes back is unknown.
+		f.unknownCall(call)
+	}
+	held := f.typesIn(ids, false, lib)
+	if !held.all && !held.lib && len(held.types) == 0 {
 		return
 	}
 	for _, m := range f.invoke(call) {
@@ -941,6 +986,166 @@ func (f *funcFlow) invokeTok(call ssa.CallInstruction, ids []int32, open bool) {
 	}
 }
 
+// boxMatters: a value of type t made an interface needs a token: it has
+// methods, or code without a body handed it may reach by reflection what
+// has (reflect.TypeOf(holder{}).Field(0).Type) or an interface.
+func (f *funcFlow) boxMatters(t types.Type) bool {
+	k := mem.KeyOf(t)
+	m, ok := f.matters[k]
+	if !ok {
+		m = f.reaches(t, map[mem.TypeKey]bool{})
+		f.matters[k] = m
+	}
+	return m
+}
+
+// reaches: t has methods, or reaches by its fields, elements and
+// pointees (a library type, by its type arguments) a type that has, or
+// an interface.
+func (f *funcFlow) reaches(t types.Type, seen map[mem.TypeKey]bool) bool {
+	k := mem.KeyOf(t)
+	if seen[k] {
+		return false
+	}
+	seen[k] = true
+	if isTypeParam(t) || types.IsInterface(t) || f.hasMethods(t) {
+		return true
+	}
+	if n, ok := types.Unalias(t).(*types.Named); ok && !ownType(n, f.own) {
+		for i := 0; i < n.TypeArgs().Len(); i++ {
+			if f.reaches(n.TypeArgs().At(i), seen) {
+				return true
+			}
+		}
+		return false
+	}
+	var parts []types.Type
+	switch u := t.Underlying().(type) {
+	case *types.Pointer:
+		parts = append(parts, u.Elem())
+	case *types.Struct:
+		for i := 0; i < u.NumFields(); i++ {
+			parts = append(parts, u.Field(i).Type())
+		}
+	case *types.Array:
+		parts = append(parts, u.Elem())
+	case *types.Slice:
+		parts = append(parts, u.Elem())
+	case *types.Chan:
+		parts = append(parts, u.Elem())
+	case *types.Map:
+		parts = append(parts, u.Key(), u.Elem())
+	case *types.Signature:
+		for _, tup := range []*types.Tuple{u.Params(), u.Results()} {
+			for i := 0; i < tup.Len(); i++ {
+				parts = append(parts, tup.At(i).Type())
+			}
+		}
+	}
+	if n, ok := types.Unalias(t).(*types.Named); ok && !types.IsInterface(n) {
+		parts = append(parts, types.NewPointer(n)) // reflect.PointerTo
+	}
+	for _, p := range parts {
+		if f.reaches(p, seen) {
+			return true
+		}
+	}
+	return false
+}
+
+// handType: code without a body handed a value of type t may make what
+// the value reaches into an interface and hand it back: by reflection it
+// reaches every field (an unexported one's type, and the dynamic type of
+// what an interface there holds), element and pointee, makes values of
+// those types and pointers to them, and sets exported fields. A library
+// type reaches none of ours but those it is instantiated with.
+func (f *funcFlow) handType(t types.Type) {
+	k := mem.KeyOf(t)
+	if f.handed[k] {
+		return
+	}
+	f.handed[k] = true
+	if isTypeParam(t) {
+		f.addTok(f.unknown, nil)
+		return
+	}
+	if f.hasMethods(t) {
+		f.addTok(f.unknown, t)
+	}
+	if n, ok := types.Unalias(t).(*types.Named); ok {
+		if !ownType(n, f.own) {
+			for i := 0; i < n.TypeArgs().Len(); i++ {
+				f.handType(n.TypeArgs().At(i))
+			}
+			return
+		}
+		if !types.IsInterface(n) {
+			f.handType(types.NewPointer(n))
+		}
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Pointer:
+		f.handType(u.Elem())
+	case *types.Struct:
+		for i := 0; i < u.NumFields(); i++ {
+			fld := u.Field(i)
+			if types.IsInterface(fld.Type()) {
+				n := f.fieldNode(fld)
+				f.edge(n, f.unknown)
+				if fld.Exported() {
+					f.setOpen(n)
+				}
+			}
+			f.handType(fld.Type())
+		}
+	case *types.Array:
+		f.handType(u.Elem())
+	case *types.Slice:
+		f.handType(u.Elem())
+	case *types.Chan:
+		f.handType(u.Elem())
+	case *types.Map:
+		f.handType(u.Key())
+		f.handType(u.Elem())
+	case *types.Signature:
+		f.handType(u.Params())
+		f.handType(u.Results())
+	case *types.Tuple:
+		for i := 0; i < u.Len(); i++ {
+			f.handType(u.At(i).Type())
+		}
+	}
+}
+
+// forge: memory of type t is written through unsafe.Pointer: what an
+// interface or function there holds is anything.
+func (f *funcFlow) forge(t types.Type, seen map[types.Type]bool) {
+	if seen[t] || !carriesFuncsDeep(t) {
+		return
+	}
+	seen[t] = true
+	f.addTok(f.memNode(t), nil)
+	switch u := t.Underlying().(type) {
+	case *types.Struct:
+		for i := 0; i < u.NumFields(); i++ {
+			if fld := u.Field(i); f.carriesFuncs(fld.Type()) {
+				f.addTok(f.fieldNode(fld), nil)
+			}
+			f.forge(u.Field(i).Type(), seen)
+		}
+	case *types.Array:
+		if f.carriesFuncs(u.Elem()) {
+			f.addTok(f.elemNode(u.Elem()), nil)
+		}
+		f.forge(u.Elem(), seen)
+	}
+}
+
+func isUnsafePointer(t types.Type) bool {
+	b, ok := t.Underlying().(*types.Basic)
+	return ok && b.Kind() == types.UnsafePointer
+}
+
 // handResults: code without a body that calls fn gets fn's results.
 func (f *funcFlow) handResults(fn *ssa.Function) {
 	res := fn.Signature.Results()
@@ -948,6 +1153,7 @@ func (f *funcFlow) handResults(fn *ssa.Function) {
 		if f.carriesFuncs(res.At(i).Type()) {
 			f.edge(f.node(flowKey{ret: fn, idx: i}), f.unknown)
 		}
+		f.handType(res.At(i).Type())
 	}
 }
 
@@ -981,7 +1187,10 @@ func (f *funcFlow) propagate() {
 			for _, id := range d {
 				fn := f.fnOf[id]
 				if fn == nil {
-					continue // a token
+					if t := f.tokOf[id]; t != nil {
+						f.handType(t) // a token: what its type reaches
+					}
+					continue
 				}
 				f.visit(fn) // a wrapper not called yet
 				for _, p := range fn.Params {
@@ -993,6 +1202,9 @@ func (f *funcFlow) propagate() {
 			}
 			for _, call := range f.openCalls {
 				f.linkFitting(call, d)
+			}
+			for _, call := range f.openInvokes {
+				f.invokeTok(call, d, false)
 			}
 		}
 		for _, m := range f.succ[n] {
@@ -1018,4 +1230,18 @@ func isTypeParam(t types.Type) bool {
 func ptrWrapper(fn *ssa.Function) bool {
 	recv := fn.Signature.Recv()
 	return fn.Synthetic != "" && recv != nil && ptrToNamedFunc(recv.Type())
+}
+
+// funcTypeMethod: fn is a method of a function type T, or of *T.
+func funcTypeMethod(fn *ssa.Function) bool {
+	recv := fn.Signature.Recv()
+	if recv == nil {
+		return false
+	}
+	t := recv.Type()
+	if p, ok := t.Underlying().(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	_, ok := t.Underlying().(*types.Signature)
+	return ok
 }

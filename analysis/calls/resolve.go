@@ -9,8 +9,9 @@ import (
 )
 
 // Resolve finds the targets of every dynamic call in fns: interface
-// method calls by the class hierarchy (every method that fits, but the
-// methods of a function type only where the flow brings one); calls of
+// method calls by the class hierarchy, but only the methods of the types
+// the flow brings to the receiver (and, where it may come from code
+// without a body, of types that code may have); calls of
 // function values by where the values flow (flowFuncs), and where a value
 // may come from code without a body here, also that code's functions of
 // the signature, by the class hierarchy. closures lists, for each closure,
@@ -68,16 +69,28 @@ func Resolve(prog *ssa.Program, fns []*ssa.Function) (sites map[ssa.CallInstruct
 					continue
 				}
 				if call.Common().IsInvoke() {
-					// A method of a function type runs only where a
-					// value of that type may be the receiver: caddy's
-					// admin handlers implement its HTTP handler
-					// interface too, but none is ever one.
+					// A method runs only where a value of its type
+					// may be the receiver: caddy's admin handlers
+					// implement its HTTP handler interface too, but
+					// none is ever one; a field only ever set from
+					// brotli.NewReader reads only with its Read.
 					held := typesAt(call)
-					var out []*ssa.Function
+					var out, wide []*ssa.Function
 					for _, fn := range chaOf(call) {
 						if held.holds(fn) {
 							out = append(out, fn)
 						}
+						if held.holds(fn) || !funcTypeMethod(fn) {
+							wide = append(wide, fn)
+						}
+					}
+					if len(out) == 0 {
+						// No type reaches the receiver (a nil error's
+						// Error): no targets would mean code without a
+						// body to the summaries, which assume the worst
+						// of it. The class hierarchy says less, but
+						// what it names is analysed.
+						out = wide
 					}
 					sites[call] = out
 					continue

@@ -112,6 +112,12 @@ type Oops struct{}
 
 func (Oops) Error() string { oopsTotal++; return "oops" }
 
+// Via holds a reader set only where it is made: a Read through it runs
+// Src's alone (interface calls go by the types that flow to the
+// receiver). lsrcs hands a Src to the library, which hands it back as an
+// any: a Read on that may run Src's too.
+type Via struct{ R io.Reader }
+
 // Box holds values fmt walks into.
 type Box struct {
 	V   any
@@ -145,6 +151,8 @@ var (
 	lpubs     []*Pub // published with the slice they were appended to
 	lpmu      sync.Mutex
 	lhooks    = []func(){func() { lnote += "h" }}
+	lvia      = &Via{R: &Src{}}
+	lsrcs     = func() *atomic.Value { v := new(atomic.Value); v.Store(io.Reader(&Src{})); return v }()
 
 	_ = strings.Repeat
 	_ = maps.Clone[map[int]int]
@@ -169,7 +177,7 @@ func (g *gen) lib() {
 	case Contextual:
 		n = 12
 	case Mixed:
-		n = 38
+		n = 40
 	}
 	switch k := r.IntN(n); k {
 	// This invocation's own memory.
@@ -391,6 +399,12 @@ func (g *gen) lib() {
 		// analysis matches these methods by signature (callsig.go), and
 		// a race between two of them must be likely enough to be seen.
 		g.line("s += len(fmt.%s)", pick(r, "Sprint(lpeer)", "Sprintf(\"%v\", lerr)", "Sprint(&Box{V: lpeer, Err: lerr})", "Sprintln(Box{lpeer, nil})"))
+	case 37, 38:
+		// A Read through an interface: a field set where it is made, or
+		// what the library hands back. Src.Read writes the shared Src.
+		v := g.fresh("n")
+		g.line("%s, _ := %s.Read(nil)", v, pick(r, "lvia.R", "lsrcs.Load().(io.Reader)"))
+		g.line("s += %s", v)
 	case 34, 35, 36:
 		g.line("%s", pick(r, "lpeer.(*Peer).N++", "s += lpeer.(*Peer).N", "s += oopsTotal", "oopsTotal = s", "lpeer.(*Peer).Error(nil)"))
 	default:

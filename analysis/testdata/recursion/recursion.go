@@ -197,9 +197,38 @@ func handlePick(l *loop.Loop, c *conn) {
 	pick(&shared, c.k) // want "shared"
 }
 
+// build makes a tree whose every child may be of any kind (calls of eval
+// go by the kinds that reach the child fields).
+func build(d int) Node {
+	if d == 0 {
+		return nil
+	}
+	switch d % 10 {
+	case 0:
+		return &K0{X0: build(d - 1)}
+	case 1:
+		return &K1{X1: build(d - 1)}
+	case 2:
+		return &K2{X2: build(d - 1)}
+	case 3:
+		return &K3{X3: build(d - 1)}
+	case 4:
+		return &K4{X4: build(d - 1)}
+	case 5:
+		return &K5{X5: build(d - 1)}
+	case 6:
+		return &K6{X6: build(d - 1)}
+	case 7:
+		return &K7{X7: build(d - 1)}
+	case 8:
+		return &K8{X8: build(d - 1)}
+	}
+	return &K9{X9: build(d - 1)}
+}
+
 func main() {
 	l := loop.New()
-	loop.Post(l, handleEval, &conn{root: &K0{X0: &K1{}}})
+	loop.Post(l, handleEval, &conn{root: build(20)})
 	loop.Post(l, handlePick, &conn{k: 3})
 	l.Run(context.Background())
 }
