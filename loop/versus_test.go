@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -51,7 +53,11 @@ import (
 // and the loop's saving in it (cpu-vs-serial, cpu-vs-pool: their median
 // CPU time over the loop's): with idle workers parked, a scheduler's wall
 // time mixes the cost of dispatch with time its workers wait, and on a
-// loaded machine with time it waits for a core; its CPU time does not. On
+// loaded machine with time it waits for a core; its CPU time does not.
+// loop-cores and pool-cores are the cores each kept busy (the median of
+// its runs' CPU time over their time): where the loop should gain from a
+// second core (the skewed load, where the pool keeps one busy), a
+// loop-cores near 1 says that the machine did not give it one. On
 // the skewed load, hot-max-worker-share is the largest share of the hot
 // connection's events that one of the loop's workers ran (in one more
 // run, untimed): 1/workers when they spread evenly. The four run in a
@@ -60,7 +66,10 @@ import (
 //
 //	go test -run '^$' -bench Versus -benchtime 7x -cpu 1,2 ./loop/
 //
-// ns/op is the time of one round of all four: ignore it.
+// ns/op is the time of one round of all four: ignore it. To profile or
+// trace one scheduler, VERSUS_ONLY=loop (or serial, pool, goroutines) runs
+// it alone and reports nothing else; in a CPU profile of all four, each
+// one's samples carry the label sched (pprof -tagfocus sched=loop).
 func BenchmarkVersus(b *testing.B) {
 	cal := calibrate()
 	for _, load := range []string{"uniform", "skewed"} {
@@ -94,15 +103,31 @@ func BenchmarkVersus(b *testing.B) {
 					}
 					times := map[string][]time.Duration{}
 					cpus := map[string][]time.Duration{}
+					cores := map[string][]time.Duration{} // CPU time over wall time, in thousandths
+					only := os.Getenv("VERSUS_ONLY")
 					for i := 0; i < b.N; i++ {
 						for j := range runs {
 							r := runs[balanced(i, j, len(runs))]
+							if only != "" && only != r.name {
+								continue
+							}
 							cpu := cpuTime()
-							times[r.name] = append(times[r.name], r.run(wl, ev, workers))
-							cpus[r.name] = append(cpus[r.name], cpuTime()-cpu)
+							var t time.Duration
+							// Labelled, with the goroutines it starts, for
+							// -cpuprofile: pprof -tagfocus sched=loop.
+							pprof.Do(context.Background(), pprof.Labels("sched", r.name), func(context.Context) {
+								t = r.run(wl, ev, workers)
+							})
+							c := cpuTime() - cpu
+							times[r.name] = append(times[r.name], t)
+							cpus[r.name] = append(cpus[r.name], c)
+							cores[r.name] = append(cores[r.name], time.Duration(1000*c/max(t, 1)))
 						}
 					}
 					b.StopTimer()
+					if only != "" {
+						return
+					}
 					med := map[string]time.Duration{}
 					for name, ts := range times {
 						med[name] = median(ts)
@@ -110,6 +135,9 @@ func BenchmarkVersus(b *testing.B) {
 					}
 					for _, name := range []string{"loop", "serial", "pool"} {
 						b.ReportMetric(float64(median(cpus[name]).Nanoseconds())/float64(len(ev)), name+"-cpu-ns/ev")
+					}
+					for _, name := range []string{"loop", "pool"} {
+						b.ReportMetric(float64(median(cores[name]))/1000, name+"-cores")
 					}
 					for _, other := range []string{"serial", "pool", "goroutines"} {
 						b.ReportMetric(float64(med[other])/float64(med["loop"]), "vs-"+other)
