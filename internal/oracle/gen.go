@@ -523,10 +523,14 @@ func (g *gen) body() string {
 		if g.r9 != nil && g.r9.IntN(2) == 0 {
 			g.ctxVars()
 		}
-		if g.r10 != nil && !g.locked && g.r10.IntN(2) == 0 {
+		// (Not in the contextual style, whose handlers touch the
+		// context alone: shared state under locks there gives handlers
+		// hues in common, and the nocolor mode, which only context
+		// conflicts make race, then saw none.)
+		if g.r10 != nil && !g.locked && g.style != Contextual && g.r10.IntN(2) == 0 {
 			g.cubby()
 		}
-		if g.r11 != nil && !g.locked && g.r11.IntN(2) == 0 {
+		if g.r11 != nil && !g.locked && g.style != Contextual && g.r11.IntN(2) == 0 {
 			g.rel()
 		}
 		g.stmt(true)
