@@ -216,6 +216,25 @@ func (a *analyzer) modelKeptIn(s *fnState, call ssa.CallInstruction) []mem.Loc {
 	return nil
 }
 
+// unboxed is v without the conversions that keep its pointer (made into
+// an interface, given another type); seen, if not nil, is given each
+// value on the way, v and the result included.
+func unboxed(v ssa.Value, seen func(ssa.Value)) ssa.Value {
+	for {
+		if seen != nil {
+			seen(v)
+		}
+		switch x := v.(type) {
+		case *ssa.MakeInterface:
+			v = x.X
+		case *ssa.ChangeType:
+			v = x.X
+		default:
+			return v
+		}
+	}
+}
+
 // poolPutLast: v, handed back to a sync.Pool by put, is used nowhere after
 // the Put. Then the next Get's caller, which the Pool synchronizes with
 // this one, is the only one to use it, and it stays this invocation's
@@ -224,17 +243,7 @@ func (a *analyzer) modelKeptIn(s *fnState, call ssa.CallInstruction) []mem.Loc {
 // copy of the pointer kept elsewhere is an access of that other memory,
 // which follows its own rules.
 func poolPutLast(put ssa.CallInstruction, v ssa.Value) bool {
-	for {
-		switch x := v.(type) {
-		case *ssa.MakeInterface:
-			v = x.X
-			continue
-		case *ssa.ChangeType:
-			v = x.X
-			continue
-		}
-		break
-	}
+	v = unboxed(v, nil)
 	if _, ok := put.(*ssa.Defer); ok {
 		for _, r := range *v.Referrers() {
 			if d, ok := r.(*ssa.Defer); ok && d != put {
@@ -375,18 +384,7 @@ func (s *fnState) deepOrigins(v ssa.Value) []mem.Loc {
 // call (m.owner = box), and take the call to touch all they reach.
 func zeroAt(v ssa.Value, call ssa.CallInstruction) bool {
 	chain := map[ssa.Value]bool{}
-	for {
-		chain[v] = true
-		switch x := v.(type) {
-		case *ssa.MakeInterface:
-			v = x.X
-			continue
-		case *ssa.ChangeType:
-			v = x.X
-			continue
-		}
-		break
-	}
+	v = unboxed(v, func(x ssa.Value) { chain[x] = true })
 	al, ok := v.(*ssa.Alloc)
 	if !ok || al.Block() == nil || al.Block() != call.Block() {
 		return false
