@@ -96,7 +96,12 @@
 // very object accessed, reached through the same pointer (c.srv.mu and
 // c.srv.n, locks.go), whatever object that is (boxes[i].mu and
 // boxes[i].n, also in a callback handed that box). Colors are an
-// optimisation for provably disjoint contexts, never an assumption.
+// optimisation for provably disjoint contexts, never an assumption. What a
+// concurrent handler reaches from the parameters a library made for it (a
+// request, a response writer, a connection) is its invocation's, but for
+// what is stored there that is not, what it published of them, and a
+// parameter of the workspace's own type, which is memory of its type
+// anywhere (invocation.go).
 //
 // The analysis is conservative: where it cannot tell whether two accesses
 // touch the same memory it assumes they do. It knows nothing of the LSP;
