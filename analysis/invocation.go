@@ -57,12 +57,8 @@ type paramMemory struct {
 // invocation's own (a response builder holding the writer) is published
 // only if that object is, directly or through other such objects.
 func (a *analyzer) splitParamStores(pm *paramMemory, pol *pollution, stores [][]*rawStore) []*rawStore {
-	var all []*rawStore
-	for _, sts := range stores {
-		all = append(all, sts...)
-	}
-	shared := a.publishedFresh(all)
-	out := make([]*rawStore, 0, len(all))
+	shared := publishedFresh(stores)
+	var out []*rawStore
 	for h, sts := range stores {
 		for _, st := range sts {
 			switch {
@@ -88,21 +84,23 @@ func (a *analyzer) splitParamStores(pm *paramMemory, pol *pollution, stores [][]
 
 // publishedFresh: the invocations' own objects stored where others may
 // find them, directly or kept in another such object.
-func (a *analyzer) publishedFresh(stores []*rawStore) map[*mem.Base]bool {
+func publishedFresh(stores [][]*rawStore) map[*mem.Base]bool {
 	out := map[*mem.Base]bool{}
 	holders := map[*mem.Base][]*mem.Base{}
 	var queue []*mem.Base
-	for _, st := range stores {
-		if st.val.Base.Kind != mem.Fresh || ownerOf(st.val) != ownFresh {
-			continue
-		}
-		switch {
-		case st.dst.Base.Kind == mem.Param:
-		case ownerOf(st.dst) == ownFresh:
-			holders[st.dst.Base] = append(holders[st.dst.Base], st.val.Base)
-		case !out[st.val.Base]:
-			out[st.val.Base] = true
-			queue = append(queue, st.val.Base)
+	for _, sts := range stores {
+		for _, st := range sts {
+			if st.val.Base.Kind != mem.Fresh || ownerOf(st.val) != ownFresh {
+				continue
+			}
+			switch {
+			case st.dst.Base.Kind == mem.Param:
+			case ownerOf(st.dst) == ownFresh:
+				holders[st.dst.Base] = append(holders[st.dst.Base], st.val.Base)
+			case !out[st.val.Base]:
+				out[st.val.Base] = true
+				queue = append(queue, st.val.Base)
+			}
 		}
 	}
 	for len(queue) > 0 {

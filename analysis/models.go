@@ -258,6 +258,14 @@ func typeName(t types.Type) string {
 // the values they are given (String, MarshalJSON): those are workspace
 // code, followed as calls at the library call whatever the model says
 // (library.go, libraryCallbacks).
+// The justifications every compressor's models share (gzip, flate, zlib,
+// brotli and its matchfinder).
+const (
+	whyCompressorReset = "points the compressor at a new destination, which it keeps and does not touch until written: writes the compressor only"
+	whyCompress        = "compress what they are given into the destination it keeps, during the call (the io.Writer contract)"
+	whyNewCompressor   = "a new compressor keeping its destination, untouched until written"
+)
+
 var builtinModels = []CallModel{
 	// Formatting, parsing and string functions.
 	{Package: "fmt", Names: []string{"Fprint", "Fprintf", "Fprintln"}, Args: EffectRead, Writes: []int{0}, Keeps: "nothing", Result: "fresh",
@@ -475,39 +483,39 @@ var builtinModels = []CallModel{
 	// Compressors and decompressors: a stream over the writer or reader it
 	// keeps, like bufio's, often taken from a sync.Pool and Reset.
 	{Package: "compress/gzip", Type: "*Writer", Names: []string{"Reset"}, Args: EffectNone, Keeps: "receiver",
-		Why: "points the compressor at a new destination, which it keeps and does not touch until written: writes the compressor only"},
+		Why: whyCompressorReset},
 	{Package: "compress/gzip", Type: "*Writer", Keeps: "nothing",
-		Why: "compress what they are given into the destination it keeps, during the call (the io.Writer contract)"},
+		Why: whyCompress},
 	{Package: "compress/gzip", Type: "*Reader", Keeps: "nothing",
 		Why: "read the source it keeps (Reset reads the new one's header) into what they are given, during the call (the io.Reader contract)"},
 	{Package: "compress/gzip", Names: []string{"NewWriter", "NewWriterLevel"}, Args: EffectNone, Keeps: "result", Result: "fresh",
-		Why: "a new compressor keeping its destination, untouched until written"},
+		Why: whyNewCompressor},
 	{Package: "compress/gzip", Names: []string{"NewReader"}, Keeps: "result", Result: "fresh",
 		Why: "a new decompressor keeping its source, whose header it reads now"},
 	{Package: "compress/flate", Type: "*Writer", Names: []string{"Reset"}, Args: EffectNone, Keeps: "receiver",
-		Why: "points the compressor at a new destination, which it keeps and does not touch until written: writes the compressor only"},
+		Why: whyCompressorReset},
 	{Package: "compress/flate", Type: "*Writer", Keeps: "nothing",
-		Why: "compress what they are given into the destination it keeps, during the call (the io.Writer contract)"},
+		Why: whyCompress},
 	{Package: "compress/flate", Names: []string{"NewWriter", "NewWriterDict"}, Args: EffectNone, Keeps: "result", Result: "fresh",
-		Why: "a new compressor keeping its destination, untouched until written"},
+		Why: whyNewCompressor},
 	{Package: "compress/flate", Names: []string{"NewReader", "NewReaderDict"}, Args: EffectNone, Keeps: "result", Result: "fresh",
 		Why: "a new decompressor keeping its source, untouched until read"},
 	{Package: "compress/zlib", Type: "*Writer", Names: []string{"Reset"}, Args: EffectNone, Keeps: "receiver",
-		Why: "points the compressor at a new destination, which it keeps and does not touch until written: writes the compressor only"},
+		Why: whyCompressorReset},
 	{Package: "compress/zlib", Type: "*Writer", Keeps: "nothing",
-		Why: "compress what they are given into the destination it keeps, during the call (the io.Writer contract)"},
+		Why: whyCompress},
 	{Package: "compress/zlib", Names: []string{"NewWriter", "NewWriterLevel", "NewWriterLevelDict"}, Args: EffectNone, Keeps: "result", Result: "fresh",
-		Why: "a new compressor keeping its destination, untouched until written"},
+		Why: whyNewCompressor},
 	{Package: "github.com/andybalholm/brotli", Type: "*Writer", Names: []string{"Reset"}, Args: EffectNone, Keeps: "receiver",
-		Why: "points the compressor at a new destination, which it keeps and does not touch until written: writes the compressor only"},
+		Why: whyCompressorReset},
 	{Package: "github.com/andybalholm/brotli", Type: "*Writer", Keeps: "nothing",
-		Why: "compress what they are given into the destination it keeps, during the call (the io.Writer contract)"},
+		Why: whyCompress},
 	{Package: "github.com/andybalholm/brotli", Type: "*Reader", Keeps: "nothing",
 		Why: "read the source it keeps into what they are given, during the call (the io.Reader contract)"},
 	{Package: "github.com/andybalholm/brotli/matchfinder", Type: "*Writer", Names: []string{"Reset"}, Args: EffectNone, Keeps: "receiver",
-		Why: "points the compressor (brotli's NewWriterV2) at a new destination, which it keeps and does not touch until written: writes the compressor only"},
+		Why: whyCompressorReset},
 	{Package: "github.com/andybalholm/brotli/matchfinder", Type: "*Writer", Keeps: "nothing",
-		Why: "compress what they are given into the destination it keeps, during the call (the io.Writer contract)"},
+		Why: whyCompress},
 	{Package: "github.com/andybalholm/brotli", Names: []string{"NewWriter", "NewWriterLevel", "NewWriterOptions", "NewWriterV2", "NewReader"}, Args: EffectNone, Keeps: "result", Result: "fresh",
 		Why: "a new compressor or decompressor keeping its destination or source, untouched until used"},
 
