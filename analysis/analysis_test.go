@@ -225,6 +225,7 @@ func TestMalformedConfig(t *testing.T) {
 		{"{\n  \"registrations\": [\n    {\"package\": \"x\",, }\n  ]\n}\n", ".safels.json:3:"},
 		{"{\n  \"funcTypes\": [{\"package\": \"x\", \"name\": \"F\", \"model\": \"fast\"}]\n}\n", `"model" must be "loop" or "concurrent"`},
 		{"{\n  \"handlers\": []\n}\n", `unknown field "handlers"`},
+		{"{\n  \"invocationTypes\": [{\"package\": \"x\"}]\n}\n", `invocationTypes[0]: "package" and "name" are required`},
 	} {
 		write(".safels.json", tc.json)
 		r, err := analysis.Run(context.Background(), analysis.Config{Dir: dir})

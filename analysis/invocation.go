@@ -146,7 +146,7 @@ func (pm *paramMemory) reach(a *analyzer, h int, l mem.Loc) []mem.Loc {
 	t := l.Base.Type
 	// What another handler stored or published counts unless its
 	// parameter was made for that invocation alone.
-	mine := func(st invStore) bool { return st.h == h || !perInvocation(st.param().Base.Type) }
+	mine := func(st invStore) bool { return st.h == h || !a.perInvocation(st.param().Base.Type) }
 	if a.workspaceType(t) || slices.ContainsFunc(pm.published, func(p invStore) bool { return mine(p) && reachedFrom(p.val, l) }) {
 		out = append(out, a.roots.UnknownPath(t, l.Path, l.Trunc))
 	}
@@ -232,14 +232,10 @@ func (a *analyzer) workspaceType(t types.Type) bool {
 }
 
 // perInvocation: a parameter of type t is made for one invocation alone
-// (net/http's request and response writer), not kept by the library
-// across events (evio's and redcon's connections, reused framework
-// contexts): what one handler stored there, or published of it, is no
-// other handler's.
-func perInvocation(t types.Type) bool {
-	if p, ok := t.Underlying().(*types.Pointer); ok {
-		t = p.Elem()
-	}
-	n, ok := types.Unalias(t).(*types.Named)
-	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "net/http" && (n.Obj().Name() == "Request" || n.Obj().Name() == "ResponseWriter")
+// (the spec's invocation types: net/http's request and response writer),
+// not kept by the library across events (evio's and redcon's connections,
+// reused framework contexts): what one handler stored there, or
+// published of it, is no other handler's.
+func (a *analyzer) perInvocation(t types.Type) bool {
+	return slices.ContainsFunc(a.invocationTypes, func(r TypeRef) bool { return namedIs(t, r.Package, r.Name) })
 }

@@ -1,6 +1,9 @@
 package analysis_test
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/safels/safels/analysis"
@@ -25,5 +28,42 @@ func TestParamStores(t *testing.T) {
 	// the library's: what count reaches through its env is no request's.
 	if got := cell(t, r, "count", "pin"); got != 0 {
 		t.Errorf("count/pin = %02b, want 00", got)
+	}
+}
+
+// TestInvocationTypes: a library type .safels.json declares made for one
+// invocation keeps what one handler stored in it from the others; without
+// the declaration the message may be the one another handler pointed at
+// the global, and bump's write through it is a write of the global.
+func TestInvocationTypes(t *testing.T) {
+	reg := `"registrations": [{"package": "example.com/relay", "receiver": "Relay", "names": ["On"], "args": [2], "model": "concurrent"}]`
+	for _, c := range []struct {
+		config string
+		want   analysis.Kind // bump/pin and bump/bump
+	}{
+		{`{` + reg + `}`, analysis.Global},
+		{`{` + reg + `, "invocationTypes": [{"package": "example.com/relay", "name": "Msg"}]}`, 0},
+	} {
+		dir := t.TempDir()
+		if err := os.CopyFS(dir, os.DirFS("testdata/invtypes")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, analysis.ConfigFile), []byte(c.config), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r, err := analysis.Run(context.Background(), analysis.Config{Dir: dir, Patterns: []string{"."}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range r.Problems {
+			if !p.Note && !p.Warning {
+				t.Fatalf("%s: %s", p.Pos, p.Message)
+			}
+		}
+		for _, pair := range [][2]string{{"bump", "pin"}, {"bump", "bump"}} {
+			if got := cell(t, r, pair[0], pair[1]) & analysis.Global; got != c.want {
+				t.Errorf("%s: %s/%s global bit = %02b, want %02b", c.config, pair[0], pair[1], got, c.want)
+			}
+		}
 	}
 }

@@ -111,6 +111,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		res.Problems = append(res.Problems, *prob)
 	}
 	a.useModels(spec.Models, fns)
+	a.invocationTypes = spec.InvocationTypes
 	found, problems := a.findHandlers(l, fns, spec)
 	res.Problems = append(res.Problems, problems...)
 	var entry []*ssa.Function

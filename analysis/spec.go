@@ -25,6 +25,7 @@ import (
 //	  "funcTypes":     [{"package": "example.com/bus", "name": "HandlerFunc", "model": "concurrent"}],
 //	  "interfaces":    [{"package": "example.com/bus", "name": "Listener", "methods": ["Handle"], "model": "concurrent"}],
 //	  "fields":        [{"package": "example.com/bus", "struct": "Hooks", "fields": ["OnData"], "model": "loop"}],
+//	  "invocationTypes": [{"package": "example.com/bus", "name": "Message"}],
 //	  "models":        [{"package": "example.com/cache", "type": "*LRU", "receiver": "none", "args": "read", "keeps": "nothing", "why": "..."}]
 //	}
 //
@@ -40,6 +41,13 @@ type Spec struct {
 	Interfaces []InterfaceRef `json:"interfaces,omitempty"`
 	// Fields are struct fields that hold callbacks (evio's Events).
 	Fields []FieldRef `json:"fields,omitempty"`
+	// InvocationTypes are library types whose values the library makes
+	// for one invocation of a concurrent handler and hands to no other
+	// (net/http's Request and ResponseWriter), as a connection or a
+	// pooled framework context is not: what one handler stores in such a
+	// parameter, or publishes of it, is no other handler's (invocation.go).
+	// Model is not used.
+	InvocationTypes []TypeRef `json:"invocationTypes,omitempty"`
 	// Models say what calls into code without a body here do to what
 	// they are given (models.go); they come before the built-in ones.
 	Models []CallModel `json:"models,omitempty"`
@@ -150,6 +158,12 @@ var builtin = Spec{
 	Fields: []FieldRef{
 		{Package: evio, Struct: "Events", Fields: []string{"Serving", "Opened", "Closed", "Detached", "PreWrite", "Data", "Tick"}, Model: conc},
 	},
+	// The server makes a request and its response writer per request
+	// (conn.readRequest); neither is reused once the handler returns.
+	InvocationTypes: []TypeRef{
+		{Package: "net/http", Name: "Request"},
+		{Package: "net/http", Name: "ResponseWriter"},
+	},
 }
 
 // chiRoutes: chi's Router interface and its Mux: the handler is the last
@@ -214,6 +228,7 @@ func loadSpec(dir string) (*Spec, *Problem) {
 	spec.FuncTypes = append(append([]TypeRef(nil), spec.FuncTypes...), extra.FuncTypes...)
 	spec.Interfaces = append(append([]InterfaceRef(nil), spec.Interfaces...), extra.Interfaces...)
 	spec.Fields = append(append([]FieldRef(nil), spec.Fields...), extra.Fields...)
+	spec.InvocationTypes = append(append([]TypeRef(nil), spec.InvocationTypes...), extra.InvocationTypes...)
 	spec.Models = extra.Models
 	return &spec, nil
 }
@@ -249,6 +264,11 @@ func (s *Spec) validate() error {
 	for i, f := range s.Fields {
 		if err := check("fields", i, f.Package, f.Model); err != nil {
 			return err
+		}
+	}
+	for i, t := range s.InvocationTypes {
+		if t.Package == "" || t.Name == "" {
+			return fmt.Errorf("invocationTypes[%d]: \"package\" and \"name\" are required", i)
 		}
 	}
 	for i := range s.Models {

@@ -417,6 +417,8 @@ type analyzer struct {
 	// make and hand down (callback.go).
 	callbacks map[paramKey]bool
 	models    *models // calls into code without a body (models.go)
+	// invocationTypes: the spec's, for perInvocation (invocation.go).
+	invocationTypes []TypeRef
 
 	// Reuse of summaries across runs (cache.go); all nil without a Cache.
 	prev      *generation                // what the previous run left
