@@ -32,6 +32,7 @@
 //	models.go     the table of models of library calls (and .safels.json's)
 //	library.go    calls into code without a body, as their models say, and
 //	              the workspace methods they call back (String, MarshalJSON)
+//	programs.go   a workspace's main packages: whose types a callback may have
 //	owner.go      ownership: which memory a context reaches is its own
 //	initstore.go  an object's fields set where it is made: no one else's yet
 //	freshload.go  a pointer kept in an invocation's own object: what was stored

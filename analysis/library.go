@@ -887,7 +887,7 @@ func (a *analyzer) libraryCallbacksAt(call ssa.CallInstruction) []callbackTarget
 		}
 		seen := map[callbackTarget]bool{}
 		add := func(t callbackTarget) {
-			if t.fn != nil && t.fn.Blocks != nil && !seen[t] {
+			if t.fn != nil && t.fn.Blocks != nil && !seen[t] && a.sameProgram(call.Parent(), t.fn) {
 				seen[t] = true
 				out = append(out, t)
 			}

@@ -466,6 +466,8 @@ type analyzer struct {
 	boxed     map[mem.TypeKey]bool
 	cbMethods map[string][]*ssa.Function
 	cbTargets map[ssa.CallInstruction][]callbackTarget
+	// links: the packages each main package links (programs.go).
+	links map[*types.Package]map[*types.Package]bool
 	// cbSigs: the signatures library code calls each name by, and
 	// cbCallable which methods it may call by their name (callsig.go).
 	cbSigs     map[string][]*types.Signature
