@@ -67,3 +67,10 @@ func TestInvocationTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestHeldPublished: a pointer loaded from a handler's own object and
+// published (stored in a global, by a callee, sent on a channel) shares
+// what it leads to; the handler's writes through the object reach it.
+func TestHeldPublished(t *testing.T) {
+	wanttest.Run(t, "testdata/heldpub")
+}

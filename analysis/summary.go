@@ -1723,6 +1723,9 @@ type escapes struct {
 	esc      map[*mem.Base]bool
 	edges    map[*mem.Base][]mem.Loc
 	goShared map[*mem.Base]bool
+	// held, goHeld: objects whose contents markHeld published, goLocs
+	// shared, through a pointer loaded from them.
+	held, goHeld map[*mem.Base]bool
 }
 
 // markTo publishes v by keeping it in dsts (nil: anywhere). Kept in
@@ -1750,6 +1753,16 @@ func (e *escapes) mark(v ssa.Value) { e.markTo(v, nil) }
 // a goroutine this invocation starts.
 func (e *escapes) goLocs(ls []mem.Loc) {
 	for _, l := range ls {
+		if l.Base.Kind == mem.Fresh && firstDeref(l) >= 0 && !e.goHeld[l.Base] {
+			// A pointer loaded from it: what it holds (markHeld).
+			if e.goHeld == nil {
+				e.goHeld = map[*mem.Base]bool{}
+			}
+			e.goHeld[l.Base] = true
+			e.goLocs(e.s.storedInto(l.Base))
+			e.goLocs(e.s.a.freshStores.into(l.Base))
+			e.goLocs(e.edges[l.Base])
+		}
 		if l.Base.Kind == mem.Fresh && firstDeref(l) < 0 && !e.goShared[l.Base] {
 			e.goShared[l.Base] = true
 			// What it holds the goroutine reaches too.
@@ -1773,7 +1786,11 @@ func (e *escapes) markLocs(ls []mem.Loc, dsts []mem.Loc) {
 	}
 	for _, l := range ls {
 		// A pointer loaded from fresh memory (a struct parameter's
-		// copy: cmd.Args[1]) leads elsewhere, not into it.
+		// copy: cmd.Args[1]) leads elsewhere, not into it: to what was
+		// stored there (freshload.go), published with it.
+		if l.Base.Kind == mem.Fresh && firstDeref(l) >= 0 {
+			e.markHeld(l.Base, dsts)
+		}
 		if l.Base.Kind == mem.Fresh && firstDeref(l) < 0 && !e.esc[l.Base] {
 			e.esc[l.Base] = true
 			// What it holds is published with it: the variadic
@@ -1794,6 +1811,24 @@ func (e *escapes) markLocs(ls []mem.Loc, dsts []mem.Loc) {
 			}
 		}
 	}
+}
+
+// markHeld publishes what fresh object b holds, not b: a pointer loaded
+// from it was kept in dsts. (Any pointer b holds: which slot it was
+// loaded from is not told apart here.) What b holds is what was stored
+// in it here, by callees relative to their parameters, and by callees
+// that made it (the fresh stores of their final summaries).
+func (e *escapes) markHeld(b *mem.Base, dsts []mem.Loc) {
+	if e.held[b] {
+		return
+	}
+	if e.held == nil {
+		e.held = map[*mem.Base]bool{}
+	}
+	e.held[b] = true
+	e.markLocs(e.s.storedInto(b), dsts)
+	e.markLocs(e.s.a.freshStores.into(b), dsts)
+	e.markLocs(e.edges[b], dsts)
 }
 
 // instr publishes what one instruction hands to memory, channels,
