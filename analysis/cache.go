@@ -292,6 +292,11 @@ func (a *analyzer) fingerprint(s *summary) fp {
 			w("P" + itoa(i) + "\n")
 		}
 	}
+	for i, p := range s.publishesHeld {
+		if p {
+			w("H" + itoa(i) + "\n")
+		}
+	}
 	for _, k := range s.keptIn {
 		w("K" + itoa(k.idx) + "|")
 		w(a.stableLoc(k.dst))

@@ -141,9 +141,13 @@ type summary struct {
 	// them, are rewritten into this summary.
 	calls []*edge
 	// publishes: which parameters it publishes (stores where others may
-	// find them, sends, hands to code that may keep them): a caller's
-	// fresh memory passed there is published too (findEscapes).
+	// find them, sends, hands to code that may keep them), and past them
+	// which of a closure's free variables: a caller's fresh memory passed
+	// or captured there is published too (findEscapes).
 	publishes []bool
+	// publishesHeld: which it publishes what they hold, not themselves
+	// (a pointer loaded from one: global = e.Feed), indexed as publishes.
+	publishesHeld []bool
 	// keptIn: parameters it keeps in memory its other parameters reach.
 	keptIn []keptParam
 	// opaque: the roots of what it writes where the analysis does not see
@@ -377,9 +381,11 @@ func commonPrefix(a, b mem.Loc) mem.Loc {
 
 func (s *summary) size() int {
 	n := len(s.accesses) + len(s.stores) + len(s.calls)
-	for _, p := range s.publishes {
-		if p {
-			n++
+	for _, ps := range [2][]bool{s.publishes, s.publishesHeld} {
+		for _, p := range ps {
+			if p {
+				n++
+			}
 		}
 	}
 	n += len(s.keptIn)
@@ -1798,7 +1804,20 @@ func (e *escapes) markLocs(ls []mem.Loc, dsts []mem.Loc) {
 			e.markLocs(s.storedInto(l.Base), dsts)
 			e.markLocs(e.edges[l.Base], dsts)
 		}
-		if l.Base.Kind != mem.Param || firstDeref(l) >= 0 || s.sum == nil {
+		// A parameter published, or a pointer loaded from what it
+		// reaches (the caller then publishes what it passed, or what
+		// that holds); so for a closure's captured variables (indexes
+		// past the parameters).
+		if l.Base.Kind != mem.Param && l.Base.Kind != mem.Free || s.sum == nil {
+			continue
+		}
+		idx := s.publishIdx(l.Base)
+		if firstDeref(l) >= 0 {
+			s.sum.publishHeld(idx)
+			continue
+		}
+		if l.Base.Kind == mem.Free {
+			s.sum.publish(idx)
 			continue
 		}
 		if !rel {
@@ -1856,6 +1875,14 @@ func (e *escapes) instr(instr ssa.Instruction) {
 		}
 	case *ssa.Go:
 		e.goStmt(in)
+	case *ssa.MakeClosure:
+		// Whoever calls it (a function it is handed to, a library)
+		// publishes what it captured where its summary says so.
+		if fn, ok := in.Fn.(*ssa.Function); ok {
+			if sum := s.a.sumOf(fn); sum != nil {
+				e.bindings(in, fn, sum)
+			}
+		}
 	case ssa.CallInstruction:
 		c := in.Common()
 		if callee := c.StaticCallee(); callee != nil && callee.Blocks != nil {
@@ -1880,7 +1907,13 @@ func (e *escapes) goStmt(in *ssa.Go) {
 			e.mark(arg)
 			continue
 		}
+		if sum.heldPublished(i) {
+			e.markHeldOf(arg)
+		}
 		e.goLocs(e.s.origin(arg))
+	}
+	if callee := in.Call.StaticCallee(); callee != nil && callee.Blocks != nil {
+		e.bindings(in.Call.Value, callee, sum)
 	}
 }
 
@@ -1888,7 +1921,7 @@ func (e *escapes) goStmt(in *ssa.Go) {
 // publishes, by its summary.
 func (e *escapes) bodyCall(c *ssa.CallCommon, callee *ssa.Function) {
 	s := e.s
-	if len(c.Args) == 0 {
+	if len(c.Args) == 0 && len(callee.FreeVars) == 0 {
 		return // nothing to publish (another package's init)
 	}
 	// The callee's summary says which of its parameters it
@@ -1899,8 +1932,11 @@ func (e *escapes) bodyCall(c *ssa.CallCommon, callee *ssa.Function) {
 	for i, arg := range c.Args {
 		if sum == nil || i < len(sum.publishes) && sum.publishes[i] {
 			e.mark(arg)
+		} else if sum.heldPublished(i) {
+			e.markHeldOf(arg)
 		}
 	}
+	e.bindings(c.Value, callee, sum)
 	if sum == nil {
 		return
 	}
@@ -1917,6 +1953,50 @@ func (e *escapes) bodyCall(c *ssa.CallCommon, callee *ssa.Function) {
 			e.edges[d.Base] = append(e.edges[d.Base], s.origin(c.Args[k.idx])...)
 		}
 	}
+}
+
+// bindings publishes what a closure called on the spot (v, made here)
+// captured, where its summary says it publishes its free variables.
+func (e *escapes) bindings(v ssa.Value, callee *ssa.Function, sum *summary) {
+	mc, ok := v.(*ssa.MakeClosure)
+	if !ok {
+		return
+	}
+	n := len(callee.Params)
+	for i, b := range mc.Bindings {
+		if sum == nil || n+i < len(sum.publishes) && sum.publishes[n+i] {
+			e.mark(b)
+		} else if sum.heldPublished(n + i) {
+			e.markHeldOf(b)
+		}
+	}
+}
+
+// markHeldOf publishes what the object v points to holds (a captured
+// variable's cell: what was assigned to it), not that object itself. (v
+// loaded from an object: what v leads to holds is among what that object
+// holds, and what they hold, all published with them: markHeld.)
+func (e *escapes) markHeldOf(v ssa.Value) {
+	s := e.s
+	for _, l := range s.origin(v) {
+		switch l.Base.Kind {
+		case mem.Fresh:
+			e.markHeld(l.Base, nil)
+		case mem.Param, mem.Free:
+			if s.sum != nil {
+				s.sum.publishHeld(s.publishIdx(l.Base))
+			}
+		}
+	}
+}
+
+// publishIdx is a parameter's or free variable's index in a summary's
+// publishes.
+func (s *fnState) publishIdx(b *mem.Base) int {
+	if b.Kind == mem.Free {
+		return len(s.fn.Params) + b.Idx
+	}
+	return b.Idx
 }
 
 // otherCall publishes what a call without a body here may publish:
@@ -2004,6 +2084,19 @@ func (s *summary) publish(idx int) {
 		s.publishes = append(s.publishes, false)
 	}
 	s.publishes[idx] = true
+}
+
+func (s *summary) publishHeld(idx int) {
+	for len(s.publishesHeld) <= idx {
+		s.publishesHeld = append(s.publishesHeld, false)
+	}
+	s.publishesHeld[idx] = true
+}
+
+// heldPublished: the summary publishes what its parameter (or, past
+// them, free variable) idx holds.
+func (s *summary) heldPublished(idx int) bool {
+	return idx < len(s.publishesHeld) && s.publishesHeld[idx]
 }
 
 func (s *summary) keep(idx int, dst mem.Loc) {

@@ -63,7 +63,7 @@ func (a *analyzer) translator(prev *generation) *translator {
 }
 
 func (t *translator) summary(s *summary) (*summary, bool) {
-	out := &summary{accesses: make([]*rawAccess, 0, len(s.accesses)), widened: s.widened, publishes: s.publishes, setupOnly: s.setupOnly}
+	out := &summary{accesses: make([]*rawAccess, 0, len(s.accesses)), widened: s.widened, publishes: s.publishes, publishesHeld: s.publishesHeld, setupOnly: s.setupOnly}
 	for _, acc := range s.accesses {
 		n, ok := t.access(acc)
 		if !ok {

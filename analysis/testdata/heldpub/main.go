@@ -1,7 +1,9 @@
 // Handlers that publish a pointer loaded from an object of their own:
 // the object stays theirs, but what the pointer leads to (the feed the
 // entry holds) is then shared, and their writes through the entry reach
-// it. Each write below was taken to be of the invocation's own memory.
+// it; so with a callee or a closure that publishes what it was given or
+// captured. Each write below was taken to be of the invocation's own
+// memory.
 package main
 
 import "net/http"
@@ -38,6 +40,32 @@ func sent(w http.ResponseWriter, r *http.Request) {
 	e.Feed.Title = "z" // want "writes \\(\\*main.Feed\\).Title;"
 }
 
+// pubFeed publishes what its parameter holds.
+func pubFeed(e *Entry) { global = e.Feed } // want "writes global via pubFeed;"
+
+// param has a callee publish what the entry holds.
+func param(w http.ResponseWriter, r *http.Request) {
+	e := &Entry{Feed: &Feed{}}
+	pubFeed(e)         // want "calls pubFeed, which writes global;"
+	e.Feed.Title = "p" // want "writes \\(\\*main.Feed\\).Title;"
+}
+
+// onTheSpot has a closure it calls publish what it captured.
+func onTheSpot(w http.ResponseWriter, r *http.Request) {
+	f := &Feed{}
+	func() { global = f }() // want "writes global via onTheSpot\\$1;" "calls onTheSpot\\$1, which writes global;"
+	f.Title = "s"           // want "writes \\(\\*main.Feed\\).Title;"
+}
+
+func run(fn func()) { fn() }
+
+// handed has a function it hands a closure to call it.
+func handed(w http.ResponseWriter, r *http.Request) {
+	f := &Feed{}
+	run(func() { global = f }) // want "calls run, which writes global;" "calls handed\\$1, which" "writes global via handed\\$1;"
+	f.Title = "h"              // want "writes \\(\\*main.Feed\\).Title;"
+}
+
 func read(w http.ResponseWriter, r *http.Request) {
 	if g := global; g != nil { // want "reads global;"
 		w.Write([]byte(g.Title)) // want "reads global.Title;"
@@ -53,6 +81,9 @@ func main() {
 	http.HandleFunc("/made", made)
 	http.HandleFunc("/viaCall", viaCall)
 	http.HandleFunc("/sent", sent)
+	http.HandleFunc("/param", param)
+	http.HandleFunc("/onTheSpot", onTheSpot)
+	http.HandleFunc("/handed", handed)
 	http.HandleFunc("/read", read)
 	http.ListenAndServe(":8080", nil)
 }
