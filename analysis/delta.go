@@ -107,8 +107,8 @@ func (s *fnState) writeRoots(b *strings.Builder, roots []mem.Loc) {
 	}
 }
 
-// escapedKey spells which of this invocation's allocations are published,
-// once per pass (findEscapes runs once per pass).
+// escapedKey spells which of this invocation's allocations are published
+// (escaped, published, goShared), once per pass (findEscapes runs once per pass).
 func (s *fnState) escapedKey() string {
 	if s.escKey != "" || len(s.escaped) == 0 && len(s.goShared) == 0 {
 		return s.escKey
@@ -121,6 +121,9 @@ func (s *fnState) escapedKey() string {
 	}
 	for b := range s.goShared {
 		keys = append(keys, "go:"+b.Key)
+	}
+	for b := range s.published {
+		keys = append(keys, "pub:"+b.Key)
 	}
 	sort.Strings(keys)
 	s.escKey = "e:" + strings.Join(keys, ",") + ";"

@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"go/types"
 	"hash/maphash"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -498,11 +499,14 @@ type fnState struct {
 	origins map[ssa.Value][]mem.Loc
 	loads   map[ssa.Value][]mem.Loc
 	escaped map[*mem.Base]bool
+	// published: those of escaped kept beyond memory its callers decide
+	// for (withShared).
+	published map[*mem.Base]bool
 	// goShared: allocations handed to goroutines this function starts,
 	// which neither publish them nor are they published otherwise: shared
 	// by an invocation and its goroutines only (findEscapes).
 	goShared map[*mem.Base]bool
-	escKey   string // escaped and goShared, spelled (delta.go)
+	escKey   string // escaped, published and goShared, spelled (delta.go)
 	stIndex  *storeIndex
 	cur      []held // while summarizing: the locks held at the instruction visited
 	// opaque: this invocation's objects written where the analysis does
@@ -1161,6 +1165,39 @@ func (w *sumWalk) place(l mem.Loc, op Op, atomic bool, pos token.Pos, at *ssa.Fu
 	sum.accesses = append(sum.accesses, &rawAccess{loc: l, op: op, atomic: atomic, pos: pos, fn: at, via: via, locks: locks})
 }
 
+// withShared: where ls point to fresh memory this function published,
+// also memory of its type, as freshLoc names accesses of it here: callers
+// do not know which objects of a callee's were published, and took a
+// constructor's result kept in a global to be their own. So what it
+// returns, and what it keeps in fresh memory or its parameters' (which
+// loads from that memory resolve to: freshload.go), carry both. (Both:
+// the object itself still tells where it is kept, for publication.)
+func (s *fnState) withShared(ls []mem.Loc) []mem.Loc {
+	out := ls
+	for _, l := range ls {
+		if l.Base.Kind != mem.Fresh || !s.published[l.Base] {
+			continue
+		}
+		out = slices.Clip(out) // ls is not appended to
+		if d := firstDeref(l); d >= 0 {
+			out = append(out, s.a.roots.UnknownPath(l.Path[d].Type, l.Path[d+1:], l.Trunc))
+		} else {
+			out = append(out, s.a.roots.UnknownPath(l.Base.Type, l.Path, l.Trunc))
+		}
+	}
+	return out
+}
+
+// keptVals: the values a store into d records (withShared where d is this
+// invocation's memory or its parameters').
+func keptVals(s *fnState, d mem.Loc, vals []mem.Loc) []mem.Loc {
+	switch d.Base.Kind {
+	case mem.Fresh, mem.Param, mem.Free:
+		return s.withShared(vals)
+	}
+	return vals
+}
+
 // freshLoc names an access of fresh memory l as others may reach it;
 // shared is false for memory of this invocation only.
 func (w *sumWalk) freshLoc(l mem.Loc) (_ mem.Loc, shared bool) {
@@ -1252,7 +1289,7 @@ func (w *sumWalk) instr(instr ssa.Instruction) {
 	case *ssa.Return:
 		for i, r := range in.Results {
 			if i < len(sum.returns) && mem.PointerLike(r.Type()) {
-				sum.returns[i] = dedupe(append(sum.returns[i], s.origin(r)...))
+				sum.returns[i] = dedupe(append(sum.returns[i], s.withShared(s.origin(r))...))
 			}
 		}
 	case *ssa.MakeClosure:
@@ -1396,7 +1433,7 @@ func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []
 			}
 			vals := s.subst(st.val, callee, args, binds)
 			for _, d := range s.subst(st.dst, callee, args, binds) {
-				for _, v := range vals {
+				for _, v := range keptVals(s, d, vals) {
 					s.sum.addStoreAny(d, v, st.pos, st.anyBase)
 				}
 			}
@@ -1702,6 +1739,7 @@ func (s *fnState) findEscapes() map[*mem.Base]bool {
 		// published if that memory is.
 		edges:    map[*mem.Base][]mem.Loc{},
 		goShared: map[*mem.Base]bool{},
+		pub:      map[*mem.Base]bool{},
 	}
 	for _, b := range s.fn.Blocks {
 		for _, instr := range b.Instrs {
@@ -1709,6 +1747,7 @@ func (s *fnState) findEscapes() map[*mem.Base]bool {
 		}
 	}
 	e.closeEdges()
+	s.published = e.pub
 	s.goShared = nil
 	for b := range e.goShared {
 		if !e.esc[b] {
@@ -1729,9 +1768,18 @@ type escapes struct {
 	esc      map[*mem.Base]bool
 	edges    map[*mem.Base][]mem.Loc
 	goShared map[*mem.Base]bool
+	// pub: those of esc published beyond memory its callers decide for
+	// (markLocs' kept), for withShared.
+	pub map[*mem.Base]bool
 	// held, goHeld: objects whose contents markHeld published, goLocs
 	// shared, through a pointer loaded from them.
-	held, goHeld map[*mem.Base]bool
+	held   map[heldKey]bool
+	goHeld map[*mem.Base]bool
+}
+
+type heldKey struct {
+	b        *mem.Base
+	anywhere bool
 }
 
 // markTo publishes v by keeping it in dsts (nil: anywhere). Kept in
@@ -1785,9 +1833,15 @@ func (e *escapes) goLocs(ls []mem.Loc) {
 func (e *escapes) markLocs(ls []mem.Loc, dsts []mem.Loc) {
 	s := e.s
 	rel := dsts != nil
+	// kept: only in memory of this invocation or that its parameters or
+	// captured variables reach, where its callers decide (not pub).
+	kept := dsts != nil
 	for _, d := range dsts {
 		if d.Base.Kind != mem.Param && (d.Base.Kind != mem.Fresh || firstDeref(d) >= 0) {
 			rel = false
+		}
+		if d.Base.Kind != mem.Param && d.Base.Kind != mem.Free && (d.Base.Kind != mem.Fresh || firstDeref(d) >= 0) {
+			kept = false
 		}
 	}
 	for _, l := range ls {
@@ -1797,8 +1851,11 @@ func (e *escapes) markLocs(ls []mem.Loc, dsts []mem.Loc) {
 		if l.Base.Kind == mem.Fresh && firstDeref(l) >= 0 {
 			e.markHeld(l.Base, dsts)
 		}
-		if l.Base.Kind == mem.Fresh && firstDeref(l) < 0 && !e.esc[l.Base] {
+		if l.Base.Kind == mem.Fresh && firstDeref(l) < 0 && (!e.esc[l.Base] || !kept && !e.pub[l.Base]) {
 			e.esc[l.Base] = true
+			if !kept {
+				e.pub[l.Base] = true
+			}
 			// What it holds is published with it: the variadic
 			// array of append(last, e) holds e.
 			e.markLocs(s.storedInto(l.Base), dsts)
@@ -1838,13 +1895,15 @@ func (e *escapes) markLocs(ls []mem.Loc, dsts []mem.Loc) {
 // in it here, by callees relative to their parameters, and by callees
 // that made it (the fresh stores of their final summaries).
 func (e *escapes) markHeld(b *mem.Base, dsts []mem.Loc) {
-	if e.held[b] {
+	// Once for dsts of each kind (markLocs' kept or not).
+	k := heldKey{b, dsts == nil}
+	if e.held[k] {
 		return
 	}
 	if e.held == nil {
-		e.held = map[*mem.Base]bool{}
+		e.held = map[heldKey]bool{}
 	}
-	e.held[b] = true
+	e.held[k] = true
 	e.markLocs(e.s.storedInto(b), dsts)
 	e.markLocs(e.s.a.freshStores.into(b), dsts)
 	e.markLocs(e.edges[b], dsts)

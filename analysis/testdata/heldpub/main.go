@@ -2,8 +2,8 @@
 // the object stays theirs, but what the pointer leads to (the feed the
 // entry holds) is then shared, and their writes through the entry reach
 // it; so with a callee or a closure that publishes what it was given or
-// captured. Each write below was taken to be of the invocation's own
-// memory.
+// captured, and with a constructor that keeps what it returns. Each write
+// below was taken to be of the invocation's own memory.
 package main
 
 import "net/http"
@@ -66,7 +66,49 @@ func handed(w http.ResponseWriter, r *http.Request) {
 	f.Title = "h"              // want "writes \\(\\*main.Feed\\).Title;"
 }
 
+var lastEntry *Entry
+
+// madeKept is a constructor that keeps what it makes in a global.
+func madeKept() *Entry {
+	e := &Entry{}
+	lastEntry = e // want "writes lastEntry via madeKept;"
+	return e
+}
+
+// listKept returns, in a slice of its own, an entry it kept.
+func listKept() []*Entry {
+	es := make([]*Entry, 1)
+	es[0] = madeKept()
+	return es
+}
+
+// ctor writes the entry a constructor returned and kept.
+func ctor(w http.ResponseWriter, r *http.Request) {
+	e := madeKept() // want "calls madeKept, which writes lastEntry;"
+	e.Feed = nil    // want "writes \\(\\*main.Entry\\).Feed;"
+}
+
+// list writes it, found in the slice a callee returned.
+func list(w http.ResponseWriter, r *http.Request) {
+	es := listKept() // want "calls listKept, which writes lastEntry;"
+	es[0].Feed = nil // want "writes \\(\\*main.Entry\\).Feed;"
+}
+
+// fillEntry keeps what it makes in its parameter's memory only: its
+// caller's own entry, so the feed is its caller's own too.
+func fillEntry(e *Entry) { e.Feed = &Feed{} }
+
+// filled writes its own: no finding.
+func filled(w http.ResponseWriter, r *http.Request) {
+	e := &Entry{}
+	fillEntry(e)
+	e.Feed.Title = "f"
+}
+
 func read(w http.ResponseWriter, r *http.Request) {
+	if l := lastEntry; l != nil && l.Feed != nil { // want "reads lastEntry;" "reads lastEntry.Feed;"
+		w.Write([]byte(l.Feed.Title)) // want "reads lastEntry.Feed;" "reads lastEntry.Feed.Title;"
+	}
 	if g := global; g != nil { // want "reads global;"
 		w.Write([]byte(g.Title)) // want "reads global.Title;"
 	}
@@ -84,6 +126,9 @@ func main() {
 	http.HandleFunc("/param", param)
 	http.HandleFunc("/onTheSpot", onTheSpot)
 	http.HandleFunc("/handed", handed)
+	http.HandleFunc("/ctor", ctor)
+	http.HandleFunc("/list", list)
+	http.HandleFunc("/filled", filled)
 	http.HandleFunc("/read", read)
 	http.ListenAndServe(":8080", nil)
 }
