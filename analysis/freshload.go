@@ -249,7 +249,9 @@ func hasPointers(t types.Type, depth int) bool {
 	}
 	switch u := t.Underlying().(type) {
 	case *types.Basic:
-		return u.Kind() == types.String || u.Kind() == types.UnsafePointer
+		// A string's bytes never change: what one points to is no
+		// memory anyone writes.
+		return u.Kind() == types.UnsafePointer
 	case *types.Struct:
 		for i := 0; i < u.NumFields(); i++ {
 			if hasPointers(u.Field(i).Type(), depth+1) {

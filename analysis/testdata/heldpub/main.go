@@ -105,6 +105,17 @@ func filled(w http.ResponseWriter, r *http.Request) {
 	e.Feed.Title = "f"
 }
 
+// own writes a string through the feed of an entry of its own, made by
+// the constructor made and sent use too: their entries' feeds are
+// published, its own is not. No finding. (A string stored was taken for
+// pointers stored unseen, and made the constructor's entries opaque to
+// every handler.)
+func own(w http.ResponseWriter, r *http.Request) {
+	e := newEntry()
+	e.Feed.Title = "o"
+	w.Write([]byte(e.Feed.Title))
+}
+
 func read(w http.ResponseWriter, r *http.Request) {
 	if l := lastEntry; l != nil && l.Feed != nil { // want "reads lastEntry;" "reads lastEntry.Feed;"
 		w.Write([]byte(l.Feed.Title)) // want "reads lastEntry.Feed;" "reads lastEntry.Feed.Title;"
@@ -129,6 +140,7 @@ func main() {
 	http.HandleFunc("/ctor", ctor)
 	http.HandleFunc("/list", list)
 	http.HandleFunc("/filled", filled)
+	http.HandleFunc("/own", own)
 	http.HandleFunc("/read", read)
 	http.ListenAndServe(":8080", nil)
 }
