@@ -297,6 +297,9 @@ func (a *analyzer) fingerprint(s *summary) fp {
 			w("H" + itoa(i) + "\n")
 		}
 	}
+	for _, l := range s.pubFresh {
+		w("F" + a.stableLoc(l) + "\n")
+	}
 	for _, k := range s.keptIn {
 		w("K" + itoa(k.idx) + "|")
 		w(a.stableLoc(k.dst))

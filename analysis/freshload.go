@@ -65,9 +65,14 @@ func (w *sumWalk) pendFreshLoad(p pendingAccess) bool {
 // allocatedHere: the object is made by workspace code, whose stores the
 // analysis sees from the start (not a library's result).
 func allocatedHere(b *mem.Base) bool {
-	switch b.Site.(type) {
+	switch site := b.Site.(type) {
 	case *ssa.Alloc, *ssa.MakeSlice, *ssa.MakeMap, *ssa.MakeChan:
 		return true
+	case *ssa.Call:
+		// The array append made: what it holds is what appendCopy
+		// copied, or it is opaque.
+		bi, ok := site.Call.Value.(*ssa.Builtin)
+		return ok && bi.Name() == "append"
 	}
 	return false
 }
@@ -75,6 +80,7 @@ func allocatedHere(b *mem.Base) bool {
 // placeFreshLoads names each pending access as the values stored where
 // its pointer was loaded from, or, where the object is opaque, as before.
 func (w *sumWalk) placeFreshLoads() {
+	w.resolveCopies()
 	if len(w.pending) == 0 {
 		return
 	}
@@ -90,17 +96,13 @@ func (w *sumWalk) placeFreshLoads() {
 		}
 		d := firstDeref(p.loc)
 		rest := p.loc.Path[d+1:]
-		for _, v := range q.at(a.slotOfLoad(p.loc)) {
-			if heldBefore(v, b) {
+		place := func(r mem.Loc) { w.place(r, p.op, p.atomic, p.pos, p.at, p.via, p.locks) }
+		slot := a.slotOfLoad(p.loc)
+		for _, v := range q.at(slot) {
+			if a.heldBefore(v, slot) {
 				continue
 			}
-			r := v.Extend(rest, p.loc.Trunc)
-			if r.Base.Kind == mem.Fresh && firstDeref(r) >= 0 {
-				// One step only: a pointer kept in what was kept here
-				// is anything of its type, as before.
-				r = a.roots.UnknownPath(r.Path[firstDeref(r)].Type, r.Path[firstDeref(r)+1:], r.Trunc)
-			}
-			w.place(r, p.op, p.atomic, p.pos, p.at, p.via, p.locks)
+			w.resolveHeld(v.Extend(rest, p.loc.Trunc), q, maxHeldSteps-1, place)
 		}
 	}
 	w.pending = nil
@@ -109,16 +111,54 @@ func (w *sumWalk) placeFreshLoads() {
 	}
 }
 
+// resolveHeld visits what r names: r itself, or, where r goes through a
+// pointer kept in an object of this invocation's (an entry's feed, kept
+// in the entry kept in a slice), what was stored where that pointer was
+// loaded from, for steps more steps; past them, or where the object is
+// published, shared with goroutines, made elsewhere or written unseen,
+// memory of its type.
+func (w *sumWalk) resolveHeld(r mem.Loc, q *freshQuery, steps int, visit func(mem.Loc)) {
+	d := firstDeref(r)
+	if r.Base.Kind != mem.Fresh || d < 0 {
+		visit(r)
+		return
+	}
+	s, b := w.s, r.Base
+	if steps == 0 || s.escaped[b] || s.goShared[b] || !allocatedHere(b) || q.opaque[b] || q.heldOpaque(b) {
+		visit(w.a.roots.UnknownPath(r.Path[d].Type, r.Path[d+1:], r.Trunc))
+		return
+	}
+	rest := r.Path[d+1:]
+	slot := w.a.slotOfLoad(r)
+	for _, v := range q.at(slot) {
+		if !w.a.heldBefore(v, slot) {
+			w.resolveHeld(v.Extend(rest, r.Trunc), q, steps-1, visit)
+		}
+	}
+}
+
+// maxHeldSteps bounds resolveHeld: a pointer kept in what was kept in what
+// was kept... past this many, anything of its type (less precise, not
+// less safe).
+const maxHeldSteps = 4
+
 // slotOfLoad is where the first pointer l goes through was loaded from:
 // l's path up to its first dereference.
 func (a *analyzer) slotOfLoad(l mem.Loc) mem.Loc {
 	return a.roots.Root(l.Base).Extend(l.Path[:firstDeref(l)], false)
 }
 
-// heldBefore: v, a value stored in a slot of b, is what a slot of b held
-// before (x.s = append(x.s, e)): one of the values stored there, all of
-// which are asked anyway.
-func heldBefore(v mem.Loc, b *mem.Base) bool { return v.Base == b && firstDeref(v) >= 0 }
+// heldBefore: v, a value stored in slot, is what slot held before
+// (x.s = append(x.s, e)): one of the values stored there, all of which
+// are asked anyway. (A value loaded from another slot of the object,
+// x.s = x.t, is what that slot holds: resolveHeld asks it.)
+func (a *analyzer) heldBefore(v, slot mem.Loc) bool {
+	return v.Base == slot.Base && firstDeref(v) >= 0 && a.slotOfLoad(v).Key == slot.Key
+}
+
+// heldIn: v is a value loaded from b itself, among those stored in it
+// (opaqueClosure asks them all).
+func heldIn(v mem.Loc, b *mem.Base) bool { return v.Base == b && firstDeref(v) >= 0 }
 
 // opaqueClosure: the objects written where the analysis does not see
 // which pointers, those reached through pointers kept in this
@@ -131,25 +171,28 @@ func (w *sumWalk) opaqueClosure(q *freshQuery) map[*mem.Base]bool {
 	var add func(b *mem.Base)
 	// objects: the objects of this invocation a value may point to: the
 	// value's own, or, for one reached through a pointer kept in an
-	// object (x.p...), what was stored there.
+	// object (x.p...), what was stored there. A value that points into memory holding no pointer (&e.ID, a
+	// feed's title kept in a Scan's destinations) leads to no object a
+	// write through it could change the pointers of.
 	var objects func(v mem.Loc, visit func(*mem.Base))
-	expanded := map[string]bool{} // slots followed already
+	expanded := map[string]bool{} // values followed already
 	objects = func(v mem.Loc, visit func(*mem.Base)) {
-		if v.Base.Kind != mem.Fresh {
+		if v.Base.Kind != mem.Fresh || !hasPointers(v.MemType(), 0) {
 			return
 		}
 		if firstDeref(v) < 0 {
 			visit(v.Base)
 			return
 		}
-		slot := a.slotOfLoad(v)
-		if expanded[slot.Key] {
+		if expanded[v.Key] {
 			return
 		}
-		expanded[slot.Key] = true
+		expanded[v.Key] = true
+		rest := v.Path[firstDeref(v)+1:]
+		slot := a.slotOfLoad(v)
 		for _, u := range q.at(slot) {
-			if !heldBefore(u, v.Base) {
-				objects(u, visit)
+			if !a.heldBefore(u, slot) {
+				objects(u.Extend(rest, v.Trunc), visit)
 			}
 		}
 	}
@@ -159,7 +202,7 @@ func (w *sumWalk) opaqueClosure(q *freshQuery) map[*mem.Base]bool {
 		}
 		out[b] = true
 		for _, v := range q.into(b) {
-			if !heldBefore(v, b) {
+			if !heldIn(v, b) {
 				objects(v, add)
 			}
 		}
@@ -185,6 +228,11 @@ func (w *sumWalk) opaqueClosure(q *freshQuery) map[*mem.Base]bool {
 // opaqueClosure); every such loc is kept in the summary too, for each
 // caller to mark what it passed or was returned.
 func (s *fnState) markOpaque(l mem.Loc) {
+	if !hasPointers(l.MemType(), 0) {
+		// Written, but with no pointer, nor anything below it that
+		// holds one (a Scan into &e.Feed.Title).
+		return
+	}
 	switch l.Base.Kind {
 	case mem.Fresh:
 		if firstDeref(l) < 0 {
@@ -292,9 +340,11 @@ func (x *freshIndex) add(st *rawStore) {
 	if x.bySlot == nil {
 		*x = freshIndex{bySlot: map[baseSlot][]mem.Loc{}, byBase: map[*mem.Base][]mem.Loc{}, cut: map[*mem.Base][]mem.Loc{}, anyBySlot: map[slot][]mem.Loc{}, holders: map[*mem.Base][]*mem.Base{}}
 	}
-	if st.val.Base.Kind == mem.Fresh && firstDeref(st.val) < 0 {
+	if st.val.Base.Kind == mem.Fresh && firstDeref(st.val) < 0 && hasPointers(st.val.MemType(), 0) {
 		// (A value reached through a pointer kept in an object is what
-		// was stored there, not that object.)
+		// was stored there, not that object; one into memory holding no
+		// pointer, &e.ID, holds nothing of the object a write through
+		// it could change.)
 		x.holders[st.val.Base] = append(x.holders[st.val.Base], d.Base)
 	}
 	switch {
@@ -436,6 +486,96 @@ func (q *freshQuery) heldOpaque(b *mem.Base) bool {
 // maxHolders bounds heldOpaque's search; past it the object is opaque
 // (named as before: less precise, not less safe).
 const maxHolders = 64
+
+// elemCopy: append copied the pointers held in the elements of the
+// arrays srcs into those of dsts (resolveCopies).
+type elemCopy struct {
+	dsts, srcs []*mem.Base
+	elem       types.Type
+	pos        token.Pos
+}
+
+// appendCopy records append(s, x...) of pointers as copies between
+// arrays, instead of writes unseen (opaqueBuiltin), where every array is
+// this invocation's own, made by code with a body: the appended pointers
+// go into the result's arrays (s's, when it has room, or a new one), and
+// s's go into the new one. The walk must see all of them first, as a
+// loop's append copies what the next turn appends.
+func (s *fnState) appendCopy(call ssa.CallInstruction, b *ssa.Builtin, args []ssa.Value) bool {
+	v, ok := call.(*ssa.Call)
+	if !ok || b.Name() != "append" || len(args) != 2 || s.sum == nil {
+		return false
+	}
+	sl, ok := args[0].Type().Underlying().(*types.Slice)
+	if !ok || !mem.PointerLike(sl.Elem()) {
+		return false
+	}
+	arrays := func(ls []mem.Loc) ([]*mem.Base, bool) {
+		var out []*mem.Base
+		for _, l := range ls {
+			if l.Base.Kind != mem.Fresh || len(l.Path) > 0 || !allocatedHere(l.Base) {
+				return nil, false
+			}
+			if !slices.Contains(out, l.Base) {
+				out = append(out, l.Base)
+			}
+		}
+		return out, true
+	}
+	olds, ok1 := arrays(s.origin(args[0]))
+	news, ok2 := arrays(s.origin(v))
+	adds, ok3 := arrays(s.origin(args[1]))
+	if !ok1 || !ok2 || !ok3 {
+		return false
+	}
+	// The appended go into s's arrays too (those with room), whatever
+	// the result's origin says (in a loop it may not list them yet).
+	all := slices.Clone(olds)
+	for _, b := range news {
+		if !slices.Contains(all, b) {
+			all = append(all, b)
+		}
+	}
+	pos := instrPos(call)
+	s.copies = append(s.copies, elemCopy{dsts: all, srcs: adds, elem: sl.Elem(), pos: pos}, elemCopy{dsts: news, srcs: olds, elem: sl.Elem(), pos: pos})
+	return true
+}
+
+// resolveCopies adds, once the walk has seen every store, the stores the
+// copies make: each pointer stored in a source's elements is stored in
+// the destination's, until nothing new comes (copies chain, and a loop's
+// append copies into itself). A source written unseen makes its
+// destinations so too.
+func (w *sumWalk) resolveCopies() {
+	s, a := w.s, w.a
+	for changed := len(s.copies) > 0; changed; {
+		changed = false
+		q := w.freshQuery()
+		q.opaque = w.opaqueClosure(q)
+		for _, c := range s.copies {
+			for _, src := range c.srcs {
+				if q.opaque[src] || q.heldOpaque(src) {
+					for _, d := range c.dsts {
+						if !s.opaque[d] {
+							s.markOpaque(a.roots.Root(d))
+							changed = true
+						}
+					}
+					continue
+				}
+				vals := q.at(a.roots.Root(src).Index(c.elem))
+				for _, d := range c.dsts {
+					n := len(w.sum.stores)
+					for _, v := range vals {
+						w.sum.addStore(a.roots.Root(d).Index(c.elem), v, c.pos)
+					}
+					changed = changed || len(w.sum.stores) != n
+				}
+			}
+		}
+	}
+	s.copies = nil
+}
 
 // opaqueBuiltin: copy and append move elements that hold pointers into
 // an array without a store the analysis sees.

@@ -74,3 +74,12 @@ func TestInvocationTypes(t *testing.T) {
 func TestHeldPublished(t *testing.T) {
 	wanttest.Run(t, "testdata/heldpub")
 }
+
+// TestFreshAppend: entities a handler loads for itself (a constructor's,
+// appended to a slice of the loader's, their fields filled by a library)
+// are its own, and so is what they hold; a slice literal holding a
+// global, appended to, still holds it, and an entry the loader also kept
+// in a global is shared.
+func TestFreshAppend(t *testing.T) {
+	wanttest.Run(t, "testdata/freshappend")
+}

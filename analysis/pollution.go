@@ -68,7 +68,7 @@ func (s *fnState) storePointer(dsts []mem.Loc, v ssa.Value, pos token.Pos) {
 	}
 	vals := s.origin(v)
 	for _, d := range dsts {
-		for _, val := range keptVals(s, d, vals) {
+		for _, val := range keptVals(s, d, vals, nil) {
 			s.sum.addStore(d, val, pos)
 		}
 	}

@@ -149,6 +149,11 @@ type summary struct {
 	// publishesHeld: which it publishes what they hold, not themselves
 	// (a pointer loaded from one: global = e.Feed), indexed as publishes.
 	publishesHeld []bool
+	// pubFresh: objects made by it or its callees and published by them
+	// (each the loc of the whole object), for callers that find them in
+	// their own memory (withShared, applySummary).
+	pubFresh     []mem.Loc
+	pubFreshSeen map[*mem.Base]bool
 	// keptIn: parameters it keeps in memory its other parameters reach.
 	keptIn []keptParam
 	// opaque: the roots of what it writes where the analysis does not see
@@ -389,7 +394,7 @@ func (s *summary) size() int {
 			}
 		}
 	}
-	n += len(s.keptIn)
+	n += len(s.keptIn) + len(s.pubFresh)
 	for _, r := range s.returns {
 		n += len(r)
 	}
@@ -512,6 +517,8 @@ type fnState struct {
 	// opaque: this invocation's objects written where the analysis does
 	// not see which pointers (freshload.go).
 	opaque map[*mem.Base]bool
+	// copies: appends of pointers between its own arrays (freshload.go).
+	copies []elemCopy
 }
 
 func (a *analyzer) state(fn *ssa.Function) *fnState {
@@ -1169,13 +1176,14 @@ func (w *sumWalk) place(l mem.Loc, op Op, atomic bool, pos token.Pos, at *ssa.Fu
 // also memory of its type, as freshLoc names accesses of it here: callers
 // do not know which objects of a callee's were published, and took a
 // constructor's result kept in a global to be their own. So what it
-// returns, and what it keeps in fresh memory or its parameters' (which
-// loads from that memory resolve to: freshload.go), carry both. (Both:
-// the object itself still tells where it is kept, for publication.)
-func (s *fnState) withShared(ls []mem.Loc) []mem.Loc {
+// returns, and what it keeps in its own fresh memory (which loads from
+// that memory resolve to: freshload.go), carry both. (Both: the object
+// itself still tells where it is kept, for publication.) What it keeps in
+// its parameters' memory its callers learn from the summary's pubFresh.
+func (s *fnState) withShared(ls []mem.Loc, callee *summary) []mem.Loc {
 	out := ls
 	for _, l := range ls {
-		if l.Base.Kind != mem.Fresh || !s.published[l.Base] {
+		if l.Base.Kind != mem.Fresh || !s.published[l.Base] && (callee == nil || !callee.pubFreshSeen[l.Base]) {
 			continue
 		}
 		out = slices.Clip(out) // ls is not appended to
@@ -1188,12 +1196,16 @@ func (s *fnState) withShared(ls []mem.Loc) []mem.Loc {
 	return out
 }
 
-// keptVals: the values a store into d records (withShared where d is this
-// invocation's memory or its parameters').
-func keptVals(s *fnState, d mem.Loc, vals []mem.Loc) []mem.Loc {
-	switch d.Base.Kind {
-	case mem.Fresh, mem.Param, mem.Free:
-		return s.withShared(vals)
+// keptVals: the values a store into d records: withShared where d is this
+// invocation's own memory, unpublished (vals published here, or by
+// callee, whose store it is; loads from a published holder are not
+// resolved by what was stored in it, and a twin there would only make
+// the holder's slot hold any memory of the type). Into a parameter's or captured variable's memory (a
+// loop handler's context among them), the objects themselves: the
+// summary's pubFresh tells the callers.
+func keptVals(s *fnState, d mem.Loc, vals []mem.Loc, callee *summary) []mem.Loc {
+	if d.Base.Kind == mem.Fresh && !s.escaped[d.Base] {
+		return s.withShared(vals, callee)
 	}
 	return vals
 }
@@ -1289,7 +1301,7 @@ func (w *sumWalk) instr(instr ssa.Instruction) {
 	case *ssa.Return:
 		for i, r := range in.Results {
 			if i < len(sum.returns) && mem.PointerLike(r.Type()) {
-				sum.returns[i] = dedupe(append(sum.returns[i], s.withShared(s.origin(r))...))
+				sum.returns[i] = dedupe(append(sum.returns[i], s.withShared(s.origin(r), nil)...))
 			}
 		}
 	case *ssa.MakeClosure:
@@ -1427,13 +1439,16 @@ func (a *analyzer) applySummary(s *fnState, callee *ssa.Function, args, binds []
 	}
 	if s.sum != nil {
 		s.applyOpaque(sum, callee, args, binds)
+		for _, l := range sum.pubFresh {
+			s.sum.addPubFresh(l)
+		}
 		for _, st := range sum.stores[from.st:] {
 			if plain && !st.relative() {
 				continue // reached through the edge
 			}
 			vals := s.subst(st.val, callee, args, binds)
 			for _, d := range s.subst(st.dst, callee, args, binds) {
-				for _, v := range keptVals(s, d, vals) {
+				for _, v := range keptVals(s, d, vals, sum) {
 					s.sum.addStoreAny(d, v, st.pos, st.anyBase)
 				}
 			}
@@ -1462,7 +1477,9 @@ func (a *analyzer) call0(s *fnState, call ssa.CallInstruction, rec recorder) {
 	pos := instrPos(call)
 	if b, ok := c.Value.(*ssa.Builtin); ok {
 		a.builtin(s, b, c.Args, pos, rec)
-		s.opaqueBuiltin(call, b, c.Args)
+		if !s.appendCopy(call, b, c.Args) {
+			s.opaqueBuiltin(call, b, c.Args)
+		}
 		return
 	}
 	if isLoopPost(c) && len(c.Args) == 3 && s.sum != nil {
@@ -1748,6 +1765,16 @@ func (s *fnState) findEscapes() map[*mem.Base]bool {
 	}
 	e.closeEdges()
 	s.published = e.pub
+	if s.sum != nil {
+		pub := make([]*mem.Base, 0, len(e.pub))
+		for b := range e.pub {
+			pub = append(pub, b)
+		}
+		slices.SortFunc(pub, func(x, y *mem.Base) int { return strings.Compare(x.Key, y.Key) })
+		for _, b := range pub {
+			s.sum.addPubFresh(s.a.roots.Root(b))
+		}
+	}
 	s.goShared = nil
 	for b := range e.goShared {
 		if !e.esc[b] {
@@ -2143,6 +2170,17 @@ func (s *summary) publish(idx int) {
 		s.publishes = append(s.publishes, false)
 	}
 	s.publishes[idx] = true
+}
+
+func (s *summary) addPubFresh(l mem.Loc) {
+	if s.pubFreshSeen[l.Base] {
+		return
+	}
+	if s.pubFreshSeen == nil {
+		s.pubFreshSeen = map[*mem.Base]bool{}
+	}
+	s.pubFreshSeen[l.Base] = true
+	s.pubFresh = append(s.pubFresh, l)
 }
 
 func (s *summary) publishHeld(idx int) {

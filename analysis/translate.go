@@ -90,6 +90,13 @@ func (t *translator) summary(s *summary) (*summary, bool) {
 		}
 		out.calls = append(out.calls, &edge{pos: pos, caller: caller, callee: callee, locks: locks})
 	}
+	for _, l := range s.pubFresh {
+		n, ok := t.loc(l)
+		if !ok {
+			return nil, false
+		}
+		out.addPubFresh(n)
+	}
 	for _, k := range s.keptIn {
 		d, ok := t.loc(k.dst)
 		if !ok {

@@ -1,0 +1,3 @@
+module example.com/freshappend
+
+go 1.26
