@@ -72,8 +72,9 @@
 // maxLockSets sets of locks held, the rest as if none were (reachSites);
 // a function value is traced at most maxMadeDepth steps to prove it a
 // closure of this invocation (madehere.go), and an object of a handler's
-// own through at most maxHolders holders to prove no opaque one keeps it
-// (freshload.go), past which the proof fails. An access keeps the first
+// own through at most maxHolders holders to prove no opaque one keeps it,
+// and what a pointer kept in it leads to through at most maxHeldSteps
+// pointers kept in turn (freshload.go), past which the proof fails. An access keeps the first
 // and last calls of a long path to it (chainTo). A truncated loc ("x...") overlaps all
 // that lies under it (a pointer stored through it may land in any slot
 // below, pollution.go), so each bound costs precision, never soundness, and

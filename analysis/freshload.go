@@ -124,6 +124,9 @@ func (w *sumWalk) resolveHeld(r mem.Loc, q *freshQuery, steps int, visit func(me
 		return
 	}
 	s, b := w.s, r.Base
+	if steps == 0 && allocatedHere(b) {
+		w.sum.heldCut = true
+	}
 	if steps == 0 || s.escaped[b] || s.goShared[b] || !allocatedHere(b) || q.opaque[b] || q.heldOpaque(b) {
 		visit(w.a.roots.UnknownPath(r.Path[d].Type, r.Path[d+1:], r.Trunc))
 		return

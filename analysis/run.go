@@ -458,6 +458,10 @@ func (a *analyzer) boundNotes(files []string) []Problem {
 			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
 				Message: fmt.Sprintf("%s keeps an object of its own among more than %d others: what it holds is taken to be anything of its type (less precise, not less safe)", shortFuncName(fn), maxHolders)})
 		}
+		if s != nil && s.heldCut && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
+			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
+				Message: fmt.Sprintf("%s reaches memory through more than %d pointers kept in objects of its own, one in the other: past them, anything of its type (less precise, not less safe)", shortFuncName(fn), maxHeldSteps)})
+		}
 		if s != nil && s.madeCut && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
 			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
 				Message: fmt.Sprintf("%s calls a function value followed through more than %d calls and variables: taken to be any function that fits (less precise, not less safe)", shortFuncName(fn), maxMadeDepth)})

@@ -173,6 +173,9 @@ type summary struct {
 	// holdersCut: whether an object of its own is kept in an opaque one
 	// was not decided within maxHolders holders (freshload.go).
 	holdersCut bool
+	// heldCut: a pointer kept in what was kept was followed past
+	// maxHeldSteps (freshload.go resolveHeld).
+	heldCut bool
 	// madeCut: a function value was followed past maxMadeDepth without
 	// proving it a closure of this invocation (madehere.go).
 	madeCut bool

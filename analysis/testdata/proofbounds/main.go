@@ -1,7 +1,8 @@
 // Proofs that stop at their bounds: an object of the handler's own kept
 // in eighty others (is one of them opaque? freshload.go, maxHolders),
 // and a closure returned through eight helpers (was it made by this
-// invocation? madehere.go, maxMadeDepth). Each proof fails, as if it
+// invocation? madehere.go, maxMadeDepth), and objects kept one in the
+// other five deep (freshload.go, maxHeldSteps). Each proof fails, as if it
 // could not be made: less precise, not less safe, and the result says
 // so. Nothing here is shared but the global count.
 package main
@@ -214,7 +215,36 @@ func deep(w http.ResponseWriter, r *http.Request) {
 // counter writes the global.
 func counter(w http.ResponseWriter, r *http.Request) { count++ } // want "count"
 
+type n5 struct{ x int }
+
+type link struct{ v *n5 }
+
+// nested writes through a pointer copied from object to object of its
+// own, five times (freshload.go, maxHeldSteps): past the fourth, anything
+// of its type.
+func nested(w http.ResponseWriter, r *http.Request) {
+	chain().v.x++ // want "writes \\(\\*main.n5\\).x;"
+}
+
+func chain() *link {
+	l1, l2, l3, l4, l5 := step1(), step2(), step3(), step4(), step5()
+	l5.v = &n5{}
+	l4.v = l5.v
+	l3.v = l4.v
+	l2.v = l3.v
+	l1.v = l2.v
+	return l1
+}
+
+// Five objects, made in five places.
+func step1() *link { return &link{} }
+func step2() *link { return &link{} }
+func step3() *link { return &link{} }
+func step4() *link { return &link{} }
+func step5() *link { return &link{} }
+
 func main() {
+	http.HandleFunc("/nested", nested)
 	http.HandleFunc("/kept", kept)
 	http.HandleFunc("/deep", deep)
 	http.HandleFunc("/count", counter)
