@@ -1912,7 +1912,10 @@ func (e *escapes) markLocs(ls []mem.Loc, dsts []mem.Loc) {
 			continue
 		}
 		for _, d := range dsts {
-			if d.Base.Kind == mem.Param && d.Base.Idx != l.Base.Idx {
+			// Kept in another parameter's memory, or in an object
+			// of its own (a constructor's: itemOf(f) keeps f in the
+			// item it returns): the caller decides (bodyCall).
+			if d.Base.Kind == mem.Param && d.Base.Idx != l.Base.Idx || d.Base.Kind == mem.Fresh {
 				s.sum.keep(l.Base.Idx, d)
 			}
 		}
@@ -1948,11 +1951,16 @@ func (e *escapes) instr(instr ssa.Instruction) {
 		// Storing into this invocation's own memory publishes nothing.
 		if dsts := s.origin(in.Addr); !allFresh(dsts) {
 			e.markTo(in.Val, dsts)
+		} else {
+			e.keepInOwn(in.Val, dsts)
 		}
 	case *ssa.MapUpdate:
 		if dsts := s.origin(in.Map); !allFresh(dsts) {
 			e.markTo(in.Key, dsts)
 			e.markTo(in.Value, dsts)
+		} else {
+			e.keepInOwn(in.Key, dsts)
+			e.keepInOwn(in.Value, dsts)
 		}
 	case *ssa.Send:
 		e.mark(in.X)
@@ -2040,6 +2048,30 @@ func (e *escapes) bodyCall(c *ssa.CallCommon, callee *ssa.Function) {
 		}
 		for _, d := range dsts {
 			e.edges[d.Base] = append(e.edges[d.Base], s.origin(c.Args[k.idx])...)
+		}
+	}
+}
+
+// keepInOwn: v, stored in this invocation's own memory dsts, is kept
+// there; where v is (or is loaded from) a parameter, the summary says so,
+// for its callers (bodyCall: published with that memory, or what it
+// holds with what it holds): itemOf(f) keeps f in the item it returns. A
+// captured variable kept so is taken as published.
+func (e *escapes) keepInOwn(v ssa.Value, dsts []mem.Loc) {
+	s := e.s
+	if v == nil || s.sum == nil || !mem.PointerLike(v.Type()) {
+		return
+	}
+	for _, l := range s.origin(v) {
+		switch l.Base.Kind {
+		case mem.Param:
+			for _, d := range dsts {
+				if firstDeref(d) < 0 {
+					s.sum.keep(l.Base.Idx, s.a.roots.Root(d.Base))
+				}
+			}
+		case mem.Free:
+			s.sum.publish(s.publishIdx(l.Base))
 		}
 	}
 }
@@ -2148,7 +2180,9 @@ func (e *escapes) closeEdges() {
 	for done := map[*mem.Base]bool{}; ; {
 		more := false
 		for b, ls := range e.edges {
-			if e.esc[b] && !done[b] {
+			// Published, or what it holds published (markHeld).
+			held := e.held[heldKey{b, true}] || e.held[heldKey{b, false}]
+			if (e.esc[b] || held) && !done[b] {
 				done[b] = true
 				more = true
 				e.markLocs(ls, nil)

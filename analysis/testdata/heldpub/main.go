@@ -94,6 +94,17 @@ func list(w http.ResponseWriter, r *http.Request) {
 	es[0].Feed = nil // want "writes \\(\\*main.Entry\\).Feed;"
 }
 
+// entryOf keeps the feed it is given in the entry it makes.
+func entryOf(f *Feed) *Entry { return &Entry{Feed: f} }
+
+// given publishes the feed it handed a constructor, loaded from the
+// entry the constructor made around it.
+func given(w http.ResponseWriter, r *http.Request) {
+	e := entryOf(&Feed{})
+	global = e.Feed    // want "writes global;"
+	e.Feed.Title = "g" // want "writes \\(\\*main.Feed\\).Title;"
+}
+
 // fillEntry keeps what it makes in its parameter's memory only: its
 // caller's own entry, so the feed is its caller's own too.
 func fillEntry(e *Entry) { e.Feed = &Feed{} }
@@ -141,6 +152,7 @@ func main() {
 	http.HandleFunc("/list", list)
 	http.HandleFunc("/filled", filled)
 	http.HandleFunc("/own", own)
+	http.HandleFunc("/given", given)
 	http.HandleFunc("/read", read)
 	http.ListenAndServe(":8080", nil)
 }
