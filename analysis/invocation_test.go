@@ -83,3 +83,10 @@ func TestHeldPublished(t *testing.T) {
 func TestFreshAppend(t *testing.T) {
 	wanttest.Run(t, "testdata/freshappend")
 }
+
+// TestAggregates: a pointer taken out of a struct or array value a call
+// returns, or an interface holds, points to shared memory (here); its
+// accesses were lost.
+func TestAggregates(t *testing.T) {
+	wanttest.Run(t, "testdata/aggregates")
+}

@@ -738,10 +738,30 @@ func (s *fnState) loadedFrom(v ssa.Value) []mem.Loc {
 		for _, e := range v.Edges {
 			r = append(r, s.loadedFrom(e)...)
 		}
+	case *ssa.Call, *ssa.TypeAssert, *ssa.Extract:
+		// An array or struct value a call returns (or an interface
+		// held, or one of a call's results): summaries keep what
+		// returned pointers point to, not what returned values hold, so
+		// it is read from memory of its type. (With nothing, a pointer
+		// taken out of it, get().f, pointed nowhere: its accesses were
+		// lost.)
+		if aggregate(v.Type()) {
+			r = []mem.Loc{s.a.roots.Unknown(v.Type())}
+		}
 	}
 	r = dedupe(r)
 	s.loads[v] = r
 	return r
+}
+
+// aggregate: t is an array or struct type, whose values hold what their
+// elements or fields do.
+func aggregate(t types.Type) bool {
+	switch t.Underlying().(type) {
+	case *types.Struct, *types.Array:
+		return true
+	}
+	return false
 }
 
 // chanSlots is where the channels of chans keep what is sent on them:

@@ -1,0 +1,3 @@
+module example.com/aggregates
+
+go 1.26
