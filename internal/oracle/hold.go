@@ -101,7 +101,10 @@ func (g *gen) hold() {
 // handlers touch the context alone), drawn from a stream of their own:
 // with it off, a program is what it was before. A partner may come first
 // in a handler and a holder last (gen.body), where no lock of theirs
-// orders the two invocations for the race detector.
+// orders the two invocations for the race detector; the Feeds kept in
+// globals are mostly kept and read under feedMu, which orders their
+// making before a partner's read, so that the race the detector reports
+// is the write's, not the making's (which Match takes as a publication).
 
 // HeldGiven adds the holders that a constructor makes around a Feed the
 // handler made and hands it (itemOf(&Feed{})); off, they are made where
@@ -128,6 +131,10 @@ var (
 	pubFeed, keptFeed, goFeed *Feed
 	pubItem                   *Item
 	feedCh                    = make(chan *Feed, 256)
+	// feedMu orders a Feed's making before its partners' reads: a
+	// race with the making is matched as a publication (match.go), and
+	// the race detector then reports no other race of that read.
+	feedMu sync.Mutex
 )
 
 // newItem makes an Item holding a Feed of its own.
@@ -137,12 +144,25 @@ func newItem() *Item { return &Item{F: &Feed{}} }
 func itemOf(f *Feed) *Item { return &Item{F: f} }
 
 // keepFeed keeps f in a global.
-func keepFeed(f *Feed) { keptFeed = f }
+func keepFeed(f *Feed) {
+	feedMu.Lock()
+	keptFeed = f
+	feedMu.Unlock()
+}
 
 // goKeepFeed keeps f in a global, in a goroutine of the handler.
 func goKeepFeed(f *Feed, done chan int) {
+	feedMu.Lock()
 	goFeed = f
+	feedMu.Unlock()
 	done <- 1
+}
+
+// keptFeeds are the Feeds kept in globals.
+func keptFeeds() []*Feed {
+	feedMu.Lock()
+	defer feedMu.Unlock()
+	return []*Feed{pubFeed, keptFeed, goFeed}
 }
 
 // readFeed reads f in a goroutine of the handler, which waits for it.
@@ -151,7 +171,7 @@ func readFeed(f *Feed, done chan int) { done <- f.T }
 // feeds reads the Feeds others published, wherever they did.
 func feeds() int {
 	s := 0
-	for _, f := range []*Feed{pubFeed, keptFeed, goFeed} {
+	for _, f := range keptFeeds() {
 		if f != nil {
 			s += f.T + f.U
 		}
@@ -169,7 +189,7 @@ func feeds() int {
 
 // bumpFeeds writes them.
 func bumpFeeds(s int) {
-	for _, f := range []*Feed{pubFeed, keptFeed, goFeed} {
+	for _, f := range keptFeeds() {
 		if f != nil {
 			f.T += s
 			f.U += s
@@ -236,13 +256,13 @@ func (g *gen) heldPub() {
 	}
 	write := func() { g.line("%s.F.%s += s", it, pick(r, "T", "U")) }
 	// A write before a plain store is unordered with the partners'
-	// reads too; one before a send or a go statement is ordered (a
-	// control).
+	// reads too; one before a send, a go statement or a store under
+	// feedMu is ordered (a control).
 	before := r.IntN(3) == 0
 	if before {
 		write()
 	}
-	switch r.IntN(7) {
+	switch r.IntN(8) {
 	case 0: // a store into a global
 		g.line("pubFeed = %s.F", it)
 	case 1: // kept by a callee
@@ -266,6 +286,10 @@ func (g *gen) heldPub() {
 		g.line("%s := make(chan int)", d)
 		g.line("go readFeed(%s.F, %s)", it, d)
 		g.line("s += <-%s", d)
+	case 6: // a store into a global, under feedMu
+		g.line("feedMu.Lock()")
+		g.line("pubFeed = %s.F", it)
+		g.line("feedMu.Unlock()")
 	default: // control: the Item itself published
 		g.line("pubItem = %s", it)
 	}
@@ -304,6 +328,13 @@ func (g *gen) heldPartner() {
 		g.line("}")
 	case 2:
 		g.line("if %s := %s; %s != nil {", f, pick(r, "pubFeed", "keptFeed", "goFeed"), f)
+		access()
+		g.line("}")
+	case 6: // under feedMu
+		g.line("feedMu.Lock()")
+		g.line("%s := %s", f, pick(r, "pubFeed", "keptFeed", "goFeed"))
+		g.line("feedMu.Unlock()")
+		g.line("if %s != nil {", f)
 		access()
 		g.line("}")
 	case 3, 4:
