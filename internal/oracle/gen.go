@@ -336,6 +336,8 @@ func Generate(seed uint64, index int) *Program {
 	r10 := cubbyStream(seed, index)
 	// The release shapes (rel.go), from a twelfth.
 	r11 := relStream(seed, index)
+	// The published-holder shapes (hold.go), from a thirteenth.
+	r12 := heldStream(seed, index)
 	imports, fields := st.importLine(), st.field()
 	if r5 != nil {
 		imports += libImports
@@ -364,7 +366,7 @@ func Generate(seed uint64, index int) *Program {
 		if deep {
 			g.r4 = r4
 		}
-		g.r5, g.r6, g.r7, g.r8, g.r9, g.r10, g.r11 = r5, r6, r7, r8, r9, r10, r11
+		g.r5, g.r6, g.r7, g.r8, g.r9, g.r10, g.r11, g.r12 = r5, r6, r7, r8, r9, r10, r11, r12
 		kind := r.IntN(6)
 		switch {
 		case kind == 0 && k > 0:
@@ -440,6 +442,9 @@ func Generate(seed uint64, index int) *Program {
 	if r11 != nil {
 		b.WriteString(relDecls)
 	}
+	if r12 != nil {
+		b.WriteString(heldDecls)
+	}
 	p.Source = b.String()
 	return p
 }
@@ -478,6 +483,8 @@ type gen struct {
 	r9          *rand.Rand // the context-container shapes' stream; nil: none
 	r10         *rand.Rand // the found-object lock shapes' stream; nil: none
 	r11         *rand.Rand // the release shapes' stream; nil: none
+	r12         *rand.Rand // the published-holder shapes' stream; nil: none
+	heldVars    int        // their variables (heldVar)
 }
 
 func (g *gen) line(format string, args ...any) {
@@ -495,6 +502,13 @@ func (g *gen) pick(s ...string) string { return pick(g.r, s...) }
 
 func (g *gen) body() string {
 	g.line("s := c.ID")
+	// A partner of the published-holder shapes first, before any lock
+	// this invocation takes, and a holder last, after every lock it let
+	// go: a lock taken by both would order another invocation's write
+	// before the read, and the race detector would see no race.
+	if g.heldOn() && g.r12.IntN(2) == 0 {
+		g.heldPartner()
+	}
 	for n := 1 + g.r.IntN(5); n > 0; n-- {
 		if g.r2 != nil && g.r2.IntN(2) == 0 {
 			g.shape()
@@ -533,10 +547,16 @@ func (g *gen) body() string {
 		if g.r11 != nil && !g.locked && g.style != Contextual && g.r11.IntN(2) == 0 {
 			g.rel()
 		}
+		if g.heldOn() && !g.locked && g.r12.IntN(2) == 0 {
+			g.held()
+		}
 		g.stmt(true)
 		if g.r.IntN(3) == 0 {
 			g.line("s += spin(%d)", 10000+g.r.IntN(30000))
 		}
+	}
+	if g.heldOn() && !g.locked && g.r12.IntN(2) == 0 {
+		g.heldPub()
 	}
 	g.line("keep(s)")
 	return g.b.String()

@@ -28,6 +28,7 @@ var (
 	flagChunk = flag.Int("oracle.chunk", 400, "programs per runner binary")
 	flagV     = flag.Bool("oracle.v", false, "log every race and how it was matched")
 	flagWebW  = flag.Bool("oracle.webw", true, "add the net/http shapes that publish response writers (web.go, WebWriters)")
+	flagHeldG = flag.Bool("oracle.heldgiven", false, "add the published-holder shapes whose constructor keeps a Feed it is given (hold.go, HeldGiven)")
 )
 
 // Modes, and the conflict kinds a race in each may be (0: none may occur).
@@ -83,6 +84,7 @@ func TestOracle(t *testing.T) {
 	start := time.Now()
 	dir := t.TempDir()
 	WebWriters = *flagWebW
+	HeldGiven = *flagHeldG
 	progs := make([]*Program, n)
 	for i := range progs {
 		progs[i] = Generate(*flagSeed, i)
