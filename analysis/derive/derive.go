@@ -90,6 +90,9 @@ type pkgModels struct {
 
 // New makes a Deriver for one run.
 func New(cfg Config) *Deriver {
+	if cfg.Table == nil {
+		cfg.Table = func(pkg, typ, name string) *Model { return nil }
+	}
 	d := &Deriver{cfg: cfg, byPath: map[string]*packages.Package{}, fset: token.NewFileSet(),
 		imports: map[string]*types.Package{}, done: map[pkgBudget]*pkgModels{}, keys: map[string]string{}}
 	packages.Visit(cfg.Packages, nil, func(p *packages.Package) {

@@ -20,9 +20,6 @@ func newTest(t *testing.T, dir string, table Table, pkgs ...string) *Deriver {
 	}
 	exports := map[string]string{}
 	packages.Visit(ps, nil, func(p *packages.Package) { exports[p.ID] = p.ExportFile })
-	if table == nil {
-		table = func(pkg, typ, name string) *Model { return nil }
-	}
 	return New(Config{Packages: ps, Exports: exports, Table: table, CacheDir: dir})
 }
 
