@@ -114,3 +114,54 @@ func BenchmarkCheck(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDerived measures what deriving library models from source
+// (analysis/derive) costs a check: the analysis of a module calling the
+// standard library without the derivation (the baseline), with an empty
+// cache of derived models (a machine's first run), and with the cache a
+// previous run left (every later run), in the same run, as ratios to the
+// baseline.
+//
+//	go test -run '^$' -bench Derived -benchtime 3x ./analysis
+func BenchmarkDerived(b *testing.B) {
+	for _, dir := range []string{"testdata/derived", "testdata/models", "testdata/libfuncs"} {
+		b.Run(filepath.Base(dir), func(b *testing.B) {
+			abs, err := filepath.Abs(dir)
+			if err != nil {
+				b.Fatal(err)
+			}
+			env := append(os.Environ(), "GOFLAGS=-mod=mod")
+			run := func(cfg analysis.Config) (*analysis.Result, time.Duration) {
+				cfg.Dir, cfg.Env = abs, env
+				start := time.Now()
+				res, err := analysis.Run(context.Background(), cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				return res, time.Since(start)
+			}
+			warmDir := b.TempDir()
+			run(analysis.Config{NoDerive: true})        // the build cache, as a developer's would be
+			run(analysis.Config{LibraryCache: warmDir}) // the derived models' cache
+			var base, cold, warm time.Duration
+			var derived int
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				_, t := run(analysis.Config{NoDerive: true})
+				base += t
+				res, t := run(analysis.Config{LibraryCache: b.TempDir()})
+				cold += t
+				derived = res.Library.Derived
+				res, t = run(analysis.Config{LibraryCache: warmDir})
+				warm += t
+				if res.Library.Derived != 0 {
+					b.Fatalf("warm run derived %d packages, want all from the cache", res.Library.Derived)
+				}
+			}
+			b.ReportMetric(float64(cold)/float64(base), "cold/base")
+			b.ReportMetric(float64(warm)/float64(base), "warm/base")
+			b.ReportMetric(float64(derived), "packages-derived")
+			b.ReportMetric(float64(base.Nanoseconds())/float64(b.N), "base-ns/op")
+		})
+	}
+}

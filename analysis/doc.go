@@ -8,7 +8,9 @@
 // locations, a root and a path below it, and when two may be the same
 // memory; and calls (analysis/calls), the call graph's dynamic edges: the
 // targets of calls of function values, by where the values flow, and of
-// interface method calls. The pipeline is:
+// interface method calls. A third, derive (analysis/derive), reads library
+// code from its source and says what a call of it does (derived.go).
+// The pipeline is:
 //
 //	load.go       packages.Load + SSA, broken packages set aside
 //	listing.go    the go command's package listing, kept between runs
@@ -33,6 +35,8 @@
 //	library.go    calls into code without a body, as their models say, and
 //	              the workspace methods they call back (String, MarshalJSON)
 //	programs.go   a workspace's main packages: whose types a callback may have
+//	derived.go    models derived from the library's source (analysis/derive)
+//	              where the table has none
 //	owner.go      ownership: which memory a context reaches is its own
 //	initstore.go  an object's fields set where it is made: no one else's yet
 //	freshload.go  a pointer kept in an invocation's own object: what was stored

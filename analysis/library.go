@@ -489,24 +489,32 @@ func (s *fnState) storesInto() *storeIndex {
 
 // assumedAt names the call at pos in fn into code that is neither
 // analysed nor modelled, if the access there rests on one: the finding
-// then says that its effect was assumed ("(*lib.T).M").
-func (a *analyzer) assumedAt(fn *ssa.Function, pos token.Pos) string {
+// then says that its effect was assumed ("(*lib.T).M"). inPart: the call
+// has a model derived from its source, which assumed part of it.
+func (a *analyzer) assumedAt(fn *ssa.Function, pos token.Pos) (name string, inPart bool) {
 	if fn == nil || a.models == nil {
-		return ""
+		return "", false
 	}
 	byPos, ok := a.models.assumed[fn]
 	if !ok {
 		byPos = a.assumedCalls(fn)
 		if a.models.assumed == nil {
-			a.models.assumed = map[*ssa.Function]map[token.Pos]string{}
+			a.models.assumed = map[*ssa.Function]map[token.Pos]assumption{}
 		}
 		a.models.assumed[fn] = byPos
 	}
-	return byPos[pos]
+	as := byPos[pos]
+	return as.name, as.inPart
 }
 
-func (a *analyzer) assumedCalls(fn *ssa.Function) map[token.Pos]string {
-	var out map[token.Pos]string
+// assumption is a call whose effect was assumed, wholly or in part.
+type assumption struct {
+	name   string
+	inPart bool
+}
+
+func (a *analyzer) assumedCalls(fn *ssa.Function) map[token.Pos]assumption {
+	var out map[token.Pos]assumption
 	for _, b := range fn.Blocks {
 		for _, instr := range b.Instrs {
 			call, ok := instr.(ssa.CallInstruction)
@@ -532,14 +540,23 @@ func (a *analyzer) assumedCalls(fn *ssa.Function) map[token.Pos]string {
 				}
 			}
 			for _, k := range keys {
-				if a.models.lookup(k) != nil || k.pkg == "sync/atomic" || synchronized(k.pkg) || k.pkg == "time" && !k.method {
+				if k.pkg == "sync/atomic" || synchronized(k.pkg) || k.pkg == "time" && !k.method {
+					continue
+				}
+				m := a.models.lookup(k)
+				if m != nil && !m.partial {
 					continue
 				}
 				if out == nil {
-					out = map[token.Pos]string{}
+					out = map[token.Pos]assumption{}
 				}
-				out[instrPos(call)] = k.String()
-				break
+				pos := instrPos(call)
+				if _, ok := out[pos]; !ok || m == nil {
+					out[pos] = assumption{k.String(), m != nil}
+				}
+				if m == nil {
+					break // wholly assumed: said before one in part
+				}
 			}
 		}
 	}

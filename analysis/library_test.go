@@ -247,3 +247,11 @@ func TestFreshLoad(t *testing.T) {
 		}
 	}
 }
+
+// TestDerived: library calls no table entry covers, with models derived
+// from the library's source (analysis/derive): a read stays a read, new
+// memory stays the invocation's own, what a library keeps in a package
+// variable or a shared container is shared.
+func TestDerived(t *testing.T) {
+	wanttest.Run(t, "testdata/derived")
+}

@@ -36,6 +36,13 @@ type Config struct {
 	// it ends, and on large workspaces how the summaries advance, every
 	// few seconds (progress.go). It is called from Run's goroutine.
 	Progress func(msg string)
+	// LibraryCache is where models derived from the source of library
+	// code are kept between runs (analysis/derive): "" the default
+	// (derive.CacheDir: $SAFELS_CACHE or the user's cache directory),
+	// "-" nowhere. NoDerive turns the derivation off: library calls no
+	// table entry covers are then all taken conservatively.
+	LibraryCache string
+	NoDerive     bool
 }
 
 // loaded is a type-checked workspace turned into SSA.

@@ -73,6 +73,10 @@ type CallModel struct {
 	Result string `json:"result,omitempty"`
 	// Why justifies the model in one line.
 	Why string `json:"why"`
+
+	// derived: read from the library's source (derived.go), not written;
+	// partial: some of it was assumed there.
+	derived, partial bool
 }
 
 // Effect is what a call does to memory it is handed.
@@ -146,7 +150,10 @@ type models struct {
 	// poolOK: every sync.Pool Put is its object's last use (useModels).
 	poolOK bool
 	// assumed: per function, the unmodelled calls by position (assumedAt).
-	assumed map[*ssa.Function]map[token.Pos]string
+	assumed map[*ssa.Function]map[token.Pos]assumption
+	// derived: models read from the library's source where the table has
+	// none (derived.go), memoized by callee.
+	derived *derivedModels
 }
 
 func newModels(extra []CallModel) *models {
@@ -172,6 +179,14 @@ func (ms *models) lookup(k calleeKey) *CallModel {
 	if k.pkg == "sync" && k.typ == "*Pool" && k.name == "Get" && !ms.poolOK {
 		return nil
 	}
+	if m := ms.table(k); m != nil {
+		return m
+	}
+	return ms.derived.lookup(k)
+}
+
+// table is the written model of a callee: the project's or the built-in.
+func (ms *models) table(k calleeKey) *CallModel {
 	for _, m := range ms.byPkg[k.pkg] {
 		if m.covers(k.typ, k.name) {
 			return m

@@ -28,6 +28,7 @@ const elided = "…"
 
 // publish turns a raw access into its positioned, named form.
 func (a *analyzer) publish(r *rawAccess, h int) *Access {
+	assumed, inPart := a.assumedAt(r.fn, r.pos)
 	return &Access{
 		ObjectNames: a.pub.names(r.loc),
 		Op:          r.op,
@@ -37,7 +38,8 @@ func (a *analyzer) publish(r *rawAccess, h int) *Access {
 		Via:         a.via(r.via),
 		Context:     r.loc.Base.Kind == mem.Context,
 		Handler:     h,
-		Assumed:     a.assumedAt(r.fn, r.pos),
+		Assumed:     assumed,
+		InPart:      inPart,
 	}
 }
 

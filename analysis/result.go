@@ -7,6 +7,7 @@ import (
 	"go/types"
 	"time"
 
+	"github.com/safels/safels/analysis/derive"
 	"golang.org/x/tools/go/packages"
 )
 
@@ -85,6 +86,9 @@ type Access struct {
 	// analysed nor modelled, whose effect this access was assumed to be
 	// ("(*lib.T).M"); "" if none.
 	Assumed string
+	// InPart: the call Assumed names was analysed from its source, but
+	// part of what it does could not be seen there and was assumed.
+	InPart bool
 	// GuardedBy names the locks that removed a conflict of this access.
 	GuardedBy []string
 	Handler   int // index of the handler in Result.Handlers
@@ -185,6 +189,9 @@ type Result struct {
 	// those whose summary came from Config.Cache instead.
 	Summarized []string
 	Reused     int
+	// Library counts the library packages whose models were derived
+	// from source, read from the cache, or could not be derived.
+	Library derive.Stats
 
 	fset   *token.FileSet
 	pkgs   []*packages.Package

@@ -112,6 +112,9 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	}
 	a.useModels(spec.Models, fns)
 	a.invocationTypes = spec.InvocationTypes
+	if !cfg.NoDerive {
+		a.models.useDerived(l, cfg.LibraryCache)
+	}
 	found, problems := a.findHandlers(l, fns, spec)
 	res.Problems = append(res.Problems, problems...)
 	var entry []*ssa.Function
@@ -148,6 +151,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	// After the conflicts: gathering a handler's accesses has bounds too.
 	res.Problems = append(res.Problems, a.boundNotes(l.files)...)
 	phase("conflicts")
+	res.Library = a.models.derivedStats()
 	if cfg.Cache != nil {
 		cfg.Cache.prev = a.next
 		cfg.Cache.deps = l.deps

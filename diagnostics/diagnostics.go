@@ -167,7 +167,11 @@ func (g *refGroup) add(h *analysis.Handler, acc *analysis.Access) {
 func (g *refGroup) finding(r *analysis.Result, files map[string]bool) Finding {
 	code, sev := codeFor(g.h.Model, g.acc.Partners)
 	msg := describe(r, g.h, g.acc)
-	if g.acc.Assumed != "" {
+	switch {
+	case g.acc.Assumed != "" && g.acc.InPart:
+		// Analysed from its source, but part of it was beyond sight.
+		msg += " (in part assumed: calls " + g.acc.Assumed + ", analysed from its source)"
+	case g.acc.Assumed != "":
 		// The access is what a call no one analysed might do.
 		msg += " (assumed: calls " + g.acc.Assumed + ", not analysed)"
 	}

@@ -118,6 +118,8 @@ func check(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "safels: %d packages, %d handlers, %d conflicts in %s (%s)\n",
 			res.Packages, len(res.Handlers), len(res.Conflicts), total.Round(time.Millisecond), strings.Join(parts, ", "))
+		fmt.Fprintf(stderr, "safels: library packages analysed from source: %d derived, %d read from the cache, %d beyond the analysis\n",
+			res.Library.Derived, res.Library.Cached, res.Library.Failed)
 	}
 	if res.Packages == 0 {
 		fmt.Fprintln(stderr, "safels: no package could be analysed")
@@ -203,6 +205,8 @@ type jsonAccess struct {
 	// Assumed names the call outside the workspace, neither analysed nor
 	// modelled, whose effect the access was assumed to be.
 	Assumed string `json:"assumed,omitempty"`
+	// AssumedInPart: Assumed was analysed from its source, in part assumed.
+	AssumedInPart bool `json:"assumed_in_part,omitempty"`
 }
 
 type jsonConflict struct {
@@ -348,7 +352,7 @@ func jsonHandlerOf(wd string, h *analysis.Handler) jsonHandler {
 }
 
 func jsonAccessOf(wd string, a *analysis.Access) jsonAccess {
-	ja := jsonAccess{Pos: rel(wd, a.Pos), Op: a.Op.String(), Via: []string{}, Atomic: a.Atomic, GuardedBy: a.GuardedBy, Assumed: a.Assumed}
+	ja := jsonAccess{Pos: rel(wd, a.Pos), Op: a.Op.String(), Via: []string{}, Atomic: a.Atomic, GuardedBy: a.GuardedBy, Assumed: a.Assumed, AssumedInPart: a.InPart}
 	for _, c := range a.Via {
 		ja.Via = append(ja.Via, c.Callee)
 	}

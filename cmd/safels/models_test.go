@@ -6,8 +6,9 @@ import (
 	"testing"
 )
 
-// flushServer calls a library method no built-in model covers: its
-// findings rest on an assumption, and say so.
+// flushServer calls a library method no built-in model covers, whose
+// model is derived from its source but in part assumed (Flush writes to
+// an io.Writer it holds, which may be anything): its findings say so.
 const flushServer = `package main
 
 import (
@@ -26,28 +27,56 @@ func main() {
 }
 `
 
+// shakeServer calls a library method beyond the derivation (it uses
+// sync/atomic): neither analysed nor modelled.
+const shakeServer = `package main
+
+import (
+	"crypto/tls"
+	"net/http"
+)
+
+var conn = tls.Client(nil, &tls.Config{})
+
+func shake(w http.ResponseWriter, r *http.Request) { conn.Close() }
+
+func main() {
+	http.HandleFunc("/shake", shake)
+	http.ListenAndServe(":0", nil)
+}
+`
+
 // TestCheckAssumed: a conflict that rests on a call into code neither
-// analysed nor modelled names that call, in text and JSON; a "models"
-// entry of .safels.json that says the method leaves its receiver alone
-// removes it, and a model without its justification is refused (the
-// built-in table is used, as for any malformed .safels.json).
+// analysed nor modelled names that call, in text and JSON, and so does
+// one whose derived model is in part assumed; a "models" entry of
+// .safels.json that says the method leaves its receiver alone removes
+// it, and a model without its justification is refused (the built-in
+// table is used, as for any malformed .safels.json).
 func TestCheckAssumed(t *testing.T) {
-	dir := writeModule(t, map[string]string{"main.go": flushServer})
+	dir := writeModule(t, map[string]string{"main.go": shakeServer})
 	out, _, code := runSafels(t, dir, "check")
-	if code != 1 || !strings.Contains(out, "main.go:11:") || !strings.Contains(out, "(assumed: calls (*tabwriter.Writer).Flush, not analysed)") {
-		t.Fatalf("exit %d, output:\n%s\nwant a finding at the Flush call that names it as assumed", code, out)
+	if code != 1 || !strings.Contains(out, "main.go:10:") || !strings.Contains(out, "(assumed: calls (*tls.Conn).Close, not analysed)") {
+		t.Fatalf("exit %d, output:\n%s\nwant a finding at the Close call that names it as assumed", code, out)
+	}
+	dir = writeModule(t, map[string]string{"main.go": flushServer})
+	out, _, code = runSafels(t, dir, "check")
+	if code != 1 || !strings.Contains(out, "main.go:11:") || !strings.Contains(out, "(in part assumed: calls (*tabwriter.Writer).Flush, analysed from its source)") {
+		t.Fatalf("exit %d, output:\n%s\nwant a finding at the Flush call that names it as in part assumed", code, out)
 	}
 	out, _, _ = runSafels(t, dir, "check", "-format", "json")
 	var rep struct {
 		Conflicts []struct {
-			AAccess struct{ Assumed string } `json:"a_access"`
+			AAccess struct {
+				Assumed       string
+				AssumedInPart bool `json:"assumed_in_part"`
+			} `json:"a_access"`
 		}
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Conflicts) == 0 || rep.Conflicts[0].AAccess.Assumed != "(*tabwriter.Writer).Flush" {
-		t.Errorf("JSON conflicts %+v: want a_access.assumed naming the Flush call", rep.Conflicts)
+	if len(rep.Conflicts) == 0 || rep.Conflicts[0].AAccess.Assumed != "(*tabwriter.Writer).Flush" || !rep.Conflicts[0].AAccess.AssumedInPart {
+		t.Errorf("JSON conflicts %+v: want a_access.assumed naming the Flush call, in part", rep.Conflicts)
 	}
 
 	dir = writeModule(t, map[string]string{"main.go": flushServer, ".safels.json": `{"models": [

@@ -118,6 +118,12 @@ func (Oops) Error() string { oopsTotal++; return "oops" }
 // any: a Read on that may run Src's too.
 type Via struct{ R io.Reader }
 
+// Cnt is an expvar.Var: expvar.Publish keeps it in the package's
+// table, where expvar.Do hands it to every caller.
+type Cnt struct{ N int }
+
+func (c *Cnt) String() string { return fmt.Sprint(c.N) }
+
 // Box holds values fmt walks into.
 type Box struct {
 	V   any
@@ -153,6 +159,8 @@ var (
 	lhooks    = []func(){func() { lnote += "h" }}
 	lvia      = &Via{R: &Src{}}
 	lsrcs     = func() *atomic.Value { v := new(atomic.Value); v.Store(io.Reader(&Src{})); return v }()
+	lring     = cring.New(1) // a ring other rings are linked into
+	lseq      atomic.Int64  // names expvar.Publish has not seen
 
 	_ = strings.Repeat
 	_ = maps.Clone[map[int]int]
@@ -160,10 +168,11 @@ var (
 	_ = slices.Backward[[]func()]
 	_ = json.Marshal
 	_ = fmt.Sprint
+	_ = lexpvar.Do
 )
 `
 
-const libImports = "\t\"bufio\"\n\t\"bytes\"\n\t\"encoding/json\"\n\t\"fmt\"\n\t\"io\"\n\t\"maps\"\n\t\"slices\"\n\t\"sort\"\n\t\"strings\"\n"
+const libImports = "\t\"bufio\"\n\t\"bytes\"\n\tcring \"container/ring\"\n\t\"encoding/json\"\n\tlexpvar \"expvar\"\n\t\"fmt\"\n\t\"io\"\n\t\"maps\"\n\t\"slices\"\n\t\"sort\"\n\t\"strings\"\n"
 
 const libFields = "\t// The library shapes' (lib.go).\n\tLab Label\n\tRec Rec\n\tOut bytes.Buffer\n"
 
@@ -177,7 +186,7 @@ func (g *gen) lib() {
 	case Contextual:
 		n = 12
 	case Mixed:
-		n = 40
+		n = 43
 	}
 	switch k := r.IntN(n); k {
 	// This invocation's own memory.
@@ -405,6 +414,30 @@ func (g *gen) lib() {
 		v := g.fresh("n")
 		g.line("%s, _ := %s.Read(nil)", v, pick(r, "lvia.R", "lsrcs.Load().(io.Reader)"))
 		g.line("s += %s", v)
+	case 39, 40:
+		// Library code that keeps what it is given, neither in the
+		// table nor synchronized for the caller: ring.Link keeps a new
+		// ring in the shared one, expvar.Publish a new Var in its
+		// package's table (a package variable), and both hand it to
+		// another invocation (Next, expvar.Do calling String), which
+		// reads what this one writes after.
+		v := g.fresh("x")
+		switch r.IntN(4) {
+		case 0:
+			g.line("%s := &cring.Ring{Value: s}", v)
+			g.line("lring.Link(%s)", v)
+			g.line("%s.Value = s", v)
+		case 1:
+			g.line("if %s, ok := lring.Next().Value.(int); ok {", v)
+			g.line("\ts += %s", v)
+			g.line("}")
+		case 2:
+			g.line("%s := &Cnt{}", v)
+			g.line("lexpvar.Publish(fmt.Sprint(\"lv\", lseq.Add(1)), %s)", v)
+			g.line("%s.N = s", v)
+		default:
+			g.line("lexpvar.Do(func(kv lexpvar.KeyValue) { s += len(kv.Value.String()) })")
+		}
 	case 34, 35, 36:
 		g.line("%s", pick(r, "lpeer.(*Peer).N++", "s += lpeer.(*Peer).N", "s += oopsTotal", "oopsTotal = s", "lpeer.(*Peer).Error(nil)"))
 	default:

@@ -257,7 +257,9 @@ func isDigits(s string) bool {
 	return s != ""
 }
 
-var allocation = regexp.MustCompile(`&[A-Z][A-Za-z]*\{|\bnew\(|\bmake\(|\bappend\(`)
+// allocation: a composite literal (of a type of the program's or of a
+// library's, &cring.Ring{}), new, make or append.
+var allocation = regexp.MustCompile(`&([a-z]+\.)?[A-Z][A-Za-z]*\{|\bnew\(|\bmake\(|\bappend\(`)
 
 // allocates: the source line allocates memory.
 func allocates(src string, line int) bool {

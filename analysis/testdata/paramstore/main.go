@@ -55,10 +55,12 @@ func useW(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// query reads, through the library, the global URL it made its own.
+// query reads, through the library, the global URL it made its own
+// ((*url.URL).Query only reads it, as derived from its source), which pin
+// writes.
 func query(w http.ResponseWriter, r *http.Request) {
 	r.URL = pinned
-	w.Write([]byte(r.URL.Query().Get("q"))) // want "writes pinned\\.\\.\\.;"
+	w.Write([]byte(r.URL.Query().Get("q"))) // want "reads pinned\\.\\.\\.;.*pin writes pinned.Path"
 }
 
 // count writes through what the wrapper gave it: the global store.
