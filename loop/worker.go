@@ -533,19 +533,21 @@ func (w *worker) roomMade() {
 // slow, and at the start of a chain whose first handler was seen to be
 // slow. A handler is seen to be slow when two readings bracket it alone:
 // when it follows another in a chain timed from step 1, while others
-// wait. A chain of quick handlers (each timed alone probeFirst times, and
-// every time under quickHandler: 32 of them take under half the slice)
-// skips steps 4, 8 and 16: on this kind of machine a clock read costs
-// 50 to 75 ns, and with 0.1 µs handlers those three reads were some 5 ns
-// per event. The probes of steps 1 and 2 go on, so a quick handler that
-// turns slow is seen to.
+// wait. A chain of quick handlers (each timed probeFirst times under
+// quickHandler, alone or within the handlers between two readings, and
+// never alone at quickHandler or more: 32 of them take under half the
+// slice) skips steps 4, 8 and 16: on this kind of machine a clock read
+// costs 50 to 75 ns, and with 0.1 µs handlers those three reads were
+// some 5 ns per event. The probes of steps 1 and 2 go on, so a quick
+// handler that turns slow is seen to.
 func (w *worker) runChain() {
 	s := w.s
 	start := time.Duration(-1) // when the chain started; -1: not read
 	if w.cur.info.slow.Load() {
 		start = monotonic()
 	}
-	last := start // the reading just before w.cur started; -1: none
+	last := start // the last reading, taken before span began; -1: none
+	var span handlerSpan
 	step := 0
 	probe := w.tick%8 == 0 || w.cur.info.probes.Load() < probeFirst // time steps 1 and 2
 	quick := w.cur.info.quick.Load()                                // every handler of the chain so far is quick
@@ -565,16 +567,17 @@ func (w *worker) runChain() {
 			continue
 		}
 		step++
+		span.add(ran)
 		quick = quick && w.cur.info.quick.Load()
 		timed := step&(step-1) == 0 && (step > 2 && !quick || probe && step <= 2) || step%32 == 0
 		if !timed && !ran.slow.Load() && !w.cur.info.slow.Load() {
-			last = -1
 			continue
 		}
 		now := monotonic()
 		if last >= 0 && !ran.slow.Load() {
-			ran.timedAlone(now - last)
+			span.timed(now - last)
 		}
+		span = handlerSpan{}
 		if start < 0 {
 			start = now
 		} else if now-start > chainSlice {
@@ -584,6 +587,42 @@ func (w *worker) runChain() {
 			return
 		}
 		last = now
+	}
+}
+
+// handlerSpan is the handlers a chain ran since its last clock reading:
+// the first two distinct ones, n in all.
+type handlerSpan struct {
+	a, b *handlerInfo
+	n    int
+}
+
+func (p *handlerSpan) add(hi *handlerInfo) {
+	p.n++
+	switch {
+	case p.a == nil || p.a == hi:
+		p.a = hi
+	case p.b == nil || p.b == hi:
+		p.b = hi
+	}
+}
+
+// timed records that the span took d: the time of its handler if it ran
+// one alone; else, if d is under quickHandler, a time under quickHandler
+// for each of its first two handlers (each took less than the whole),
+// so that a handler that seldom starts a chain's second step (the
+// counter's, one event in ten) is learnt quick from the spans between
+// steps 4, 8 and 16, and its chains stop reading the clock there. A span
+// that took quickHandler or more says nothing of any one handler in it.
+func (p *handlerSpan) timed(d time.Duration) {
+	switch {
+	case p.n == 1:
+		p.a.timedAlone(d)
+	case d < quickHandler && p.n > 1:
+		p.a.timedAlone(d)
+		if p.b != nil {
+			p.b.timedAlone(d)
+		}
 	}
 }
 

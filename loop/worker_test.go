@@ -45,3 +45,41 @@ func TestQuickHandler(t *testing.T) {
 		t.Fatal("quick though one probe was not")
 	}
 }
+
+// The handlers a chain ran between two clock readings are each timed
+// under quickHandler when the whole span took less (the counter's handler,
+// which seldom runs alone between two readings, is learnt quick so), a
+// span of one handler is that handler's time, whatever it is, and a span
+// of several that took quickHandler or more says nothing of any of them.
+func TestSpanTimesItsHandlers(t *testing.T) {
+	var a, b, c handlerInfo
+	for i := 0; i < probeFirst; i++ {
+		var p handlerSpan
+		for _, hi := range []*handlerInfo{&a, &b, &a, &c} {
+			p.add(hi)
+		}
+		p.timed(quickHandler / 2)
+	}
+	if !a.quick.Load() || !b.quick.Load() {
+		t.Fatalf("after %d quick spans of a, b, a, c: a quick %t, b quick %t", probeFirst, a.quick.Load(), b.quick.Load())
+	}
+	if c.probes.Load() != 0 {
+		t.Fatalf("a span's third handler was timed (%d probes)", c.probes.Load())
+	}
+
+	var x, y handlerInfo
+	var p handlerSpan
+	p.add(&x)
+	p.add(&y)
+	p.timed(2 * slowHandler)
+	if x.probes.Load() != 0 || x.notQuick.Load() || x.slow.Load() || y.slow.Load() {
+		t.Fatalf("a slow span of two handlers was charged to one: x probes %d, notQuick %t, slow %t; y slow %t",
+			x.probes.Load(), x.notQuick.Load(), x.slow.Load(), y.slow.Load())
+	}
+	p = handlerSpan{}
+	p.add(&x)
+	p.timed(2 * slowHandler)
+	if !x.slow.Load() {
+		t.Fatal("a slow span of one handler did not make it slow")
+	}
+}
