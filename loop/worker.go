@@ -88,6 +88,16 @@ const (
 	// quickHandler: a handler always timed under it is quick (see
 	// runChain). 32 of them take under half the slice.
 	quickHandler = chainSlice / 64
+	// unslowAfter: a handler seen slow is slow no more once timed under
+	// slowHandler this many times in a row (see timedAlone). Seen slow
+	// for good, a 0.1 µs handler whose thread once lost its core for
+	// 63 µs made its chains read the clock at every step for the loop's
+	// life: a long-lived loop on the uniform load, on this loaded
+	// machine, read it once per event after a hundred batches of 10,240,
+	// fifty times as often as before. A handler slow one time in a
+	// hundred or more seldom runs this many quick in a row: it stays
+	// slow.
+	unslowAfter = 256
 )
 
 // enqueue queues a runnable invocation: on worker w's queue if w is not
@@ -530,8 +540,8 @@ func (w *worker) roomMade() {
 // the first chains a handler starts and then one chain in 8 (a clock read
 // per handler would cost fast handlers more than the slice saves: a tenth
 // of a 0.1 µs handler's time), at every step for a handler seen to be
-// slow, and at the start of a chain whose first handler was seen to be
-// slow. A handler is seen to be slow when two readings bracket it alone:
+// slow (until it runs quick unslowAfter times in a row), and at the start
+// of a chain whose first handler was seen to be slow. A handler is seen to be slow when two readings bracket it alone:
 // when it follows another in a chain timed from step 1, while others
 // wait. A chain of quick handlers (each timed probeFirst times under
 // quickHandler, alone or within the handlers between two readings, and
@@ -574,7 +584,7 @@ func (w *worker) runChain() {
 			continue
 		}
 		now := monotonic()
-		if last >= 0 && !ran.slow.Load() {
+		if last >= 0 {
 			span.timed(now - last)
 		}
 		span = handlerSpan{}
@@ -626,18 +636,34 @@ func (p *handlerSpan) timed(d time.Duration) {
 	}
 }
 
-// timedAlone records that hi, timed alone in a chain, took d.
+// timedAlone records that hi, timed alone in a chain, took d. Both what
+// it learns can be unlearnt: a handler whose thread lost its core for a
+// while (a loaded machine) is seen slow, or not quick, once; kept for
+// good, that made every chain of a 0.1 µs handler read the clock at
+// every step (or at steps 4, 8 and 16) for the rest of a loop's life.
 func (hi *handlerInfo) timedAlone(d time.Duration) {
 	switch {
 	case d > slowHandler:
+		hi.fastRuns.Store(0)
 		hi.slow.Store(true)
 		hi.quick.Store(false)
+		hi.probes.Store(0)
 		return
-	case d >= quickHandler && !hi.notQuick.Load():
-		hi.notQuick.Store(true)
+	case hi.slow.Load():
+		// Timed at every step of its chains, a handler seen slow is slow
+		// no more after unslowAfter times in a row under slowHandler.
+		if hi.fastRuns.Add(1) >= unslowAfter {
+			hi.slow.Store(false)
+			hi.fastRuns.Store(0)
+		}
+		return
+	case d >= quickHandler:
+		// Quick again only after probeFirst quick ones in a row.
 		hi.quick.Store(false)
+		hi.probes.Store(0)
+		return
 	}
-	if hi.probes.Load() < probeFirst && hi.probes.Add(1) == probeFirst && !hi.notQuick.Load() {
+	if hi.probes.Load() < probeFirst && hi.probes.Add(1) == probeFirst {
 		hi.quick.Store(true)
 	}
 }
