@@ -541,9 +541,9 @@ func (w *worker) roomMade() {
 // per handler would cost fast handlers more than the slice saves: a tenth
 // of a 0.1 µs handler's time), at every step for a handler seen to be
 // slow (until it runs quick unslowAfter times in a row), and at the start
-// of a chain whose first handler was seen to be slow. A handler is seen to be slow when two readings bracket it alone:
-// when it follows another in a chain timed from step 1, while others
-// wait. A chain of quick handlers (each timed probeFirst times under
+// of a chain whose first handler was seen to be slow. A handler is seen
+// to be slow when two readings bracket it alone: when it follows another
+// in a chain timed from step 1, while others wait. A chain of quick handlers (each timed probeFirst times under
 // quickHandler, alone or within the handlers between two readings, and
 // never alone at quickHandler or more: 32 of them take under half the
 // slice) skips steps 4, 8 and 16: on this kind of machine a clock read
