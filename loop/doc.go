@@ -103,8 +103,9 @@
 // next of its hue, or of its color) itself: a hue is a chain that never
 // overlaps, the bottleneck. But while other invocations wait, it follows a
 // chain for at most half a millisecond, checked after a handler (each one,
-// once a handler is seen to be slow; every 32nd, for a chain of handlers
-// seen to be quick, under 8 µs), then puts the chain back in its
+// once a handler is seen to be slow, until it runs quick 256 times in a
+// row; every 32nd, for a chain of handlers seen to be quick, under 8 µs,
+// 16 times in a row), then puts the chain back in its
 // queue: neither busy hues nor a chain of slow handlers (a connection's
 // disk-bound sends) hold the others up for longer than that and one
 // handler.

@@ -88,18 +88,21 @@ type handlerInfo struct {
 	ctypeWord unsafe.Pointer // typeWord of its context's type
 	err       error          // WithStrictTable: Post of it fails with err
 	invoke    func(l *Loop, fn unsafe.Pointer, ctx any)
-	// slow: an invocation was seen to run longer than slowHandler; a
+	// slow: an invocation was seen to run longer than slowHandler, and
+	// fewer than unslowAfter in a row since ran quicker (fastRuns); a
 	// chain that starts with this handler is timed from its start (see
-	// chain).
-	slow atomic.Bool
-	// probes counts the times it was timed alone in a chain and found
-	// fast, up to probeFirst (see runChain).
+	// runChain).
+	slow     atomic.Bool
+	fastRuns atomic.Uint32
+	// probes counts the times in a row it was timed under quickHandler,
+	// alone in a chain or among the handlers between two readings, up
+	// to probeFirst (see runChain).
 	probes atomic.Uint32
-	// quick: it was timed alone probeFirst times, every time under
-	// quickHandler, and never slower since; a chain of quick handlers
-	// reads the clock every 32 steps only (see runChain). notQuick: it
-	// was once timed at quickHandler or more (never quick again).
-	quick, notQuick atomic.Bool
+	// quick: it was timed probeFirst times in a row under quickHandler
+	// (alone, or among the handlers between two clock readings), and not
+	// alone at quickHandler or more since; a chain of quick handlers
+	// reads the clock every 32 steps only (see runChain).
+	quick atomic.Bool
 }
 
 // handlerCache maps a handler's code address to its info. A Post reads

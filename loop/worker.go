@@ -88,6 +88,16 @@ const (
 	// quickHandler: a handler always timed under it is quick (see
 	// runChain). 32 of them take under half the slice.
 	quickHandler = chainSlice / 64
+	// unslowAfter: a handler seen slow is slow no more once timed under
+	// slowHandler this many times in a row (see timedAlone). Seen slow
+	// for good, a 0.1 µs handler whose thread once lost its core for
+	// 63 µs made its chains read the clock at every step for the loop's
+	// life: a long-lived loop on the uniform load, on this loaded
+	// machine, read it once per event after a hundred batches of 10,240,
+	// fifty times as often as before. A handler slow one time in a
+	// hundred or more seldom runs this many quick in a row: it stays
+	// slow.
+	unslowAfter = 256
 )
 
 // enqueue queues a runnable invocation: on worker w's queue if w is not
@@ -530,22 +540,24 @@ func (w *worker) roomMade() {
 // the first chains a handler starts and then one chain in 8 (a clock read
 // per handler would cost fast handlers more than the slice saves: a tenth
 // of a 0.1 µs handler's time), at every step for a handler seen to be
-// slow, and at the start of a chain whose first handler was seen to be
-// slow. A handler is seen to be slow when two readings bracket it alone:
-// when it follows another in a chain timed from step 1, while others
-// wait. A chain of quick handlers (each timed alone probeFirst times, and
-// every time under quickHandler: 32 of them take under half the slice)
-// skips steps 4, 8 and 16: on this kind of machine a clock read costs
-// 50 to 75 ns, and with 0.1 µs handlers those three reads were some 5 ns
-// per event. The probes of steps 1 and 2 go on, so a quick handler that
-// turns slow is seen to.
+// slow (until it runs quick unslowAfter times in a row), and at the start
+// of a chain whose first handler was seen to be slow. A handler is seen
+// to be slow when two readings bracket it alone: when it follows another
+// in a chain timed from step 1, while others wait. A chain of quick handlers (each timed probeFirst times under
+// quickHandler, alone or within the handlers between two readings, and
+// never alone at quickHandler or more: 32 of them take under half the
+// slice) skips steps 4, 8 and 16: on this kind of machine a clock read
+// costs 50 to 75 ns, and with 0.1 µs handlers those three reads were
+// some 5 ns per event. The probes of steps 1 and 2 go on, so a quick
+// handler that turns slow is seen to.
 func (w *worker) runChain() {
 	s := w.s
 	start := time.Duration(-1) // when the chain started; -1: not read
 	if w.cur.info.slow.Load() {
 		start = monotonic()
 	}
-	last := start // the reading just before w.cur started; -1: none
+	last := start // the last reading, taken before span began; -1: none
+	var span handlerSpan
 	step := 0
 	probe := w.tick%8 == 0 || w.cur.info.probes.Load() < probeFirst // time steps 1 and 2
 	quick := w.cur.info.quick.Load()                                // every handler of the chain so far is quick
@@ -565,16 +577,17 @@ func (w *worker) runChain() {
 			continue
 		}
 		step++
+		span.add(ran)
 		quick = quick && w.cur.info.quick.Load()
 		timed := step&(step-1) == 0 && (step > 2 && !quick || probe && step <= 2) || step%32 == 0
 		if !timed && !ran.slow.Load() && !w.cur.info.slow.Load() {
-			last = -1
 			continue
 		}
 		now := monotonic()
-		if last >= 0 && !ran.slow.Load() {
-			ran.timedAlone(now - last)
+		if last >= 0 {
+			span.timed(now - last)
 		}
+		span = handlerSpan{}
 		if start < 0 {
 			start = now
 		} else if now-start > chainSlice {
@@ -587,18 +600,70 @@ func (w *worker) runChain() {
 	}
 }
 
-// timedAlone records that hi, timed alone in a chain, took d.
+// handlerSpan is the handlers a chain ran since its last clock reading:
+// the first two distinct ones, n in all.
+type handlerSpan struct {
+	a, b *handlerInfo
+	n    int
+}
+
+func (p *handlerSpan) add(hi *handlerInfo) {
+	p.n++
+	switch {
+	case p.a == nil || p.a == hi:
+		p.a = hi
+	case p.b == nil || p.b == hi:
+		p.b = hi
+	}
+}
+
+// timed records that the span took d: the time of its handler if it ran
+// one alone; else, if d is under quickHandler, a time under quickHandler
+// for each of its first two handlers (each took less than the whole),
+// so that a handler that seldom starts a chain's second step (the
+// counter's, one event in ten) is learnt quick from the spans between
+// steps 4, 8 and 16, and its chains stop reading the clock there. A span
+// that took quickHandler or more says nothing of any one handler in it.
+func (p *handlerSpan) timed(d time.Duration) {
+	switch {
+	case p.n == 1:
+		p.a.timedAlone(d)
+	case d < quickHandler && p.n > 1:
+		p.a.timedAlone(d)
+		if p.b != nil {
+			p.b.timedAlone(d)
+		}
+	}
+}
+
+// timedAlone records that hi, timed alone in a chain, took d. Both what
+// it learns can be unlearnt: a handler whose thread lost its core for a
+// while (a loaded machine) is seen slow, or not quick, once; kept for
+// good, that made every chain of a 0.1 µs handler read the clock at
+// every step (or at steps 4, 8 and 16) for the rest of a loop's life.
 func (hi *handlerInfo) timedAlone(d time.Duration) {
 	switch {
 	case d > slowHandler:
+		hi.fastRuns.Store(0)
 		hi.slow.Store(true)
 		hi.quick.Store(false)
+		hi.probes.Store(0)
 		return
-	case d >= quickHandler && !hi.notQuick.Load():
-		hi.notQuick.Store(true)
+	case hi.slow.Load():
+		// Timed at every step of its chains, a handler seen slow is slow
+		// no more after unslowAfter times in a row under slowHandler.
+		if hi.fastRuns.Add(1) >= unslowAfter {
+			hi.slow.Store(false)
+			hi.fastRuns.Store(0)
+		}
+		return
+	case d >= quickHandler:
+		// Quick again only after probeFirst quick ones in a row.
 		hi.quick.Store(false)
+		hi.probes.Store(0)
+		return
 	}
-	if hi.probes.Load() < probeFirst && hi.probes.Add(1) == probeFirst && !hi.notQuick.Load() {
+	if hi.probes.Load() < probeFirst && hi.probes.Add(1) == probeFirst {
 		hi.quick.Store(true)
 	}
 }

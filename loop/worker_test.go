@@ -1,11 +1,14 @@
 package loop
 
-import "testing"
+import (
+	"testing"
+	"testing/fstest"
+)
 
-// A handler becomes quick once timed alone probeFirst times under
-// quickHandler, and never again once timed at quickHandler or more; a
-// slow one is never quick (runChain reads the clock less often for a
-// chain of quick handlers only).
+// A handler becomes quick once timed alone probeFirst times in a row under
+// quickHandler, is not once timed at quickHandler or more, and is again
+// after probeFirst more in a row; a slow one is not quick (runChain reads
+// the clock less often for a chain of quick handlers only).
 func TestQuickHandler(t *testing.T) {
 	var hi handlerInfo
 	for i := 0; i < probeFirst-1; i++ {
@@ -37,11 +40,135 @@ func TestQuickHandler(t *testing.T) {
 	}
 
 	var mixed handlerInfo
+	for i := 0; i < probeFirst-1; i++ {
+		mixed.timedAlone(quickHandler / 2)
+	}
 	mixed.timedAlone(quickHandler)
-	for i := 0; i < probeFirst; i++ {
+	for i := 0; i < probeFirst-1; i++ {
 		mixed.timedAlone(quickHandler / 2)
 	}
 	if mixed.quick.Load() {
-		t.Fatal("quick though one probe was not")
+		t.Fatal("quick though one probe of its last probeFirst was not")
+	}
+	mixed.timedAlone(quickHandler / 2)
+	if !mixed.quick.Load() {
+		t.Fatal("not quick after probeFirst quick probes in a row")
+	}
+}
+
+// The handlers a chain ran between two clock readings are each timed
+// under quickHandler when the whole span took less (the counter's handler,
+// which seldom runs alone between two readings, is learnt quick so), a
+// span of one handler is that handler's time, whatever it is, and a span
+// of several that took quickHandler or more says nothing of any of them.
+func TestSpanTimesItsHandlers(t *testing.T) {
+	var a, b, c handlerInfo
+	for i := 0; i < probeFirst; i++ {
+		var p handlerSpan
+		for _, hi := range []*handlerInfo{&a, &b, &a, &c} {
+			p.add(hi)
+		}
+		p.timed(quickHandler / 2)
+	}
+	if !a.quick.Load() || !b.quick.Load() {
+		t.Fatalf("after %d quick spans of a, b, a, c: a quick %t, b quick %t", probeFirst, a.quick.Load(), b.quick.Load())
+	}
+	if c.probes.Load() != 0 {
+		t.Fatalf("a span's third handler was timed (%d probes)", c.probes.Load())
+	}
+
+	var x, y handlerInfo
+	var p handlerSpan
+	p.add(&x)
+	p.add(&y)
+	p.timed(2 * slowHandler)
+	if x.probes.Load() != 0 || x.slow.Load() || y.slow.Load() {
+		t.Fatalf("a slow span of two handlers was charged to one: x probes %d, slow %t; y slow %t",
+			x.probes.Load(), x.slow.Load(), y.slow.Load())
+	}
+	p = handlerSpan{}
+	p.add(&x)
+	p.timed(2 * slowHandler)
+	if !x.slow.Load() {
+		t.Fatal("a slow span of one handler did not make it slow")
+	}
+}
+
+// A handler seen slow once is slow no more after unslowAfter times in a
+// row under slowHandler (a slow one in between starts the count again),
+// and quick after probeFirst more.
+func TestSlowHandlerRecovers(t *testing.T) {
+	var hi handlerInfo
+	hi.timedAlone(2 * slowHandler)
+	for i := 0; i < unslowAfter-1; i++ {
+		hi.timedAlone(quickHandler / 2)
+	}
+	hi.timedAlone(2 * slowHandler)
+	for i := 0; i < unslowAfter-1; i++ {
+		hi.timedAlone(quickHandler / 2)
+	}
+	if !hi.slow.Load() {
+		t.Fatalf("not slow after %d quick runs since a slow one", unslowAfter-1)
+	}
+	hi.timedAlone(quickHandler / 2)
+	if hi.slow.Load() {
+		t.Fatalf("slow after %d quick runs in a row", unslowAfter)
+	}
+	for i := 0; i < probeFirst-1; i++ {
+		hi.timedAlone(quickHandler / 2)
+	}
+	if hi.quick.Load() {
+		t.Fatalf("quick %d quick runs after it was slow", probeFirst-1)
+	}
+	hi.timedAlone(quickHandler / 2)
+	if !hi.quick.Load() {
+		t.Fatalf("not quick %d quick runs after it was slow", probeFirst)
+	}
+}
+
+// A worker following a chain of a handler marked slow, while other
+// invocations wait, times it at every step, and so unlearns that it is
+// slow once it ran quick unslowAfter times in a row: a handler that was
+// seen slow once, when its thread lost its core, does not make every step
+// of its chains read the clock for good. (Its chain may yield, and a step
+// may be slow on a loaded machine: the test asks only that the handler be
+// seen not slow at some point, in a chain of 16 times unslowAfter.)
+func TestChainUnlearnsSlow(t *testing.T) {
+	fsys := fstest.MapFS{"a.go": {Data: []byte("package a")}}
+	h, err := HashSources(fsys, []string{"a.go"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hi *handlerInfo
+	ran, unslow := 0, false
+	other := func(*Loop, int) {}
+	onConn := func(l *Loop, _ *int) {
+		ran++
+		unslow = unslow || !hi.slow.Load()
+		Post(l, other, 0) // another waits: the chain is timed
+	}
+	tab := Table{Hash: h, Files: []string{"a.go"}, Sources: fsys, Handlers: map[string]Constraint{
+		funcName(onConn): {Colored: true},
+		funcName(other):  {},
+	}}
+	// The loop is not run: the test drives one worker.
+	l := New(WithTable(tab), WithWorkers(2))
+	s := l.s
+	hi = info(s, onConn)
+	hi.timedAlone(2 * slowHandler)
+	var conn int
+	const n = 16 * unslowAfter
+	for range n {
+		Post(l, onConn, &conn)
+	}
+	w := s.workers[0]
+	for ran < n {
+		if !w.find() {
+			t.Fatalf("the worker found nothing to run after %d of %d", ran, n)
+		}
+		w.runChain()
+	}
+	if !unslow {
+		t.Fatalf("still slow after %d quick runs in chains", n)
 	}
 }
