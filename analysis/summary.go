@@ -493,6 +493,9 @@ type analyzer struct {
 	// pub: names and call chains of published accesses, made once each
 	// (publish.go).
 	pub publisher
+	// ctxSpelling: the buffer a call's context is spelled in before it
+	// is digested (delta.go), reused from call to call.
+	ctxSpelling []byte
 }
 
 func shortQual(p *types.Package) string { return p.Name() }
