@@ -102,11 +102,11 @@ type publishedKey struct {
 	t  types.Type
 }
 
-// publishedList is a list of slots (by its first) publishAll was asked
-// to publish a type in.
+// publishedList is a list of slots (listKey) publishAll was asked to
+// publish a type in.
 type publishedList struct {
-	first *slot
-	t     types.Type
+	list listKey
+	t    types.Type
 }
 
 // addedKey is a store pollution.add has counted.
@@ -127,7 +127,8 @@ type pollution struct {
 	// belowMemo: belowCut's answers, asked once every store is known;
 	// wildCache: what every slot of the program holds (cutBelow).
 	belowMemo   map[cutKey]*cutSet
-	destMemo    map[[2]string][]slot // destSlots' answers below cuts
+	destMemo    map[[2]string]destList  // destSlots' answers below cuts
+	belowLists  map[belowListKey][]slot // their lists of slots below, once each
 	wildCache   map[ownership][]mem.Loc
 	unknownMemo map[types.Type]mem.Loc // deepUnknown's answers
 	// toShared: slots that held pointers to shared memory, and to which.
@@ -238,9 +239,9 @@ var (
 // is of the value's type, or, where the value was cut too, of one of the
 // types that lie at or below its cut (inside it, or reached through its
 // pointers: valTypes).
-func (p *pollution) destSlots(st *rawStore) []slot {
+func (p *pollution) destSlots(st *rawStore) destList {
 	if !st.dst.Trunc {
-		return []slot{slotOf(st.dst)}
+		return destList{own: slotOf(st.dst)}
 	}
 	// What lies below a cut depends on types alone (slotsBelow), and
 	// every handler reaches much the same stores: on caddy, finding
@@ -251,30 +252,98 @@ func (p *pollution) destSlots(st *rawStore) []slot {
 	}
 	out := p.destSlots0(st)
 	if p.destMemo == nil {
-		p.destMemo = map[[2]string][]slot{}
+		p.destMemo = map[[2]string]destList{}
 	}
 	p.destMemo[k] = out
 	return out
 }
 
-func (p *pollution) destSlots0(st *rawStore) []slot {
-	out := []slot{slotOf(st.dst)}
+// destList is the slots a store may have written (destSlots): its own,
+// then, below a cut, those below it that can hold what was stored.
+type destList struct {
+	own   slot
+	below []slot
+}
+
+// each calls f with the list's slots in order.
+func (d destList) each(f func(slot)) {
+	f(d.own)
+	for _, sl := range d.below {
+		f(sl)
+	}
+}
+
+// listKey tells a list apart by its own slot and the identity of its
+// slots below (belowLists keeps one copy of each).
+type listKey struct {
+	own   slot
+	below *slot
+}
+
+// key is d's listKey; ok is false for a list of one slot.
+func (d destList) key() (k listKey, ok bool) {
+	if len(d.below) == 0 {
+		return listKey{}, false
+	}
+	return listKey{d.own, &d.below[0]}, true
+}
+
+// belowListKey is what a list of slots below a cut holds: which of the
+// slots below the type (b) it takes, and the wildcard slot it ends with
+// (none, any, exact).
+type belowListKey struct {
+	b    *belowSlots
+	take string // a bit per slot of b
+	wild uint8
+}
+
+// destSlots0 finds a store's slots below its cut. The stores reaching
+// one cut are many (a store per handler, path and value): their lists of
+// slots below are kept once per content, not once per store, which on
+// caddy held 0.6 GB of copies.
+func (p *pollution) destSlots0(st *rawStore) destList {
 	t := storedType(st.val)
 	vals := p.valTypes(st.val)
 	b := p.slotsBelow(st.dst.MemType())
-	for i, sl := range b.slots {
+	take := make([]byte, (len(b.slots)+7)/8)
+	n := 0
+	for i := range b.slots {
 		if p.mayHoldSome(b.held[i], vals) {
-			out = append(out, sl)
+			take[i/8] |= 1 << (i % 8)
+			n++
 		}
 	}
+	k := belowListKey{b: b, take: string(take)}
 	if b.wild {
-		if t == nil {
-			out = append(out, wildAny)
-		} else {
-			out = append(out, wildExact)
+		k.wild = 1
+		if t != nil {
+			k.wild = 2
 		}
+		n++
 	}
-	return out
+	if n == 0 {
+		return destList{own: slotOf(st.dst)}
+	}
+	below, ok := p.belowLists[k]
+	if !ok {
+		below = make([]slot, 0, n)
+		for i, sl := range b.slots {
+			if take[i/8]&(1<<(i%8)) != 0 {
+				below = append(below, sl)
+			}
+		}
+		switch k.wild {
+		case 1:
+			below = append(below, wildAny)
+		case 2:
+			below = append(below, wildExact)
+		}
+		if p.belowLists == nil {
+			p.belowLists = map[belowListKey][]slot{}
+		}
+		p.belowLists[k] = below
+	}
+	return destList{own: slotOf(st.dst), below: below}
 }
 
 // mayKeep: what st stored can be kept where it names: at its slot, or,
@@ -741,7 +810,7 @@ func (p *pollution) add(stores []*rawStore) {
 			}
 			continue
 		}
-		for _, sl := range slots {
+		slots.each(func(sl slot) {
 			switch ownerOf(st.val) {
 			case ownShared:
 				if t := p.shared(sl); !t.keys[st.val.Key] {
@@ -756,7 +825,7 @@ func (p *pollution) add(stores []*rawStore) {
 				p.context(sl, st.val.MemType())
 				p.ctxHeld[sl] = true
 			}
-		}
+		})
 	}
 	for _, d := range freshOrder {
 		if d.ctx.empty() || d.shr.empty() {
@@ -773,24 +842,24 @@ func (p *pollution) add(stores []*rawStore) {
 // slotLists collects the slot lists of stores (destSlots) and gives their
 // slots once each, in the order first added. A list of more than one slot
 // is destSlots' memo for a store below a cut, which every handler reaching
-// the store meets again: a list already added is known by its identity,
+// the store meets again: a list already added is known by its key,
 // and slots are hashed one by one only when the set is read, for the
 // fresh objects stored both into a context and into shared memory.
 // Hashing every slot as it came was a quarter of pollution.add's time.
 type slotLists struct {
-	lists [][]slot
-	seen  map[*slot]bool
+	lists []destList
+	seen  map[listKey]bool
 }
 
-func (s *slotLists) add(l []slot) {
-	if len(l) > 1 {
-		if s.seen[&l[0]] {
+func (s *slotLists) add(l destList) {
+	if k, ok := l.key(); ok {
+		if s.seen[k] {
 			return
 		}
 		if s.seen == nil {
-			s.seen = map[*slot]bool{}
+			s.seen = map[listKey]bool{}
 		}
-		s.seen[&l[0]] = true
+		s.seen[k] = true
 	}
 	s.lists = append(s.lists, l)
 }
@@ -800,12 +869,12 @@ func (s *slotLists) empty() bool { return len(s.lists) == 0 }
 func (s *slotLists) each(f func(slot)) {
 	seen := map[slot]bool{}
 	for _, l := range s.lists {
-		for _, sl := range l {
+		l.each(func(sl slot) {
 			if !seen[sl] {
 				seen[sl] = true
 				f(sl)
 			}
-		}
+		})
 	}
 }
 
@@ -863,9 +932,9 @@ func copiedOut(b *mem.Base) bool {
 // publishAll publishes t in each of slots. A list of more than one is
 // destSlots' memo, which every handler reaching its store asks again:
 // once per list is enough.
-func (p *pollution) publishAll(slots []slot, t types.Type) {
-	if len(slots) > 1 {
-		k := publishedList{&slots[0], t}
+func (p *pollution) publishAll(slots destList, t types.Type) {
+	if lk, ok := slots.key(); ok {
+		k := publishedList{lk, t}
 		if p.publishedLists[k] {
 			return
 		}
@@ -874,9 +943,7 @@ func (p *pollution) publishAll(slots []slot, t types.Type) {
 		}
 		p.publishedLists[k] = true
 	}
-	for _, sl := range slots {
-		p.publish(sl, t)
-	}
+	slots.each(func(sl slot) { p.publish(sl, t) })
 }
 
 // publish: sl held a pointer to memory allocated fresh (in main, or in

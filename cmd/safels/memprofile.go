@@ -14,7 +14,11 @@ import (
 // keeps, not what made the run need its memory. Every half second it
 // reads the heap's size, and where it grew by a tenth past the largest
 // seen, it takes a profile (of the heap as of the last collection) and
-// keeps it; stop writes the last one kept.
+// keeps it; stop writes the last one kept. The size read is the heap
+// found live by the last collection, which is what the profile shows: the
+// bytes of all objects, dead ones not yet swept included, peaked wherever
+// garbage piled up before a collection, and on caddy the profile kept was
+// of the summaries' 1.2 GB while the conflicts' 1.5 GB went unseen.
 func startPeakHeapProfile(file string) (stop func() error, err error) {
 	f, err := os.Create(file)
 	if err != nil {
@@ -23,7 +27,7 @@ func startPeakHeapProfile(file string) (stop func() error, err error) {
 	done := make(chan struct{})
 	finished := make(chan []byte)
 	go func() {
-		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 		var peak uint64
 		var kept []byte
 		take := func() {
