@@ -338,6 +338,8 @@ func Generate(seed uint64, index int) *Program {
 	r11 := relStream(seed, index)
 	// The published-holder shapes (hold.go), from a thirteenth.
 	r12 := heldStream(seed, index)
+	// The publishing shapes (pubs.go), from a fourteenth.
+	r13 := pubsStream(seed, index)
 	imports, fields := st.importLine(), st.field()
 	if r5 != nil {
 		imports += libImports
@@ -367,6 +369,7 @@ func Generate(seed uint64, index int) *Program {
 			g.r4 = r4
 		}
 		g.r5, g.r6, g.r7, g.r8, g.r9, g.r10, g.r11, g.r12 = r5, r6, r7, r8, r9, r10, r11, r12
+		g.r13 = r13
 		kind := r.IntN(6)
 		switch {
 		case kind == 0 && k > 0:
@@ -442,8 +445,12 @@ func Generate(seed uint64, index int) *Program {
 	if r11 != nil {
 		b.WriteString(relDecls)
 	}
-	if r12 != nil {
+	// The publishing shapes use the published-holder shapes' types.
+	if r12 != nil || r13 != nil {
 		b.WriteString(heldDecls)
+	}
+	if r13 != nil {
+		b.WriteString(pubsDecls)
 	}
 	p.Source = b.String()
 	return p
@@ -485,6 +492,8 @@ type gen struct {
 	r11         *rand.Rand // the release shapes' stream; nil: none
 	r12         *rand.Rand // the published-holder shapes' stream; nil: none
 	heldVars    int        // their variables (heldVar)
+	r13         *rand.Rand // the publishing shapes' stream; nil: none
+	pubsVars    int        // their variables (pubsVar)
 }
 
 func (g *gen) line(format string, args ...any) {
@@ -508,6 +517,9 @@ func (g *gen) body() string {
 	// before the read, and the race detector would see no race.
 	if g.heldOn() && g.r12.IntN(2) == 0 {
 		g.heldPartner()
+	}
+	if g.pubsOn() && g.r13.IntN(2) == 0 {
+		g.pubsPartner()
 	}
 	for n := 1 + g.r.IntN(5); n > 0; n-- {
 		if g.r2 != nil && g.r2.IntN(2) == 0 {
@@ -557,6 +569,9 @@ func (g *gen) body() string {
 	}
 	if g.heldOn() && !g.locked && g.r12.IntN(2) == 0 {
 		g.heldPub()
+	}
+	if g.pubsOn() && !g.locked && g.r13.IntN(3) != 0 {
+		g.pubsHolder()
 	}
 	g.line("keep(s)")
 	return g.b.String()

@@ -11,12 +11,14 @@
 // constructor keeps in a global in kept.go, memory handed to the standard
 // library in lib.go, to goroutines in gor.go, captured by closures in
 // clo.go, kept by holder objects, and published from them, in hold.go,
-// in a connection's expvar.Map in vars.go, and net/http handlers beside
-// the loop's in web.go) as packages of one throwaway module
-// (WriteModule), analyses each with analysis.Run and `safels gen`, builds
-// one race-enabled runner per chunk of programs (testdata/runner.go), runs
-// them in each mode, and matches the reports (ParseLog, race.go) to the
-// analysis' accesses (Match, match.go).
+// published by callees, closures and constructors, and found in the
+// values calls return, in pubs.go, in a connection's expvar.Map in
+// vars.go, and net/http handlers beside the loop's in web.go) as
+// packages of one throwaway module (WriteModule), analyses each with
+// analysis.Run and `safels gen`, builds one race-enabled runner per chunk
+// of programs (testdata/runner.go), runs them in each mode, and matches
+// the reports (ParseLog, race.go) to the analysis' accesses (Match,
+// match.go).
 //
 // A program's net/http handlers are served only in the modes where
 // nothing orders the invocations (distinct and shared): there, as for

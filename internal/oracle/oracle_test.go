@@ -28,7 +28,8 @@ var (
 	flagChunk = flag.Int("oracle.chunk", 400, "programs per runner binary")
 	flagV     = flag.Bool("oracle.v", false, "log every race and how it was matched")
 	flagWebW  = flag.Bool("oracle.webw", true, "add the net/http shapes that publish response writers (web.go, WebWriters)")
-	flagHeldG = flag.Bool("oracle.heldgiven", false, "add the published-holder shapes whose constructor keeps a Feed it is given (hold.go, HeldGiven)")
+	flagHeldG = flag.Bool("oracle.heldgiven", HeldGiven, "add the published-holder shapes whose constructor keeps a Feed it is given (hold.go, HeldGiven)")
+	flagPubs  = flag.String("oracle.pubs", PubFamilies, "the publishing shapes' families written (pubs.go, PubFamilies)")
 )
 
 // Modes, and the conflict kinds a race in each may be (0: none may occur).
@@ -85,6 +86,7 @@ func TestOracle(t *testing.T) {
 	dir := t.TempDir()
 	WebWriters = *flagWebW
 	HeldGiven = *flagHeldG
+	PubFamilies = *flagPubs
 	progs := make([]*Program, n)
 	for i := range progs {
 		progs[i] = Generate(*flagSeed, i)
