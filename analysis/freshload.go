@@ -178,7 +178,7 @@ func (w *sumWalk) opaqueClosure(q *freshQuery) map[*mem.Base]bool {
 	// feed's title kept in a Scan's destinations) leads to no object a
 	// write through it could change the pointers of.
 	var objects func(v mem.Loc, visit func(*mem.Base))
-	expanded := map[string]bool{} // values followed already
+	expanded := map[string]bool{} // slots followed already
 	objects = func(v mem.Loc, visit func(*mem.Base)) {
 		if v.Base.Kind != mem.Fresh || !hasPointers(v.MemType(), 0) {
 			return
@@ -187,15 +187,17 @@ func (w *sumWalk) opaqueClosure(q *freshQuery) map[*mem.Base]bool {
 			visit(v.Base)
 			return
 		}
-		if expanded[v.Key] {
+		// Every object stored in the slot v was loaded from: once per
+		// slot (what lies below them on v's path is among what they
+		// hold, which add visits).
+		slot := a.slotOfLoad(v)
+		if expanded[slot.Key] {
 			return
 		}
-		expanded[v.Key] = true
-		rest := v.Path[firstDeref(v)+1:]
-		slot := a.slotOfLoad(v)
+		expanded[slot.Key] = true
 		for _, u := range q.at(slot) {
 			if !a.heldBefore(u, slot) {
-				objects(u.Extend(rest, v.Trunc), visit)
+				objects(u, visit)
 			}
 		}
 	}
@@ -551,21 +553,14 @@ func (s *fnState) appendCopy(call ssa.CallInstruction, b *ssa.Builtin, args []ss
 // destinations so too.
 func (w *sumWalk) resolveCopies() {
 	s, a := w.s, w.a
-	for changed := len(s.copies) > 0; changed; {
+	if len(s.copies) == 0 {
+		return
+	}
+	for changed := true; changed; {
 		changed = false
 		q := w.freshQuery()
-		q.opaque = w.opaqueClosure(q)
 		for _, c := range s.copies {
 			for _, src := range c.srcs {
-				if q.opaque[src] || q.heldOpaque(src) {
-					for _, d := range c.dsts {
-						if !s.opaque[d] {
-							s.markOpaque(a.roots.Root(d))
-							changed = true
-						}
-					}
-					continue
-				}
 				vals := q.at(a.roots.Root(src).Index(c.elem))
 				for _, d := range c.dsts {
 					n := len(w.sum.stores)
@@ -573,6 +568,28 @@ func (w *sumWalk) resolveCopies() {
 						w.sum.addStore(a.roots.Root(d).Index(c.elem), v, c.pos)
 					}
 					changed = changed || len(w.sum.stores) != n
+				}
+			}
+		}
+	}
+	// A destination of a copy from an array written unseen is written
+	// unseen too (opaqueClosure once, again only where that marked more).
+	marked := map[*mem.Base]bool{}
+	for more := true; more; {
+		more = false
+		q := w.freshQuery()
+		q.opaque = w.opaqueClosure(q)
+		for _, c := range s.copies {
+			for _, src := range c.srcs {
+				if !q.opaque[src] && !q.heldOpaque(src) {
+					continue
+				}
+				for _, d := range c.dsts {
+					if !q.opaque[d] && !marked[d] {
+						marked[d] = true
+						s.markOpaque(a.roots.Root(d))
+						more = true
+					}
 				}
 			}
 		}
