@@ -65,3 +65,16 @@ func Copy(t testing.TB, from string) string {
 	Init(t, dir, "example.com/"+filepath.Base(from))
 	return dir
 }
+
+// RunWithCache runs a test binary's tests with the models the analysis
+// derives from library source (and the safels binaries the tests build)
+// kept in a directory of the run's own (SAFELS_CACHE), not in the user's
+// cache, and returns the exit code for os.Exit.
+func RunWithCache(m *testing.M, prefix string) int {
+	dir, err := os.MkdirTemp("", prefix)
+	if err == nil {
+		os.Setenv("SAFELS_CACHE", dir)
+		defer os.RemoveAll(dir)
+	}
+	return m.Run()
+}
