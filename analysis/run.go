@@ -433,47 +433,28 @@ func (a *analyzer) boundNotes(files []string) []Problem {
 	}
 	out := a.bounds
 	for fn, s := range a.sums {
-		if s != nil && s.widened != nil && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
-			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
-				Message: fmt.Sprintf("%s touches more than %d places under %s at one reference: merged into %s (less precise, not less safe)",
-					shortFuncName(fn), maxWidth, rootName(fn, s.widened), spellIn(fn, *s.widened))})
+		if s == nil || !fn.Pos().IsValid() || !mine[a.fset.File(fn.Pos()).Name()] {
+			continue
 		}
-		if s != nil && s.sitesCut && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
-			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
-				Message: fmt.Sprintf("%s reaches one access through more than %d of its calls: findings name the first %d as places to defer", shortFuncName(fn), maxSites, maxSites)})
+		name := shortFuncName(fn)
+		note := func(hit bool, format string, args ...any) {
+			if hit {
+				out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true, Message: name + fmt.Sprintf(format, args...)})
+			}
 		}
-		if s != nil && s.handlerSitesCut && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
-			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
-				Message: fmt.Sprintf("%s reaches the same function through more than %d of its calls: findings name the first %d as places to defer (the conflicts are the same)", shortFuncName(fn), maxHandlerSites, maxHandlerSites)})
+		if s.widened != nil {
+			note(true, " touches more than %d places under %s at one reference: merged into %s (less precise, not less safe)",
+				maxWidth, rootName(fn, s.widened), spellIn(fn, *s.widened))
 		}
-		if s != nil && s.handlerLockSetsCut && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
-			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
-				Message: fmt.Sprintf("%s reaches a function under more than %d sets of locks: past them, it is taken to hold none there (more conflicts, never fewer)", shortFuncName(fn), maxLockSets)})
-		}
-		if s != nil && s.handlerNarrowed && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
-			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
-				Message: fmt.Sprintf("%s reaches more than %d accesses: past them, findings name one place to defer per function it reaches (the conflicts are the same)", shortFuncName(fn), maxHandlerAccesses)})
-		}
-		if s != nil && s.refsCut && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
-			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
-				Message: fmt.Sprintf("%s reaches one access at more than %d places: findings name the first %d (the conflict is the same)", shortFuncName(fn), maxRefs, maxRefs)})
-		}
-		if s != nil && s.holdersCut && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
-			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
-				Message: fmt.Sprintf("%s keeps an object of its own among more than %d others: what it holds is taken to be anything of its type (less precise, not less safe)", shortFuncName(fn), maxHolders)})
-		}
-		if s != nil && s.heldCut && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
-			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
-				Message: fmt.Sprintf("%s reaches memory through more than %d pointers kept in objects of its own, one in the other: past them, anything of its type (less precise, not less safe)", shortFuncName(fn), maxHeldSteps)})
-		}
-		if s != nil && s.madeCut && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
-			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
-				Message: fmt.Sprintf("%s calls a function value followed through more than %d calls and variables: taken to be any function that fits (less precise, not less safe)", shortFuncName(fn), maxMadeDepth)})
-		}
-		if s != nil && s.storesCut && fn.Pos().IsValid() && mine[a.fset.File(fn.Pos()).Name()] {
-			out = append(out, Problem{Pos: a.fset.Position(fn.Pos()), Note: true,
-				Message: fmt.Sprintf("%s stores pointers to more than %d objects, or into more than %d, at one place: they are merged (less precise, not less safe)", shortFuncName(fn), maxWidth, maxWidth)})
-		}
+		note(s.sitesCut, " reaches one access through more than %d of its calls: findings name the first %d as places to defer", maxSites, maxSites)
+		note(s.handlerSitesCut, " reaches the same function through more than %d of its calls: findings name the first %d as places to defer (the conflicts are the same)", maxHandlerSites, maxHandlerSites)
+		note(s.handlerLockSetsCut, " reaches a function under more than %d sets of locks: past them, it is taken to hold none there (more conflicts, never fewer)", maxLockSets)
+		note(s.handlerNarrowed, " reaches more than %d accesses: past them, findings name one place to defer per function it reaches (the conflicts are the same)", maxHandlerAccesses)
+		note(s.refsCut, " reaches one access at more than %d places: findings name the first %d (the conflict is the same)", maxRefs, maxRefs)
+		note(s.holdersCut, " keeps an object of its own among more than %d others: what it holds is taken to be anything of its type (less precise, not less safe)", maxHolders)
+		note(s.heldCut, " reaches memory through more than %d pointers kept in objects of its own, one in the other: past them, anything of its type (less precise, not less safe)", maxHeldSteps)
+		note(s.madeCut, " calls a function value followed through more than %d calls and variables: taken to be any function that fits (less precise, not less safe)", maxMadeDepth)
+		note(s.storesCut, " stores pointers to more than %d objects, or into more than %d, at one place: they are merged (less precise, not less safe)", maxWidth, maxWidth)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Pos.Filename != out[j].Pos.Filename {
