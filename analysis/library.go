@@ -1318,6 +1318,20 @@ func (a *analyzer) cbIndex() map[string][]*ssa.Function {
 // methods, as the library may take the address of what it walks), with a
 // body here.
 func (a *analyzer) methodsNamed(t types.Type, name string) []*ssa.Function {
+	byName, _ := a.named.At(t).(map[string][]*ssa.Function)
+	if byName == nil {
+		byName = map[string][]*ssa.Function{}
+		a.named.Set(t, byName)
+	}
+	if fns, ok := byName[name]; ok {
+		return fns
+	}
+	fns := a.methodsNamedOf(t, name)
+	byName[name] = fns
+	return fns
+}
+
+func (a *analyzer) methodsNamedOf(t types.Type, name string) []*ssa.Function {
 	var out []*ssa.Function
 	for _, tt := range []types.Type{t, types.NewPointer(t)} {
 		if _, ok := tt.(*types.Pointer); ok {

@@ -14,6 +14,7 @@ import (
 	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/callgraph"
 	"golang.org/x/tools/go/ssa"
+	"golang.org/x/tools/go/types/typeutil"
 )
 
 // A rawAccess is an access found while summarizing a function, relative to
@@ -482,6 +483,9 @@ type analyzer struct {
 	boxed     map[mem.TypeKey]bool
 	cbMethods map[string][]*ssa.Function
 	cbTargets map[ssa.CallInstruction][]callbackTarget
+	// named: methodsNamed's answers, by type then name (the method sets
+	// of unnamed types are not cached by the program's MethodSets).
+	named typeutil.Map
 	// links: the packages each main package links (programs.go).
 	links map[*types.Package]map[*types.Package]bool
 	// cbSigs: the signatures library code calls each name by, and
