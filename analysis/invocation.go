@@ -33,6 +33,15 @@ import (
 type invStore struct {
 	dst, val mem.Loc
 	h        int // the handler that stored it
+	// perInv: the parameter's type is made for one invocation alone
+	// (perInvocation), so the store counts for h only.
+	perInv bool
+}
+
+func (a *analyzer) newInvStore(dst, val mem.Loc, h int) invStore {
+	st := invStore{dst: dst, val: val, h: h}
+	st.perInv = a.perInvocation(st.param().Base.Type)
+	return st
 }
 
 // param: the side of the store rooted at a parameter.
@@ -64,13 +73,13 @@ func (a *analyzer) splitParamStores(pm *paramMemory, pol *pollution, stores [][]
 			switch {
 			case st.dst.Base.Kind == mem.Param:
 				if st.val.Base.Kind != mem.Param && ownerOf(st.val) != ownFresh && pol.mayKeep(st) {
-					pm.stored = append(pm.stored, invStore{st.dst, st.val, h})
+					pm.stored = append(pm.stored, a.newInvStore(st.dst, st.val, h))
 				}
 			case st.val.Base.Kind == mem.Param:
 				if ownerOf(st.dst) == ownFresh && !shared[st.dst.Base] || !pol.mayKeep(st) {
 					continue // kept in the invocation's own object, or cannot be
 				}
-				pm.published = append(pm.published, invStore{st.dst, st.val, h})
+				pm.published = append(pm.published, a.newInvStore(st.dst, st.val, h))
 				c := *st
 				c.val = a.roots.UnknownPath(st.val.Base.Type, st.val.Path, st.val.Trunc)
 				out = append(out, &c)
@@ -146,7 +155,7 @@ func (pm *paramMemory) reach(a *analyzer, h int, l mem.Loc) []mem.Loc {
 	t := l.Base.Type
 	// What another handler stored or published counts unless its
 	// parameter was made for that invocation alone.
-	mine := func(st invStore) bool { return st.h == h || !a.perInvocation(st.param().Base.Type) }
+	mine := func(st invStore) bool { return st.h == h || !st.perInv }
 	if a.workspaceType(t) || slices.ContainsFunc(pm.published, func(p invStore) bool { return mine(p) && reachedFrom(p.val, l) }) {
 		out = append(out, a.roots.UnknownPath(t, l.Path, l.Trunc))
 	}
