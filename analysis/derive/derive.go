@@ -73,6 +73,7 @@ type Deriver struct {
 	imports map[string]*types.Package // export data read for derivations
 	done    map[pkgBudget]*pkgModels
 	keys    map[string]string // content key of a package's sources
+	trimmed bool              // the cache directory was trimmed (cache.go)
 	Stats   Stats
 }
 
@@ -152,7 +153,7 @@ func (d *Deriver) models(path string, budget int) *pkgModels {
 		return nil
 	}
 	key := d.key(p, budget)
-	if ms := d.readCache(path, budget, key); ms != nil {
+	if ms := d.readCache(key); ms != nil {
 		d.Stats.Cached++
 		d.done[k] = ms
 		return ms
@@ -165,7 +166,7 @@ func (d *Deriver) models(path string, budget int) *pkgModels {
 	} else {
 		d.Stats.Derived++
 	}
-	d.writeCache(path, budget, key, ms)
+	d.writeCache(key, ms)
 	d.done[k] = ms
 	return ms
 }

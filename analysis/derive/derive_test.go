@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	"golang.org/x/tools/go/packages"
 )
@@ -89,5 +90,55 @@ func TestGlobalAndCache(t *testing.T) {
 	d4.Lookup("mime", "", "FormatMediaType")
 	if d4.Stats.Cached == 0 {
 		t.Errorf("after a corrupt cache: %+v, want it rewritten and read", d4.Stats)
+	}
+}
+
+// Two tables (two projects' .safels.json) sharing one cache directory
+// keep a derivation each: a run of the first after one of the second
+// reads its models instead of deriving them again.
+func TestCacheKeepsEachTable(t *testing.T) {
+	dir := t.TempDir()
+	mk := func(key string) *Deriver {
+		d := newTest(t, dir, nil, "mime")
+		d.cfg.TableKey = key
+		d.Lookup("mime", "", "FormatMediaType")
+		return d
+	}
+	mk("project a")
+	mk("project b")
+	if d := mk("project a"); d.Stats.Derived != 0 || d.Stats.Cached == 0 {
+		t.Errorf("project a after project b: %+v, want all read from the cache", d.Stats)
+	}
+}
+
+// Files unused for longer than trimAge are removed when a run writes,
+// at most once per trimEvery; used ones stay.
+
+// Files unused for longer than trimAge are removed when a run writes,
+// at most once per trimEvery; used ones stay.
+func TestCacheTrim(t *testing.T) {
+	dir := t.TempDir()
+	newTest(t, dir, nil, "mime").Lookup("mime", "", "FormatMediaType")
+	used, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	if len(used) == 0 {
+		t.Fatal("nothing cached")
+	}
+	old := filepath.Join(dir, "0123.json")
+	os.WriteFile(old, []byte("{}"), 0o644)
+	long := time.Now().Add(-2 * trimAge)
+	os.Chtimes(old, long, long)
+	now := time.Now()
+	trim(dir, now) // the first run wrote the marker: not yet
+	if _, err := os.Stat(old); err != nil {
+		t.Fatalf("trimmed within trimEvery of the last trim: %v", err)
+	}
+	trim(dir, now.Add(trimEvery+time.Minute))
+	if _, err := os.Stat(old); err == nil {
+		t.Errorf("a file unused for %v was kept", 2*trimAge)
+	}
+	for _, f := range used {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("a file in use was trimmed: %v", err)
+		}
 	}
 }

@@ -31,8 +31,10 @@
 // Derived models are kept per package in files under the cache directory
 // (os.UserCacheDir()/safels/derive, SAFELS_CACHE to override), keyed by
 // the package's sources, those of the packages whose derived models it
-// used, the Go version, the table and Version. A corrupt or stale file is
-// ignored and rewritten.
+// used, the Go version, the table and Version, and named by that key: a
+// project with another table, or another version of safels, keeps its
+// own files beside them. A corrupt file is ignored and rewritten; files
+// no run has used for five days are removed (at most once a day).
 //
 //	derive.go  the Deriver: Lookup, loading a package from source
 //	flow.go    one function's summary: what flows from its parameters
