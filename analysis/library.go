@@ -856,8 +856,15 @@ type callbackTarget struct {
 	src ssa.Value
 }
 
+// quiet: fn, without a body here, runs no code but its own library's,
+// by its derived model: it calls nothing back.
+func (a *analyzer) quiet(fn *ssa.Function) bool {
+	m := a.models.lookup(keyOf(fn))
+	return m != nil && m.quiet
+}
+
 // libraryPkgs are the packages of the code without a body that call
-// reaches, if any.
+// reaches and that may call back (not quiet), if any.
 func (a *analyzer) libraryPkgs(call ssa.CallInstruction) []string {
 	c := call.Common()
 	if _, ok := c.Value.(*ssa.Builtin); ok {
@@ -879,7 +886,7 @@ func (a *analyzer) libraryPkgs(call ssa.CallInstruction) []string {
 	}
 	var pkgs []string
 	for _, fn := range fns {
-		if fn.Blocks == nil {
+		if fn.Blocks == nil && !a.quiet(fn) {
 			if p := calleePkg(fn); !slices.Contains(pkgs, p) {
 				pkgs = append(pkgs, p)
 			}

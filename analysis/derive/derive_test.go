@@ -33,15 +33,18 @@ func TestStdModels(t *testing.T) {
 	}{
 		// Get reads the map; Set and Add write it, and keep nothing
 		// that holds a pointer (strings).
-		{"net/url", "Values", "Get", &Model{Receiver: "read", Args: "none", Keeps: "nothing"}},
-		{"net/url", "Values", "Set", &Model{Receiver: "write", Args: "none", Keeps: "nothing"}},
-		{"net/url", "Values", "Has", &Model{Receiver: "read", Args: "none", Keeps: "nothing"}},
+		{"net/url", "Values", "Get", &Model{Receiver: "read", Args: "none", Keeps: "nothing", Quiet: true}},
+		{"net/url", "Values", "Set", &Model{Receiver: "write", Args: "none", Keeps: "nothing", Quiet: true}},
+		{"net/url", "Values", "Has", &Model{Receiver: "read", Args: "none", Keeps: "nothing", Quiet: true}},
 		// A new Reader keeps the slice it reads: in its result.
-		{"bytes", "", "NewReader", &Model{Args: "none", Keeps: "result", Result: "fresh"}},
-		{"strings", "", "NewReader", &Model{Args: "none", Keeps: "nothing", Result: "fresh"}},
+		{"bytes", "", "NewReader", &Model{Args: "none", Keeps: "result", Result: "fresh", Quiet: true}},
+		{"strings", "", "NewReader", &Model{Args: "none", Keeps: "nothing", Result: "fresh", Quiet: true}},
 		// Len initializes a zero Ring (r.Next() links it to itself).
-		{"container/ring", "*Ring", "Len", &Model{Receiver: "write", Args: "none", Keeps: "nothing"}},
-		{"encoding/base64", "*Encoding", "EncodeToString", &Model{Receiver: "read", Args: "read", Keeps: "nothing"}},
+		{"container/ring", "*Ring", "Len", &Model{Receiver: "write", Args: "none", Keeps: "nothing", Quiet: true}},
+		{"encoding/base64", "*Encoding", "EncodeToString", &Model{Receiver: "read", Args: "read", Keeps: "nothing", Quiet: true}},
+		// Calls back what it is handed: a function value, an interface's
+		// methods (the io.Writer's Write and io.Reader's Read).
+		{"strings", "", "Map", &Model{Args: "none", Keeps: "nothing", Partial: true}},
 	} {
 		got := d.Lookup(c.pkg, c.typ, c.name)
 		if !reflect.DeepEqual(got, c.want) {
@@ -50,6 +53,9 @@ func TestStdModels(t *testing.T) {
 	}
 	// Link stores its argument into its receiver's ring, which the
 	// argument's ring then shares: kept in what the receiver reaches.
+	if m := d.Lookup("bytes", "*Buffer", "ReadFrom"); m == nil || m.Quiet {
+		t.Errorf("(*bytes.Buffer).ReadFrom: %+v, want it to call back its reader's Read (not quiet)", m)
+	}
 	if m := d.Lookup("container/ring", "*Ring", "Link"); m == nil || m.Keeps == "nothing" || m.Receiver != "write" {
 		t.Errorf("(*ring.Ring).Link: %+v, want it to write the ring and keep its argument", m)
 	}
