@@ -24,6 +24,13 @@ func (st *state) call(c *ssa.CallCommon, v ssa.Value) {
 	}
 	fn := c.StaticCallee()
 	if fn == nil {
+		if fns, ok := st.fl.calledField(c.Value); ok {
+			// A function value of one of the package's fields.
+			for _, f := range fns {
+				st.apply(st.fl.sums[f], args, v, false)
+			}
+			return
+		}
 		st.unknown(args, v) // a function value
 		return
 	}

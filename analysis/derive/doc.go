@@ -18,7 +18,10 @@
 //
 // Soundness: a summary is taken wherever the derivation cannot see: an
 // interface or dynamic call, a call without a body (assembly) or of a
-// closure makes what it is handed written and kept anywhere, and the
+// closure makes what it is handed written and kept anywhere (but a call
+// of a function value kept in an unexported field of the package's own
+// types, which only the package sets, runs the functions it stores
+// there: fields.go), and the
 // model says it is in part assumed (Model.Partial); a write of the
 // package's own variables, a go statement, unsafe conversions or
 // sync/atomic make the whole function conservative, and then Lookup says
@@ -39,5 +42,6 @@
 //	derive.go  the Deriver: Lookup, loading a package from source
 //	flow.go    one function's summary: what flows from its parameters
 //	call.go    calls: builtins, this package's summaries, models, the rest
+//	fields.go  the functions the package keeps in its unexported fields
 //	cache.go   the persistent cache of derived models
 package derive

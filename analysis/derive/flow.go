@@ -148,6 +148,9 @@ type flows struct {
 	sums   map[*ssa.Function]*summary
 	deps   map[string]string
 	order  []*ssa.Function
+	// fields: the functions the package's unexported fields of function
+	// type may hold (fields.go); nil where the package imports unsafe.
+	fields map[*types.Var]*fieldSet
 }
 
 func analyzable(fn *ssa.Function) bool {
@@ -163,6 +166,7 @@ func (fl *flows) run() {
 		}
 	}
 	sort.Slice(fl.order, func(i, j int) bool { return fl.order[i].String() < fl.order[j].String() })
+	fl.fields = fl.fieldFuncs()
 	for range 40 {
 		changed := false
 		for _, fn := range fl.order {
