@@ -21,12 +21,14 @@
 // closure makes what it is handed written and kept anywhere (but a call
 // of a function value kept in an unexported field of the package's own
 // types, which only the package sets, runs the functions it stores
-// there: fields.go), and the
-// model says it is in part assumed (Model.Partial); a write of the
-// package's own variables, a go statement, unsafe conversions or
-// sync/atomic make the whole function conservative, and then Lookup says
-// it has no model, so that the caller's conservative rule applies and the
-// finding says the call was assumed. Results are derived "fresh" only
+// there: fields.go), and the model says it is in part assumed
+// (Model.Partial); a write of the package's own variables, a go
+// statement, unsafe conversions or sync/atomic make the whole function
+// conservative, and then Lookup says it has no model, so that the
+// caller's conservative rule applies and the finding says the call was
+// assumed. A function that runs no code but the package's own and its
+// quiet callees' is quiet (Model.Quiet): it calls nothing of the
+// caller's back. Results are derived "fresh" only
 // when every pointer returned is memory the function made (or a fresh
 // callee's), not stored elsewhere and holding nothing of the library's
 // globals or of unknown origin.
