@@ -436,6 +436,8 @@ type analyzer struct {
 	models    *models // calls into code without a body (models.go)
 	// invocationTypes: the spec's, for perInvocation (invocation.go).
 	invocationTypes []TypeRef
+	// noList: Config.NoConflictList.
+	noList bool
 
 	// Reuse of summaries across runs (cache.go); all nil without a Cache.
 	prev      *generation                // what the previous run left
