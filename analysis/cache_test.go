@@ -384,8 +384,9 @@ func main() {
 }
 
 // TestCacheTranslatesInstances: summaries naming an instance of a generic
-// type (iter.Seq[string]) or memory an invocation shares with a goroutine
-// it starts are reused, not made again on every save.
+// type (iter.Seq[string]), a type declared in a function, or memory an
+// invocation shares with a goroutine it starts are reused, not made again
+// on every save.
 func TestCacheTranslatesInstances(t *testing.T) {
 	verifyTranslation = true
 	defer func() { verifyTranslation = false }()
@@ -426,11 +427,23 @@ func spawn() int {
 
 func share(l *loop.Loop, total *int) { *total += spawn() }
 
+var sink any
+
+func keep(n int) {
+	type box struct{ n int }
+	b := &box{n: n}
+	sink = b
+	b.n++
+}
+
+func named(l *loop.Loop, total *int) { keep(*total) }
+
 func main() {
 	l := loop.New()
 	n := new(int)
 	loop.Post(l, count, n)
 	loop.Post(l, share, n)
+	loop.Post(l, named, n)
 	l.Run(context.Background())
 }
 `

@@ -483,10 +483,10 @@ func (t *translator) field(oldParent, newParent types.Type, f *types.Var) (*type
 	return st.Field(i), true
 }
 
-// typ translates a type: named types by package and name, instances of
-// generic ones that hold no struct by their origin and arguments, the
-// rest by structure. Local named types, other instances and type
-// parameters do not translate.
+// typ translates a type: named types by package and name (those declared
+// in a function by place), instances of generic ones that hold no struct
+// by their origin and arguments, the rest by structure. Other instances
+// and type parameters do not translate.
 func (t *translator) typ(old types.Type) (types.Type, bool) {
 	if old == nil {
 		return nil, true
@@ -541,7 +541,10 @@ func (t *translator) typ0(old types.Type) types.Type {
 			return o // error, comparable
 		}
 		if obj.Parent() != obj.Pkg().Scope() {
-			return nil
+			if o.TypeArgs().Len() > 0 {
+				return nil
+			}
+			return t.local(obj)
 		}
 		p := t.pkgs[obj.Pkg().Path()]
 		if p == nil {
@@ -627,6 +630,29 @@ func (t *translator) typ0(old types.Type) types.Type {
 		return types.NewInterfaceType(methods, nil).Complete()
 	}
 	return nil
+}
+
+// local translates a type declared in a function body: the type of the
+// same name declared at the same place, in the same block, of this run's
+// package, if the package's content is what it was.
+func (t *translator) local(obj *types.TypeName) types.Type {
+	p := t.pkgs[obj.Pkg().Path()]
+	if key, ok := t.a.pkgKeys[p]; p == nil || !ok || t.prev.pkgKeys[p.Path()] != key {
+		return nil
+	}
+	pos, ok := t.pos(obj.Pos())
+	if !ok || !pos.IsValid() {
+		return nil
+	}
+	scope := p.Scope().Innermost(pos)
+	if scope == nil {
+		return nil
+	}
+	tn, ok := scope.Lookup(obj.Name()).(*types.TypeName)
+	if !ok || tn.Pos() != pos || tn.IsAlias() {
+		return nil
+	}
+	return tn.Type()
 }
 
 // instance translates an instance of a generic type (iter.Seq[string])
