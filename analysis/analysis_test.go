@@ -644,3 +644,43 @@ func TestFuncTypeMethods(t *testing.T) {
 		t.Errorf("handleAdmin/handleReset = %b, want 01: adminLoad writes admins", got)
 	}
 }
+
+// TestNoConflictList: without the list of conflicts, a run counts the
+// same conflicts, fills the same matrix, and answers Partners with the
+// conflicts the list holds for each handler, in its order, witnessed by
+// the same accesses.
+func TestNoConflictList(t *testing.T) {
+	for _, dir := range []string{"testdata/servers/chiapp", "testdata/servers/gnetctx", "testdata/callbacks"} {
+		t.Run(dir, func(t *testing.T) {
+			full, err := analysis.Run(context.Background(), analysis.Config{Dir: dir, Patterns: []string{"."}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			lean, err := analysis.Run(context.Background(), analysis.Config{Dir: dir, Patterns: []string{"."}, NoConflictList: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(full.Conflicts) == 0 || full.ConflictCount != len(full.Conflicts) {
+				t.Fatalf("listed: %d conflicts, count %d; want some, counted", len(full.Conflicts), full.ConflictCount)
+			}
+			if lean.Conflicts != nil || lean.ConflictCount != full.ConflictCount {
+				t.Errorf("unlisted: %d listed, count %d; want none listed, count %d", len(lean.Conflicts), lean.ConflictCount, full.ConflictCount)
+			}
+			if fmt.Sprint(lean.Matrix) != fmt.Sprint(full.Matrix) {
+				t.Errorf("matrix %v, listed %v", lean.Matrix, full.Matrix)
+			}
+			spell := func(cs []*analysis.Conflict) string {
+				var b strings.Builder
+				for _, c := range cs {
+					fmt.Fprintf(&b, "%d %d %v %s %v %v %v %v\n", c.A, c.B, c.Kind, c.Object, c.AAccess.Pos, c.AAccess.Op, c.BAccess.Pos, c.BAccess.Op)
+				}
+				return b.String()
+			}
+			for h := range full.Handlers {
+				if got, want := spell(lean.Partners(h)), spell(full.Partners(h)); got != want {
+					t.Errorf("partners of %s:\n%s\nlisted:\n%s", full.Handlers[h].Short, got, want)
+				}
+			}
+		})
+	}
+}

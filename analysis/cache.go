@@ -40,8 +40,10 @@ import (
 //     them;
 //   - every object it names translates: functions by name, globals by
 //     package and name, allocations by their place in an unchanged
-//     function, types by package and name. Local and generic named types
-//     do not, and send the function to be summarized again.
+//     function, types by package and name (those declared in a function
+//     by place, instances by their origin and arguments where they hold no
+//     struct). Other instances do not, and send the function to be
+//     summarized again.
 //
 // Summarizing a function is a deterministic function of its SSA and of
 // what it reads, so a reused summary is the one the summarizer would

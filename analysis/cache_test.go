@@ -382,3 +382,79 @@ func main() {
 	}
 	same(t, "String added", got, full)
 }
+
+// TestCacheTranslatesInstances: summaries naming an instance of a generic
+// type (iter.Seq[string]), a type declared in a function, or memory an
+// invocation shares with a goroutine it starts are reused, not made again
+// on every save.
+func TestCacheTranslatesInstances(t *testing.T) {
+	verifyTranslation = true
+	defer func() { verifyTranslation = false }()
+	dir := t.TempDir()
+	testmod.Init(t, dir, "example.com/inst")
+	src := `package main
+
+import (
+	"context"
+	"iter"
+	"slices"
+
+	"github.com/safels/safels/loop"
+)
+
+var names = []string{"a", "b"}
+
+func all() iter.Seq[string] { return slices.Values(names) }
+
+type tally struct{ n int }
+
+func count(l *loop.Loop, total *int) {
+	for range all() {
+		*total++
+	}
+}
+
+func bump(t *tally, done chan bool) { t.n++; done <- true }
+
+func spawn() int {
+	t := &tally{}
+	done := make(chan bool)
+	go bump(t, done)
+	t.n++
+	<-done
+	return t.n
+}
+
+func share(l *loop.Loop, total *int) { *total += spawn() }
+
+var sink any
+
+func keep(n int) {
+	type box struct{ n int }
+	b := &box{n: n}
+	sink = b
+	b.n++
+}
+
+func named(l *loop.Loop, total *int) { keep(*total) }
+
+func main() {
+	l := loop.New()
+	n := new(int)
+	loop.Post(l, count, n)
+	loop.Post(l, share, n)
+	loop.Post(l, named, n)
+	l.Run(context.Background())
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cache := NewCache()
+	first := run(t, dir, cache)
+	again := run(t, dir, cache)
+	if len(again.Summarized) != 0 || again.Reused != len(first.Summarized) {
+		t.Errorf("nothing changed, yet summarized again: %v (reused %d of %d)", again.Summarized, again.Reused, len(first.Summarized))
+	}
+	same(t, "no change", again, first)
+}

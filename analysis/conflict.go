@@ -44,7 +44,11 @@ func (a *analyzer) conflicts(res *Result, found []found, setup []*ssa.Function) 
 	p.compareLoose(p.compareByRoot())
 	p.givePartners()
 	cg.finish()
-	p.listConflicts()
+	if a.noList {
+		p.countConflicts()
+	} else {
+		p.listConflicts()
+	}
 	hues(res)
 }
 

@@ -38,11 +38,7 @@ var maxBucketed = 1024
 // listConflicts fills in the Result's conflicts, in their order
 // (conflictOrder), and its matrix.
 func (p *pairer) listConflicts() {
-	ids := make([]int, len(p.objs))
-	for i := range ids {
-		ids[i] = i
-	}
-	slices.SortFunc(ids, func(i, j int) int { return strings.Compare(p.objs[i].full, p.objs[j].full) })
+	ids := p.byName()
 	seen := newPairsSeen(p.n)
 	if p.n > maxBucketed {
 		var cs []*Conflict
@@ -54,7 +50,7 @@ func (p *pairer) listConflicts() {
 			})
 		}
 		slices.SortFunc(cs, conflictOrder)
-		p.res.Conflicts = cs
+		p.res.Conflicts, p.res.ConflictCount = cs, len(cs)
 		return
 	}
 	// at[b] is where the conflicts of bucket b (A, B, Kind) begin.
@@ -81,7 +77,77 @@ func (p *pairer) listConflicts() {
 			at[b]++
 		})
 	}
-	p.res.Conflicts = cs
+	p.res.Conflicts, p.res.ConflictCount = cs, len(cs)
+}
+
+// byName is the objects' ids in the order of their names.
+func (p *pairer) byName() []int {
+	ids := make([]int, len(p.objs))
+	for i := range ids {
+		ids[i] = i
+	}
+	slices.SortFunc(ids, func(i, j int) int { return strings.Compare(p.objs[i].full, p.objs[j].full) })
+	return ids
+}
+
+// countConflicts is listConflicts without the list: the matrix, the
+// count, and what pairing found kept for Result.Partners.
+func (p *pairer) countConflicts() {
+	ids := p.byName()
+	seen := newPairsSeen(p.n)
+	found := &foundConflicts{n: p.n, objs: make([]*conflictsOn, len(ids))}
+	for i, id := range ids {
+		found.objs[i] = p.objs[id]
+		p.eachNew(p.objs[id], seen, func(sp sigPair, x, y entry) {
+			p.mark(x.h, y.h, sp.k)
+			p.res.ConflictCount++
+		})
+	}
+	p.res.found = found
+}
+
+// foundConflicts is what pairing found on each object, in the order of
+// their names: the conflicts in compact form.
+type foundConflicts struct {
+	n    int
+	objs []*conflictsOn
+}
+
+// partners is the conflicts handler h takes part in, as listConflicts
+// would list them: the pairs eachNew meets that involve h, in its order
+// (by the first side's handler, then the second's), each witnessed as
+// there.
+func (f *foundConflicts) partners(h int) []*Conflict {
+	var out []*Conflict
+	seen := newPairsSeen(f.n)
+	add := func(sp sigPair, x, y entry) {
+		if seen.add(x.h, y.h, sp.k) {
+			c := conflictOf(sp, x, y)
+			out = append(out, &c)
+		}
+	}
+	for _, o := range f.objs {
+		for _, sp := range o.pairs {
+			inX, inY := sp.x.handlers.has(h), sp.y.handlers.has(h)
+			if !inX && !inY {
+				continue
+			}
+			for hx := range sp.x.handlers.all() {
+				switch {
+				case hx == h:
+					x := sp.x.firstOf(h)
+					for hy := range sp.y.handlers.all() {
+						add(sp, x, sp.y.firstOf(hy))
+					}
+				case inY:
+					add(sp, sp.x.firstOf(hx), sp.y.firstOf(h))
+				}
+			}
+		}
+		seen.reset()
+	}
+	slices.SortFunc(out, conflictOrder)
+	return out
 }
 
 // eachNew calls f for each conflict the pairs found on o stand for, the

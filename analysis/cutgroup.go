@@ -214,6 +214,8 @@ func (s *handlerSet) union(t handlerSet) {
 	}
 }
 
+func (s handlerSet) has(h int) bool { return h/64 < len(s) && s[h/64]&(1<<(h%64)) != 0 }
+
 // all yields the handlers in ascending order.
 func (s handlerSet) all() iter.Seq[int] {
 	return func(yield func(int) bool) {

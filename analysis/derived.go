@@ -38,22 +38,30 @@ func (ms *models) useDerived(l *loaded, dir string) {
 			return nil
 		}
 		return &derive.Model{Receiver: string(m.receiverEffect()), Args: string(cmpEffect(m.Args)),
-			Writes: m.Writes, Keeps: m.Keeps, Result: m.Result}
+			Writes: m.Writes, Keeps: m.Keeps, Result: m.Result, Quiet: quietPackage(pkg)}
 	}
 	ms.derived = &derivedModels{memo: map[calleeKey]*CallModel{}, d: derive.New(derive.Config{
 		Packages: l.all, Exports: l.deps.exports, Table: table, TableKey: ms.key + builtinKey(), CacheDir: dir,
 	})}
 }
 
-// builtinKey identifies the built-in table: derived models that used an
-// entry of it are derived again when it changes.
+// builtinKey identifies the built-in table (and which of its packages are
+// quiet): derived models that used an entry of it are derived again when
+// it changes.
 var builtinKey = sync.OnceValue(func() string {
 	h := sha256.New()
 	for _, m := range builtinModels {
-		fmt.Fprintf(h, "%+v;", m)
+		fmt.Fprintf(h, "%+v;%v;", m, quietPackage(m.Package))
 	}
 	return hex.EncodeToString(h.Sum(nil))
 })
+
+// quietPackage: the package calls nothing back of what it is handed but
+// the functions themselves (libraryCallbacks lists it with nothing).
+func quietPackage(pkg string) bool {
+	cb, ok := libraryCallbacks[pkg]
+	return ok && pkg != LoopPkg && len(cb.names) == 0 && len(cb.holds) == 0 && len(cb.whole) == 0 && !cb.anyName && !cb.deep
+}
 
 // lookup is the derived model of a callee, or nil: for what the
 // conservative rule treats apart (synchronization, the loop runtime,
@@ -72,7 +80,7 @@ func (dm *derivedModels) lookup(k calleeKey) *CallModel {
 		out = &CallModel{Package: k.pkg, Type: k.typ, Names: []string{k.name},
 			Receiver: Effect(m.Receiver), Args: Effect(m.Args), Writes: slices.Clone(m.Writes),
 			Keeps: m.Keeps, Result: m.Result, Why: "derived from its source",
-			derived: true, partial: m.Partial}
+			derived: true, partial: m.Partial, quiet: m.Quiet}
 		if k.method && safeReceivers[k.pkg] {
 			// As for an unmodelled call: these packages' types are safe
 			// for concurrent use through their methods.

@@ -51,7 +51,7 @@
 //	progress.go   word of what a long run is doing (Config.Progress)
 //	conflict.go   conflicts: the handlers' accesses placed, hues and colors
 //	pairs.go      accesses compared by signature, each conflict recorded once
-//	conflictlist.go the conflicts found, listed once each and in order
+//	conflictlist.go the conflicts found, listed once each and in order, or counted
 //	cutgroup.go   what accesses below one cut may reach, paired once for all
 //	publish.go    accesses named and positioned, names and chains made once
 //	cache.go      summaries kept between runs (the language server)

@@ -33,6 +33,15 @@ import (
 type invStore struct {
 	dst, val mem.Loc
 	h        int // the handler that stored it
+	// perInv: the parameter's type is made for one invocation alone
+	// (perInvocation), so the store counts for h only.
+	perInv bool
+}
+
+func (a *analyzer) newInvStore(dst, val mem.Loc, h int) invStore {
+	st := invStore{dst: dst, val: val, h: h}
+	st.perInv = a.perInvocation(st.param().Base.Type)
+	return st
 }
 
 // param: the side of the store rooted at a parameter.
@@ -47,6 +56,9 @@ func (st invStore) param() mem.Loc {
 type paramMemory struct {
 	stored    []invStore
 	published []invStore // parameters' memory (val) stored where others find it, and all it reaches
+	// byType and bySlot index stored (candidates).
+	byType map[mem.TypeKey][]int
+	bySlot map[slot][]int
 }
 
 // splitParamStores takes out of the handlers' stores those involving a
@@ -64,13 +76,13 @@ func (a *analyzer) splitParamStores(pm *paramMemory, pol *pollution, stores [][]
 			switch {
 			case st.dst.Base.Kind == mem.Param:
 				if st.val.Base.Kind != mem.Param && ownerOf(st.val) != ownFresh && pol.mayKeep(st) {
-					pm.stored = append(pm.stored, invStore{st.dst, st.val, h})
+					pm.stored = append(pm.stored, a.newInvStore(st.dst, st.val, h))
 				}
 			case st.val.Base.Kind == mem.Param:
 				if ownerOf(st.dst) == ownFresh && !shared[st.dst.Base] || !pol.mayKeep(st) {
 					continue // kept in the invocation's own object, or cannot be
 				}
-				pm.published = append(pm.published, invStore{st.dst, st.val, h})
+				pm.published = append(pm.published, a.newInvStore(st.dst, st.val, h))
 				c := *st
 				c.val = a.roots.UnknownPath(st.val.Base.Type, st.val.Path, st.val.Trunc)
 				out = append(out, &c)
@@ -146,34 +158,72 @@ func (pm *paramMemory) reach(a *analyzer, h int, l mem.Loc) []mem.Loc {
 	t := l.Base.Type
 	// What another handler stored or published counts unless its
 	// parameter was made for that invocation alone.
-	mine := func(st invStore) bool { return st.h == h || !a.perInvocation(st.param().Base.Type) }
+	mine := func(st invStore) bool { return st.h == h || !st.perInv }
 	if a.workspaceType(t) || slices.ContainsFunc(pm.published, func(p invStore) bool { return mine(p) && reachedFrom(p.val, l) }) {
 		out = append(out, a.roots.UnknownPath(t, l.Path, l.Trunc))
 	}
-	for _, st := range pm.stored {
-		if !mine(st) {
-			continue
+	for _, i := range pm.candidates(l) {
+		if st := pm.stored[i]; mine(st) {
+			out = storedReach(out, st, l)
 		}
-		d, p := st.dst.Path, l.Path
-		same := types.Identical(st.dst.Base.Type, t)
-		switch {
-		case st.dst.Trunc:
-			// Stored somewhere below d: an access below d through a
-			// pointer, or of all below a point above d, may reach
-			// anything the stored pointer leads to.
-			if same && (pathPrefix(d, p) && (l.Trunc || hasDeref(p[len(d):])) || l.Trunc && pathPrefix(p, d)) {
-				out = append(out, st.val.Deep())
-			}
-		case l.Trunc && same && pathPrefix(p, d):
-			// An access of all below a point above the slot.
+	}
+	return out
+}
+
+// storedReach adds to out what l may reach through store st.
+func storedReach(out []mem.Loc, st invStore, l mem.Loc) []mem.Loc {
+	d, p := st.dst.Path, l.Path
+	same := types.Identical(st.dst.Base.Type, l.Base.Type)
+	switch {
+	case st.dst.Trunc:
+		// Stored somewhere below d: an access below d through a
+		// pointer, or of all below a point above d, may reach
+		// anything the stored pointer leads to.
+		if same && (pathPrefix(d, p) && (l.Trunc || hasDeref(p[len(d):])) || l.Trunc && pathPrefix(p, d)) {
 			out = append(out, st.val.Deep())
-		default:
-			for k, e := range p {
-				if e.Kind == mem.Deref && sameKeptSlot(st.dst, mem.Loc{Base: l.Base, Path: p[:k]}) {
-					out = append(out, st.val.Extend(p[k+1:], l.Trunc))
-				}
+		}
+	case l.Trunc && same && pathPrefix(p, d):
+		// An access of all below a point above the slot.
+		out = append(out, st.val.Deep())
+	default:
+		for k, e := range p {
+			if e.Kind == mem.Deref && sameKeptSlot(st.dst, mem.Loc{Base: l.Base, Path: p[:k]}) {
+				out = append(out, st.val.Extend(p[k+1:], l.Trunc))
 			}
 		}
+	}
+	return out
+}
+
+// candidates are the indexes, in order, of the stores storedReach may
+// find something in for l: those into a parameter of l's type, and those
+// into the slot of a pointer l goes through. (An index of pm.stored, made
+// once: every access of every handler's parameters asks.)
+func (pm *paramMemory) candidates(l mem.Loc) []int {
+	if pm.byType == nil {
+		pm.byType, pm.bySlot = map[mem.TypeKey][]int{}, map[slot][]int{}
+		for i, st := range pm.stored {
+			k := mem.KeyOf(st.dst.Base.Type)
+			pm.byType[k] = append(pm.byType[k], i)
+			if len(st.dst.Path) > 0 && !st.dst.Trunc {
+				sl := slotOf(st.dst)
+				pm.bySlot[sl] = append(pm.bySlot[sl], i)
+			}
+		}
+	}
+	out := pm.byType[mem.KeyOf(l.Base.Type)]
+	more := false
+	for k, e := range l.Path {
+		if e.Kind == mem.Deref && k > 0 {
+			if ids := pm.bySlot[slotOf(mem.Loc{Base: l.Base, Path: l.Path[:k]})]; len(ids) > 0 {
+				out = append(slices.Clip(out), ids...)
+				more = true
+			}
+		}
+	}
+	if more {
+		slices.Sort(out)
+		out = slices.Compact(out)
 	}
 	return out
 }

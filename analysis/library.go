@@ -856,8 +856,15 @@ type callbackTarget struct {
 	src ssa.Value
 }
 
+// quiet: fn, without a body here, runs no code but its own library's,
+// by its derived model: it calls nothing back.
+func (a *analyzer) quiet(fn *ssa.Function) bool {
+	m := a.models.lookup(keyOf(fn))
+	return m != nil && m.quiet
+}
+
 // libraryPkgs are the packages of the code without a body that call
-// reaches, if any.
+// reaches and that may call back (not quiet), if any.
 func (a *analyzer) libraryPkgs(call ssa.CallInstruction) []string {
 	c := call.Common()
 	if _, ok := c.Value.(*ssa.Builtin); ok {
@@ -879,7 +886,7 @@ func (a *analyzer) libraryPkgs(call ssa.CallInstruction) []string {
 	}
 	var pkgs []string
 	for _, fn := range fns {
-		if fn.Blocks == nil {
+		if fn.Blocks == nil && !a.quiet(fn) {
 			if p := calleePkg(fn); !slices.Contains(pkgs, p) {
 				pkgs = append(pkgs, p)
 			}
@@ -1318,6 +1325,20 @@ func (a *analyzer) cbIndex() map[string][]*ssa.Function {
 // methods, as the library may take the address of what it walks), with a
 // body here.
 func (a *analyzer) methodsNamed(t types.Type, name string) []*ssa.Function {
+	byName, _ := a.named.At(t).(map[string][]*ssa.Function)
+	if byName == nil {
+		byName = map[string][]*ssa.Function{}
+		a.named.Set(t, byName)
+	}
+	if fns, ok := byName[name]; ok {
+		return fns
+	}
+	fns := a.methodsNamedOf(t, name)
+	byName[name] = fns
+	return fns
+}
+
+func (a *analyzer) methodsNamedOf(t types.Type, name string) []*ssa.Function {
 	var out []*ssa.Function
 	for _, tt := range []types.Type{t, types.NewPointer(t)} {
 		if _, ok := tt.(*types.Pointer); ok {

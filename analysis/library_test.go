@@ -1,6 +1,7 @@
 package analysis_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/safels/safels/analysis"
@@ -254,4 +255,30 @@ func TestFreshLoad(t *testing.T) {
 // variable or a shared container is shared.
 func TestDerived(t *testing.T) {
 	wanttest.Run(t, "testdata/derived")
+}
+
+// TestQuietLibraryCalls: a library method whose derived model runs no code
+// but its own (gnet's c.SetContext only stores the session) calls nothing
+// back: OnOpen does not "call" the event handler's other methods that the
+// connection's event loop holds. c.Write does call them (on a failed
+// write it closes the connection through the handler's OnClose).
+func TestQuietLibraryCalls(t *testing.T) {
+	r, err := analysis.Run(context.Background(), analysis.Config{Dir: "testdata/servers/gnetctx", Patterns: []string{"."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{"(*server).OnOpen", "(*server).OnOpen", false},
+		{"(*server).OnOpen", "(*server).OnClose", false},
+		{"(*server).OnOpen", "(*server).OnTraffic", false},
+		{"(*server).OnClose", "(*server).OnClose", true},
+		{"(*server).OnTraffic", "(*server).OnClose", true},
+	} {
+		if got := cell(t, r, c.a, c.b) != 0; got != c.want {
+			t.Errorf("%s/%s conflict = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
 }

@@ -75,8 +75,9 @@ type CallModel struct {
 	Why string `json:"why"`
 
 	// derived: read from the library's source (derived.go), not written;
-	// partial: some of it was assumed there.
-	derived, partial bool
+	// partial: some of it was assumed there; quiet: it runs no code it
+	// was not derived from (derive.Model.Quiet), so calls nothing back.
+	derived, partial, quiet bool
 }
 
 // Effect is what a call does to memory it is handed.

@@ -171,8 +171,11 @@ type Phase struct {
 
 // Result is what Run computes.
 type Result struct {
-	Handlers  []*Handler
-	Conflicts []*Conflict
+	Handlers []*Handler
+	// Conflicts lists every conflict (nil under Config.NoConflictList);
+	// ConflictCount counts them.
+	Conflicts     []*Conflict
+	ConflictCount int
 	// Matrix[i][j] holds the Kind bits of handlers i and j (symmetric).
 	Matrix   [][]Kind
 	Problems []Problem
@@ -196,6 +199,9 @@ type Result struct {
 	fset   *token.FileSet
 	pkgs   []*packages.Package
 	hashes map[string][sha256.Size]byte
+	// found: the conflicts in the compact form pairing found them in,
+	// for Partners where they were not listed.
+	found *foundConflicts
 }
 
 // Analysed reports whether content is exactly what the result was computed
@@ -218,8 +224,12 @@ func (r *Result) Syntax(filename string) (*token.FileSet, *ast.File, *types.Pack
 	return nil, nil, nil, nil, false
 }
 
-// Partners returns, for handler index h, the conflicts it takes part in.
+// Partners returns, for handler index h, the conflicts it takes part in,
+// in the order of the list.
 func (r *Result) Partners(h int) []*Conflict {
+	if r.Conflicts == nil && r.found != nil {
+		return r.found.partners(h)
+	}
 	var out []*Conflict
 	for _, c := range r.Conflicts {
 		if c.A == h || c.B == h {

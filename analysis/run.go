@@ -112,6 +112,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	}
 	a.useModels(spec.Models, fns)
 	a.invocationTypes = spec.InvocationTypes
+	a.noList = cfg.NoConflictList
 	if !cfg.NoDerive {
 		a.models.useDerived(l, cfg.LibraryCache)
 	}

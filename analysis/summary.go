@@ -14,6 +14,7 @@ import (
 	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/callgraph"
 	"golang.org/x/tools/go/ssa"
+	"golang.org/x/tools/go/types/typeutil"
 )
 
 // A rawAccess is an access found while summarizing a function, relative to
@@ -435,6 +436,8 @@ type analyzer struct {
 	models    *models // calls into code without a body (models.go)
 	// invocationTypes: the spec's, for perInvocation (invocation.go).
 	invocationTypes []TypeRef
+	// noList: Config.NoConflictList.
+	noList bool
 
 	// Reuse of summaries across runs (cache.go); all nil without a Cache.
 	prev      *generation                // what the previous run left
@@ -482,6 +485,9 @@ type analyzer struct {
 	boxed     map[mem.TypeKey]bool
 	cbMethods map[string][]*ssa.Function
 	cbTargets map[ssa.CallInstruction][]callbackTarget
+	// named: methodsNamed's answers, by type then name (the method sets
+	// of unnamed types are not cached by the program's MethodSets).
+	named typeutil.Map
 	// links: the packages each main package links (programs.go).
 	links map[*types.Package]map[*types.Package]bool
 	// cbSigs: the signatures library code calls each name by, and

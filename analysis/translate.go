@@ -27,6 +27,7 @@ type translator struct {
 	locs      map[string]mem.Loc // by the old loc's key
 	files     map[*token.File]*token.File
 	pkgs      map[string]*types.Package
+	ctxt      *types.Context // instances the translator makes
 }
 
 func (a *analyzer) translator(prev *generation) *translator {
@@ -43,6 +44,7 @@ func (a *analyzer) translator(prev *generation) *translator {
 		locs:      map[string]mem.Loc{},
 		files:     map[*token.File]*token.File{},
 		pkgs:      map[string]*types.Package{},
+		ctxt:      types.NewContext(),
 	}
 	for _, p := range a.prog.AllPackages() {
 		t.pkgs[p.Pkg.Path()] = p.Pkg
@@ -481,9 +483,10 @@ func (t *translator) field(oldParent, newParent types.Type, f *types.Var) (*type
 	return st.Field(i), true
 }
 
-// typ translates a type: named types by package and name, the rest by
-// structure. Local and generic named types and type parameters do not
-// translate.
+// typ translates a type: named types by package and name (those declared
+// in a function by place), instances of generic ones that hold no struct
+// by their origin and arguments, the rest by structure. Other instances
+// and type parameters do not translate.
 func (t *translator) typ(old types.Type) (types.Type, bool) {
 	if old == nil {
 		return nil, true
@@ -537,8 +540,11 @@ func (t *translator) typ0(old types.Type) types.Type {
 		if obj.Pkg() == nil {
 			return o // error, comparable
 		}
-		if o.TypeArgs().Len() > 0 || obj.Parent() != obj.Pkg().Scope() {
-			return nil
+		if obj.Parent() != obj.Pkg().Scope() {
+			if o.TypeArgs().Len() > 0 {
+				return nil
+			}
+			return t.local(obj)
 		}
 		p := t.pkgs[obj.Pkg().Path()]
 		if p == nil {
@@ -547,6 +553,9 @@ func (t *translator) typ0(old types.Type) types.Type {
 		tn, ok := p.Scope().Lookup(obj.Name()).(*types.TypeName)
 		if !ok {
 			return nil
+		}
+		if o.TypeArgs().Len() > 0 {
+			return t.instance(o, tn.Type())
 		}
 		return tn.Type()
 	case *types.Pointer:
@@ -621,6 +630,79 @@ func (t *translator) typ0(old types.Type) types.Type {
 		return types.NewInterfaceType(methods, nil).Complete()
 	}
 	return nil
+}
+
+// local translates a type declared in a function body: the type of the
+// same name declared at the same place, in the same block, of this run's
+// package, if the package's content is what it was.
+func (t *translator) local(obj *types.TypeName) types.Type {
+	p := t.pkgs[obj.Pkg().Path()]
+	if key, ok := t.a.pkgKeys[p]; p == nil || !ok || t.prev.pkgKeys[p.Path()] != key {
+		return nil
+	}
+	pos, ok := t.pos(obj.Pos())
+	if !ok || !pos.IsValid() {
+		return nil
+	}
+	scope := p.Scope().Innermost(pos)
+	if scope == nil {
+		return nil
+	}
+	tn, ok := scope.Lookup(obj.Name()).(*types.TypeName)
+	if !ok || tn.Pos() != pos || tn.IsAlias() {
+		return nil
+	}
+	return tn.Type()
+}
+
+// instance translates an instance of a generic type (iter.Seq[string])
+// by instantiating this run's origin with the translated arguments. Only
+// where the instance holds no struct: the fields of an instance made here
+// are not the ones this run's code selects (locs key fields by identity).
+func (t *translator) instance(o *types.Named, origin types.Type) types.Type {
+	if hasStruct(o.Underlying(), map[types.Type]bool{}) {
+		return nil
+	}
+	args := make([]types.Type, o.TypeArgs().Len())
+	for i := range args {
+		a, ok := t.typ(o.TypeArgs().At(i))
+		if !ok {
+			return nil
+		}
+		args[i] = a
+	}
+	n, err := types.Instantiate(t.ctxt, origin, args, false)
+	if err != nil {
+		return nil
+	}
+	return n
+}
+
+// hasStruct: a value of type t holds a struct, or may (an interface).
+func hasStruct(t types.Type, seen map[types.Type]bool) bool {
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		return false
+	case *types.Pointer:
+		return hasStruct(u.Elem(), seen)
+	case *types.Slice:
+		return hasStruct(u.Elem(), seen)
+	case *types.Array:
+		return hasStruct(u.Elem(), seen)
+	case *types.Chan:
+		return hasStruct(u.Elem(), seen)
+	case *types.Map:
+		return hasStruct(u.Key(), seen) || hasStruct(u.Elem(), seen)
+	case *types.Signature:
+		// A function value holds what it captured, not what its
+		// parameters and results are: no loc goes through them.
+		return false
+	}
+	return true
 }
 
 func (t *translator) tuple(o *types.Tuple) (*types.Tuple, bool) {

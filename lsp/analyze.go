@@ -152,7 +152,7 @@ func (s *server) run(ctx context.Context) {
 	// Where a long analysis is, in the debug log (serve -v): each phase's
 	// end and, every 2 seconds, the progress of the one running.
 	progressLog := func(msg string) { s.log.Debug("analysis progress", "root", root, "at", msg) }
-	res, err := analysis.Run(boundCtx, analysis.Config{Dir: root, Overlay: overlay, Env: s.opts.Env, Cache: cache, Progress: progressLog})
+	res, err := analysis.Run(boundCtx, analysis.Config{Dir: root, Overlay: overlay, Env: s.opts.Env, Cache: cache, Progress: progressLog, NoConflictList: true})
 	if boundCtx.Err() != nil {
 		s.cancelled(ctx, boundCtx, time.Since(start))
 		endMsg = "stopped: " + context.Cause(boundCtx).Error()
@@ -165,12 +165,12 @@ func (s *server) run(ctx context.Context) {
 		s.client.ShowMessage(ctx, &protocol.ShowMessageParams{Type: protocol.MessageTypeError, Message: "safels: " + err.Error()})
 		return
 	}
-	s.log.Info("analysis", "elapsed", time.Since(start), "handlers", len(res.Handlers), "conflicts", len(res.Conflicts), "problems", len(res.Problems),
+	s.log.Info("analysis", "elapsed", time.Since(start), "handlers", len(res.Handlers), "conflicts", res.ConflictCount, "problems", len(res.Problems),
 		"summarized", len(res.Summarized), "reused", res.Reused, "phases", phases(res.Phases))
 	if s.log.Enabled(ctx, slog.LevelDebug) { // the list is long on a large workspace
 		s.log.Debug("summarized", "functions", strings.Join(res.Summarized, ","))
 	}
-	progress.say(fmt.Sprintf("writing the diagnostics of %d conflicts in %s", len(res.Conflicts), root))
+	progress.say(fmt.Sprintf("writing the diagnostics of %d conflicts in %s", res.ConflictCount, root))
 	written := time.Now()
 	snap := &snapshot{res: res, findings: diagnostics.Findings(res), overlay: overlay, versions: versions, texts: map[string]*text{}}
 

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/tools/go/packages"
 )
@@ -67,19 +68,23 @@ func (d *Deriver) key(p *packages.Package, budget int) string {
 	return s
 }
 
-func (d *Deriver) cacheFile(path string, budget int) string {
-	sum := sha256.Sum256([]byte(path))
-	return filepath.Join(d.cfg.CacheDir, fmt.Sprintf("%s-%d.json", hex.EncodeToString(sum[:12]), budget))
+// cacheFile is where the derivation of content key key is kept: named
+// by the key, so that runs of other tables (another project's
+// .safels.json, another version of safels) or other sources keep theirs
+// beside it instead of overwriting it on every run.
+func (d *Deriver) cacheFile(key string) string {
+	return filepath.Join(d.cfg.CacheDir, key+".json")
 }
 
-// readCache is the cached derivation of path, if it was made from the
+// readCache is the cached derivation of content key key, if it was made from the
 // same sources as now, its dependencies' included; nil otherwise (a
 // missing, corrupt or stale file).
-func (d *Deriver) readCache(path string, budget int, key string) *pkgModels {
+func (d *Deriver) readCache(key string) *pkgModels {
 	if d.cfg.CacheDir == "" || key == "" {
 		return nil
 	}
-	b, err := os.ReadFile(d.cacheFile(path, budget))
+	name := d.cacheFile(key)
+	b, err := os.ReadFile(name)
 	if err != nil {
 		return nil
 	}
@@ -97,13 +102,14 @@ func (d *Deriver) readCache(path string, budget int, key string) *pkgModels {
 			return nil
 		}
 	}
+	markUsed(name)
 	return e.Models
 }
 
 // writeCache keeps a derivation; a failure to write only costs the next
 // run a derivation. The file is renamed into place, so that a reader
 // never sees half of it.
-func (d *Deriver) writeCache(path string, budget int, key string, ms *pkgModels) {
+func (d *Deriver) writeCache(key string, ms *pkgModels) {
 	if d.cfg.CacheDir == "" || key == "" {
 		return
 	}
@@ -111,7 +117,8 @@ func (d *Deriver) writeCache(path string, budget int, key string, ms *pkgModels)
 	if err != nil || os.MkdirAll(d.cfg.CacheDir, 0o755) != nil {
 		return
 	}
-	name := d.cacheFile(path, budget)
+	d.trimOnce()
+	name := d.cacheFile(key)
 	tmp, err := os.CreateTemp(d.cfg.CacheDir, ".tmp-*")
 	if err != nil {
 		return
@@ -123,5 +130,59 @@ func (d *Deriver) writeCache(path string, budget int, key string, ms *pkgModels)
 	}
 	if os.Rename(tmp.Name(), name) != nil {
 		os.Remove(tmp.Name())
+	}
+}
+
+// Files no run has used for trimAge are removed, at most once per
+// trimEvery: keys change with every source, table and version, so
+// without it the directory only grows. A file's modification time says
+// when it was last used (markUsed), at the precision of usedEvery.
+const (
+	trimAge   = 5 * 24 * time.Hour
+	trimEvery = 24 * time.Hour
+	usedEvery = time.Hour
+	trimFile  = "trim.txt"
+)
+
+// markUsed records that a run read the file now.
+func markUsed(name string) {
+	if fi, err := os.Stat(name); err == nil && time.Since(fi.ModTime()) > usedEvery {
+		now := time.Now()
+		os.Chtimes(name, now, now) // a failure only lets it be trimmed sooner
+	}
+}
+
+// trimOnce trims the cache directory the first time a run writes to it,
+// if the last trim was more than trimEvery ago.
+func (d *Deriver) trimOnce() {
+	if d.trimmed {
+		return
+	}
+	d.trimmed = true
+	trim(d.cfg.CacheDir, time.Now())
+}
+
+// trim removes the derivations (and files left half-written) of dir
+// unused since trimAge before now.
+func trim(dir string, now time.Time) {
+	marker := filepath.Join(dir, trimFile)
+	if fi, err := os.Stat(marker); err == nil && now.Sub(fi.ModTime()) < trimEvery {
+		return
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".json") && !strings.HasPrefix(name, ".tmp-") {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && now.Sub(fi.ModTime()) > trimAge {
+			os.Remove(filepath.Join(dir, name))
+		}
+	}
+	if os.MkdirAll(dir, 0o755) == nil && os.WriteFile(marker, nil, 0o644) == nil {
+		os.Chtimes(marker, now, now)
 	}
 }

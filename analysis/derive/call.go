@@ -24,6 +24,13 @@ func (st *state) call(c *ssa.CallCommon, v ssa.Value) {
 	}
 	fn := c.StaticCallee()
 	if fn == nil {
+		if fns, ok := st.fl.calledField(c.Value); ok {
+			// A function value of one of the package's fields.
+			for _, f := range fns {
+				st.apply(st.fl.sums[f], args, v, false)
+			}
+			return
+		}
 		st.unknown(args, v) // a function value
 		return
 	}
@@ -75,12 +82,27 @@ func (st *state) call(c *ssa.CallCommon, v ssa.Value) {
 		st.unknown(args, v)
 		return
 	}
+	if m.Quiet && hasFuncArg(args) {
+		// A function that calls nothing back on its own may still call
+		// the function it is handed (slices.SortFunc's cmp).
+		st.calls = true
+	}
 	st.apply(fromModel(m, len(args), method), args, v, method)
+}
+
+func hasFuncArg(args []ssa.Value) bool {
+	for _, a := range args {
+		if _, ok := a.Type().Underlying().(*types.Signature); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // unknown: code the derivation cannot see may read and write all its
 // arguments reach, keep them anywhere, and return anything.
 func (st *state) unknown(args []ssa.Value, v ssa.Value) {
+	st.calls = true
 	var all taint
 	for _, a := range args {
 		all |= st.closure(st.of(a))
@@ -114,6 +136,7 @@ func (st *state) apply(s *summary, args []ssa.Value, v ssa.Value, method bool) {
 	if s.partial {
 		st.assumed(all)
 	}
+	st.calls = st.calls || s.calls
 	for i, a := range args {
 		t := st.closure(st.of(a))
 		e := effWrite

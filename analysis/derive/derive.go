@@ -31,6 +31,12 @@ type Model struct {
 	// Partial: some of it was assumed (a call the derivation could not
 	// see through), not derived.
 	Partial bool `json:"partial,omitempty"`
+	// Quiet: it runs no code but its own package's and that of quiet
+	// callees: no interface method, no function value, nothing without
+	// a model. So it calls nothing of its caller's back. (In a table
+	// entry: the package calls nothing back but the functions it is
+	// handed.)
+	Quiet bool `json:"quiet,omitempty"`
 }
 
 // Table gives the hand-written model of a function of another package:
@@ -39,7 +45,7 @@ type Table func(pkg, typ, name string) *Model
 
 // Version changes whenever the derivation does: cached models of another
 // version are not read.
-const Version = "derive-1"
+const Version = "derive-3"
 
 // Depth is how many packages deep a derivation follows calls into other
 // packages' derived models: the package asked about and, below it, those
@@ -73,6 +79,7 @@ type Deriver struct {
 	imports map[string]*types.Package // export data read for derivations
 	done    map[pkgBudget]*pkgModels
 	keys    map[string]string // content key of a package's sources
+	trimmed bool              // the cache directory was trimmed (cache.go)
 	Stats   Stats
 }
 
@@ -152,7 +159,7 @@ func (d *Deriver) models(path string, budget int) *pkgModels {
 		return nil
 	}
 	key := d.key(p, budget)
-	if ms := d.readCache(path, budget, key); ms != nil {
+	if ms := d.readCache(key); ms != nil {
 		d.Stats.Cached++
 		d.done[k] = ms
 		return ms
@@ -165,7 +172,7 @@ func (d *Deriver) models(path string, budget int) *pkgModels {
 	} else {
 		d.Stats.Derived++
 	}
-	d.writeCache(path, budget, key, ms)
+	d.writeCache(key, ms)
 	d.done[k] = ms
 	return ms
 }
@@ -288,7 +295,7 @@ func recvName(t types.Type) (string, bool) {
 
 // model is the summary in the table's form.
 func (s *summary) model(fn *ssa.Function) *Model {
-	m := &Model{Keeps: s.keeps, Result: s.result, Partial: s.partial}
+	m := &Model{Keeps: s.keeps, Result: s.result, Partial: s.partial, Quiet: !s.calls}
 	effs := s.eff
 	if fn.Signature.Recv() != nil && len(effs) > 0 {
 		m.Receiver, effs = effName(effs[0]), effs[1:]

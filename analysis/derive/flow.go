@@ -54,8 +54,10 @@ type summary struct {
 	keeps  string // "nothing", "receiver", "result" or "" (anywhere)
 	result string // "fresh" or ""
 	// whole: the derivation gave up on the function (conservative);
-	// partial: some call in it was taken conservatively.
-	whole, partial bool
+	// partial: some call in it was taken conservatively; calls: it may
+	// run code the derivation does not know (an interface method, a
+	// function value, a call without a model), which may be the caller's.
+	whole, partial, calls bool
 }
 
 func bottom(n int) *summary {
@@ -63,7 +65,7 @@ func bottom(n int) *summary {
 }
 
 func conservative(n int) *summary {
-	s := &summary{eff: make([]eff, n), whole: true, partial: true}
+	s := &summary{eff: make([]eff, n), whole: true, partial: true, calls: true}
 	for i := range s.eff {
 		s.eff[i] = effWrite
 	}
@@ -82,7 +84,7 @@ func keepRank(k string) int {
 
 // join is the least summary above both: the fixpoint only climbs.
 func join(a, b *summary) *summary {
-	out := &summary{eff: make([]eff, len(a.eff)), whole: a.whole || b.whole, partial: a.partial || b.partial}
+	out := &summary{eff: make([]eff, len(a.eff)), whole: a.whole || b.whole, partial: a.partial || b.partial, calls: a.calls || b.calls}
 	for i := range out.eff {
 		out.eff[i] = max(a.eff[i], b.eff[i])
 	}
@@ -101,7 +103,7 @@ func join(a, b *summary) *summary {
 }
 
 func (s *summary) equal(o *summary) bool {
-	if s.keeps != o.keeps || s.result != o.result || s.whole != o.whole || s.partial != o.partial {
+	if s.keeps != o.keeps || s.result != o.result || s.whole != o.whole || s.partial != o.partial || s.calls != o.calls {
 		return false
 	}
 	for i := range s.eff {
@@ -115,7 +117,7 @@ func (s *summary) equal(o *summary) bool {
 // fromModel is a table's or another package's model as a summary of a
 // callee with n parameters (the receiver first if method).
 func fromModel(m *Model, n int, method bool) *summary {
-	s := &summary{eff: make([]eff, n), keeps: m.Keeps, result: m.Result, partial: m.Partial}
+	s := &summary{eff: make([]eff, n), keeps: m.Keeps, result: m.Result, partial: m.Partial, calls: !m.Quiet}
 	if m.Result == "first" {
 		s.result = "first"
 	}
@@ -146,6 +148,9 @@ type flows struct {
 	sums   map[*ssa.Function]*summary
 	deps   map[string]string
 	order  []*ssa.Function
+	// fields: the functions the package's unexported fields of function
+	// type may hold (fields.go); nil where the package imports unsafe.
+	fields map[*types.Var]*fieldSet
 }
 
 func analyzable(fn *ssa.Function) bool {
@@ -161,6 +166,7 @@ func (fl *flows) run() {
 		}
 	}
 	sort.Slice(fl.order, func(i, j int) bool { return fl.order[i].String() < fl.order[j].String() })
+	fl.fields = fl.fieldFuncs()
 	for range 40 {
 		changed := false
 		for _, fn := range fl.order {
@@ -191,7 +197,7 @@ type state struct {
 
 	reads, writes, keepAny, keepRecv, keepF taint
 	res, resAll                             taint
-	fEsc, whole, partial                    bool
+	fEsc, whole, partial, calls             bool
 }
 
 func (fl *flows) analyze(fn *ssa.Function) *summary {
@@ -214,7 +220,7 @@ func (fl *flows) analyze(fn *ssa.Function) *summary {
 }
 
 func (st *state) summary() *summary {
-	s := &summary{eff: make([]eff, len(st.fn.Params)), partial: st.partial}
+	s := &summary{eff: make([]eff, len(st.fn.Params)), partial: st.partial, calls: st.calls}
 	for i := range s.eff {
 		switch {
 		case st.writes&(1<<i) != 0:

@@ -193,7 +193,7 @@ func NewContext(p *ssa.Parameter, t types.Type) *Base {
 
 // Again makes b's root anew, by its kind and key scheme, for site and t: a
 // root of an earlier run's summary in this run's program. Nil where b's
-// scheme is not one of Fresh, FreshResult, Registered and Shared; the
+// scheme is not one of Fresh, FreshResult, GoShared, Registered and Shared; the
 // caller compares the keys.
 func (r *Roots) Again(b *Base, site ssa.Value, t types.Type) *Base {
 	switch {
@@ -204,6 +204,11 @@ func (r *Roots) Again(b *Base, site ssa.Value, t types.Type) *Base {
 		}
 	case b.Kind == Fresh:
 		return r.Fresh(site, t).Base
+	case b.Kind == Shared && strings.HasPrefix(b.Key, "go:"):
+		// GoShared's: the fresh memory it stands for, again.
+		if f := r.Again(&Base{Kind: Fresh, Key: b.Key[len("go:"):]}, site, t); f != nil {
+			return r.GoShared(f).Base
+		}
 	case b.Kind == Shared && strings.HasPrefix(b.Key, "r:"):
 		return r.Registered(site, t).Base
 	case b.Kind == Shared:

@@ -77,7 +77,8 @@ func check(args []string, stdout, stderr io.Writer) int {
 		}()
 	}
 	wd, _ := os.Getwd()
-	cfg := analysis.Config{Dir: wd, Patterns: fs.Args()}
+	// Only -format json prints each conflict; the rest need their count.
+	cfg := analysis.Config{Dir: wd, Patterns: fs.Args(), NoConflictList: *format != "json"}
 	if *verbose {
 		began := time.Now()
 		cfg.Progress = func(msg string) {
@@ -117,7 +118,7 @@ func check(args []string, stdout, stderr io.Writer) int {
 			parts = append(parts, fmt.Sprintf("%s %s", p.Name, p.Elapsed.Round(time.Millisecond)))
 		}
 		fmt.Fprintf(stderr, "safels: %d packages, %d handlers, %d conflicts in %s (%s)\n",
-			res.Packages, len(res.Handlers), len(res.Conflicts), total.Round(time.Millisecond), strings.Join(parts, ", "))
+			res.Packages, len(res.Handlers), res.ConflictCount, total.Round(time.Millisecond), strings.Join(parts, ", "))
 		fmt.Fprintf(stderr, "safels: library packages analysed from source: %d derived, %d read from the cache, %d beyond the analysis\n",
 			res.Library.Derived, res.Library.Cached, res.Library.Failed)
 	}
@@ -147,7 +148,7 @@ func check(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "safels: no handler found in %d package(s): nothing was checked (see \"What counts as a handler\" in the README; .safels.json declares others)\n", res.Packages)
 		return exitError
 	}
-	if len(res.Conflicts) > 0 {
+	if res.ConflictCount > 0 {
 		return exitConflicts
 	}
 	// Code that was not analysed may be what the handlers share (they

@@ -96,7 +96,7 @@ func generate(ctx context.Context, dir string) ([]byte, []string, error) {
 	if len(pkg.Errors) > 0 {
 		return nil, nil, fmt.Errorf("%s: %v", dir, pkg.Errors[0])
 	}
-	res, err := analysis.Run(ctx, analysis.Config{Dir: dir, Patterns: []string{"./..."}})
+	res, err := analysis.Run(ctx, analysis.Config{Dir: dir, Patterns: []string{"./..."}, NoConflictList: true})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -121,7 +121,7 @@ func vet(args []string, stdout, stderr io.Writer) int {
 	if cfg.VetxOnly || strings.Contains(cfg.ID, " [") {
 		return 0 // a dependency, or a test variant of a package checked on its own
 	}
-	res, err := analysis.Run(context.Background(), analysis.Config{Dir: cfg.Dir, Patterns: []string{"."}})
+	res, err := analysis.Run(context.Background(), analysis.Config{Dir: cfg.Dir, Patterns: []string{"."}, NoConflictList: true})
 	if err != nil {
 		fmt.Fprintf(stderr, "safels: %v\n", err)
 		return exitError
