@@ -85,6 +85,7 @@ type handlerInfo struct {
 	color     colorMode // how to color its context
 	ctype     reflect.Type
 	pc        uintptr        // its code's address
+	ix        uint32         // its index in handlerCache, which invocations hold (≥ 1)
 	ctypeWord unsafe.Pointer // typeWord of its context's type
 	err       error          // WithStrictTable: Post of it fails with err
 	invoke    func(l *Loop, fn unsafe.Pointer, ctx any)
@@ -112,12 +113,50 @@ type handlerInfo struct {
 // (handlers are few). The instantiations of a generic handler for context
 // types of one shape share their code, so an entry is checked against the
 // context's type, and others of the same code are kept aside.
+//
+// Each info has an index, which invocations hold in its place (a 32-bit
+// word beside their seq: see inv): the first infoDirect in an array, the
+// rest in a slice that a new handler copies.
 type handlerCache struct {
 	fast   [fastSlots]atomic.Pointer[handlerInfo]
 	m      atomic.Pointer[map[uintptr]*handlerInfo]
 	mu     sync.Mutex
 	shared map[handlerKey]*handlerInfo // code shared with the entry in m
+	n      uint32                      // infos indexed, under mu
+	direct [infoDirect]atomic.Pointer[handlerInfo]
+	more   atomic.Pointer[[]*handlerInfo] // index infoDirect on
 }
+
+// infoDirect: the infos a loop finds by index in an array (index 0 is no
+// handler's: see inv.hix).
+const infoDirect = 256
+
+// at is the info of index ix ≥ 1.
+func (c *handlerCache) at(ix uint32) *handlerInfo {
+	if ix < infoDirect {
+		return c.direct[ix].Load()
+	}
+	return (*c.more.Load())[ix-infoDirect]
+}
+
+// index gives hi the next index, under mu.
+func (c *handlerCache) index(hi *handlerInfo) {
+	c.n++
+	hi.ix = c.n
+	if hi.ix < infoDirect {
+		c.direct[hi.ix].Store(hi)
+		return
+	}
+	var more []*handlerInfo
+	if p := c.more.Load(); p != nil {
+		more = *p
+	}
+	more = append(slices.Clip(more), hi)
+	c.more.Store(&more)
+}
+
+// infoOf is the info of v's handler (v is no stand-in).
+func (s *sched) infoOf(v *inv) *handlerInfo { return s.handlers.at(v.hix) }
 
 type handlerKey struct {
 	pc    uintptr
@@ -141,9 +180,11 @@ func (c *handlerCache) add(k handlerKey, hi *handlerInfo) *handlerInfo {
 		if got := c.shared[k]; got != nil {
 			return got
 		}
+		c.index(hi)
 		c.shared[k] = hi
 		return hi
 	}
+	c.index(hi)
 	m := maps.Clone(old)
 	m[k.pc] = hi
 	c.m.Store(&m)

@@ -1,7 +1,6 @@
 package loop
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"log"
@@ -257,8 +256,8 @@ func Post[C any](l *Loop, h func(*Loop, C), c C) error {
 			return err
 		}
 	}
-	v := inv{info: hi, fn: *(*unsafe.Pointer)(unsafe.Pointer(&h)), ctx: c}
-	return s.post(&v, l.w)
+	v := inv{hix: hi.ix, fn: *(*unsafe.Pointer)(unsafe.Pointer(&h)), ctx: c}
+	return s.post(&v, hi, l.w)
 }
 
 // waitRoom waits until the queue is below the limit (WithQueueLimit).
@@ -509,10 +508,19 @@ func (l *Loop) Drain() []Invocation {
 		}
 		runtime.Gosched()
 	}
-	slices.SortStableFunc(admitted, func(a, b inv) int { return cmp.Compare(a.seq, b.seq) })
+	slices.SortStableFunc(admitted, func(a, b inv) int {
+		switch {
+		case seqBefore(a.seq, b.seq):
+			return -1
+		case seqBefore(b.seq, a.seq):
+			return 1
+		}
+		return 0
+	})
 	out := make([]Invocation, 0, len(admitted)+len(held))
 	for _, v := range append(admitted, held...) {
-		out = append(out, Invocation{Handler: v.info.name, Run: func() { v.run(s.pub) }})
+		hi := s.infoOf(&v)
+		out = append(out, Invocation{Handler: hi.name, Run: func() { v.run(s.pub, hi) }})
 	}
 	return out
 }
@@ -521,7 +529,7 @@ func (l *Loop) Drain() []Invocation {
 // gone).
 func (s *sched) collect(admitted, held []inv) ([]inv, []inv) {
 	take := func(v *inv) {
-		if v.info == nil {
+		if v.hix == 0 {
 			p := v.ctx.(*pending)
 			if p.drained {
 				return // taken from its other wait list

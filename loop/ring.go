@@ -8,18 +8,28 @@ import (
 
 // inv is an invocation, held by value in the queues: a Post of a handler
 // whose context is a pointer (or any pointer-shaped value) allocates
-// nothing. It is passed by pointer: copies of it are few.
+// nothing. It is passed by pointer: copies of it are few. It takes 32
+// bytes, half a cache line, where it took 48 (a pointer to the handler's
+// info in place of hix and seq, a 64-bit seq, and a pointer to its color's
+// entry, which is now found again when it is released: heldEntry): with
+// 0.1 µs handlers the loop spent 1 to 3% less CPU per event for it (30
+// runs of each in alternation, 1 and 2 cores).
 type inv struct {
-	// info is the handler's; nil marks a stand-in for an invocation that
-	// waits for its hue and its color at once: ctx holds the *pending,
-	// which sits in both wait lists, and whichever grants it last makes it
-	// runnable.
-	info *handlerInfo
-	fn   unsafe.Pointer // the handler: a func(*Loop, C) value
-	ctx  any            // the context
-	ce   *colorEntry    // its color's entry, if colored
-	seq  uint64         // from posted: the order posted, for Drain
+	// hix is the handler's info: sched.infoAt(hix). 0 marks a stand-in
+	// for an invocation that waits for its hue and its color at once: ctx
+	// holds the *pending, which sits in both wait lists, and whichever
+	// grants it last makes it runnable.
+	hix uint32
+	// seq is from posted, the order posted, for Drain: modulo 2^32, which
+	// orders the invocations queued at once while they are fewer than
+	// 2^31 (see seqBefore).
+	seq uint32
+	fn  unsafe.Pointer // the handler: a func(*Loop, C) value
+	ctx any            // the context
 }
+
+// seqBefore orders a before b, modulo 2^32.
+func seqBefore(a, b uint32) bool { return int32(a-b) < 0 }
 
 type pending struct {
 	waits   atomic.Int32
@@ -27,7 +37,7 @@ type pending struct {
 	drained bool
 }
 
-func (v *inv) run(l *Loop) { v.info.invoke(l, v.fn, v.ctx) }
+func (v *inv) run(l *Loop, hi *handlerInfo) { hi.invoke(l, v.fn, v.ctx) }
 
 // invokeAs calls a handler taking a C, given as an inv holds it.
 func invokeAs[C any](l *Loop, fn unsafe.Pointer, ctx any) {
@@ -40,7 +50,7 @@ func invokeAs[C any](l *Loop, fn unsafe.Pointer, ctx any) {
 // for; it reports whether it has all it needs now, and replaces a
 // stand-in by the invocation it stands for.
 func granted(v *inv) bool {
-	if v.info != nil {
+	if v.hix != 0 {
 		return true
 	}
 	p := v.ctx.(*pending)
@@ -172,7 +182,7 @@ type runQueue struct {
 // its seq.
 func (q *runQueue) pushCounted(v *inv) {
 	q.pushed++
-	v.seq = q.pushed
+	v.seq = uint32(q.pushed)
 	q.r.push(v)
 	if q.r.n == 1 {
 		q.any.Store(true)

@@ -1,23 +1,24 @@
 package loop
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 // The ring against a slice: pushes, pops, rings put in front, and the
 // whole taken out and put back, at random, across segment boundaries.
 func TestRing(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	plain := &handlerInfo{name: "plain"}
 	var q ring
 	var model []inv
-	next := uint64(0)
+	next := uint32(0)
 	mk := func() inv {
 		next++
-		v := inv{info: plain, seq: next}
+		v := inv{hix: 1, seq: next}
 		if r.IntN(10) == 0 {
-			v.info = nil // a stand-in
+			v.hix = 0 // a stand-in
 		}
 		return v
 	}
@@ -72,11 +73,10 @@ func TestRing(t *testing.T) {
 // once its segment is done: a ring that keeps its last segment clears it
 // when it empties, and a segment from the pool comes clear.
 func TestRingLetsContextsGo(t *testing.T) {
-	plain := &handlerInfo{name: "plain"}
 	ctx := new(int)
 	var q ring
 	for i := 0; i < 2*segSize+3; i++ {
-		q.push(&inv{info: plain, ctx: ctx, seq: uint64(i)})
+		q.push(&inv{hix: 1, ctx: ctx, seq: uint32(i)})
 	}
 	var v inv
 	for q.popTo(&v) {
@@ -92,7 +92,7 @@ func TestRingLetsContextsGo(t *testing.T) {
 
 	s := &segment{dirty: 3}
 	for i := range 3 {
-		s.buf[i] = inv{info: plain, ctx: ctx}
+		s.buf[i] = inv{hix: 1, ctx: ctx}
 	}
 	segments.Put(s)
 	got := getSegment()
@@ -103,5 +103,40 @@ func TestRingLetsContextsGo(t *testing.T) {
 		if x != (inv{}) {
 			t.Fatalf("slot %d of a segment from the pool is not clear: %+v", i, x)
 		}
+	}
+}
+
+// An invocation takes half a cache line (see inv), and seq orders across
+// the wrap of its 32 bits.
+func TestInvSize(t *testing.T) {
+	if n := unsafe.Sizeof(inv{}); n > 32 {
+		t.Errorf("an invocation takes %d bytes", n)
+	}
+	for _, c := range []struct{ a, b uint32 }{{1, 2}, {0xFFFFFFFF, 0}, {0xFFFFFF00, 5}, {7, 1<<31 + 6}} {
+		if !seqBefore(c.a, c.b) || seqBefore(c.b, c.a) {
+			t.Errorf("seqBefore(%#x, %#x) = %t, seqBefore(%#x, %#x) = %t", c.a, c.b, seqBefore(c.a, c.b), c.b, c.a, seqBefore(c.b, c.a))
+		}
+	}
+}
+
+// Drain orders what it gives back by seq across the wrap of its 32 bits.
+func TestDrainOrderAcrossSeqWrap(t *testing.T) {
+	var order []int
+	free := func(_ *Loop, i int) { order = append(order, i) }
+	l := New(WithTable(testTable(t, map[string]Constraint{funcName(free): {}})), WithWorkers(4))
+	const before = 1<<32 - 5 // as if that many had run
+	l.s.posted.Store(before)
+	w := l.s.workers[0]
+	w.ran, w.ended = before, before
+	w.publish()
+	for i := range 10 {
+		Post(l, free, i)
+	}
+	l.Stop()
+	for _, v := range l.Drain() {
+		v.Run()
+	}
+	if fmt.Sprint(order) != "[0 1 2 3 4 5 6 7 8 9]" {
+		t.Errorf("drained in the order %v", order)
 	}
 }

@@ -43,15 +43,15 @@ type hueQueue struct {
 	_  [64]byte
 }
 
-// admit asks for v's resources; it returns true if v has them all and
-// may run now, else v waits in their queues. v is counted in posted.
+// admit asks for v's resources (hi is v's handler's); it returns true if
+// v has them all and may run now, else v waits in their queues. v is
+// counted in posted.
 //
 // A resource that is free is taken with a CAS, without its lock, when it
 // is the only one v needs (a handler that has a hue or a color, not both):
 // taking one resource cannot deadlock, and a resource is free only when
 // nothing waits for it, so the order of its queue holds.
-func (s *sched) admit(v *inv) bool {
-	hi := v.info
+func (s *sched) admit(v *inv, hi *handlerInfo) bool {
 	if s.single || hi.hue == 0 && !hi.colored {
 		return true
 	}
@@ -77,12 +77,10 @@ func (s *sched) admit(v *inv) bool {
 	e := shard.lookup(key, hash)
 	if h == nil {
 		if e != nil && e.st.Load() == 0 && e.st.CompareAndSwap(0, lkHeld) {
-			v.ce = e
 			return true
 		}
 		shard.mu.Lock()
 		e = shard.entryFrom(e, key, hash)
-		v.ce = e
 		ok := takeLocked(&e.st)
 		if !ok {
 			e.q.push(v)
@@ -94,21 +92,21 @@ func (s *sched) admit(v *inv) bool {
 	// order (see the top of this file).
 	h.mu.Lock()
 	shard.mu.Lock()
-	v.ce = shard.entryFrom(e, key, hash)
+	e = shard.entryFrom(e, key, hash)
 	hueBusy := !takeLocked(&h.st)
-	colorBusy := !takeLocked(&v.ce.st)
+	colorBusy := !takeLocked(&e.st)
 	switch {
 	case hueBusy && colorBusy:
 		p := &pending{inv: *v}
 		p.waits.Store(2)
 		stand := inv{ctx: p, seq: v.seq}
 		h.q.push(&stand)
-		v.ce.q.push(&stand)
-		v.ce.standIns++
+		e.q.push(&stand)
+		e.standIns++
 	case hueBusy:
 		h.q.push(v)
 	case colorBusy:
-		v.ce.q.push(v)
+		e.q.push(v)
 	}
 	shard.mu.Unlock()
 	h.mu.Unlock()
@@ -132,7 +130,8 @@ func (s *sched) admit(v *inv) bool {
 // w.
 func (s *sched) release(w *worker) {
 	a := &w.cur // the color's next goes straight there: read w.cur first
-	e, hue := a.ce, a.info.hue
+	hi := s.infoOf(a)
+	e, hue := w.heldEntry(a, hi), hi.hue
 	aok := false
 	if e != nil {
 		if w.crun.e == e && w.crun.r.n > 0 {
@@ -144,7 +143,7 @@ func (s *sched) release(w *worker) {
 				sh := e.shard
 				sh.mu.Lock()
 				aok = e.q.popTo(a)
-				if aok && a.info == nil {
+				if aok && a.hix == 0 {
 					e.standIns--
 				} else if aok && e.q.n > 0 && e.standIns == 0 {
 					w.crun.e = e
@@ -239,28 +238,30 @@ func (s *sched) admitted() uint64 {
 	return s.posted.Load()
 }
 
-// post queues v, posted from worker w (nil: from outside the loop).
-func (s *sched) post(v *inv, w *worker) error {
+// post queues v, of the handler hi, posted from worker w (nil: from
+// outside the loop).
+func (s *sched) post(v *inv, hi *handlerInfo, w *worker) error {
 	if s.single {
 		return s.postSingle(v, w)
 	}
-	if v.info.exclusive {
+	if hi.exclusive {
 		return s.postExclusive(v, w)
 	}
 	if fastPost(s.mode.Load(), w) {
-		v.seq = s.posted.Add(1)
+		seq := s.posted.Add(1)
+		v.seq = uint32(seq)
 		// posted then mode, while a barrier sets mode then reads posted:
 		// one of the two sees the other.
 		if fastPost(s.mode.Load(), w) {
-			s.place(v, w)
-			if w == nil && v.seq%yieldEvery == 0 && s.queued() >= yieldEvery {
+			s.place(v, hi, w)
+			if w == nil && seq%yieldEvery == 0 && s.queued() >= yieldEvery {
 				runtime.Gosched() // see yieldEvery
 			}
 			return nil
 		}
-		return s.postSlow(v, w, true)
+		return s.postSlow(v, hi, w, true)
 	}
-	return s.postSlow(v, w, false)
+	return s.postSlow(v, hi, w, false)
 }
 
 // yieldEvery: a Post from outside the loop's handlers that finds this
@@ -278,11 +279,11 @@ const yieldEvery = 1024
 // place queues v, counted in posted, posted from worker w (nil: from
 // outside the loop): with a single worker, on inject, in the order posted;
 // else it asks for v's hue and color and queues v if it has them.
-func (s *sched) place(v *inv, w *worker) {
+func (s *sched) place(v *inv, hi *handlerInfo, w *worker) {
 	switch {
 	case s.single:
 		s.enqueue(v, nil)
-	case s.admit(v):
+	case s.admit(v, hi):
 		s.enqueue(v, w)
 	}
 }
@@ -299,7 +300,7 @@ func fastPost(m uint32, w *worker) bool {
 
 // postSlow queues v while a barrier, a Shutdown or Stop is pending;
 // counted says v is in posted already.
-func (s *sched) postSlow(v *inv, w *worker, counted bool) error {
+func (s *sched) postSlow(v *inv, hi *handlerInfo, w *worker, counted bool) error {
 	s.gate.Lock()
 	m := s.mode.Load()
 	if m&(modeStopped|modeClosing) != 0 {
@@ -321,10 +322,10 @@ func (s *sched) postSlow(v *inv, w *worker, counted bool) error {
 		return err
 	}
 	if !counted {
-		v.seq = s.posted.Add(1)
+		v.seq = uint32(s.posted.Add(1))
 	}
 	s.gate.Unlock()
-	s.place(v, w)
+	s.place(v, hi, w)
 	return nil
 }
 
@@ -374,7 +375,7 @@ func (s *sched) postExclusive(v *inv, w *worker) error {
 		s.gate.Unlock()
 		return ErrStopped
 	}
-	v.seq = s.posted.Load()
+	v.seq = uint32(s.posted.Load())
 	s.hold(v)
 	s.mode.Or(modeClosing)
 	var e inv
@@ -401,7 +402,7 @@ func (s *sched) check(dst *inv) bool {
 		return false
 	}
 	if len(s.held) > 0 {
-		if h := &s.held[0]; h.info.exclusive {
+		if h := &s.held[0]; s.infoOf(h).exclusive {
 			*dst = *h
 			s.held = s.held[1:]
 			s.heldN.Add(-1)
@@ -423,7 +424,7 @@ func (s *sched) check(dst *inv) bool {
 // it in w.cur and sets w.hasNext. Otherwise w.cur is stale.
 func (s *sched) complete(w *worker) {
 	w.hasNext = false
-	if w.cur.info.exclusive && !s.single {
+	if !s.single && s.infoOf(&w.cur).exclusive {
 		s.completeExclusive(w)
 		return
 	}
@@ -447,10 +448,10 @@ func (s *sched) completeExclusive(w *worker) {
 	s.gate.Lock()
 	defer s.gate.Unlock()
 	s.exclRunning = false
-	for len(s.held) > 0 && !s.held[0].info.exclusive {
+	for len(s.held) > 0 && !s.infoOf(&s.held[0]).exclusive {
 		h := &s.held[0]
-		h.seq = s.posted.Add(1)
-		if s.admit(h) {
+		h.seq = uint32(s.posted.Add(1))
+		if s.admit(h, s.infoOf(h)) {
 			if !w.hasNext {
 				w.cur, w.hasNext = *h, true
 			} else {
@@ -467,4 +468,44 @@ func (s *sched) completeExclusive(w *worker) {
 	if !w.hasNext {
 		w.hasNext = s.check(&w.cur)
 	}
+}
+
+// heldEntry is the entry of the color that w.cur (a), of the handler hi,
+// holds, as sched.heldEntry finds it; but first w.lastEntry, the last one
+// it found, which is the same while w follows a color's chain: an entry
+// that is alive (not dead) is the one of its key (see sched.heldEntry).
+func (w *worker) heldEntry(a *inv, hi *handlerInfo) *colorEntry {
+	if !hi.colored {
+		return nil // its context is no color it holds
+	}
+	if e := w.lastEntry; e != nil && hi.color == colorAddr && e.key.val == nil &&
+		e.key.addr == uintptr(dataWord(a.ctx)) && e.st.Load() != lkDead {
+		return e
+	}
+	e := w.s.heldEntry(a, hi)
+	if e != nil {
+		w.lastEntry = e
+	}
+	return e
+}
+
+// heldEntry is the entry of the color that v, of the handler hi, holds;
+// nil if it is not colored. Invocations do not keep it (see inv): it is
+// found again as admit found it, in the shard's cache, else in its map.
+// A color's entry leaves the map (dead) only while the color is free, so
+// while v holds it, the live entry of its key is v's.
+func (s *sched) heldEntry(v *inv, hi *handlerInfo) *colorEntry {
+	if !hi.colored {
+		return nil
+	}
+	key := colorOf(hi, v.ctx)
+	hash := hashOf(key)
+	sh := &s.shards[shardOf(hash)]
+	if e := sh.lookup(key, hash); e != nil && e.st.Load() != lkDead {
+		return e
+	}
+	sh.mu.Lock()
+	e := sh.entry(key, hash)
+	sh.mu.Unlock()
+	return e
 }

@@ -42,8 +42,9 @@ type worker struct {
 	// run next (see complete and runChain).
 	cur       inv
 	hasNext   bool
-	inHandler bool     // w.cur's handler runs (see handlerEnded)
-	crun      colorRun // invocations of the color w.cur holds, taken at once
+	inHandler bool        // w.cur's handler runs (see handlerEnded)
+	crun      colorRun    // invocations of the color w.cur holds, taken at once
+	lastEntry *colorEntry // a hint: the entry of the last color released (see heldEntry)
 	// own holds what a single worker took from inject at once: all of
 	// it, segments and all, with no copy. With several workers, a worker
 	// moves a share of inject to q through batch (scratch, made when it
@@ -422,7 +423,7 @@ func (w *worker) handlerEnded(x any) bool {
 		w.ended++
 	}
 	if x != nil {
-		s.onPanic(w.cur.info.name, x, debug.Stack())
+		s.onPanic(s.infoOf(&w.cur).name, x, debug.Stack())
 	}
 	if !s.single {
 		s.complete(w)
@@ -495,7 +496,7 @@ func (w *worker) runSingleFrom() (done, ok bool) {
 			w.roomMade()
 		}
 		w.inHandler = true
-		w.cur.run(&w.self)
+		w.cur.run(&w.self, s.infoOf(&w.cur))
 		w.inHandler = false
 		w.ended++
 		if w.ended%publishEvery == 0 {
@@ -553,17 +554,17 @@ func (w *worker) roomMade() {
 func (w *worker) runChain() {
 	s := w.s
 	start := time.Duration(-1) // when the chain started; -1: not read
-	if w.cur.info.slow.Load() {
+	ran := s.infoOf(&w.cur)    // the handler of w.cur, run next
+	if ran.slow.Load() {
 		start = monotonic()
 	}
 	last := start // the last reading, taken before span began; -1: none
 	var span handlerSpan
 	step := 0
-	probe := w.tick%8 == 0 || w.cur.info.probes.Load() < probeFirst // time steps 1 and 2
-	quick := w.cur.info.quick.Load()                                // every handler of the chain so far is quick
+	probe := w.tick%8 == 0 || ran.probes.Load() < probeFirst // time steps 1 and 2
+	quick := ran.quick.Load()                                // every handler of the chain so far is quick
 	for {
-		ran := w.cur.info
-		w.runOne() // w.cur is the next to run now, if hasNext
+		w.runOne(ran) // w.cur is the next to run now, if hasNext
 		if !w.hasNext {
 			return
 		}
@@ -574,13 +575,16 @@ func (w *worker) runChain() {
 		}
 		if !w.othersWait() {
 			last, step = -1, 0
+			ran = s.infoOf(&w.cur)
 			continue
 		}
+		prev := ran
+		ran = s.infoOf(&w.cur)
 		step++
-		span.add(ran)
-		quick = quick && w.cur.info.quick.Load()
+		span.add(prev)
+		quick = quick && ran.quick.Load()
 		timed := step&(step-1) == 0 && (step > 2 && !quick || probe && step <= 2) || step%32 == 0
-		if !timed && !ran.slow.Load() && !w.cur.info.slow.Load() {
+		if !timed && !prev.slow.Load() && !ran.slow.Load() {
 			continue
 		}
 		now := monotonic()
@@ -674,13 +678,13 @@ var epoch = time.Now()
 
 func monotonic() time.Duration { return time.Since(epoch) }
 
-// runOne runs w.cur and completes it (complete leaves in w.cur what w
-// may run next, if hasNext). If the handler does not return, runFrom's
-// deferred recovery completes it (handlerEnded).
-func (w *worker) runOne() {
+// runOne runs w.cur, of the handler hi, and completes it (complete leaves
+// in w.cur what w may run next, if hasNext). If the handler does not
+// return, runFrom's deferred recovery completes it (handlerEnded).
+func (w *worker) runOne(hi *handlerInfo) {
 	s := w.s
 	v := &w.cur
-	if !v.info.exclusive {
+	if !hi.exclusive {
 		w.ran++
 	} else {
 		s.exclQueued.Store(0)
@@ -689,7 +693,7 @@ func (w *worker) runOne() {
 		w.roomMade()
 	}
 	w.inHandler = true
-	v.run(&w.self)
+	v.run(&w.self, hi)
 	w.inHandler = false
 	s.complete(w)
 }

@@ -172,3 +172,42 @@ func TestChainUnlearnsSlow(t *testing.T) {
 		t.Fatalf("still slow after %d quick runs in chains", n)
 	}
 }
+
+// A worker finds the color entry a finished invocation held from the one
+// it released last (heldEntry's hint) only for a colored handler: a
+// handler of a hue whose context is a pointer too (bump, posted on the
+// connection) holds no color, and releasing the connection's for it left
+// the color held by nobody, so that the connection's next invocation
+// waited forever.
+func TestReleaseHintOnlyForColored(t *testing.T) {
+	var onConn, bump func(*Loop, *int)
+	ran := 0
+	onConn = func(l *Loop, c *int) {
+		ran++
+		if ran == 1 {
+			Post(l, bump, c)
+		}
+	}
+	bump = func(l *Loop, c *int) { ran++ }
+	l := New(WithTable(testTable(t, map[string]Constraint{
+		funcName(onConn): {Colored: true},
+		funcName(bump):   {Hue: 1},
+	})), WithWorkers(2))
+	w := l.s.workers[0]   // the loop is not run: the test drives one worker
+	l.s.nstarted.Store(1) // as if Run had started it, for find
+	var conn int
+	drive := func(want int) {
+		t.Helper()
+		for ran < want {
+			if !w.find() {
+				t.Fatalf("the worker found nothing to run after %d of %d", ran, want)
+			}
+			w.runChain()
+		}
+	}
+	Post(l, onConn, &conn)
+	Post(l, onConn, &conn)
+	drive(3) // two onConn, and the bump of the first after them
+	Post(l, onConn, &conn)
+	drive(4)
+}
