@@ -7,6 +7,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -50,6 +51,10 @@ var (
 	items  = []*item{{Name: "a"}}
 	orders = []*order{{N: 1}}
 	hits   int
+	// upstream is one TLS connection every request writes to and reads
+	// from: a net.Conn, safe for concurrent use.
+	upstream *tls.Conn
+	echoed   = make([]byte, 64)
 )
 
 // match: a global *regexp.Regexp is only read by matching.
@@ -132,6 +137,22 @@ func orderCount(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprint(w, orders[0].N) // want "/orders reads orders\\[i\\]\\.N; /decode writes"
 }
 
+// relay writes to and reads from the shared connection into a buffer of
+// its own: the connection is safe for concurrent use (net.Conn's
+// contract), the buffer is the request's.
+func relay(w http.ResponseWriter, r *http.Request) {
+	buf := make([]byte, 64)
+	upstream.Write([]byte(r.URL.Path))
+	n, _ := upstream.Read(buf)
+	w.Write(buf[:n])
+}
+
+// echo reads into a buffer every request shares: Read writes it.
+func echo(w http.ResponseWriter, r *http.Request) {
+	n, _ := upstream.Read(echoed) // want "/echo writes echoed\\.\\.\\.; /echo \\(another invocation\\) reads and writes it"
+	w.Write(echoed[:n])           // want "/echo reads echoed\\.\\.\\.; /echo \\(another invocation\\) writes it"
+}
+
 // count is a plain race, kept so the file shows a true finding beside the
 // false ones it must not show.
 func count(w http.ResponseWriter, r *http.Request) {
@@ -148,6 +169,7 @@ func main() {
 		"/match": match, "/encode": encode, "/encode2": encodeToo, "/exec": exec,
 		"/query": query, "/render": render, "/other": renderOther, "/log": logged,
 		"/pool": pooled, "/value": withValue, "/decode": decode, "/orders": orderCount, "/count": count,
+		"/relay": relay, "/echo": echo,
 	} {
 		http.HandleFunc(p, h)
 	}
@@ -158,3 +180,4 @@ func main() {
 // races: "/decode" "/decode" -- Decode writes orders[0].N through the fresh req
 // races: "/decode" "/orders" -- decode writes orders[0].N, orderCount reads it
 // races: "/count" "/count" -- count writes hits
+// races: "/echo" "/echo" -- Read writes the shared echoed buffer, which each request also reads
