@@ -633,6 +633,10 @@ type libraryCallback struct {
 	// as templates do), not only those of the interfaces that have them
 	// (callsig.go).
 	anySig bool
+	// streams: what it is handed as a non-empty interface (an io.Reader
+	// to decode from, an io.Writer to print to) it calls methods on but
+	// never walks, though deep: it walks only what it is handed as any.
+	streams bool
 }
 
 // fmt and the encodings read and write only the streams they are handed
@@ -645,14 +649,14 @@ type libraryCallback struct {
 // (on miniflux, each handler then reached a decompressing reader's Read
 // and, through it, an XML outline's decoder).
 var libraryCallbacks = map[string]libraryCallback{
-	"fmt":            {names: []string{"String", "Error", "Format", "GoString", "Scan"}, deep: true},
-	"encoding/json":  {names: []string{"MarshalJSON", "UnmarshalJSON", "MarshalText", "UnmarshalText"}, deep: true},
-	"encoding/xml":   {names: []string{"MarshalXML", "UnmarshalXML", "MarshalXMLAttr", "UnmarshalXMLAttr", "MarshalText", "UnmarshalText"}, deep: true},
-	"encoding/gob":   {names: []string{"GobEncode", "GobDecode", "MarshalBinary", "UnmarshalBinary"}, deep: true},
-	"text/template":  {names: []string{"String", "Error", "Write"}, deep: true, anySig: true},
-	"html/template":  {names: []string{"String", "Error", "Write"}, deep: true, anySig: true},
-	"log":            {names: []string{"String", "Error", "Format", "GoString", "Write"}, deep: true},
-	"log/slog":       {names: []string{"String", "Error", "LogValue", "MarshalJSON", "MarshalText", "Write", "Handle", "Enabled"}, deep: true},
+	"fmt":            {names: []string{"String", "Error", "Format", "GoString", "Scan", "ReadRune", "UnreadRune"}, deep: true, streams: true},
+	"encoding/json":  {names: []string{"MarshalJSON", "UnmarshalJSON", "MarshalText", "UnmarshalText"}, deep: true, streams: true},
+	"encoding/xml":   {names: []string{"MarshalXML", "UnmarshalXML", "MarshalXMLAttr", "UnmarshalXMLAttr", "MarshalText", "UnmarshalText", "ReadByte"}, deep: true, streams: true},
+	"encoding/gob":   {names: []string{"GobEncode", "GobDecode", "MarshalBinary", "UnmarshalBinary", "ReadByte"}, deep: true, streams: true},
+	"text/template":  {names: []string{"String", "Error", "Write"}, deep: true, anySig: true, streams: true},
+	"html/template":  {names: []string{"String", "Error", "Write"}, deep: true, anySig: true, streams: true},
+	"log":            {names: []string{"String", "Error", "Format", "GoString", "Write"}, deep: true, streams: true},
+	"log/slog":       {names: []string{"String", "Error", "LogValue", "MarshalJSON", "MarshalText", "Write", "Handle", "Enabled"}, deep: true, streams: true},
 	"errors":         {names: []string{"Error", "Unwrap", "Is", "As"}},
 	"sort":           {names: []string{"Len", "Less", "Swap"}},
 	"container/heap": {names: []string{"Len", "Less", "Swap", "Push", "Pop"}},
@@ -925,7 +929,10 @@ func (a *analyzer) libraryCallbacksAt(call ssa.CallInstruction) []callbackTarget
 			if len(cb.none) > 0 && a.callsOnlyNamed(call, pkg, cb.none) {
 				continue
 			}
-			if exact && (c.Signature().Recv() != nil || c.IsInvoke()) && isErrorMethod(a.calleeName(call), c.Signature()) {
+			// An error's Error: a library type's, by the convention, also
+			// where no implementation reaches the call (no workspace
+			// method does, so the error is the library's).
+			if (exact || c.IsInvoke() && c.Method.Pkg() == nil) && (c.Signature().Recv() != nil || c.IsInvoke()) && isErrorMethod(a.calleeName(call), c.Signature()) {
 				cb = errorMethod
 			}
 			walk := cb
@@ -1111,6 +1118,12 @@ func (a *analyzer) argCallbacks(cb libraryCallback, arg ssa.Value, as types.Type
 	}
 	if len(names) == 0 {
 		return
+	}
+	if cb.streams && argIt != nil && !argIt.Empty() {
+		// A stream (NewDecoder's io.Reader, Fprint's io.Writer): its
+		// methods and the package's names are called on it, it is not
+		// walked. What is walked is handed as any.
+		cb.deep = false
 	}
 	concrete, open := dynamicValues(arg)
 	if as != nil {

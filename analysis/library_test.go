@@ -282,3 +282,12 @@ func TestQuietLibraryCalls(t *testing.T) {
 		}
 	}
 }
+
+// TestStreams: encoding/json walks what it is handed as any, not the
+// reader it decodes from, and an error it returns is formatted without
+// calling back the workspace: a handler decoding into its own value does
+// not call a workspace type's UnmarshalJSON (miniflux's translations'),
+// one decoding into that type does.
+func TestStreams(t *testing.T) {
+	wanttest.Run(t, "testdata/streams")
+}
