@@ -433,7 +433,10 @@ func (g *gen) lib() {
 			g.line("}")
 		case 2:
 			g.line("%s := &Cnt{}", v)
-			g.line("lexpvar.Publish(fmt.Sprint(\"lv\", lseq.Add(1)), %s)", v)
+			// Named by this program's lseq too: the programs of one
+			// runner share expvar's table, which panics on a name
+			// published twice.
+			g.line("lexpvar.Publish(fmt.Sprintf(\"lv%%p-%%d\", &lseq, lseq.Add(1)), %s)", v)
 			g.line("%s.N = s", v)
 		default:
 			g.line("lexpvar.Do(func(kv lexpvar.KeyValue) { s += len(kv.Value.String()) })")
