@@ -164,6 +164,9 @@ func TestFrameworks(t *testing.T) {
 		{"gnet1app", analysis.ModelConcurrent, []string{"(*echoServer).React"}},
 		{"gnet2app", analysis.ModelConcurrent, []string{"(*server).OnOpen", "(*server).OnTraffic"}},
 		{"keys", analysis.ModelLoop, []string{"bus.KeyCtrlC", "bus.KeyEnter", "onBus"}}, // from .safels.json
+		// zerolog's events stay each request's own beside a generic
+		// listener whose Close publishes its receiver (inbucket's).
+		{"zlogapp", analysis.ModelConcurrent, []string{"GET /monitor", "GET /mailbox/{name}", "GET /mailbox/{name}/{id}"}},
 	} {
 		t.Run(tc.dir, func(t *testing.T) {
 			r := wanttest.Run(t, filepath.Join("testdata/servers", tc.dir))

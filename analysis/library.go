@@ -1365,6 +1365,46 @@ func (a *analyzer) methodsNamedOf(t types.Type, name string) []*ssa.Function {
 // recvType is a method's receiver type.
 func recvType(fn *ssa.Function) types.Type { return fn.Signature.Recv().Type() }
 
+// holdsInPlace: memory of type outer holds a value of type t in place:
+// itself, in its fields, or among its elements (a slice's or a map's
+// memory is its elements), not behind pointers nor in an interface (a
+// value made into one is a copy, elsewhere). A generic t matches its
+// every instance, a type parameter any type.
+func holdsInPlace(outer, t types.Type) bool {
+	return holdsInPlaceDepth(outer, t, 0)
+}
+
+func holdsInPlaceDepth(outer, t types.Type, depth int) bool {
+	if _, ok := types.Unalias(outer).(*types.TypeParam); ok || depth > 8 {
+		return true // beyond what is told apart: maybe
+	}
+	if types.Identical(outer, t) || sameGeneric(outer, t) {
+		return true
+	}
+	switch u := outer.Underlying().(type) {
+	case *types.Struct:
+		for i := 0; i < u.NumFields(); i++ {
+			if holdsInPlaceDepth(u.Field(i).Type(), t, depth+1) {
+				return true
+			}
+		}
+	case *types.Array:
+		return holdsInPlaceDepth(u.Elem(), t, depth+1)
+	case *types.Slice:
+		return holdsInPlaceDepth(u.Elem(), t, depth+1)
+	case *types.Map:
+		return holdsInPlaceDepth(u.Key(), t, depth+1) || holdsInPlaceDepth(u.Elem(), t, depth+1)
+	}
+	return false
+}
+
+// sameGeneric: a and b are instances (or the origin) of one generic type.
+func sameGeneric(a, b types.Type) bool {
+	na, ok := types.Unalias(a).(*types.Named)
+	nb, ok2 := types.Unalias(b).(*types.Named)
+	return ok && ok2 && (na.TypeParams().Len() > 0 || na.TypeArgs().Len() > 0) && na.Origin() == nb.Origin()
+}
+
 // dynamicValues: the values v may hold, concrete (each made into an
 // interface in sight, or v itself if its type is concrete), and the
 // sources that are not in sight (open: a parameter, a load, a result).

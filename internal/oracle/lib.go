@@ -76,6 +76,20 @@ var (
 	laf    = Af(func(s int) int { return s + 1 })
 )
 
+// Mark's MarshalJSON publishes its receiver, as Tag's String does; a
+// Marks holds one in place, where json calls it (an addressable field).
+type Mark struct{ N int }
+
+func (m *Mark) MarshalJSON() ([]byte, error) {
+	if lastMark != nil {
+		lastMark.N++
+	}
+	lastMark = m
+	return []byte("1"), nil
+}
+
+type Marks struct{ M Mark }
+
 // Pub is filled in where it is made, then published (lpub).
 type Pub struct {
 	N   int
@@ -148,6 +162,7 @@ var (
 	sink      = &Sink{}
 	sinkTotal int
 	lastTag   *Tag
+	lastMark  *Mark
 	lmap      sync.Map
 	lonce     sync.Once
 	lbuf      bytes.Buffer
@@ -186,7 +201,7 @@ func (g *gen) lib() {
 	case Contextual:
 		n = 12
 	case Mixed:
-		n = 43
+		n = 46
 	}
 	switch k := r.IntN(n); k {
 	// This invocation's own memory.
@@ -440,6 +455,29 @@ func (g *gen) lib() {
 			g.line("%s.N = s", v)
 		default:
 			g.line("lexpvar.Do(func(kv lexpvar.KeyValue) { s += len(kv.Value.String()) })")
+		}
+	case 43, 44, 45:
+		// A callback that publishes its receiver, reached from a
+		// fresh object handed to the library: the receiver held
+		// through an interface (a Tag in a Box, fmt calls its String)
+		// is what the object holds, published though the Box is not;
+		// one held in place (json calls a Marks' field's MarshalJSON)
+		// publishes the object itself. Written after, either is
+		// memory the next call writes.
+		v := g.fresh("tg")
+		switch r.IntN(3) {
+		case 0:
+			g.line("%s := &Tag{}", v)
+			g.line("s += len(fmt.Sprint(&Box{V: %s}))", v)
+			g.line("%s.N += s", v)
+		case 1:
+			g.line("%s := &Marks{}", v)
+			g.line("json.Marshal(%s)", v)
+			g.line("%s.M.N += s", v)
+		default:
+			g.line("%s := new(Marks)", v)
+			g.line("json.Marshal(&%s.M)", v)
+			g.line("%s.M.N = s", v)
 		}
 	case 34, 35, 36:
 		g.line("%s", pick(r, "lpeer.(*Peer).N++", "s += lpeer.(*Peer).N", "s += oopsTotal", "oopsTotal = s", "lpeer.(*Peer).Error(nil)"))
