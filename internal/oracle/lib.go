@@ -4,7 +4,8 @@ import "math/rand/v2"
 
 // The library shapes: handlers that hand their memory to library code
 // (fmt, strings, sort, maps, encoding/json, a fresh bytes.Buffer, sync
-// types, a bufio.Reader read through io.ByteReader). The analysis has no body for the standard library: what a call
+// types, a bufio.Reader read through io.ByteReader, mime/multipart's
+// Writer). The analysis has no body for the standard library: what a call
 // there does is a model's word (analysis/models.go), and the methods the
 // library calls back on what it is given (String, Error, MarshalJSON,
 // Len/Less/Swap, Write) are workspace code it must follow
@@ -176,6 +177,8 @@ var (
 	lsrcs     = func() *atomic.Value { v := new(atomic.Value); v.Store(io.Reader(&Src{})); return v }()
 	lring     = cring.New(1) // a ring other rings are linked into
 	lseq      atomic.Int64  // names expvar.Publish has not seen
+	lmwBuf    bytes.Buffer
+	lmw       = multipart.NewWriter(&lmwBuf) // a writer every invocation may add parts to
 
 	_ = strings.Repeat
 	_ = maps.Clone[map[int]int]
@@ -187,7 +190,7 @@ var (
 )
 `
 
-const libImports = "\t\"bufio\"\n\t\"bytes\"\n\tcring \"container/ring\"\n\t\"encoding/json\"\n\tlexpvar \"expvar\"\n\t\"fmt\"\n\t\"io\"\n\t\"maps\"\n\t\"slices\"\n\t\"sort\"\n\t\"strings\"\n"
+const libImports = "\t\"bufio\"\n\t\"bytes\"\n\tcring \"container/ring\"\n\t\"encoding/json\"\n\tlexpvar \"expvar\"\n\t\"fmt\"\n\t\"io\"\n\t\"maps\"\n\t\"mime/multipart\"\n\t\"slices\"\n\t\"sort\"\n\t\"strings\"\n"
 
 const libFields = "\t// The library shapes' (lib.go).\n\tLab Label\n\tRec Rec\n\tOut bytes.Buffer\n"
 
@@ -201,7 +204,7 @@ func (g *gen) lib() {
 	case Contextual:
 		n = 12
 	case Mixed:
-		n = 46
+		n = 48
 	}
 	switch k := r.IntN(n); k {
 	// This invocation's own memory.
@@ -478,6 +481,24 @@ func (g *gen) lib() {
 			g.line("%s := new(Marks)", v)
 			g.line("json.Marshal(&%s.M)", v)
 			g.line("%s.M.N = s", v)
+		}
+	case 46, 47:
+		// mime/multipart's Writer, derived from its source: a new one
+		// and its parts point to each other only, the invocation's
+		// own; parts added to the shared one write it and its buffer.
+		switch r.IntN(3) {
+		case 0:
+			b, mw, fw := g.fresh("b"), g.fresh("mw"), g.fresh("fw")
+			g.line("var %s bytes.Buffer", b)
+			g.line("%s := multipart.NewWriter(&%s)", mw, b)
+			g.line("%s, _ := %s.CreateFormFile(\"f\", \"a.txt\")", fw, mw)
+			g.line("%s.Write([]byte(\"x\"))", fw)
+			g.line("%s.Close()", mw)
+			g.line("s += %s.Len()", b)
+		case 1:
+			g.line("lmw.CreateFormField(\"f\")")
+		default:
+			g.line("s += lmwBuf.Len()")
 		}
 	case 34, 35, 36:
 		g.line("%s", pick(r, "lpeer.(*Peer).N++", "s += lpeer.(*Peer).N", "s += oopsTotal", "oopsTotal = s", "lpeer.(*Peer).Error(nil)"))
