@@ -73,6 +73,7 @@ var corpus = []struct {
 	{dir: "models", group: "library"},
 	{dir: "servers/libsafe", group: "library"},
 	{dir: "servers/zlogapp", group: "library"},
+	{dir: "servers/filesrv", group: "library"},
 	{dir: "reqaccessors", group: "library"},
 	{dir: "logclose", group: "library"},
 	{dir: "byvalue", group: "by value"},

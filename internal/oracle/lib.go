@@ -179,6 +179,8 @@ var (
 	lseq      atomic.Int64  // names expvar.Publish has not seen
 	lmwBuf    bytes.Buffer
 	lmw       = multipart.NewWriter(&lmwBuf) // a writer every invocation may add parts to
+	lzero, _  = os.Open("/dev/zero")        // a File every invocation reads
+	lfbuf     [4]byte                       // what they read it into
 
 	_ = strings.Repeat
 	_ = maps.Clone[map[int]int]
@@ -190,7 +192,7 @@ var (
 )
 `
 
-const libImports = "\t\"bufio\"\n\t\"bytes\"\n\tcring \"container/ring\"\n\t\"encoding/json\"\n\tlexpvar \"expvar\"\n\t\"fmt\"\n\t\"io\"\n\t\"maps\"\n\t\"mime/multipart\"\n\t\"slices\"\n\t\"sort\"\n\t\"strings\"\n"
+const libImports = "\t\"bufio\"\n\t\"bytes\"\n\tcring \"container/ring\"\n\t\"encoding/json\"\n\tlexpvar \"expvar\"\n\t\"fmt\"\n\t\"io\"\n\t\"maps\"\n\t\"mime/multipart\"\n\t\"os\"\n\t\"slices\"\n\t\"sort\"\n\t\"strings\"\n"
 
 const libFields = "\t// The library shapes' (lib.go).\n\tLab Label\n\tRec Rec\n\tOut bytes.Buffer\n"
 
@@ -204,7 +206,7 @@ func (g *gen) lib() {
 	case Contextual:
 		n = 12
 	case Mixed:
-		n = 48
+		n = 50
 	}
 	switch k := r.IntN(n); k {
 	// This invocation's own memory.
@@ -499,6 +501,27 @@ func (g *gen) lib() {
 			g.line("lmw.CreateFormField(\"f\")")
 		default:
 			g.line("s += lmwBuf.Len()")
+		}
+	case 48, 49:
+		// An *os.File (the table's model): one opened here is the
+		// invocation's own, as is what its Stat describes; a shared
+		// one is safe for concurrent use, but its Read writes the
+		// shared slice it is given.
+		switch r.IntN(3) {
+		case 0:
+			f, b := g.fresh("f"), g.fresh("b")
+			g.line("if %s, err := os.Open(\"/dev/zero\"); err == nil {", f)
+			g.line("\t%s := make([]byte, 2)", b)
+			g.line("\t%s.Read(%s)", f, b)
+			g.line("\tif fi, err := %s.Stat(); err == nil {", f)
+			g.line("\t\ts += len(fi.Name()) + int(%s[0])", b)
+			g.line("\t}")
+			g.line("\t%s.Close()", f)
+			g.line("}")
+		case 1:
+			g.line("lzero.Read(lfbuf[:])")
+		default:
+			g.line("s += int(lfbuf[s&3])")
 		}
 	case 34, 35, 36:
 		g.line("%s", pick(r, "lpeer.(*Peer).N++", "s += lpeer.(*Peer).N", "s += oopsTotal", "oopsTotal = s", "lpeer.(*Peer).Error(nil)"))
