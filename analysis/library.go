@@ -125,6 +125,9 @@ func firstResult(call *ssa.Call) (types.Type, bool) {
 // own: the others (an error, mostly) are taken to point anywhere their
 // arguments reach, as for an unmodelled call.
 func (s *fnState) modelResults(m *CallModel, call *ssa.Call, idx int, t types.Type, method bool, args []ssa.Value) []mem.Loc {
+	if m.Result == "receiver" && idx == 0 && method && len(args) > 0 {
+		return s.origin(args[0]) // the receiver, not all it reaches
+	}
 	var out []mem.Loc
 	// "first" is the built-in append's rule: the result is the first
 	// argument's memory, or new memory as untracked as append(nil, x)'s.

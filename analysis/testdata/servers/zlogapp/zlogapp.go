@@ -59,17 +59,35 @@ func watch(w http.ResponseWriter, r *http.Request) {
 	log.Debug().Str("remote", r.RemoteAddr).Msg("watching")
 }
 
+// lookupError is the error of a failed lookup: one for all of them,
+// which handlers only read.
+type lookupError struct{ what string }
+
+func (e *lookupError) Error() string { return "no such " + e.what }
+
+var errNoMailbox = &lookupError{what: "mailbox"}
+
+func find(name string) error {
+	if name == "" {
+		return errNoMailbox
+	}
+	return nil
+}
+
+// list logs the shared error: the event's field methods return the
+// event, and Msg writes the event alone, not what its fields were given.
 func list(w http.ResponseWriter, r *http.Request) {
 	name := mux.Vars(r)["name"]
-	if name == "" {
-		http.Error(w, "no mailbox", http.StatusBadRequest)
+	if err := find(name); err != nil {
+		log.Error().Err(err).Msg("lookup")
+		http.Error(w, "not found", http.StatusNotFound)
 		return
 	}
-	log.Debug().Str("mailbox", name).Msg("listing")
+	w.Write([]byte(name))
 }
 
 func show(w http.ResponseWriter, r *http.Request) {
-	log.Info().Str("path", r.RequestURI).Msg("show")
+	log.Info().Str("path", r.RequestURI).Str("missing", errNoMailbox.what).Msg("show")
 }
 
 func main() {
