@@ -1119,6 +1119,7 @@ func (a *analyzer) argCallbacks(cb libraryCallback, arg ssa.Value, as types.Type
 	if as != nil {
 		concrete, open = []ssa.Value{arg}, nil
 	}
+	open = slices.DeleteFunc(slices.Clip(open), a.libraryMade)
 	for _, x := range concrete {
 		t := x.Type()
 		if as != nil {
@@ -1197,6 +1198,36 @@ func (a *analyzer) argCallbacks(cb libraryCallback, arg ssa.Value, as types.Type
 		}
 		a.openCallbacks(names, it, cb.deep || it.Empty(), cb.anySig, add, v, argIt)
 	}
+}
+
+// libraryMade: v is what a call into code without a body returned as new
+// memory of its own that holds nothing it was given (a model's fresh
+// result that keeps nothing: sha1.New's hash, an interface value): the
+// library's making, of its own types, whose methods are its own code and
+// call back nothing of the workspace's on it.
+func (a *analyzer) libraryMade(v ssa.Value) bool {
+	if ex, ok := v.(*ssa.Extract); ok && ex.Index == 0 {
+		v = ex.Tuple
+	}
+	call, ok := v.(*ssa.Call)
+	if !ok {
+		return false
+	}
+	c := &call.Call
+	var k calleeKey
+	switch {
+	case c.IsInvoke():
+		if len(a.sites[call]) > 0 {
+			return false // workspace implementations may make it
+		}
+		k = invokeKey(c)
+	case c.StaticCallee() != nil && c.StaticCallee().Blocks == nil:
+		k = keyOf(c.StaticCallee())
+	default:
+		return false
+	}
+	m := a.models.lookup(k)
+	return m != nil && m.Result == "fresh" && m.Keeps == "nothing"
 }
 
 // methodNames are the names of it's methods.

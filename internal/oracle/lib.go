@@ -183,6 +183,7 @@ var (
 	lfbuf     [4]byte                       // what they read it into
 
 	_ = strings.Repeat
+	_ = sha256.New
 	_ = maps.Clone[map[int]int]
 	_ = sort.Sort
 	_ = slices.Backward[[]func()]
@@ -192,7 +193,7 @@ var (
 )
 `
 
-const libImports = "\t\"bufio\"\n\t\"bytes\"\n\tcring \"container/ring\"\n\t\"encoding/json\"\n\tlexpvar \"expvar\"\n\t\"fmt\"\n\t\"io\"\n\t\"maps\"\n\t\"mime/multipart\"\n\t\"os\"\n\t\"slices\"\n\t\"sort\"\n\t\"strings\"\n"
+const libImports = "\t\"bufio\"\n\t\"bytes\"\n\tcring \"container/ring\"\n\t\"crypto/sha256\"\n\t\"encoding/json\"\n\tlexpvar \"expvar\"\n\t\"fmt\"\n\t\"io\"\n\t\"maps\"\n\t\"mime/multipart\"\n\t\"os\"\n\t\"slices\"\n\t\"sort\"\n\t\"strings\"\n"
 
 const libFields = "\t// The library shapes' (lib.go).\n\tLab Label\n\tRec Rec\n\tOut bytes.Buffer\n"
 
@@ -488,7 +489,14 @@ func (g *gen) lib() {
 		// mime/multipart's Writer, derived from its source: a new one
 		// and its parts point to each other only, the invocation's
 		// own; parts added to the shared one write it and its buffer.
-		switch r.IntN(3) {
+		// A hash sha256.New makes is written through io.WriteString,
+		// which calls no Write of the workspace's (Sink's) on it.
+		switch r.IntN(4) {
+		case 3:
+			h := g.fresh("h")
+			g.line("%s := sha256.New()", h)
+			g.line("io.WriteString(%s, \"x\")", h)
+			g.line("s += len(%s.Sum(nil)) + sink.N", h)
 		case 0:
 			b, mw, fw := g.fresh("b"), g.fresh("mw"), g.fresh("fw")
 			g.line("var %s bytes.Buffer", b)
