@@ -164,6 +164,12 @@ func TestFrameworks(t *testing.T) {
 		{"gnet1app", analysis.ModelConcurrent, []string{"(*echoServer).React"}},
 		{"gnet2app", analysis.ModelConcurrent, []string{"(*server).OnOpen", "(*server).OnTraffic"}},
 		{"keys", analysis.ModelLoop, []string{"bus.KeyCtrlC", "bus.KeyEnter", "onBus"}}, // from .safels.json
+		// zerolog's events stay each request's own beside a generic
+		// listener whose Close publishes its receiver (inbucket's).
+		{"zlogapp", analysis.ModelConcurrent, []string{"GET /monitor", "GET /mailbox/{name}", "GET /mailbox/{name}/{id}"}},
+		// Each request's *os.File (and its FileInfo) is its own, as is
+		// a hash sha1.New makes.
+		{"filesrv", analysis.ModelConcurrent, []string{"/favicon.png", "GET /source/{id}", "GET /list", "GET /hash/{name}", "POST /count"}},
 	} {
 		t.Run(tc.dir, func(t *testing.T) {
 			r := wanttest.Run(t, filepath.Join("testdata/servers", tc.dir))

@@ -72,6 +72,8 @@ var corpus = []struct {
 	{dir: "library", group: "library"},
 	{dir: "models", group: "library"},
 	{dir: "servers/libsafe", group: "library"},
+	{dir: "servers/zlogapp", group: "library"},
+	{dir: "servers/filesrv", group: "library"},
 	{dir: "reqaccessors", group: "library"},
 	{dir: "logclose", group: "library"},
 	{dir: "byvalue", group: "by value"},

@@ -125,6 +125,9 @@ func firstResult(call *ssa.Call) (types.Type, bool) {
 // own: the others (an error, mostly) are taken to point anywhere their
 // arguments reach, as for an unmodelled call.
 func (s *fnState) modelResults(m *CallModel, call *ssa.Call, idx int, t types.Type, method bool, args []ssa.Value) []mem.Loc {
+	if m.Result == "receiver" && idx == 0 && method && len(args) > 0 {
+		return s.origin(args[0]) // the receiver, not all it reaches
+	}
 	var out []mem.Loc
 	// "first" is the built-in append's rule: the result is the first
 	// argument's memory, or new memory as untracked as append(nil, x)'s.
@@ -1129,6 +1132,7 @@ func (a *analyzer) argCallbacks(cb libraryCallback, arg ssa.Value, as types.Type
 	if as != nil {
 		concrete, open = []ssa.Value{arg}, nil
 	}
+	open = slices.DeleteFunc(slices.Clip(open), a.libraryMade)
 	for _, x := range concrete {
 		t := x.Type()
 		if as != nil {
@@ -1207,6 +1211,36 @@ func (a *analyzer) argCallbacks(cb libraryCallback, arg ssa.Value, as types.Type
 		}
 		a.openCallbacks(names, it, cb.deep || it.Empty(), cb.anySig, add, v, argIt)
 	}
+}
+
+// libraryMade: v is what a call into code without a body returned as new
+// memory of its own that holds nothing it was given (a model's fresh
+// result that keeps nothing: sha1.New's hash, an interface value): the
+// library's making, of its own types, whose methods are its own code and
+// call back nothing of the workspace's on it.
+func (a *analyzer) libraryMade(v ssa.Value) bool {
+	if ex, ok := v.(*ssa.Extract); ok && ex.Index == 0 {
+		v = ex.Tuple
+	}
+	call, ok := v.(*ssa.Call)
+	if !ok {
+		return false
+	}
+	c := &call.Call
+	var k calleeKey
+	switch {
+	case c.IsInvoke():
+		if len(a.sites[call]) > 0 {
+			return false // workspace implementations may make it
+		}
+		k = invokeKey(c)
+	case c.StaticCallee() != nil && c.StaticCallee().Blocks == nil:
+		k = keyOf(c.StaticCallee())
+	default:
+		return false
+	}
+	m := a.models.lookup(k)
+	return m != nil && m.Result == "fresh" && m.Keeps == "nothing"
 }
 
 // methodNames are the names of it's methods.
@@ -1377,6 +1411,46 @@ func (a *analyzer) methodsNamedOf(t types.Type, name string) []*ssa.Function {
 
 // recvType is a method's receiver type.
 func recvType(fn *ssa.Function) types.Type { return fn.Signature.Recv().Type() }
+
+// holdsInPlace: memory of type outer holds a value of type t in place:
+// itself, in its fields, or among its elements (a slice's or a map's
+// memory is its elements), not behind pointers nor in an interface (a
+// value made into one is a copy, elsewhere). A generic t matches its
+// every instance, a type parameter any type.
+func holdsInPlace(outer, t types.Type) bool {
+	return holdsInPlaceDepth(outer, t, 0)
+}
+
+func holdsInPlaceDepth(outer, t types.Type, depth int) bool {
+	if _, ok := types.Unalias(outer).(*types.TypeParam); ok || depth > 8 {
+		return true // beyond what is told apart: maybe
+	}
+	if types.Identical(outer, t) || sameGeneric(outer, t) {
+		return true
+	}
+	switch u := outer.Underlying().(type) {
+	case *types.Struct:
+		for i := 0; i < u.NumFields(); i++ {
+			if holdsInPlaceDepth(u.Field(i).Type(), t, depth+1) {
+				return true
+			}
+		}
+	case *types.Array:
+		return holdsInPlaceDepth(u.Elem(), t, depth+1)
+	case *types.Slice:
+		return holdsInPlaceDepth(u.Elem(), t, depth+1)
+	case *types.Map:
+		return holdsInPlaceDepth(u.Key(), t, depth+1) || holdsInPlaceDepth(u.Elem(), t, depth+1)
+	}
+	return false
+}
+
+// sameGeneric: a and b are instances (or the origin) of one generic type.
+func sameGeneric(a, b types.Type) bool {
+	na, ok := types.Unalias(a).(*types.Named)
+	nb, ok2 := types.Unalias(b).(*types.Named)
+	return ok && ok2 && (na.TypeParams().Len() > 0 || na.TypeArgs().Len() > 0) && na.Origin() == nb.Origin()
+}
 
 // dynamicValues: the values v may hold, concrete (each made into an
 // interface in sight, or v itself if its type is concrete), and the

@@ -69,7 +69,8 @@ type CallModel struct {
 	// first argument after the receiver reaches, or new memory left
 	// untracked as the built-in append's: append-like calls and subslices
 	// of their input), "fresh" (new memory of this
-	// call, and what it keeps if Keeps is "result").
+	// call, and what it keeps if Keeps is "result"), "receiver" (the
+	// receiver itself: a builder's method that returns it to chain).
 	Result string `json:"result,omitempty"`
 	// Why justifies the model in one line.
 	Why string `json:"why"`
@@ -101,9 +102,12 @@ func (m *CallModel) validate() error {
 		return fmt.Errorf("\"keeps\" must be \"receiver\", \"result\" or \"nothing\", not %q", m.Keeps)
 	}
 	switch m.Result {
-	case "", "first", "fresh":
+	case "", "first", "fresh", "receiver":
 	default:
-		return fmt.Errorf("\"result\" must be \"first\" or \"fresh\", not %q", m.Result)
+		return fmt.Errorf("\"result\" must be \"first\", \"fresh\" or \"receiver\", not %q", m.Result)
+	}
+	if m.Result == "receiver" && m.Type == "" {
+		return fmt.Errorf("\"result\": \"receiver\" is for methods: set \"type\"")
 	}
 	if m.Own && m.Type == "" {
 		return fmt.Errorf("\"own\" is for methods: set \"type\"")
@@ -491,6 +495,16 @@ var builtinModels = []CallModel{
 	// its methods, safeReceivers).
 	{Package: "os", Names: []string{"Open", "OpenFile", "Create", "Stat", "Lstat"}, Args: EffectRead, Keeps: "nothing", Result: "fresh",
 		Why: "open a new File or describe one in a new FileInfo; read only the name"},
+	// A File's methods: its state is behind its poll.FD's locks and the
+	// runtime's (beyond the derivation), and what the runtime keeps of
+	// it, a finalizer, runs only once nothing reaches the File.
+	{Package: "os", Type: "*File", Names: []string{"Read", "ReadAt"}, Receiver: EffectNone, Args: EffectWrite, Keeps: "nothing",
+		Why: "documented safe for concurrent use; fills the slice it is given, keeps nothing"},
+	{Package: "os", Type: "*File", Names: []string{"Write", "WriteAt", "WriteString", "Seek", "Close", "Sync", "Truncate", "Chmod", "Chdir", "Name", "Fd",
+		"SetDeadline", "SetReadDeadline", "SetWriteDeadline"}, Receiver: EffectNone, Args: EffectRead, Keeps: "nothing",
+		Why: "documented safe for concurrent use; reads what it is given during the call, keeps nothing"},
+	{Package: "os", Type: "*File", Names: []string{"Stat", "ReadDir", "Readdir", "Readdirnames"}, Receiver: EffectNone, Keeps: "nothing", Result: "fresh",
+		Why: "documented safe for concurrent use; describes the file or its directory's entries in new memory"},
 
 	// Buffered readers and writers.
 	{Package: "bufio", Type: "*Reader", Names: []string{"Reset"}, Args: EffectNone, Keeps: "receiver",
@@ -595,8 +609,12 @@ var builtinModels = []CallModel{
 		Why: "format an event and write it to the logger's writer during the call; on its own state: the writer and hooks it holds are the caller's, used through their methods"},
 	{Package: "github.com/rs/zerolog", Type: "*Event", Own: true, Names: []string{"Msg", "Msgf", "MsgFunc", "Send"}, Args: EffectRead, Keeps: "nothing",
 		Why: "write the event to its logger's writer and hand it back to zerolog's pool: the event is the caller's until then; on its own state: the writer and hooks it holds are the caller's, used through their methods"},
-	{Package: "github.com/rs/zerolog", Type: "*Event", Own: true, Args: EffectRead, Keeps: "nothing",
-		Why: "an event's field methods encode what they are given into its buffer during the call and return the event; on its own state: the writer and hooks it holds are the caller's, used through their methods"},
+	{Package: "github.com/rs/zerolog", Type: "*Event", Own: true, Names: []string{"CreateDict", "CreateArray"}, Receiver: EffectRead, Args: EffectRead, Keeps: "nothing", Result: "fresh",
+		Why: "a new event or array (from zerolog's pools) for the caller to fill in"},
+	{Package: "github.com/rs/zerolog", Type: "*Event", Own: true, Names: []string{"GetCtx", "Enabled"}, Receiver: EffectRead, Keeps: "nothing",
+		Why: "read the event: its context, its level"},
+	{Package: "github.com/rs/zerolog", Type: "*Event", Own: true, Args: EffectRead, Keeps: "nothing", Result: "receiver",
+		Why: "an event's field methods encode what they are given into its buffer during the call and return the event (or nil); on its own state: the writer and hooks it holds are the caller's, used through their methods"},
 	{Package: "github.com/microcosm-cc/bluemonday", Type: "*Policy", Names: []string{"Sanitize", "SanitizeBytes", "SanitizeReader", "SanitizeReaderToWriter"}, Receiver: EffectRead, Keeps: "nothing", Result: "fresh",
 		Why: "a Policy is safe for concurrent use once built; sanitizing reads it (and consumes a reader, fills a writer)"},
 	{Package: "github.com/gin-gonic/gin", Type: "*Context", Names: []string{"JSON", "IndentedJSON", "SecureJSON", "PureJSON", "AsciiJSON", "JSONP", "XML", "YAML", "TOML", "ProtoBuf", "String", "HTML", "Data", "Render", "AbortWithStatusJSON"}, Args: EffectRead, Keeps: "nothing",

@@ -2160,10 +2160,10 @@ func (e *escapes) otherCall(in ssa.CallInstruction, c *ssa.CallCommon) {
 	}
 	// A method the library calls back may publish its
 	// receiver: the value handed to the library, or what
-	// holds it.
+	// it holds (markCallbackRecv).
 	for _, t := range s.a.libraryCallbacksAt(in) {
 		if sum := s.a.sumOf(t.fn); sum == nil || len(sum.publishes) > 0 && sum.publishes[0] {
-			e.mark(t.src)
+			e.markCallbackRecv(t)
 		}
 	}
 	if c.StaticCallee() == nil && !isBuiltin(c) {
@@ -2200,6 +2200,40 @@ func (e *escapes) otherCall(in ssa.CallInstruction, c *ssa.CallCommon) {
 	for _, arg := range c.Args {
 		if !stdLoopBody(in, arg) {
 			e.mark(arg)
+		}
+	}
+}
+
+// markCallbackRecv publishes the receiver of t, a callback that may
+// publish it, as found from t.src. Where the receiver is not src itself
+// and src's memory cannot hold it in place (no value of the receiver's
+// type, or of an instance of its generic type, sits in src's memory, its
+// fields or elements), the library reached it through a pointer src
+// holds (an event's writer, its hooks): what src holds is published, not
+// src. A value receiver is a copy: only what it points to is reached.
+func (e *escapes) markCallbackRecv(t callbackTarget) {
+	if t.recv != nil || madeClosure(t.src) != nil {
+		e.mark(t.src)
+		return
+	}
+	var inPlace types.Type // the receiver's pointee; nil for a value receiver
+	if p, ok := types.Unalias(recvType(t.fn)).(*types.Pointer); ok {
+		inPlace = p.Elem()
+	}
+	for _, l := range e.s.origin(t.src) {
+		mt := l.MemType()
+		switch {
+		case l.Base.Kind == mem.Fresh && firstDeref(l) >= 0:
+			e.markLocs([]mem.Loc{l}, nil) // what a fresh object holds already
+		case types.IsInterface(mt) || inPlace != nil && holdsInPlace(mt, inPlace):
+			e.markLocs([]mem.Loc{l}, nil)
+		case l.Base.Kind == mem.Fresh:
+			// Past the object in place (x... too): what it holds.
+			e.markHeld(l.Base, nil)
+		case (l.Base.Kind == mem.Param || l.Base.Kind == mem.Free) && !l.Trunc && e.s.sum != nil:
+			e.s.sum.publishHeld(e.s.publishIdx(l.Base))
+		default:
+			e.markLocs([]mem.Loc{l}, nil)
 		}
 	}
 }

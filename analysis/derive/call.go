@@ -187,6 +187,12 @@ func (st *state) apply(s *summary, args []ssa.Value, v ssa.Value, method bool) {
 			t |= st.of(args[first])
 		}
 		st.set(v, t)
+	case "receiver":
+		if method && len(args) > 0 {
+			st.set(v, st.of(args[0]))
+			break
+		}
+		st.set(v, all|bitU)
 	default:
 		st.set(v, all|bitU)
 	}

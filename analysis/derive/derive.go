@@ -45,7 +45,7 @@ type Table func(pkg, typ, name string) *Model
 
 // Version changes whenever the derivation does: cached models of another
 // version are not read.
-const Version = "derive-3"
+const Version = "derive-4"
 
 // Depth is how many packages deep a derivation follows calls into other
 // packages' derived models: the package asked about and, below it, those

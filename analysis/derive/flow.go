@@ -197,7 +197,10 @@ type state struct {
 
 	reads, writes, keepAny, keepRecv, keepF taint
 	res, resAll                             taint
-	fEsc, whole, partial, calls             bool
+	// fInto: the parameters memory this function made was stored into;
+	// fEsc: it went anywhere else.
+	fInto                       taint
+	fEsc, whole, partial, calls bool
 }
 
 func (fl *flows) analyze(fn *ssa.Function) *summary {
@@ -233,8 +236,12 @@ func (st *state) summary() *summary {
 	if st.keepF != 0 {
 		if st.fEsc {
 			st.keepAny |= st.keepF
-		} else if st.resAll&bitF != 0 {
-			keepRes = true
+		} else {
+			st.keptViaF()
+			// Kept in a result that is not fresh (F went into a
+			// parameter's memory) is kept in what the arguments
+			// reach, which is what such a result is taken to be.
+			keepRes = st.resAll&bitF != 0 && st.fInto == 0
 		}
 	}
 	switch {
@@ -253,10 +260,28 @@ func (st *state) summary() *summary {
 	// "result" says).
 	inF := st.closure(bitF)
 	if r := st.fn.Signature.Results(); r.Len() > 0 && pointerLike(r.At(0).Type()) &&
-		st.res&^bitF == 0 && !st.fEsc && inF&(bitG|bitU) == 0 && (inF&paramMask == 0 || s.keeps == "result") {
+		st.res&^bitF == 0 && !st.fEsc && st.fInto == 0 && inF&(bitG|bitU) == 0 && (inF&paramMask == 0 || s.keeps == "result") {
 		s.result = "fresh"
 	}
 	return s
+}
+
+// keptViaF: parameters kept in memory made here, which went only into
+// parameters' memory (fInto), are kept in those parameters' memory: in
+// the receiver's (Keeps "receiver"), or another's (anywhere). A
+// parameter kept only in its own memory is kept nowhere new: a
+// multipart.Writer's new part points back to the Writer, which keeps it.
+func (st *state) keptViaF() {
+	for rest := st.keepF; rest != 0; rest &= rest - 1 {
+		k := taint(1) << bits.TrailingZeros64(uint64(rest))
+		switch into := st.fInto &^ k; {
+		case into == 0:
+		case st.method && into == 1:
+			st.keepRecv |= k
+		default:
+			st.keepAny |= k
+		}
+	}
 }
 
 func (st *state) closure(t taint) taint {
@@ -331,8 +356,11 @@ func (st *state) store(val taint, typ types.Type, dst taint) {
 			st.keepF |= k
 		}
 	}
-	if val&bitF != 0 && dst&(bitG|bitU|paramMask) != 0 {
-		st.fEsc = true
+	if val&bitF != 0 {
+		if dst&(bitG|bitU) != 0 {
+			st.fEsc = true
+		}
+		st.fInto |= dst & paramMask
 	}
 }
 

@@ -4,7 +4,8 @@ import "math/rand/v2"
 
 // The library shapes: handlers that hand their memory to library code
 // (fmt, strings, sort, maps, encoding/json, a fresh bytes.Buffer, sync
-// types, a bufio.Reader read through io.ByteReader). The analysis has no body for the standard library: what a call
+// types, a bufio.Reader read through io.ByteReader, mime/multipart's
+// Writer). The analysis has no body for the standard library: what a call
 // there does is a model's word (analysis/models.go), and the methods the
 // library calls back on what it is given (String, Error, MarshalJSON,
 // Len/Less/Swap, Write) are workspace code it must follow
@@ -75,6 +76,20 @@ var (
 	ldoers = []Doer{Hf(func(s int) int { g1 += s; return s })}
 	laf    = Af(func(s int) int { return s + 1 })
 )
+
+// Mark's MarshalJSON publishes its receiver, as Tag's String does; a
+// Marks holds one in place, where json calls it (an addressable field).
+type Mark struct{ N int }
+
+func (m *Mark) MarshalJSON() ([]byte, error) {
+	if lastMark != nil {
+		lastMark.N++
+	}
+	lastMark = m
+	return []byte("1"), nil
+}
+
+type Marks struct{ M Mark }
 
 // Pub is filled in where it is made, then published (lpub).
 type Pub struct {
@@ -148,6 +163,7 @@ var (
 	sink      = &Sink{}
 	sinkTotal int
 	lastTag   *Tag
+	lastMark  *Mark
 	lmap      sync.Map
 	lonce     sync.Once
 	lbuf      bytes.Buffer
@@ -161,8 +177,13 @@ var (
 	lsrcs     = func() *atomic.Value { v := new(atomic.Value); v.Store(io.Reader(&Src{})); return v }()
 	lring     = cring.New(1) // a ring other rings are linked into
 	lseq      atomic.Int64  // names expvar.Publish has not seen
+	lmwBuf    bytes.Buffer
+	lmw       = multipart.NewWriter(&lmwBuf) // a writer every invocation may add parts to
+	lzero, _  = os.Open("/dev/zero")        // a File every invocation reads
+	lfbuf     [4]byte                       // what they read it into
 
 	_ = strings.Repeat
+	_ = sha256.New
 	_ = maps.Clone[map[int]int]
 	_ = sort.Sort
 	_ = slices.Backward[[]func()]
@@ -172,7 +193,7 @@ var (
 )
 `
 
-const libImports = "\t\"bufio\"\n\t\"bytes\"\n\tcring \"container/ring\"\n\t\"encoding/json\"\n\tlexpvar \"expvar\"\n\t\"fmt\"\n\t\"io\"\n\t\"maps\"\n\t\"slices\"\n\t\"sort\"\n\t\"strings\"\n"
+const libImports = "\t\"bufio\"\n\t\"bytes\"\n\tcring \"container/ring\"\n\t\"crypto/sha256\"\n\t\"encoding/json\"\n\tlexpvar \"expvar\"\n\t\"fmt\"\n\t\"io\"\n\t\"maps\"\n\t\"mime/multipart\"\n\t\"os\"\n\t\"slices\"\n\t\"sort\"\n\t\"strings\"\n"
 
 const libFields = "\t// The library shapes' (lib.go).\n\tLab Label\n\tRec Rec\n\tOut bytes.Buffer\n"
 
@@ -186,7 +207,7 @@ func (g *gen) lib() {
 	case Contextual:
 		n = 12
 	case Mixed:
-		n = 43
+		n = 50
 	}
 	switch k := r.IntN(n); k {
 	// This invocation's own memory.
@@ -433,10 +454,82 @@ func (g *gen) lib() {
 			g.line("}")
 		case 2:
 			g.line("%s := &Cnt{}", v)
-			g.line("lexpvar.Publish(fmt.Sprint(\"lv\", lseq.Add(1)), %s)", v)
+			// Named by this program's lseq too: the programs of one
+			// runner share expvar's table, which panics on a name
+			// published twice.
+			g.line("lexpvar.Publish(fmt.Sprintf(\"lv%%p-%%d\", &lseq, lseq.Add(1)), %s)", v)
 			g.line("%s.N = s", v)
 		default:
 			g.line("lexpvar.Do(func(kv lexpvar.KeyValue) { s += len(kv.Value.String()) })")
+		}
+	case 43, 44, 45:
+		// A callback that publishes its receiver, reached from a
+		// fresh object handed to the library: the receiver held
+		// through an interface (a Tag in a Box, fmt calls its String)
+		// is what the object holds, published though the Box is not;
+		// one held in place (json calls a Marks' field's MarshalJSON)
+		// publishes the object itself. Written after, either is
+		// memory the next call writes.
+		v := g.fresh("tg")
+		switch r.IntN(3) {
+		case 0:
+			g.line("%s := &Tag{}", v)
+			g.line("s += len(fmt.Sprint(&Box{V: %s}))", v)
+			g.line("%s.N += s", v)
+		case 1:
+			g.line("%s := &Marks{}", v)
+			g.line("json.Marshal(%s)", v)
+			g.line("%s.M.N += s", v)
+		default:
+			g.line("%s := new(Marks)", v)
+			g.line("json.Marshal(&%s.M)", v)
+			g.line("%s.M.N = s", v)
+		}
+	case 46, 47:
+		// mime/multipart's Writer, derived from its source: a new one
+		// and its parts point to each other only, the invocation's
+		// own; parts added to the shared one write it and its buffer.
+		// A hash sha256.New makes is written through io.WriteString,
+		// which calls no Write of the workspace's (Sink's) on it.
+		switch r.IntN(4) {
+		case 3:
+			h := g.fresh("h")
+			g.line("%s := sha256.New()", h)
+			g.line("io.WriteString(%s, \"x\")", h)
+			g.line("s += len(%s.Sum(nil)) + sink.N", h)
+		case 0:
+			b, mw, fw := g.fresh("b"), g.fresh("mw"), g.fresh("fw")
+			g.line("var %s bytes.Buffer", b)
+			g.line("%s := multipart.NewWriter(&%s)", mw, b)
+			g.line("%s, _ := %s.CreateFormFile(\"f\", \"a.txt\")", fw, mw)
+			g.line("%s.Write([]byte(\"x\"))", fw)
+			g.line("%s.Close()", mw)
+			g.line("s += %s.Len()", b)
+		case 1:
+			g.line("lmw.CreateFormField(\"f\")")
+		default:
+			g.line("s += lmwBuf.Len()")
+		}
+	case 48, 49:
+		// An *os.File (the table's model): one opened here is the
+		// invocation's own, as is what its Stat describes; a shared
+		// one is safe for concurrent use, but its Read writes the
+		// shared slice it is given.
+		switch r.IntN(3) {
+		case 0:
+			f, b := g.fresh("f"), g.fresh("b")
+			g.line("if %s, err := os.Open(\"/dev/zero\"); err == nil {", f)
+			g.line("\t%s := make([]byte, 2)", b)
+			g.line("\t%s.Read(%s)", f, b)
+			g.line("\tif fi, err := %s.Stat(); err == nil {", f)
+			g.line("\t\ts += len(fi.Name()) + int(%s[0])", b)
+			g.line("\t}")
+			g.line("\t%s.Close()", f)
+			g.line("}")
+		case 1:
+			g.line("lzero.Read(lfbuf[:])")
+		default:
+			g.line("s += int(lfbuf[s&3])")
 		}
 	case 34, 35, 36:
 		g.line("%s", pick(r, "lpeer.(*Peer).N++", "s += lpeer.(*Peer).N", "s += oopsTotal", "oopsTotal = s", "lpeer.(*Peer).Error(nil)"))

@@ -28,7 +28,7 @@ func peek(w http.ResponseWriter, r *http.Request) {
 
 // peekItem: lib.Peek only reads, but bump writes the items.
 func peekItem(w http.ResponseWriter, r *http.Request) {
-	fmt.Fprint(w, lib.Peek(bumped), box.Len()) // want "reads bumped.*bump writes" "reads box"
+	fmt.Fprint(w, lib.Peek(bumped), box.Len()) // want "reads bumped.*bump writes" "reads box" "reads \\(\\*lib.Item\\)\\.\\.\\..*attached writes"
 }
 
 func bump(w http.ResponseWriter, r *http.Request) {
@@ -66,6 +66,24 @@ func each(w http.ResponseWriter, r *http.Request) {
 	lib.Each(bumped, func(it *lib.Item) {}) // want "bumped.*in part assumed: calls lib.Each"
 }
 
+// parts: a writer and its parts reach each other only: the invocation's
+// own (mime/multipart's Writer, CreateFormFile, as miniflux uses them).
+func parts(w http.ResponseWriter, r *http.Request) {
+	mw := lib.NewWriter()
+	p := mw.CreatePart()
+	p.Write([]byte(r.URL.Path))
+}
+
+// attached: an item kept in a node that Attach stores in the shared box,
+// or that Hold stores in its receiver, the shared box: shared.
+func attached(w http.ResponseWriter, r *http.Request) {
+	it, it2 := &lib.Item{}, &lib.Item{}
+	lib.Attach(box, it) // want "box" "\\(\\*lib.Item\\)"
+	box.Hold(it2)       // want "box" "\\(\\*lib.Item\\)"
+	it.N = 4            // want "attached writes \\(\\*lib.Item\\).N"
+	it2.N = 5           // want "attached writes \\(\\*lib.Item\\).N"
+}
+
 func main() {
 	http.HandleFunc("/peek", peek)
 	http.HandleFunc("/item", peekItem)
@@ -75,5 +93,7 @@ func main() {
 	http.HandleFunc("/boxed", boxed)
 	http.HandleFunc("/set", set)
 	http.HandleFunc("/each", each)
+	http.HandleFunc("/parts", parts)
+	http.HandleFunc("/attached", attached)
 	http.ListenAndServe(":8080", nil)
 }

@@ -14,6 +14,8 @@ require (
 	github.com/tidwall/redcon v1.6.4
 )
 
+require github.com/rs/zerolog v1.35.1 // indirect
+
 require (
 	github.com/bytedance/gopkg v0.1.3 // indirect
 	github.com/bytedance/sonic v1.15.0 // indirect
