@@ -206,9 +206,11 @@ func (w *sumWalk) opaqueClosure(q *freshQuery) map[*mem.Base]bool {
 			return
 		}
 		out[b] = true
-		for _, v := range q.into(b) {
-			if !heldIn(v, b) {
-				objects(v, add)
+		for _, vs := range q.into(b) {
+			for _, v := range vs {
+				if !heldIn(v, b) {
+					objects(v, add)
+				}
 			}
 		}
 	}
@@ -381,12 +383,15 @@ func (x *freshIndex) at(at mem.Loc, sl slot, visit func(mem.Loc)) {
 	}
 }
 
-// into: the values stored anywhere in object b.
-func (x *freshIndex) into(b *mem.Base) []mem.Loc {
+// into: the values stored anywhere in object b: those stored in it, and
+// those of stores merged over objects. The index's own lists, not a copy:
+// walks ask it of every object they meet, and on nats-server copying the
+// merged stores each time made half of all the summaries allocated.
+func (x *freshIndex) into(b *mem.Base) [2][]mem.Loc {
 	if x.bySlot == nil {
-		return nil
+		return [2][]mem.Loc{}
 	}
-	return append(append([]mem.Loc(nil), x.byBase[b]...), x.anyAll...)
+	return [2][]mem.Loc{x.byBase[b], x.anyAll}
 }
 
 // indexFreshStores keeps, once a summary is final, the stores it made
@@ -450,8 +455,11 @@ func (q *freshQuery) at(at mem.Loc) []mem.Loc {
 	return out
 }
 
-func (q *freshQuery) into(b *mem.Base) []mem.Loc {
-	return append(q.own.into(b), q.global.into(b)...)
+// into: the values stored anywhere in object b, by this walk's summary
+// and by callees (freshIndex.into), in that order.
+func (q *freshQuery) into(b *mem.Base) [4][]mem.Loc {
+	own, global := q.own.into(b), q.global.into(b)
+	return [4][]mem.Loc{own[0], own[1], global[0], global[1]}
 }
 
 // heldOpaque: b is opaque by what its callees' final summaries say, or

@@ -1209,11 +1209,15 @@ func (w *sumWalk) place(l mem.Loc, op Op, atomic bool, pos token.Pos, at *ssa.Fu
 // its parameters' memory its callers learn from the summary's pubFresh.
 func (s *fnState) withShared(ls []mem.Loc, callee *summary) []mem.Loc {
 	out := ls
-	for _, l := range ls {
+	for i, l := range ls {
 		if l.Base.Kind != mem.Fresh || !s.published[l.Base] && (callee == nil || !callee.pubFreshSeen[l.Base]) {
 			continue
 		}
-		out = slices.Clip(out) // ls is not appended to
+		if len(out) == len(ls) {
+			// ls is not appended to: copied once, at the first twin
+			// (clipped at each, every twin copied all before it).
+			out = append(make([]mem.Loc, 0, len(ls)+len(ls)-i), ls...)
+		}
 		if d := firstDeref(l); d >= 0 {
 			out = append(out, s.a.roots.UnknownPath(l.Path[d].Type, l.Path[d+1:], l.Trunc))
 		} else {
@@ -1868,7 +1872,9 @@ func (e *escapes) goLocs(ls []mem.Loc) {
 			}
 			e.goHeld[l.Base] = true
 			e.goLocs(e.s.storedInto(l.Base))
-			e.goLocs(e.s.a.freshStores.into(l.Base))
+			for _, ls := range e.s.a.freshStores.into(l.Base) {
+				e.goLocs(ls)
+			}
 			e.goLocs(e.edges[l.Base])
 		}
 		if l.Base.Kind == mem.Fresh && firstDeref(l) < 0 && !e.goShared[l.Base] {
@@ -1962,7 +1968,9 @@ func (e *escapes) markHeld(b *mem.Base, dsts []mem.Loc) {
 	}
 	e.held[k] = true
 	e.markLocs(e.s.storedInto(b), dsts)
-	e.markLocs(e.s.a.freshStores.into(b), dsts)
+	for _, ls := range e.s.a.freshStores.into(b) {
+		e.markLocs(ls, dsts)
+	}
 	e.markLocs(e.edges[b], dsts)
 }
 
