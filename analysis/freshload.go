@@ -339,7 +339,7 @@ type baseSlot struct {
 	slot slot
 }
 
-func (x *freshIndex) add(st *rawStore) {
+func (x *freshIndex) add(st *rawStore, m *memo) {
 	d := st.dst
 	if d.Base.Kind != mem.Fresh {
 		return
@@ -358,14 +358,14 @@ func (x *freshIndex) add(st *rawStore) {
 	case st.anyBase && d.Trunc:
 		x.anyAll = append(x.anyAll, st.val)
 	case st.anyBase:
-		sl := slotOf(d)
+		sl := m.slotOf(d)
 		x.anyBySlot[sl] = append(x.anyBySlot[sl], st.val)
 		x.anyAll = append(x.anyAll, st.val)
 	case d.Trunc:
 		x.cut[d.Base] = append(x.cut[d.Base], st.val)
 		x.byBase[d.Base] = append(x.byBase[d.Base], st.val)
 	default:
-		k := baseSlot{d.Base, slotOf(d)}
+		k := baseSlot{d.Base, m.slotOf(d)}
 		x.bySlot[k] = append(x.bySlot[k], st.val)
 		x.byBase[d.Base] = append(x.byBase[d.Base], st.val)
 	}
@@ -404,7 +404,7 @@ func (a *analyzer) indexFreshStores(sum *summary) {
 	}
 	for _, st := range sum.stores {
 		if !st.relative() {
-			a.freshStores.add(st)
+			a.freshStores.add(st, &a.memo)
 		}
 	}
 	for _, o := range sum.opaque {
@@ -430,12 +430,13 @@ type freshQuery struct {
 	memo                map[*mem.Base]bool
 	slots               map[string][]mem.Loc // at's answers
 	cut                 bool                 // heldOpaque's bound was hit
+	types               *memo                // slots' keys (memo.go)
 }
 
 func (w *sumWalk) freshQuery() *freshQuery {
-	q := &freshQuery{global: &w.a.freshStores, opaqueFresh: w.a.opaqueFresh, memo: map[*mem.Base]bool{}, slots: map[string][]mem.Loc{}}
+	q := &freshQuery{global: &w.a.freshStores, opaqueFresh: w.a.opaqueFresh, memo: map[*mem.Base]bool{}, slots: map[string][]mem.Loc{}, types: &w.a.memo}
 	for _, st := range w.sum.stores {
-		q.own.add(st)
+		q.own.add(st, &w.a.memo)
 	}
 	return q
 }
@@ -446,7 +447,7 @@ func (q *freshQuery) at(at mem.Loc) []mem.Loc {
 		return v
 	}
 	var out []mem.Loc
-	sl := slotOf(at)
+	sl := q.types.slotOf(at)
 	add := func(v mem.Loc) { out = append(out, v) }
 	q.own.at(at, sl, add)
 	q.global.at(at, sl, add)

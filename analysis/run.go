@@ -130,6 +130,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		return nil, err
 	}
 	phase("summaries")
+	a.memo.locs = nil // each kept loc is referred to by what keeps it
 	res.Summarized, res.Reused = a.summarized, a.reused
 	if a.next == nil {
 		// No summary is kept for a later run: what they hold only to be

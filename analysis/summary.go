@@ -210,6 +210,9 @@ type summary struct {
 	// detached: what the function does through its parameters is
 	// recorded as done to any memory of their types (detach.go).
 	detached bool
+	// memo: the run's answers about type objects, and its one copy of
+	// each loc kept (memo.go), while a walk adds to it; nil else.
+	memo *memo
 	// setupOnly: no handler reaches the function, only main and the
 	// initializers do (summarizeAll): its accesses are never paired, so
 	// it keeps none; its stores, calls and what it publishes are what
@@ -468,7 +471,7 @@ type analyzer struct {
 	// unsafeTargets: struct types made from an unsafe.Pointer somewhere,
 	// which fitsParam never filters (typefilter.go).
 	unsafeTargets map[mem.TypeKey]bool
-	typeKeys      map[types.Type]mem.TypeKey // keyOf's answers
+	memo          memo // keyOf's answers, and the summaries' (memo.go)
 	// releasing: the functions that may unlock a mutex their caller
 	// holds (locks.go); nil until first asked.
 	releasing map[*ssa.Function]bool
@@ -1113,8 +1116,8 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 	if sum.accSeen == nil {
 		sum.accSeen = map[accKey]struct{}{}
 	}
-	s.sum = sum
-	defer func() { s.sum = nil }()
+	s.sum, sum.memo = sum, &a.memo
+	defer func() { s.sum, sum.memo = nil, nil }()
 	if n := fn.Signature.Results().Len(); n > 0 && len(sum.returns) != n {
 		sum.returns = make([][]mem.Loc, fn.Signature.Results().Len())
 	}
@@ -1189,6 +1192,8 @@ func (w *sumWalk) place(l mem.Loc, op Op, atomic bool, pos token.Pos, at *ssa.Fu
 	if _, dup := sum.accSeen[k]; dup {
 		return
 	}
+	l = sum.memo.intern(l)
+	k.loc = l.Key // the kept copy's
 	if g.site != token.NoPos && !sum.newSite(l, g) {
 		return // the access is kept at maxSites call sites already
 	}
