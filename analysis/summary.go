@@ -458,6 +458,7 @@ type analyzer struct {
 	posNames   map[token.Pos]string
 	fnNames    map[*ssa.Function]string
 	seeds      [2]maphash.Seed
+	ctxSeed    *[2]maphash.Seed // of contexts' keys (delta.go)
 	tr         *translator
 	reused     int
 	summarized []string
