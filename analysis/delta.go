@@ -1,8 +1,8 @@
 package analysis
 
 import (
-	"crypto/sha256"
 	"go/token"
+	"hash/maphash"
 	"sort"
 	"strings"
 
@@ -32,11 +32,13 @@ import (
 // whole, as before. The caller's summary keeps, per call site, callee and
 // context, how many of the callee's accesses and stores it has applied.
 //
-// A context is keyed by the SHA-256 digest of its spelling, not by the
-// spelling: the origins of a recursive component's arguments run long, and
-// on caddy the spellings of one component's call sites held 0.9 GB at
-// once, more than anything else in the run. Two contexts that differ
-// share a key only by a collision of SHA-256.
+// A context is keyed by 128 bits of two seeded hashes of its spelling
+// (hash/maphash, seeds of the run's own), not by the spelling: the origins
+// of a recursive component's arguments run long, and on caddy the
+// spellings of one component's call sites held 0.9 GB at once, more than
+// anything else in the run. Two contexts that differ share a key only by
+// a collision of both hashes, as two summaries share a fingerprint
+// (cache.go). (A SHA-256 digest, as before, took 6% of nats-server's run.)
 
 // wholePasses switches delta passes off (a test compares the two).
 var wholePasses = false
@@ -45,7 +47,16 @@ var wholePasses = false
 type appliedKey struct {
 	pos    token.Pos
 	callee *ssa.Function
-	ctx    [sha256.Size]byte
+	ctx    [2]uint64
+}
+
+// ctxSeeds are the seeds of the hashes that key contexts, made at the
+// first ask.
+func (a *analyzer) ctxSeeds() *[2]maphash.Seed {
+	if a.ctxSeed == nil {
+		a.ctxSeed = &[2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+	}
+	return a.ctxSeed
 }
 
 // appliedAt is how much of the callee's summary has been applied there.
@@ -63,7 +74,8 @@ func (s *fnState) appliedFrom(pos token.Pos, callee *ssa.Function, sum *summary,
 	buf := s.a.ctxSpelling
 	s.a.ctxSpelling = nil
 	buf = s.applyContext(buf[:0], callee, args, binds)
-	k := appliedKey{pos: pos, callee: callee, ctx: sha256.Sum256(buf)}
+	seeds := s.a.ctxSeeds()
+	k := appliedKey{pos: pos, callee: callee, ctx: [2]uint64{maphash.Bytes(seeds[0], buf), maphash.Bytes(seeds[1], buf)}}
 	s.a.ctxSpelling = buf
 	from := s.sum.applied[k]
 	s.sum.applied[k] = appliedAt{acc: len(sum.accesses), st: len(sum.stores)}

@@ -40,14 +40,6 @@ func (a *analyzer) detach(l mem.Loc) mem.Loc {
 	return a.roots.UnknownPath(l.Base.Type, l.Path, l.Trunc)
 }
 
-// detachOf is detach without the analyzer's interning (for stores).
-func detachOf(l mem.Loc) mem.Loc {
-	if !isRelative(l) {
-		return l
-	}
-	return mem.UnknownOf(l.Base.Type).Extend(l.Path, l.Trunc)
-}
-
 // detachComponent starts scc over with detached summaries, and says so.
 func (a *analyzer) detachComponent(scc []*ssa.Function, size int) {
 	for _, fn := range scc {

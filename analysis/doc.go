@@ -31,6 +31,8 @@
 //	delta.go      passes over a recursive component apply only what is new
 //	detach.go     a bound on a recursive component's summaries as a whole
 //	typefilter.go a *T parameter is given only the origins of type T
+//	memo.go       what summaries ask of a type once per run, one copy of
+//	              each loc they keep
 //	models.go     the table of models of library calls (and .safels.json's)
 //	library.go    calls into code without a body, as their models say, and
 //	              the workspace methods they call back (String, MarshalJSON)

@@ -206,9 +206,11 @@ func (w *sumWalk) opaqueClosure(q *freshQuery) map[*mem.Base]bool {
 			return
 		}
 		out[b] = true
-		for _, v := range q.into(b) {
-			if !heldIn(v, b) {
-				objects(v, add)
+		for _, vs := range q.into(b) {
+			for _, v := range vs {
+				if !heldIn(v, b) {
+					objects(v, add)
+				}
 			}
 		}
 	}
@@ -337,7 +339,7 @@ type baseSlot struct {
 	slot slot
 }
 
-func (x *freshIndex) add(st *rawStore) {
+func (x *freshIndex) add(st *rawStore, m *memo) {
 	d := st.dst
 	if d.Base.Kind != mem.Fresh {
 		return
@@ -356,14 +358,14 @@ func (x *freshIndex) add(st *rawStore) {
 	case st.anyBase && d.Trunc:
 		x.anyAll = append(x.anyAll, st.val)
 	case st.anyBase:
-		sl := slotOf(d)
+		sl := m.slotOf(d)
 		x.anyBySlot[sl] = append(x.anyBySlot[sl], st.val)
 		x.anyAll = append(x.anyAll, st.val)
 	case d.Trunc:
 		x.cut[d.Base] = append(x.cut[d.Base], st.val)
 		x.byBase[d.Base] = append(x.byBase[d.Base], st.val)
 	default:
-		k := baseSlot{d.Base, slotOf(d)}
+		k := baseSlot{d.Base, m.slotOf(d)}
 		x.bySlot[k] = append(x.bySlot[k], st.val)
 		x.byBase[d.Base] = append(x.byBase[d.Base], st.val)
 	}
@@ -381,12 +383,15 @@ func (x *freshIndex) at(at mem.Loc, sl slot, visit func(mem.Loc)) {
 	}
 }
 
-// into: the values stored anywhere in object b.
-func (x *freshIndex) into(b *mem.Base) []mem.Loc {
+// into: the values stored anywhere in object b: those stored in it, and
+// those of stores merged over objects. The index's own lists, not a copy:
+// walks ask it of every object they meet, and on nats-server copying the
+// merged stores each time made half of all the summaries allocated.
+func (x *freshIndex) into(b *mem.Base) [2][]mem.Loc {
 	if x.bySlot == nil {
-		return nil
+		return [2][]mem.Loc{}
 	}
-	return append(append([]mem.Loc(nil), x.byBase[b]...), x.anyAll...)
+	return [2][]mem.Loc{x.byBase[b], x.anyAll}
 }
 
 // indexFreshStores keeps, once a summary is final, the stores it made
@@ -399,7 +404,7 @@ func (a *analyzer) indexFreshStores(sum *summary) {
 	}
 	for _, st := range sum.stores {
 		if !st.relative() {
-			a.freshStores.add(st)
+			a.freshStores.add(st, &a.memo)
 		}
 	}
 	for _, o := range sum.opaque {
@@ -425,12 +430,13 @@ type freshQuery struct {
 	memo                map[*mem.Base]bool
 	slots               map[string][]mem.Loc // at's answers
 	cut                 bool                 // heldOpaque's bound was hit
+	types               *memo                // slots' keys (memo.go)
 }
 
 func (w *sumWalk) freshQuery() *freshQuery {
-	q := &freshQuery{global: &w.a.freshStores, opaqueFresh: w.a.opaqueFresh, memo: map[*mem.Base]bool{}, slots: map[string][]mem.Loc{}}
+	q := &freshQuery{global: &w.a.freshStores, opaqueFresh: w.a.opaqueFresh, memo: map[*mem.Base]bool{}, slots: map[string][]mem.Loc{}, types: &w.a.memo}
 	for _, st := range w.sum.stores {
-		q.own.add(st)
+		q.own.add(st, &w.a.memo)
 	}
 	return q
 }
@@ -441,7 +447,7 @@ func (q *freshQuery) at(at mem.Loc) []mem.Loc {
 		return v
 	}
 	var out []mem.Loc
-	sl := slotOf(at)
+	sl := q.types.slotOf(at)
 	add := func(v mem.Loc) { out = append(out, v) }
 	q.own.at(at, sl, add)
 	q.global.at(at, sl, add)
@@ -450,8 +456,11 @@ func (q *freshQuery) at(at mem.Loc) []mem.Loc {
 	return out
 }
 
-func (q *freshQuery) into(b *mem.Base) []mem.Loc {
-	return append(q.own.into(b), q.global.into(b)...)
+// into: the values stored anywhere in object b, by this walk's summary
+// and by callees (freshIndex.into), in that order.
+func (q *freshQuery) into(b *mem.Base) [4][]mem.Loc {
+	own, global := q.own.into(b), q.global.into(b)
+	return [4][]mem.Loc{own[0], own[1], global[0], global[1]}
 }
 
 // heldOpaque: b is opaque by what its callees' final summaries say, or

@@ -131,16 +131,8 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		return nil, err
 	}
 	phase("summaries")
+	a.memo.locs = nil // each kept loc is referred to by what keeps it
 	res.Summarized, res.Reused = a.summarized, a.reused
-	if a.next == nil {
-		// No summary is kept for a later run: what they hold only to be
-		// built is garbage now, and the conflicts phase needs the room.
-		for _, s := range a.sums {
-			if s != nil {
-				s.built()
-			}
-		}
-	}
 	a.owners = a.scanOwnership(fns)
 	a.conflicts(res, found, setup)
 	// The walks of the conflicts phase stop early once ctx is done
@@ -328,9 +320,16 @@ func (a *analyzer) summarizeSCC(ctx context.Context, scc []*ssa.Function, succ m
 			a.indexFreshStores(a.sums[fn])
 			a.summarized = append(a.summarized, fn.String())
 			a.remember(fn, a.sums[fn], a.lastReads[fn])
-			if s := a.sums[fn]; s != nil && recursive {
-				// What each pass applied is needed only while the
-				// component settles; on caddy it held 1.6 GB of keys.
+			if s := a.sums[fn]; s != nil && a.next == nil {
+				// No summary is added to once its component is done,
+				// nor kept for a later run: what it holds only to be
+				// built is garbage now. Kept until every component
+				// was done, the indexes of the 3,500 functions below
+				// nats-server's largest component waited through its
+				// passes. (What each pass applied held 1.6 GB of keys
+				// on caddy.)
+				s.built()
+			} else if s != nil && recursive {
 				s.applied = nil
 			}
 		}

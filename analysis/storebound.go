@@ -54,7 +54,7 @@ func (sum *summary) storeDst(dst mem.Loc) (mem.Loc, string, *storeGroup, bool) {
 	if isRelative(dst) {
 		return dst, dst.Key, sum.storeGroupOf(dst.Key, dst), false
 	}
-	c := storeClass{own: ownerOf(dst), slot: slotOf(dst), posted: dst.Base.Posted(), trunc: dst.Trunc}
+	c := storeClass{own: ownerOf(dst), slot: sum.memo.slotOf(dst), posted: dst.Base.Posted(), trunc: dst.Trunc}
 	if sum.storeClasses == nil {
 		sum.storeClasses = map[storeClass]*storeGroup{}
 	}
@@ -111,7 +111,7 @@ func (sum *summary) storeVal(g *storeGroup, val mem.Loc) mem.Loc {
 	if w == nil {
 		if !isRelative(val) && g.bases >= maxWidth {
 			sum.storesCut = true
-			u := mem.UnknownOf(val.MemType())
+			u := sum.memo.unknown(val.MemType())
 			if val.Trunc {
 				u = u.Deep()
 			}
@@ -150,7 +150,7 @@ func (sum *summary) addStore(dst, val mem.Loc, pos token.Pos) {
 
 func (sum *summary) addStoreAny(dst, val mem.Loc, pos token.Pos, anyBase bool) {
 	if sum.detached {
-		dst, val = detachOf(dst), detachOf(val)
+		dst, val = sum.memo.detach(dst), sum.memo.detach(val)
 	}
 	d, dk, g, many := sum.storeDst(dst)
 	v := sum.storeVal(g, val)
@@ -165,5 +165,5 @@ func (sum *summary) addStoreAny(dst, val mem.Loc, pos token.Pos, anyBase bool) {
 		sum.storeSeen = map[[2]string]struct{}{}
 	}
 	sum.storeSeen[k] = struct{}{}
-	sum.stores = append(sum.stores, &rawStore{dst: d, val: v, pos: pos, anyBase: anyBase || many})
+	sum.stores = append(sum.stores, &rawStore{dst: sum.memo.intern(d), val: sum.memo.intern(v), pos: pos, anyBase: anyBase || many})
 }

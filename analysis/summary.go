@@ -211,6 +211,9 @@ type summary struct {
 	// detached: what the function does through its parameters is
 	// recorded as done to any memory of their types (detach.go).
 	detached bool
+	// memo: the run's answers about type objects, and its one copy of
+	// each loc kept (memo.go), while a walk adds to it; nil else.
+	memo *memo
 	// setupOnly: no handler reaches the function, only main and the
 	// initializers do (summarizeAll): its accesses are never paired, so
 	// it keeps none; its stores, calls and what it publishes are what
@@ -220,8 +223,9 @@ type summary struct {
 
 // built drops what s keeps only while it is built: the indexes that
 // deduplicate what is added and the counts of its bounds (what they cut
-// stays said in its flags). Kept through the conflicts phase, they took
-// nats-server's peak memory from 9.6 to 12.9 GB.
+// stays said in its flags), once its component is done (summarizeSCC).
+// Kept through the conflicts phase, they took nats-server's peak memory
+// from 9.6 to 12.9 GB.
 func (s *summary) built() {
 	s.accSeen, s.callSeen, s.storeSeen = nil, nil, nil
 	s.storeClasses, s.storeRel = nil, nil
@@ -458,6 +462,7 @@ type analyzer struct {
 	posNames   map[token.Pos]string
 	fnNames    map[*ssa.Function]string
 	seeds      [2]maphash.Seed
+	ctxSeed    *[2]maphash.Seed // of contexts' keys (delta.go)
 	tr         *translator
 	reused     int
 	summarized []string
@@ -471,7 +476,7 @@ type analyzer struct {
 	// unsafeTargets: struct types made from an unsafe.Pointer somewhere,
 	// which fitsParam never filters (typefilter.go).
 	unsafeTargets map[mem.TypeKey]bool
-	typeKeys      map[types.Type]mem.TypeKey // keyOf's answers
+	memo          memo // keyOf's answers, and the summaries' (memo.go)
 	// releasing: the functions that may unlock a mutex their caller
 	// holds (locks.go); nil until first asked.
 	releasing map[*ssa.Function]bool
@@ -1119,8 +1124,8 @@ func (a *analyzer) summarizeInto(fn *ssa.Function, sum *summary) *summary {
 	if sum.accSeen == nil {
 		sum.accSeen = map[accKey]struct{}{}
 	}
-	s.sum = sum
-	defer func() { s.sum = nil }()
+	s.sum, sum.memo = sum, &a.memo
+	defer func() { s.sum, sum.memo = nil, nil }()
 	if n := fn.Signature.Results().Len(); n > 0 && len(sum.returns) != n {
 		sum.returns = make([][]mem.Loc, fn.Signature.Results().Len())
 	}
@@ -1195,6 +1200,8 @@ func (w *sumWalk) place(l mem.Loc, op Op, atomic bool, pos token.Pos, at *ssa.Fu
 	if _, dup := sum.accSeen[k]; dup {
 		return
 	}
+	l = sum.memo.intern(l)
+	k.loc = l.Key // the kept copy's
 	if g.site != token.NoPos && !sum.newSite(l, g) {
 		return // the access is kept at maxSites call sites already
 	}
@@ -1215,11 +1222,15 @@ func (w *sumWalk) place(l mem.Loc, op Op, atomic bool, pos token.Pos, at *ssa.Fu
 // its parameters' memory its callers learn from the summary's pubFresh.
 func (s *fnState) withShared(ls []mem.Loc, callee *summary) []mem.Loc {
 	out := ls
-	for _, l := range ls {
+	for i, l := range ls {
 		if l.Base.Kind != mem.Fresh || !s.published[l.Base] && (callee == nil || !callee.pubFreshSeen[l.Base]) {
 			continue
 		}
-		out = slices.Clip(out) // ls is not appended to
+		if len(out) == len(ls) {
+			// ls is not appended to: copied once, at the first twin
+			// (clipped at each, every twin copied all before it).
+			out = append(make([]mem.Loc, 0, len(ls)+len(ls)-i), ls...)
+		}
 		if d := firstDeref(l); d >= 0 {
 			out = append(out, s.a.roots.UnknownPath(l.Path[d].Type, l.Path[d+1:], l.Trunc))
 		} else {
@@ -1874,7 +1885,9 @@ func (e *escapes) goLocs(ls []mem.Loc) {
 			}
 			e.goHeld[l.Base] = true
 			e.goLocs(e.s.storedInto(l.Base))
-			e.goLocs(e.s.a.freshStores.into(l.Base))
+			for _, ls := range e.s.a.freshStores.into(l.Base) {
+				e.goLocs(ls)
+			}
 			e.goLocs(e.edges[l.Base])
 		}
 		if l.Base.Kind == mem.Fresh && firstDeref(l) < 0 && !e.goShared[l.Base] {
@@ -1968,7 +1981,9 @@ func (e *escapes) markHeld(b *mem.Base, dsts []mem.Loc) {
 	}
 	e.held[k] = true
 	e.markLocs(e.s.storedInto(b), dsts)
-	e.markLocs(e.s.a.freshStores.into(b), dsts)
+	for _, ls := range e.s.a.freshStores.into(b) {
+		e.markLocs(ls, dsts)
+	}
 	e.markLocs(e.edges[b], dsts)
 }
 

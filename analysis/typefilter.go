@@ -94,14 +94,4 @@ func findUnsafeTargets(fns []*ssa.Function) map[mem.TypeKey]bool {
 // keyOf is mem.KeyOf(t), made once per type object: fitsParam asks it at
 // every parameter bound in every summary applied (on nats-server, printing
 // the types again was 3% of the run).
-func (a *analyzer) keyOf(t types.Type) mem.TypeKey {
-	if k, ok := a.typeKeys[t]; ok {
-		return k
-	}
-	if a.typeKeys == nil {
-		a.typeKeys = map[types.Type]mem.TypeKey{}
-	}
-	k := mem.KeyOf(t)
-	a.typeKeys[t] = k
-	return k
-}
+func (a *analyzer) keyOf(t types.Type) mem.TypeKey { return a.memo.key(t) }
