@@ -291,3 +291,10 @@ func TestQuietLibraryCalls(t *testing.T) {
 func TestStreams(t *testing.T) {
 	wanttest.Run(t, "testdata/streams")
 }
+
+// TestHeldCallback: a library's callback on a value it holds (flag's
+// Values), which what the call is handed does not reach, publishing its
+// receiver: the analysis follows it (it stopped with an internal error).
+func TestHeldCallback(t *testing.T) {
+	wanttest.Run(t, "testdata/heldcb")
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"go/token"
 	"go/types"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -43,7 +44,8 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 				// next run starts over.
 				cfg.Cache.prev, cfg.Cache.deps, cfg.Cache.listing = nil, nil, nil
 			}
-			res.Problems = append(res.Problems, Problem{Message: fmt.Sprintf("internal error in safels analysis: %v", r)})
+			// The stack says where, for a report of the bug.
+			res.Problems = append(res.Problems, Problem{Message: fmt.Sprintf("internal error in safels analysis: %v\n%s", r, debug.Stack())})
 			res.Handlers, res.Conflicts, res.Matrix = nil, nil, nil
 			err = nil
 		}

@@ -403,7 +403,9 @@ func (s *summary) size() int {
 			}
 		}
 	}
-	n += len(s.keptIn) + len(s.pubFresh)
+	// opaque too: a caller makes its own objects opaque by it, so a
+	// component whose callee's opaque roots alone grew is not settled.
+	n += len(s.keptIn) + len(s.pubFresh) + len(s.opaque)
 	for _, r := range s.returns {
 		n += len(r)
 	}
@@ -2227,7 +2229,9 @@ func (e *escapes) otherCall(in ssa.CallInstruction, c *ssa.CallCommon) {
 // holds (an event's writer, its hooks): what src holds is published, not
 // src. A value receiver is a copy: only what it points to is reached.
 func (e *escapes) markCallbackRecv(t callbackTarget) {
-	if t.recv != nil || madeClosure(t.src) != nil {
+	if t.src == nil || t.recv != nil || madeClosure(t.src) != nil {
+		// (No src: a method on what the library holds (holds), which
+		// what the call was handed does not reach.)
 		e.mark(t.src)
 		return
 	}
