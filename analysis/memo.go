@@ -57,15 +57,7 @@ func (m *memo) key(t types.Type) mem.TypeKey {
 	if m == nil {
 		return mem.KeyOf(t)
 	}
-	if k, ok := m.keys[t]; ok {
-		return k
-	}
-	if m.keys == nil {
-		m.keys = map[types.Type]mem.TypeKey{}
-	}
-	k := mem.KeyOf(t)
-	m.keys[t] = k
-	return k
+	return memoized(&m.keys, t, mem.KeyOf)
 }
 
 // unknown is mem.UnknownOf(t).
@@ -73,15 +65,20 @@ func (m *memo) unknown(t types.Type) mem.Loc {
 	if m == nil {
 		return mem.UnknownOf(t)
 	}
-	if l, ok := m.unknowns[t]; ok {
-		return l
+	return memoized(&m.unknowns, t, mem.UnknownOf)
+}
+
+// memoized is (*c)[k], computed by f the first time it is asked.
+func memoized[K comparable, V any](c *map[K]V, k K, f func(K) V) V {
+	if v, ok := (*c)[k]; ok {
+		return v
 	}
-	if m.unknowns == nil {
-		m.unknowns = map[types.Type]mem.Loc{}
+	if *c == nil {
+		*c = map[K]V{}
 	}
-	l := mem.UnknownOf(t)
-	m.unknowns[t] = l
-	return l
+	v := f(k)
+	(*c)[k] = v
+	return v
 }
 
 // slotOf is slotOf(l), its type's key made once.

@@ -3,6 +3,7 @@ package derive
 import (
 	"go/token"
 	"go/types"
+	"slices"
 
 	"golang.org/x/tools/go/ssa"
 	"golang.org/x/tools/go/ssa/ssautil"
@@ -62,7 +63,7 @@ func (fl *flows) fieldFuncs() map[*types.Var]*fieldSet {
 				case *ssa.Function:
 					if _, summarized := fl.sums[v]; !summarized {
 						fs.open = true
-					} else if !containsFunc(fs.fns, v) {
+					} else if !slices.Contains(fs.fns, v) {
 						fs.fns = append(fs.fns, v)
 					}
 				case *ssa.Const:
@@ -128,13 +129,4 @@ func (fl *flows) calledField(v ssa.Value) ([]*ssa.Function, bool) {
 		return nil, false
 	}
 	return fs.fns, true
-}
-
-func containsFunc(fns []*ssa.Function, fn *ssa.Function) bool {
-	for _, f := range fns {
-		if f == fn {
-			return true
-		}
-	}
-	return false
 }
