@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"sort"
 
+	"github.com/safels/safels/analysis/mem"
 	"golang.org/x/tools/go/ssa"
 	"golang.org/x/tools/go/ssa/ssautil"
 )
@@ -259,7 +260,7 @@ func (st *state) summary() *summary {
 	// of unknown origin (and what it holds of the parameters, Keeps
 	// "result" says).
 	inF := st.closure(bitF)
-	if r := st.fn.Signature.Results(); r.Len() > 0 && pointerLike(r.At(0).Type()) &&
+	if r := st.fn.Signature.Results(); r.Len() > 0 && mem.PointerLike(r.At(0).Type()) &&
 		st.res&^bitF == 0 && !st.fEsc && st.fInto == 0 && inF&(bitG|bitU) == 0 && (inF&paramMask == 0 || s.keeps == "result") {
 		s.result = "fresh"
 	}
@@ -463,16 +464,6 @@ func (st *state) instr(in ssa.Instruction) {
 func isUnsafe(t types.Type) bool {
 	b, ok := t.Underlying().(*types.Basic)
 	return ok && b.Kind() == types.UnsafePointer
-}
-
-func pointerLike(t types.Type) bool {
-	switch u := t.Underlying().(type) {
-	case *types.Pointer, *types.Slice, *types.Map, *types.Chan, *types.Interface, *types.Signature:
-		return true
-	case *types.Basic:
-		return u.Kind() == types.UnsafePointer
-	}
-	return false
 }
 
 // holdsPointers: a value of t may hold a pointer (strings, numbers and
